@@ -1,0 +1,146 @@
+"""The one seam every backend implements, and the registry that finds them.
+
+A backend turns a `Request` into a `Completion`: `complete(request)`, plus
+`acomplete(request)` for concurrent callers (the default runs `complete` in a
+worker thread). It does not cache, retry or check input: the layers in
+`extract.py` do that once for every backend. It must translate its own
+library's exceptions into `extractor.errors` types, because the retry layer
+decides what to retry by those types alone.
+
+Backends are registered by name. Built-ins are declared in pyproject.toml under
+the entry-point group `extractor.backends`, exactly as a third-party package
+would declare its own, so adding one is adding a file and a line; nothing in
+the core branches on a backend's name. `register()` does the same at run time
+(tests use it for fakes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
+
+from ..errors import ConfigError
+from ..result import Usage
+from ..schema import PaperSummary
+
+ENTRY_POINT_GROUP = "extractor.backends"
+
+
+@dataclass(frozen=True)
+class BackendConfig:
+    """What any backend may be configured with. Unused fields are ignored by
+    backends that have no use for them (the rules backend has no model)."""
+
+    model: str | None = None
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    timeout: float = 60.0
+    mode: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Every sampling parameter sent to a model; all of it is in the cache key."""
+
+    temperature: float = 0.0
+    max_tokens: int = 1024
+    seed: int | None = 0
+
+
+@dataclass(frozen=True)
+class Request:
+    """One abstract, rendered and ready for a backend."""
+
+    title: str
+    abstract: str
+    system: str
+    user: str
+    prompt_hash: str
+    schema_hash: str
+    sampling: Sampling
+    max_reasks: int
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A backend's validated answer and what it cost."""
+
+    summary: PaperSummary
+    usage: Usage = Usage()
+    reasks: int = 0
+    model: str | None = None
+
+
+class Backend:
+    """Base class for backends. Subclasses set `name` and implement `complete`.
+
+    `identity()` names everything about the backend that changes its answers
+    (model, endpoint, mode, its own version); it goes into the cache key.
+    `cacheable = False` opts out of the disk cache for backends that are
+    cheaper to rerun than to look up.
+    """
+
+    name: str = ""
+    cacheable: bool = True
+
+    @property
+    def model(self) -> str | None:
+        return None
+
+    def identity(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": self.model}
+
+    def complete(self, request: Request) -> Completion:
+        raise NotImplementedError(f"{type(self).__name__} must implement complete()")
+
+    async def acomplete(self, request: Request) -> Completion:
+        return await asyncio.to_thread(self.complete, request)
+
+    def close(self) -> None:
+        """Release connections or models; called by Extractor.close()."""
+
+
+Factory = Callable[[BackendConfig], Backend]
+
+_registered: dict[str, Factory] = {}
+
+
+def register(name: str, factory: Factory) -> None:
+    """Make `factory` available as backend `name` (overrides an entry point)."""
+    _registered[name] = factory
+
+
+def unregister(name: str) -> None:
+    _registered.pop(name, None)
+
+
+def _entry_points() -> dict[str, Any]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def available_backends() -> list[str]:
+    """Every backend name that `create_backend` accepts, sorted."""
+    return sorted(set(_registered) | set(_entry_points()))
+
+
+def create_backend(name: str, config: BackendConfig | None = None) -> Backend:
+    """Build the backend registered as `name`."""
+    config = config or BackendConfig()
+    factory = _registered.get(name)
+    if factory is None:
+        ep = _entry_points().get(name)
+        if ep is None:
+            known = ", ".join(available_backends()) or "none (is the package installed?)"
+            raise ConfigError(f"unknown backend {name!r}; available: {known}")
+        try:
+            factory = ep.load()
+        except ImportError as exc:
+            raise ConfigError(
+                f"backend {name!r} needs a package that is not installed ({exc}); "
+                f"see the README for its extra, e.g. pip install 'extractor[{name}]'"
+            ) from exc
+    return factory(config)

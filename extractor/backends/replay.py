@@ -1,0 +1,172 @@
+"""Record a real backend's HTTP answers, and replay them without a network.
+
+The replay backend is the openai backend with an httpx transport underneath
+that answers from recordings instead of a server. So a replayed answer goes
+through the real SDK, instructor's parsing, its re-asks and our validation,
+exactly as it did live; only the bytes come from disk. This is the mocked
+backend CI runs the evals with.
+
+A recording is keyed by the SHA-256 of the canonical JSON request body: the
+model, the messages (system prompt, title, abstract, any re-ask), the tools
+schema and every sampling option. Anything that changes the request changes
+the key, and a request with no recording is a `ReplayMiss` that says how to
+re-record, never a silent fallback. Headers are neither keyed nor stored, so
+no API key reaches a recording.
+
+Files are JSONL, one exchange a line: {"key", "model", "prompt_hash",
+"request", "response"}. Every *.jsonl under the recordings directory is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ..errors import ConfigError, ReplayMiss
+from ..prompts import load_prompt
+from .base import BackendConfig
+from .openai import OpenAIBackend
+
+DEFAULT_RECORDINGS = Path("fixtures/recordings")
+_MISS_HEADER = "x-extractor-replay"
+_ENCODING = {"content-encoding", "content-length", "transfer-encoding"}
+
+
+def request_key(body: bytes) -> str:
+    canonical = json.dumps(json.loads(body), sort_keys=True, ensure_ascii=False,
+                           separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def load_recordings(directory: Path) -> dict[str, dict[str, Any]]:
+    if not directory.is_dir():
+        raise ConfigError(
+            f"no recordings directory at {directory}; record one with "
+            "`extractor record FIXTURES --backend openai ...` or pass recordings=PATH"
+        )
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted(directory.glob("*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+                found[entry["key"]] = entry
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise ConfigError(f"{path}:{number}: not a recording line ({exc})") from exc
+    return found
+
+
+class _ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    def __init__(self, recordings: dict[str, dict[str, Any]]) -> None:
+        self.recordings = recordings
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        entry = self.recordings.get(request_key(request.content))
+        if entry is None:
+            message = {"error": {"message": "no recording for this request", "type": "replay_miss"}}
+            return httpx.Response(404, json=message, headers={_MISS_HEADER: "miss"})
+        return httpx.Response(200, json=entry["response"])
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        return self._answer(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        return self._answer(request)
+
+
+class ReplayBackend(OpenAIBackend):
+    """Answers from recordings; `options={"recordings": DIR}` or
+    $EXTRACTOR_RECORDINGS picks the directory (default fixtures/recordings)."""
+
+    name = "replay"
+    cacheable = False  # reading a recording is already as cheap as the cache
+
+    def __init__(self, config: BackendConfig) -> None:
+        directory = Path(
+            config.options.get("recordings")
+            or os.environ.get("EXTRACTOR_RECORDINGS")
+            or DEFAULT_RECORDINGS
+        )
+        recordings = load_recordings(directory)
+        models = sorted({e.get("model") for e in recordings.values() if e.get("model")})
+        model = config.model or (models[0] if len(models) == 1 else None)
+        if model is None:
+            raise ConfigError(
+                f"{directory} holds recordings of {len(models)} models ({', '.join(models)}); "
+                "pick one with --model"
+            )
+        self.directory = directory
+        self.prompt_hashes = sorted({e.get("prompt_hash", "?") for e in recordings.values()})
+        transport = _ReplayTransport(recordings)
+        super().__init__(
+            BackendConfig(model=model, base_url="http://replay.invalid/v1", api_key="replay",
+                          mode=config.mode, timeout=config.timeout),
+            transport=transport,
+            async_transport=transport,
+        )
+
+    def identity(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": self.model, "mode": self.mode}
+
+    def _classify(self, exc: Exception):
+        response = getattr(getattr(exc, "__cause__", None), "response", None)
+        if response is None:
+            response = getattr(exc, "response", None)
+        if response is not None and response.headers.get(_MISS_HEADER) == "miss":
+            current = load_prompt().hash
+            stale = current not in self.prompt_hashes
+            why = (
+                f"the prompt changed (recorded {', '.join(self.prompt_hashes)}, now {current})"
+                if stale else "the abstract, schema, model or sampling options differ"
+            )
+            return ReplayMiss(
+                f"no recording in {self.directory} for this request to {self.model}: {why}. "
+                "Re-record with `extractor record FIXTURES --backend openai --model M "
+                "--base-url URL`"
+            )
+        return super()._classify(exc)
+
+
+class RecordingTransport(httpx.BaseTransport):
+    """Passes requests to a real transport and appends each successful exchange
+    to a JSONL file, flushed as it goes (a crash loses nothing recorded)."""
+
+    def __init__(self, path: Path, model: str, inner: httpx.BaseTransport | None = None) -> None:
+        self.path = path
+        self.model = model
+        self.inner = inner or httpx.HTTPTransport()
+        self.prompt_hash = load_prompt().hash
+        self.recorded = 0
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        response = self.inner.handle_request(request)
+        content = response.read()
+        if response.status_code == 200:
+            entry = {
+                "key": request_key(body),
+                "model": self.model,
+                "prompt_hash": self.prompt_hash,
+                "request": json.loads(body),
+                "response": json.loads(content),
+            }
+            with self._lock, self.path.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                self.recorded += 1
+        # The body is decoded now: drop the headers that described its encoding.
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _ENCODING]
+        return httpx.Response(response.status_code, headers=headers, content=content)
+
+    def close(self) -> None:
+        self.inner.close()

@@ -1,0 +1,115 @@
+"""The disk cache of validated answers: the only module that imports diskcache.
+
+Values are JSON text, never pickle. diskcache pickles anything that is not a
+plain str/bytes/int/float, and unpickles whatever it finds on read, so a cache
+directory shared between users would be a code-execution risk. `_JsonOnlyDisk`
+stores only str and refuses to unpickle on read: a pickled entry found in the
+directory is treated as corrupt.
+
+A corrupt, unreadable or unparseable entry is a miss: it is deleted and the
+caller recomputes and overwrites it. Errors are never stored, because a caller
+stores only a validated answer.
+
+diskcache keeps its index in SQLite with its own locking, so several processes
+may share one directory; writes are atomic per key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import diskcache
+
+from .errors import ConfigError
+
+DEFAULT_SIZE_LIMIT = 2**30  # 1 GiB: about a million cached answers
+
+
+def default_cache_dir() -> Path:
+    """$EXTRACTOR_CACHE_DIR, else $XDG_CACHE_HOME/extractor, else ~/.cache/extractor."""
+    if env := os.environ.get("EXTRACTOR_CACHE_DIR"):
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "extractor"
+
+
+def cache_key(parts: dict[str, Any]) -> str:
+    """A stable hash of everything that can change an answer."""
+    canonical = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class _CorruptEntry(Exception):
+    pass
+
+
+class _JsonOnlyDisk(diskcache.Disk):
+    def store(self, value, read, key=diskcache.core.UNKNOWN):
+        if not isinstance(value, str):
+            raise TypeError("the extractor cache stores JSON text only")
+        return super().store(value, read, key=key)
+
+    def fetch(self, mode, filename, value, read):
+        if mode == diskcache.core.MODE_PICKLE:
+            raise _CorruptEntry("pickled value in a JSON-only cache")
+        return super().fetch(mode, filename, value, read)
+
+
+class Cache:
+    """JSON values on disk, keyed by `cache_key()`."""
+
+    def __init__(self, directory: str | Path | None = None, size_limit: int = DEFAULT_SIZE_LIMIT):
+        self.directory = Path(directory) if directory else default_cache_dir()
+        try:
+            self._cache = diskcache.Cache(
+                str(self.directory), disk=_JsonOnlyDisk, size_limit=size_limit
+            )
+        except Exception as exc:  # sqlite3 or OS errors: unusable directory
+            raise ConfigError(f"cannot open cache directory {self.directory}: {exc}") from exc
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The stored value, or None on a miss or an entry that cannot be read."""
+        try:
+            raw = self._cache.get(key)
+            value = None if raw is None else json.loads(raw)
+            if value is not None and not isinstance(value, dict):
+                raise _CorruptEntry("not a JSON object")
+        except Exception:
+            self.delete(key)
+            value = None
+        if value is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return value
+
+    def set(self, key: str, value: dict[str, Any]) -> None:
+        self._cache.set(key, json.dumps(value, ensure_ascii=False))
+
+    def delete(self, key: str) -> None:
+        try:
+            self._cache.delete(key)
+        except Exception:
+            pass  # the next set() overwrites it anyway
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "directory": str(self.directory),
+            "entries": len(self._cache),
+            "size_bytes": self._cache.volume(),
+            "hits": self.hits,
+            "misses": self.misses,
+        }
+
+    def clear(self) -> int:
+        """Remove every entry; returns how many there were."""
+        return self._cache.clear()
+
+    def close(self) -> None:
+        self._cache.close()

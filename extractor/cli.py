@@ -1,0 +1,160 @@
+"""The `extractor` command: the only module that knows about the command line.
+
+Every command that calls a backend takes the same backend flags (--backend,
+--model, --base-url, --mode, --timeout, ...) built by `_backend_flags`, so they
+mean the same thing everywhere. Errors of the project's own types print one
+line on stderr and exit 2 (bad input or configuration) or 1 (backend failed);
+no traceback for a mistake the user can fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .backends.base import BackendConfig, Sampling, available_backends
+from .cache import Cache
+from .errors import BackendError, ExtractorError
+from .extract import Extractor, Options
+from .retry import RetryPolicy
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _backend_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("backend")
+    group.add_argument("--backend", help=f"one of: {', '.join(available_backends())} "
+                       "(default: $EXTRACTOR_BACKEND, else openai if OPENAI_API_KEY is set, "
+                       "else rules)")
+    group.add_argument("--model", help="model name (default: $EXTRACTOR_MODEL or the backend's)")
+    group.add_argument("--base-url", help="OpenAI-compatible endpoint, e.g. "
+                       "http://127.0.0.1:8080/v1 (default: $OPENAI_BASE_URL)")
+    group.add_argument("--api-key", help="API key (prefer $OPENAI_API_KEY: flags show in ps)")
+    group.add_argument("--mode", help="instructor mode: tools (default), json, json_schema, "
+                       "md_json, tools_strict")
+    group.add_argument("--timeout", type=float, default=60.0, help="seconds per request (60)")
+    group.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                       help="backend-specific option, e.g. recordings=DIR for replay")
+    group.add_argument("--temperature", type=float, default=0.0)
+    group.add_argument("--max-tokens", type=int, default=1024)
+    group.add_argument("--max-reasks", type=int, default=2,
+                       help="re-asks after a validation error (2)")
+    group.add_argument("--max-attempts", type=int, default=5,
+                       help="network attempts per abstract, transient errors only (5)")
+    group.add_argument("--max-chars", type=int, default=20_000,
+                       help="refuse abstracts longer than this (20000)")
+    group.add_argument("--cache-dir", type=Path, help="default: $EXTRACTOR_CACHE_DIR or "
+                       "~/.cache/extractor")
+    group.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    group.add_argument("--refresh", action="store_true", help="ignore cached answers, store new")
+
+
+def _options(pairs: list[str]) -> dict[str, str]:
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ExtractorError(f"--option takes KEY=VALUE, got {pair!r}")
+        options[key.strip()] = value.strip()
+    return options
+
+
+def build_extractor(args: argparse.Namespace) -> Extractor:
+    config = BackendConfig(
+        model=args.model, base_url=args.base_url, api_key=args.api_key, timeout=args.timeout,
+        mode=args.mode, options=_options(args.option),
+    )
+    options = Options(
+        sampling=Sampling(temperature=args.temperature, max_tokens=args.max_tokens),
+        max_reasks=args.max_reasks,
+        max_chars=args.max_chars,
+        retry=RetryPolicy(max_attempts=args.max_attempts),
+    )
+    cache = False if args.no_cache else (args.cache_dir or True)
+    return Extractor(args.backend, config=config, options=options, cache=cache)
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    abstract = args.abstract
+    if abstract is None or abstract == "-":
+        if sys.stdin.isatty():
+            raise ExtractorError("give the abstract as an argument, or pipe it on stdin")
+        abstract = sys.stdin.read()
+    with build_extractor(args) as extractor:
+        result = extractor.extract(abstract, args.title, refresh=args.refresh)
+    print(result.model_dump_json(indent=2))
+    return 0
+
+
+def _cmd_cache(args: argparse.Namespace) -> int:
+    cache = Cache(args.cache_dir)
+    try:
+        if args.action == "clear":
+            print(f"removed {cache.clear()} entries from {cache.directory}")
+        else:
+            stats = cache.stats()
+            print(json.dumps({k: stats[k] for k in ("directory", "entries", "size_bytes")}))
+    finally:
+        cache.close()
+    return 0
+
+
+def _cmd_record(args: argparse.Namespace) -> int:
+    from .evals import record  # the eval harness is only needed by these commands
+
+    with build_extractor(args) as extractor:
+        stats = record(args.fixtures, extractor, args.out)
+    print(json.dumps(stats))
+    return 0 if not stats.get("failed") else EXIT_FAILED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="extractor", description="Typed summaries of paper abstracts."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    extract = commands.add_parser("extract", help="summarise one abstract, print JSON")
+    extract.add_argument("abstract", nargs="?", help="the abstract; omit or '-' to read stdin")
+    extract.add_argument("--title", default=None)
+    _backend_flags(extract)
+    extract.set_defaults(run=_cmd_extract)
+
+    cache = commands.add_parser("cache", help="inspect or clear the disk cache")
+    cache.add_argument("action", choices=["stats", "clear"])
+    cache.add_argument("--cache-dir", type=Path)
+    cache.set_defaults(run=_cmd_cache)
+
+    record = commands.add_parser(
+        "record", help="record a real backend's responses for the replay backend"
+    )
+    record.add_argument("fixtures", nargs="+", type=Path)
+    record.add_argument("--out", type=Path, help="recording file (default: "
+                        "fixtures/recordings/<model>.jsonl)")
+    _backend_flags(record)
+    record.set_defaults(run=_cmd_record)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except BackendError as exc:
+        print(f"extractor: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except ExtractorError as exc:
+        print(f"extractor: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("extractor: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,304 @@
+"""extract() and aextract(): the layers of one extraction, in order.
+
+    check input -> render Request -> cache -> retry -> backend -> ground -> Extraction
+
+Each layer owns one concern. Input is checked before anything is sent, so a
+bad abstract costs nothing. The cache key covers every part of the request
+that can change the answer (backend identity, prompt hash, schema hash, every
+sampling option, the normalised text). The retry layer retries transient
+failures only; instructor's re-asks happen inside the backend and are counted
+apart. Whatever the backend returns is validated once more against the
+abstract here, so a third-party backend cannot hand back ungrounded quotes,
+and only an answer that passed is ever written to the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+import unicodedata
+from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from . import retry
+from .backends.base import Backend, BackendConfig, Completion, Request, Sampling, create_backend
+from .cache import Cache, cache_key
+from .errors import BackendError, InputError, ValidationFailed
+from .grounding import find_quote
+from .prompts import load_prompt
+from .result import Extraction, Meta, Usage
+from .schema import PaperSummary
+
+CACHE_FORMAT = 1
+MAX_TITLE_CHARS = 1_000
+
+
+@dataclass(frozen=True)
+class Options:
+    """How each abstract is extracted, independent of which backend does it."""
+
+    sampling: Sampling = field(default_factory=Sampling)
+    max_reasks: int = 2
+    max_chars: int = 20_000
+    retry: retry.RetryPolicy = field(default_factory=retry.RetryPolicy)
+
+
+@lru_cache(maxsize=1)
+def schema_hash() -> str:
+    schema = json.dumps(PaperSummary.model_json_schema(), sort_keys=True)
+    return hashlib.sha256(schema.encode()).hexdigest()[:16]
+
+
+def normalize_text(text: str) -> str:
+    """The form of the text that goes into the cache key: NFC, single spaces."""
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+def check_text(value: object, what: str, limit: int) -> str:
+    """Return `value` stripped, or raise InputError saying what is wrong with it."""
+    if isinstance(value, bytes | bytearray):
+        raise InputError(f"{what} is bytes; decode it to str first (e.g. data.decode('utf-8'))")
+    if not isinstance(value, str):
+        raise InputError(f"{what} must be a str, not {type(value).__name__}")
+    text = value.strip()
+    if "\x00" in text or sum(not (c.isprintable() or c.isspace()) for c in text) > len(text) // 20:
+        raise InputError(f"{what} looks like binary data (control characters), not text")
+    if len(text) > limit:
+        raise InputError(
+            f"{what} is {len(text):,} characters, over the limit of {limit:,}; it is not "
+            "truncated silently: raise the limit (Options.max_chars, --max-chars) or shorten it"
+        )
+    return text
+
+
+def resolve_backend_name(name: str | None) -> str:
+    """The backend to use: the argument, else $EXTRACTOR_BACKEND, else openai when
+    OPENAI_API_KEY is set and rules otherwise, with a one-line notice saying so."""
+    if name:
+        return name
+    if env := os.environ.get("EXTRACTOR_BACKEND"):
+        return env
+    if os.environ.get("OPENAI_API_KEY"):
+        chosen, why = "openai", "OPENAI_API_KEY is set"
+    else:
+        chosen, why = "rules", "no OPENAI_API_KEY and no EXTRACTOR_BACKEND"
+    print(f"extractor: using the {chosen} backend ({why})", file=sys.stderr)
+    return chosen
+
+
+def _open_cache(cache: Cache | str | Path | bool | None) -> Cache | None:
+    if cache is None or cache is False:
+        return None
+    if cache is True:
+        return Cache()
+    if isinstance(cache, Cache):
+        return cache
+    return Cache(cache)
+
+
+class Extractor:
+    """A backend plus the layers around it. Build one and reuse it: it holds the
+    backend's connections (or model) and the open cache."""
+
+    def __init__(
+        self,
+        backend: str | Backend | None = None,
+        *,
+        model: str | None = None,
+        base_url: str | None = None,
+        config: BackendConfig | None = None,
+        options: Options | None = None,
+        cache: Cache | str | Path | bool | None = True,
+    ) -> None:
+        if isinstance(backend, Backend):
+            self.backend = backend
+        else:
+            config = config or BackendConfig()
+            overrides = {k: v for k, v in (("model", model), ("base_url", base_url)) if v}
+            self.backend = create_backend(resolve_backend_name(backend), replace(config, **overrides))
+        self.options = options or Options()
+        self.prompt = load_prompt()
+        self.cache = _open_cache(cache) if self.backend.cacheable else None
+
+    # -- the layers ------------------------------------------------------------
+
+    def _request(self, abstract: object, title: object) -> Request:
+        abstract = check_text(abstract, "abstract", self.options.max_chars)
+        if not abstract:
+            raise InputError("abstract is empty (or only whitespace); there is nothing to extract")
+        title = check_text("" if title is None else title, "title", MAX_TITLE_CHARS)
+        return Request(
+            title=title,
+            abstract=abstract,
+            system=self.prompt.system,
+            user=self.prompt.render(title, abstract),
+            prompt_hash=self.prompt.hash,
+            schema_hash=schema_hash(),
+            sampling=self.options.sampling,
+            max_reasks=self.options.max_reasks,
+        )
+
+    def key(self, request: Request) -> str:
+        """The cache key: everything about the request that can change the answer."""
+        return cache_key({
+            "format": CACHE_FORMAT,
+            **self.backend.identity(),
+            "prompt": request.prompt_hash,
+            "schema": request.schema_hash,
+            "sampling": asdict(request.sampling),
+            "title": normalize_text(request.title),
+            "abstract": normalize_text(request.abstract),
+        })
+
+    def _cached(self, key: str | None, request: Request, started: float) -> Extraction | None:
+        if key is None:
+            return None
+        value = self.cache.get(key)
+        if value is None:
+            return None
+        try:
+            summary = PaperSummary.model_validate(
+                value["summary"], context={"abstract": request.abstract}
+            )
+        except (KeyError, TypeError, ValidationError):
+            self.cache.delete(key)  # an entry we cannot trust is a miss
+            return None
+        done = Completion(summary, Usage(), 0, value.get("model"))
+        return self._result(request, done, started, cache_hit=True, attempts=0)
+
+    def _grounded(self, completion: Completion, request: Request) -> Completion:
+        try:
+            summary = PaperSummary.model_validate(
+                completion.summary.model_dump(), context={"abstract": request.abstract}
+            )
+        except ValidationError as exc:
+            raise ValidationFailed(
+                f"the {self.backend.name} backend returned an answer that fails the schema: "
+                f"{exc.errors()[0]['msg']}",
+                usage=completion.usage,
+                reasks=completion.reasks,
+            ) from exc
+        return replace(completion, summary=summary)
+
+    def _store(self, key: str | None, completion: Completion) -> None:
+        if key is not None:
+            self.cache.set(key, {
+                "summary": completion.summary.model_dump(mode="json"),
+                "model": completion.model,
+            })
+
+    def _result(
+        self, request: Request, done: Completion, started: float, *, cache_hit: bool, attempts: int
+    ) -> Extraction:
+        meta = Meta(
+            backend=self.backend.name,
+            model=done.model or self.backend.model,
+            prompt_hash=request.prompt_hash,
+            cache_hit=cache_hit,
+            attempts=attempts,
+            reasks=done.reasks,
+            usage=done.usage.as_dict(),
+            latency_s=round(time.perf_counter() - started, 6),
+            evidence=[find_quote(request.abstract, s.text) for s in done.summary.speedups],
+        )
+        return Extraction(summary=done.summary, meta=meta)
+
+    def _cache_key_for(self, request: Request, use_cache: bool) -> str | None:
+        return self.key(request) if self.cache is not None and use_cache else None
+
+    # -- the public calls ------------------------------------------------------
+
+    def extract(
+        self, abstract: str, title: str | None = None, *, use_cache: bool = True,
+        refresh: bool = False,
+    ) -> Extraction:
+        """Summarise one abstract. `use_cache=False` neither reads nor writes the
+        cache; `refresh=True` skips the read but stores the fresh answer."""
+        started = time.perf_counter()
+        request = self._request(abstract, title)
+        key = self._cache_key_for(request, use_cache)
+        if not refresh and (hit := self._cached(key, request, started)):
+            return hit
+        spent = retry.Spent()
+        try:
+            done = retry.call(lambda: self.backend.complete(request), self.options.retry, spent)
+            done = self._grounded(done, request)
+        except BackendError as exc:
+            raise _with_spent(exc, spent) from None
+        done = replace(done, usage=done.usage + spent.usage, reasks=done.reasks + spent.reasks)
+        self._store(key, done)
+        return self._result(request, done, started, cache_hit=False, attempts=spent.attempts)
+
+    async def aextract(
+        self, abstract: str, title: str | None = None, *, use_cache: bool = True,
+        refresh: bool = False,
+    ) -> Extraction:
+        """The async twin of `extract`, for many abstracts in flight at once."""
+        started = time.perf_counter()
+        request = self._request(abstract, title)
+        key = self._cache_key_for(request, use_cache)
+        if not refresh and (hit := self._cached(key, request, started)):
+            return hit
+        spent = retry.Spent()
+        try:
+            done = await retry.acall(
+                lambda: self.backend.acomplete(request), self.options.retry, spent
+            )
+            done = self._grounded(done, request)
+        except BackendError as exc:
+            raise _with_spent(exc, spent) from None
+        done = replace(done, usage=done.usage + spent.usage, reasks=done.reasks + spent.reasks)
+        self._store(key, done)
+        return self._result(request, done, started, cache_hit=False, attempts=spent.attempts)
+
+    def close(self) -> None:
+        self.backend.close()
+        if self.cache is not None:
+            self.cache.close()
+
+    def __enter__(self) -> Extractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _with_spent(exc: BackendError, spent: retry.Spent) -> BackendError:
+    """Fold the cost of earlier failed attempts into the error the caller sees."""
+    exc.usage = spent.usage + exc.usage
+    exc.reasks = spent.reasks + exc.reasks
+    exc.attempts = spent.attempts
+    return exc
+
+
+_default: dict[tuple[Any, ...], Extractor] = {}
+
+
+def _shared(backend: str | None, model: str | None, base_url: str | None) -> Extractor:
+    key = (backend or os.environ.get("EXTRACTOR_BACKEND"), model, base_url)
+    if key not in _default:
+        _default[key] = Extractor(backend, model=model, base_url=base_url)
+    return _default[key]
+
+
+def extract(
+    abstract: str, title: str | None = None, *, backend: str | None = None,
+    model: str | None = None, base_url: str | None = None,
+) -> Extraction:
+    """Summarise one abstract with a shared, cached Extractor for these settings."""
+    return _shared(backend, model, base_url).extract(abstract, title)
+
+
+async def aextract(
+    abstract: str, title: str | None = None, *, backend: str | None = None,
+    model: str | None = None, base_url: str | None = None,
+) -> Extraction:
+    """The async twin of `extract`."""
+    return await _shared(backend, model, base_url).aextract(abstract, title)

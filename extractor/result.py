@@ -1,0 +1,82 @@
+"""What a caller gets back: the summary plus an honest account of how it was made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+from .schema import PaperSummary, Speedup
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts, summed over every model call one extraction made."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+
+class Meta(BaseModel):
+    """How the summary was produced. `evidence[i]` is the (start, end) offset of
+    `speedups[i].text` in the abstract, or None when it could not be found
+    (possible only for answers that skipped grounding, e.g. old cache entries)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    backend: str
+    model: str | None
+    prompt_hash: str
+    cache_hit: bool
+    attempts: int
+    reasks: int
+    usage: dict[str, int]
+    latency_s: float
+    evidence: list[tuple[int, int] | None]
+
+
+class Extraction(BaseModel):
+    """One extracted paper. The summary's fields are readable directly
+    (`result.speedups[0].factor`) so the common case needs no `.summary`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    summary: PaperSummary
+    meta: Meta
+
+    @property
+    def task(self) -> str:
+        return self.summary.task
+
+    @property
+    def method(self) -> str:
+        return self.summary.method
+
+    @property
+    def speedups(self) -> list[Speedup]:
+        return self.summary.speedups
+
+    @property
+    def hardware(self) -> list[str]:
+        return self.summary.hardware
+
+    @property
+    def datasets(self) -> list[str]:
+        return self.summary.datasets

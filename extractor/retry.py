@@ -1,0 +1,101 @@
+"""Network retries: the only module that imports tenacity.
+
+Only one layer retries. The SDKs' own retries are switched off in each backend,
+and instructor's loop is left to re-ask on validation errors alone; this layer
+retries exactly the failures a backend marked `TransientError` (429, 5xx,
+timeouts, dropped connections). Everything else fails on the first try.
+
+The wait is exponential with full jitter, except that a server's Retry-After
+is honoured (capped at `max_wait`, so a hostile header cannot park a run).
+Tokens spent by failed attempts are added to the final usage, so a retried
+call reports what it really cost.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+)
+
+from .errors import TransientError
+from .result import Usage
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    initial_wait: float = 1.0
+    max_wait: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+
+
+@dataclass
+class Spent:
+    """What the failed attempts of one call cost, filled in as it goes."""
+
+    attempts: int = 0
+    usage: Usage = Usage()
+    reasks: int = 0
+
+
+def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            return min(max(float(retry_after), 0.0), policy.max_wait)
+        ceiling = min(policy.initial_wait * 2 ** (state.attempt_number - 1), policy.max_wait)
+        return random.uniform(0, ceiling)
+
+    return wait
+
+
+def _tally(spent: Spent) -> Callable[[RetryCallState], None]:
+    def before_sleep(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        spent.usage = spent.usage + getattr(exc, "usage", Usage())
+        spent.reasks += getattr(exc, "reasks", 0)
+
+    return before_sleep
+
+
+def _options(policy: RetryPolicy, spent: Spent) -> dict:
+    return {
+        "retry": retry_if_exception_type(TransientError),
+        "stop": stop_after_attempt(policy.max_attempts),
+        "wait": _wait(policy),
+        "before_sleep": _tally(spent),
+        "reraise": True,
+    }
+
+
+def call(fn: Callable[[], T], policy: RetryPolicy, spent: Spent) -> T:
+    """Run `fn`, retrying transient failures; `spent` counts the attempts made."""
+    for attempt in Retrying(**_options(policy, spent)):
+        with attempt:
+            spent.attempts = attempt.retry_state.attempt_number
+            return fn()
+    raise AssertionError("unreachable: tenacity reraises the last error")
+
+
+async def acall(fn: Callable[[], Awaitable[T]], policy: RetryPolicy, spent: Spent) -> T:
+    """The async twin of `call`."""
+    async for attempt in AsyncRetrying(**_options(policy, spent)):
+        with attempt:
+            spent.attempts = attempt.retry_state.attempt_number
+            return await fn()
+    raise AssertionError("unreachable: tenacity reraises the last error")

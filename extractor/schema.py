@@ -1,0 +1,180 @@
+"""The typed answer: what one abstract is summarised into.
+
+Field meanings are exactly those of LABELLING.md, and the field descriptions
+below are what the model reads (instructor sends them in the JSON Schema), so
+they restate the labelling rules in brief.
+
+Every list and string carries `maxItems`/`maxLength`: small models were seen
+repeating list items until they ran out of tokens when the schema left them
+unbounded. The bounds are generous for real abstracts.
+
+Grounding: when validation runs with a context holding the abstract
+(`model_validate(data, context={"abstract": text})`, which instructor does for
+us), each speedup quote must occur in the abstract. A quote that does not is a
+validation error, so instructor re-asks the model with that message.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .grounding import find_quote
+
+MAX_SPEEDUPS = 16
+MAX_NAMES = 24
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    """Drop repeats (case-insensitively), keeping the first spelling and the order."""
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        key = item.casefold()
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept
+
+
+class Speedup(BaseModel):
+    """One claim that something the paper proposes is faster, with a magnitude."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    factor: float | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "How many times faster, as a number: '6x' -> 6, '37% faster' -> 1.37, "
+            "'3 orders of magnitude' -> 1000, 'reduces time by 50%' -> 2. "
+            "For a range, the lower end. null when no number is given "
+            "('orders of magnitude faster')."
+        ),
+    )
+    factor_max: float | None = Field(
+        default=None,
+        gt=0,
+        description="Upper end of a range ('2x to 30x' -> 30); otherwise null.",
+    )
+    baseline: str | None = Field(
+        default=None,
+        max_length=120,
+        description=(
+            "What the claim is compared against, only when its own sentence names it "
+            "('SciPy', 'conventional PDE solvers'); null for unnamed prior work."
+        ),
+    )
+    text: str = Field(
+        min_length=1,
+        max_length=300,
+        description=(
+            "The shortest verbatim span of the abstract holding the magnitude, the "
+            "speed word and the baseline if named. Copy it exactly."
+        ),
+    )
+
+    @field_validator("baseline")
+    @classmethod
+    def _empty_baseline_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @model_validator(mode="after")
+    def _range_is_ordered(self) -> Speedup:
+        if self.factor_max is not None:
+            if self.factor is None:
+                raise ValueError("factor_max is set but factor is null; put the lower end in factor")
+            if self.factor_max < self.factor:
+                raise ValueError(
+                    f"factor_max ({self.factor_max}) is below factor ({self.factor}); "
+                    "factor is the lower end of a range, factor_max the upper"
+                )
+        return self
+
+
+class PaperSummary(BaseModel):
+    """A typed summary of one paper, as LABELLING.md defines each field."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    task: str = Field(
+        max_length=160,
+        description=(
+            "The problem the paper addresses, a short lower-case noun phrase of 2 to 8 "
+            "words (proper names keep their case)."
+        ),
+    )
+    method: str = Field(
+        max_length=240,
+        description=(
+            "What the paper itself proposes, at most 15 words, starting with its coined "
+            "name if it has one."
+        ),
+    )
+    speedups: list[Speedup] = Field(
+        default_factory=list,
+        max_length=MAX_SPEEDUPS,
+        description=(
+            "One entry per claim that the paper's own contribution is faster (time, "
+            "throughput, latency) by a stated magnitude. Not memory, parameter, FLOPs "
+            "or data reductions, not accuracy, not claims about prior work."
+        ),
+    )
+    hardware: list[Name] = Field(
+        default_factory=list,
+        max_length=MAX_NAMES,
+        description=(
+            "Compute the paper runs on or targets: a device as written ('A100', 'TPU v4') "
+            "or a plain class ('GPU', 'CPU', 'FPGA', 'edge devices', 'mobile phones')."
+        ),
+    )
+    datasets: list[Name] = Field(
+        default_factory=list,
+        max_length=MAX_NAMES,
+        description=(
+            "Each named dataset or benchmark used or introduced, spelled as written "
+            "('ImageNet', 'CIFAR-10'). Not unnamed data, equations, methods or models."
+        ),
+    )
+
+    @field_validator("hardware", "datasets")
+    @classmethod
+    def _no_duplicates(cls, items: list[str]) -> list[str]:
+        return _dedupe(items)
+
+    @field_validator("speedups")
+    @classmethod
+    def _quotes_are_grounded(cls, speedups: list[Speedup], info: ValidationInfo) -> list[Speedup]:
+        abstract = (info.context or {}).get("abstract")
+        if abstract is None:
+            return _dedupe_speedups(speedups)
+        missing = [s.text for s in speedups if find_quote(abstract, s.text) is None]
+        if missing:
+            quoted = "; ".join(repr(m) for m in missing)
+            raise ValueError(
+                f"these speedup texts are not in the abstract: {quoted}. Each text must "
+                "be copied verbatim from the abstract; drop any claim you cannot quote."
+            )
+        return _dedupe_speedups(speedups)
+
+
+def _dedupe_speedups(speedups: list[Speedup]) -> list[Speedup]:
+    seen = set()
+    kept = []
+    for s in speedups:
+        key = (s.factor, s.factor_max, s.text.casefold())
+        if key not in seen:
+            seen.add(key)
+            kept.append(s)
+    return kept

@@ -1,0 +1,190 @@
+"""A scriptable OpenAI-compatible server on 127.0.0.1, for tests and benchmarks.
+
+No hosted LLM is reachable from CI, so the openai backend is tested against
+this: a real HTTP server speaking the chat-completions protocol, driven through
+the real SDK and instructor. It ships with the library (as httpx ships
+MockTransport) so users can test their own pipelines the same way.
+
+Each request takes the next scripted action, or `default` when the script is
+empty. Actions:
+
+- `Reply(data)`: a valid answer carrying `data` (a dict) as the tool call's
+  arguments in tools mode, or as the message content otherwise.
+- `Raw(text)`: the same, but `text` is sent verbatim as the arguments/content
+  (for malformed JSON).
+- `Status(code, body, headers)`: an HTTP error, e.g. 429 with Retry-After.
+- `Stall(seconds)`: wait, then take the next action (slower than a timeout).
+- `Drop()`: close the connection without answering.
+
+Every request body is kept in `received`, so tests assert on what was sent.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    data: dict[str, Any]
+
+
+@dataclass
+class Raw:
+    text: str
+
+
+@dataclass
+class Status:
+    code: int
+    body: dict[str, Any] | str = field(default_factory=lambda: {"error": {"message": "scripted"}})
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Stall:
+    seconds: float
+
+
+@dataclass
+class Drop:
+    pass
+
+
+Action = Reply | Raw | Status | Stall | Drop
+
+EMPTY_SUMMARY = {"task": "unknown task", "method": "unknown method", "speedups": [],
+                 "hardware": [], "datasets": []}
+
+
+def _completion(request: dict[str, Any], text: str) -> dict[str, Any]:
+    """A chat.completion answering `request` with `text` in the right place."""
+    message: dict[str, Any] = {"role": "assistant", "content": None}
+    tools = request.get("tools") or []
+    if tools:
+        message["tool_calls"] = [{
+            "id": "call_0",
+            "type": "function",
+            "function": {"name": tools[0]["function"]["name"], "arguments": text},
+        }]
+        finish = "tool_calls"
+    else:
+        message["content"] = text
+        finish = "stop"
+    prompt_tokens = sum(len(str(m.get("content", ""))) for m in request.get("messages", [])) // 4
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
+        "model": request.get("model", "fake"),
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": len(text) // 4,
+                  "total_tokens": prompt_tokens + len(text) // 4},
+    }
+
+
+class FakeOpenAIServer:
+    """Start with `with FakeOpenAIServer() as server:`; point the backend at `server.url`."""
+
+    def __init__(
+        self,
+        default: Callable[[dict[str, Any]], Action] | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        self.script: deque[Action] = deque()
+        self.default = default or (lambda request: Reply(EMPTY_SUMMARY))
+        self.delay = delay
+        self.received: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def push(self, *actions: Action) -> FakeOpenAIServer:
+        self.script.extend(actions)
+        return self
+
+    def _next(self, request: dict[str, Any]) -> Action:
+        with self._lock:
+            self.received.append(request)
+            if self.script:
+                return self.script.popleft()
+        return self.default(request)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length)
+                try:
+                    request = json.loads(body)
+                except json.JSONDecodeError:
+                    self._send(400, {"error": {"message": "request body is not JSON"}})
+                    return
+                with server._lock:
+                    server.headers.append(dict(self.headers))
+                if server.delay:
+                    time.sleep(server.delay)
+                action = server._next(request)
+                while isinstance(action, Stall):
+                    time.sleep(action.seconds)
+                    action = server.script.popleft() if server.script else server.default(request)
+                if isinstance(action, Drop):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                elif isinstance(action, Status):
+                    self._send(action.code, action.body, action.headers)
+                else:
+                    text = json.dumps(action.data) if isinstance(action, Reply) else action.text
+                    self._send(200, _completion(request, text))
+
+            def _send(self, code: int, body: Any, headers: dict[str, str] | None = None) -> None:
+                data = (body if isinstance(body, str) else json.dumps(body)).encode()
+                try:
+                    self.send_response(code)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    for key, value in (headers or {}).items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout); nothing to answer
+
+        return Handler
+
+    def start(self) -> FakeOpenAIServer:
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeOpenAIServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
