@@ -16,6 +16,7 @@ may share one directory; writes are atomic per key.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -93,10 +94,8 @@ class Cache:
         self._cache.set(key, json.dumps(value, ensure_ascii=False))
 
     def delete(self, key: str) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the next set() overwrites it anyway
             self._cache.delete(key)
-        except Exception:
-            pass  # the next set() overwrites it anyway
 
     def stats(self) -> dict[str, Any]:
         return {

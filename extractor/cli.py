@@ -63,19 +63,27 @@ def _options(pairs: list[str]) -> dict[str, str]:
     return options
 
 
-def build_extractor(args: argparse.Namespace) -> Extractor:
-    config = BackendConfig(
+def _config(args: argparse.Namespace) -> BackendConfig:
+    return BackendConfig(
         model=args.model, base_url=args.base_url, api_key=args.api_key, timeout=args.timeout,
         mode=args.mode, options=_options(args.option),
     )
-    options = Options(
+
+
+def _extract_options(args: argparse.Namespace) -> Options:
+    return Options(
         sampling=Sampling(temperature=args.temperature, max_tokens=args.max_tokens),
         max_reasks=args.max_reasks,
         max_chars=args.max_chars,
         retry=RetryPolicy(max_attempts=args.max_attempts),
     )
+
+
+def build_extractor(args: argparse.Namespace) -> Extractor:
+    """The Extractor the backend flags describe."""
     cache = False if args.no_cache else (args.cache_dir or True)
-    return Extractor(args.backend, config=config, options=options, cache=cache)
+    return Extractor(args.backend, config=_config(args), options=_extract_options(args),
+                     cache=cache)
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
@@ -104,12 +112,64 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 
 
 def _cmd_record(args: argparse.Namespace) -> int:
-    from .evals import record  # the eval harness is only needed by these commands
+    from .backends.openai import OpenAIBackend
+    from .backends.replay import RecordingTransport
+    from .evals import record
 
-    with build_extractor(args) as extractor:
-        stats = record(args.fixtures, extractor, args.out)
+    if (args.backend or "openai") != "openai":
+        raise ExtractorError("record captures the HTTP traffic of the openai backend; point "
+                             "it at any OpenAI-compatible server with --base-url")
+    config = _config(args)
+    probe = OpenAIBackend(config)  # resolves the model and key exactly as a live run would
+    slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in probe.model)
+    out = args.out or Path("fixtures/recordings") / f"{slug}.jsonl"
+    out.unlink(missing_ok=True)  # a recording is always made whole from one run
+    transport = RecordingTransport(out, probe.model)
+    backend = OpenAIBackend(config, transport=transport)
+    with Extractor(backend, options=_extract_options(args), cache=False) as extractor:
+        stats = record(args.fixtures, extractor, out)
     print(json.dumps(stats))
-    return 0 if not stats.get("failed") else EXIT_FAILED
+    return EXIT_FAILED if stats["failed"] else 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from . import evals
+    from .report import render_html
+
+    fixtures = [f for path in args.fixtures for f in evals.load_fixtures(path)]
+    names = [n.strip() for n in (args.backend or "").split(",") if n.strip()] or [None]
+    status = 0
+    for name in names:
+        args.backend = name
+        with build_extractor(args) as extractor:
+            items = evals.evaluate(fixtures, extractor, _progress(len(fixtures), args.quiet))
+            report = evals.report_data(items, extractor)
+        print(evals.format_table(report))
+        suffix = f".{report['backend']}" if len(names) > 1 else ""
+        if args.json:
+            path = args.json.with_suffix(suffix + args.json.suffix)
+            path.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+        if args.html:
+            path = args.html.with_suffix(suffix + args.html.suffix)
+            path.write_text(render_html(report), encoding="utf-8")
+        thresholds = {}
+        if args.thresholds.is_file():
+            thresholds = evals.load_thresholds(args.thresholds, report["backend"])
+        thresholds.update(dict(evals.parse_threshold(t) for t in args.threshold))
+        for failure in evals.failed_thresholds(report, thresholds):
+            print(f"FAIL {report['backend']}: {failure}", file=sys.stderr)
+            status = EXIT_FAILED
+    return status
+
+
+def _progress(total: int, quiet: bool) -> Callable[[int], None] | None:
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(done: int) -> None:
+        print(f"\r{done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    return show
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -137,6 +197,18 @@ def _parser() -> argparse.ArgumentParser:
                         "fixtures/recordings/<model>.jsonl)")
     _backend_flags(record)
     record.set_defaults(run=_cmd_record)
+
+    evaluate = commands.add_parser("eval", help="score backends against gold fixtures")
+    evaluate.add_argument("fixtures", nargs="+", type=Path)
+    evaluate.add_argument("--json", type=Path, help="write the report data here")
+    evaluate.add_argument("--html", type=Path, help="write a self-contained HTML report here")
+    evaluate.add_argument("--threshold", action="append", default=[], metavar="FIELD.METRIC=MIN",
+                          help="fail (exit 1) under this score, e.g. speedups.f1=0.9")
+    evaluate.add_argument("--thresholds", type=Path, default=Path("evals/thresholds.toml"),
+                          help="TOML file of [backend.field] metric = min (evals/thresholds.toml)")
+    evaluate.add_argument("--quiet", action="store_true", help="no progress line")
+    _backend_flags(evaluate)
+    evaluate.set_defaults(run=_cmd_eval)
     return parser
 
 

@@ -122,7 +122,8 @@ class Extractor:
         else:
             config = config or BackendConfig()
             overrides = {k: v for k, v in (("model", model), ("base_url", base_url)) if v}
-            self.backend = create_backend(resolve_backend_name(backend), replace(config, **overrides))
+            name = resolve_backend_name(backend)
+            self.backend = create_backend(name, replace(config, **overrides))
         self.options = options or Options()
         self.prompt = load_prompt()
         self.cache = _open_cache(cache) if self.backend.cacheable else None

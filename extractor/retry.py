@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from tenacity import (
@@ -48,7 +48,7 @@ class Spent:
     """What the failed attempts of one call cost, filled in as it goes."""
 
     attempts: int = 0
-    usage: Usage = Usage()
+    usage: Usage = field(default_factory=Usage)
     reasks: int = 0
 
 

@@ -94,7 +94,9 @@ class Speedup(BaseModel):
     def _range_is_ordered(self) -> Speedup:
         if self.factor_max is not None:
             if self.factor is None:
-                raise ValueError("factor_max is set but factor is null; put the lower end in factor")
+                raise ValueError(
+                    "factor_max is set but factor is null; put the lower end in factor"
+                )
             if self.factor_max < self.factor:
                 raise ValueError(
                     f"factor_max ({self.factor_max}) is below factor ({self.factor}); "

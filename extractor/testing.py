@@ -143,7 +143,7 @@ class FakeOpenAIServer:
                     self._send(400, {"error": {"message": "request body is not JSON"}})
                     return
                 with server._lock:
-                    server.headers.append(dict(self.headers))
+                    server.headers.append({k.lower(): v for k, v in self.headers.items()})
                 if server.delay:
                     time.sleep(server.delay)
                 action = server._next(request)

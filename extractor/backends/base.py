@@ -70,7 +70,7 @@ class Completion:
     """A backend's validated answer and what it cost."""
 
     summary: PaperSummary
-    usage: Usage = Usage()
+    usage: Usage = field(default_factory=Usage)
     reasks: int = 0
     model: str | None = None
 

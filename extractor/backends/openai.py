@@ -187,9 +187,8 @@ class OpenAIBackend(Backend):
                 "the model's answer was cut off by max_tokens; raise max_tokens "
                 "(--max-tokens) or use a model that answers more briefly"
             )
-        if isinstance(cause, ValidationError | json.JSONDecodeError | ValueError) and not isinstance(
-            cause, openai.OpenAIError
-        ):
+        parse_errors = ValidationError | json.JSONDecodeError | ValueError
+        if isinstance(cause, parse_errors) and not isinstance(cause, openai.OpenAIError):
             return ValidationFailed(
                 f"the answer from {self._model} still failed validation after "
                 f"{getattr(exc, 'n_attempts', 1) - 1} re-asks: {_first_line(cause)}"

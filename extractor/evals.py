@@ -1,0 +1,265 @@
+"""The eval harness: gold fixtures -> a backend -> per-field scores -> report data.
+
+Fixtures follow LABELLING.md's format exactly, and a file that breaks it is
+refused with the line that broke it: a score computed against malformed gold
+would be a number nobody can trust.
+
+A paper whose extraction fails (after retries and re-asks) is scored as an
+empty answer and its error kept in the report, so a flaky backend cannot
+raise its score by skipping hard papers.
+
+The report is plain data (`report_data`) in the shape other tools read; the
+table and the HTML page are views of it.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import BackendError, ExtractorError, InputError
+from .extract import Extractor
+from .grounding import find_quote
+from .scoring import Counts, score_names, score_speedups, token_f1
+
+LABEL_FIELDS = ("task", "method", "speedups", "hardware", "datasets")
+SET_FIELDS = ("speedups", "hardware", "datasets")
+TEXT_FIELDS = ("task", "method")
+_CLAIM_KEYS = {"factor", "factor_max", "baseline", "text"}
+
+
+class FixtureError(ExtractorError):
+    """A gold file that breaks LABELLING.md's format; the message names the line."""
+
+
+@dataclass(frozen=True)
+class Fixture:
+    id: str
+    title: str
+    abstract: str
+    labels: dict[str, Any]
+
+
+def _check_labels(labels: Any, abstract: str) -> str | None:
+    """What is wrong with one `labels` object, or None when it is well formed."""
+    if not isinstance(labels, dict):
+        return "labels must be an object"
+    for name in LABEL_FIELDS:
+        if name not in labels:
+            return f"labels.{name} is missing (empty lists are [], never left out)"
+    for name in TEXT_FIELDS:
+        if not isinstance(labels[name], str):
+            return f"labels.{name} must be a string"
+    for name in ("hardware", "datasets"):
+        if not isinstance(labels[name], list) or not all(isinstance(x, str) for x in labels[name]):
+            return f"labels.{name} must be a list of strings"
+    if not isinstance(labels["speedups"], list):
+        return "labels.speedups must be a list"
+    for i, claim in enumerate(labels["speedups"]):
+        where = f"labels.speedups[{i}]"
+        if not isinstance(claim, dict) or set(claim) != _CLAIM_KEYS:
+            return f"{where} must have exactly factor, factor_max, baseline, text"
+        for key in ("factor", "factor_max"):
+            value = claim[key]
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if value is not None and not number:
+                return f"{where}.{key} must be a number or null, not {value!r}"
+        if claim["baseline"] is not None and not isinstance(claim["baseline"], str):
+            return f"{where}.baseline must be a string or null"
+        if not isinstance(claim["text"], str) or find_quote(abstract, claim["text"]) is None:
+            return f"{where}.text {claim['text']!r} is not found in the abstract"
+    return None
+
+
+def load_fixtures(path: str | Path) -> list[Fixture]:
+    """Read and check a gold JSONL file; raise FixtureError naming the bad line."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FixtureError(f"cannot read fixtures {path}: {exc}") from exc
+    fixtures, seen = [], set()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise FixtureError(f"{where}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
+            raise FixtureError(f"{where}: each line must be a JSON object")
+        for key in ("id", "title", "abstract", "labels"):
+            if key not in row:
+                raise FixtureError(f"{where}: missing {key!r}")
+        if not isinstance(row["id"], str) or row["id"] in seen:
+            raise FixtureError(f"{where}: id {row['id']!r} is not a unique string")
+        if not isinstance(row["abstract"], str) or not row["abstract"].strip():
+            raise FixtureError(f"{where}: abstract must be non-empty text")
+        if problem := _check_labels(row["labels"], row["abstract"]):
+            raise FixtureError(f"{where}: {problem}")
+        seen.add(row["id"])
+        fixtures.append(Fixture(row["id"], row["title"] or "", row["abstract"], row["labels"]))
+    if not fixtures:
+        raise FixtureError(f"{path} holds no fixtures")
+    return fixtures
+
+
+@dataclass
+class ItemResult:
+    fixture: Fixture
+    predicted: dict[str, Any] | None
+    error: str | None = None
+    scores: dict[str, Any] = field(default_factory=dict)
+
+
+def score_item(fixture: Fixture, predicted: dict[str, Any] | None) -> dict[str, Any]:
+    """Per-paper scores with what was missed and what was extra."""
+    pred = predicted or {"task": "", "method": "", "speedups": [], "hardware": [], "datasets": []}
+    gold = fixture.labels
+    speed = score_speedups(pred["speedups"], gold["speedups"], fixture.abstract)
+    scores: dict[str, Any] = {
+        "speedups": {**speed.counts.__dict__, "baseline_agree": speed.baseline_agree,
+                     "matched": speed.matched, "missed": speed.missed, "extra": speed.extra},
+    }
+    for name in ("hardware", "datasets"):
+        result = score_names(pred[name], gold[name])
+        scores[name] = {**result.counts.__dict__, "missed": result.missed, "extra": result.extra}
+    for name in TEXT_FIELDS:
+        scores[name] = {"token_f1": round(token_f1(pred[name], gold[name]), 4)}
+    return scores
+
+
+def evaluate(
+    fixtures: Iterable[Fixture],
+    extractor: Extractor,
+    progress: Callable[[int], None] | None = None,
+) -> list[ItemResult]:
+    """Run the extractor over every fixture and score each answer."""
+    results = []
+    for done, fixture in enumerate(fixtures, 1):
+        try:
+            extraction = extractor.extract(fixture.abstract, fixture.title)
+            predicted, error = extraction.summary.model_dump(mode="json"), None
+        except (BackendError, InputError) as exc:
+            predicted, error = None, f"{type(exc).__name__}: {exc}"
+        item = ItemResult(fixture, predicted, error)
+        item.scores = score_item(fixture, predicted)
+        results.append(item)
+        if progress:
+            progress(done)
+    return results
+
+
+def summarise(items: list[ItemResult]) -> dict[str, dict[str, float]]:
+    """Micro-averaged set scores and mean token F1 over all items."""
+    fields: dict[str, dict[str, float]] = {}
+    for name in SET_FIELDS:
+        total = Counts()
+        for item in items:
+            s = item.scores[name]
+            total = total + Counts(s["tp"], s["fp"], s["fn"])
+        fields[name] = total.prf()
+    matched = sum(i.scores["speedups"]["matched"] for i in items)
+    agree = sum(i.scores["speedups"]["baseline_agree"] for i in items)
+    fields["speedups"]["baseline_agreement"] = round(agree / matched, 4) if matched else 1.0
+    for name in TEXT_FIELDS:
+        mean = sum(i.scores[name]["token_f1"] for i in items) / max(len(items), 1)
+        fields[name] = {"token_f1": round(mean, 4)}
+    return fields
+
+
+def report_data(items: list[ItemResult], extractor: Extractor) -> dict[str, Any]:
+    """The JSON report: the shape `extractor eval --json` writes."""
+    return {
+        "backend": extractor.backend.name,
+        "model": extractor.backend.model,
+        "prompt_hash": extractor.prompt.hash,
+        "n": len(items),
+        "errors": sum(1 for i in items if i.error),
+        "fields": summarise(items),
+        "items": [
+            {"id": i.fixture.id, "gold": i.fixture.labels, "predicted": i.predicted,
+             "scores": {**i.scores, **({"error": i.error} if i.error else {})},
+             "title": i.fixture.title, "abstract": i.fixture.abstract}
+            for i in items
+        ],
+    }
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """The per-field score table printed by `extractor eval`."""
+    lines = [
+        f"backend {report['backend']}  model {report['model']}  prompt {report['prompt_hash']}"
+        f"  n={report['n']}  errors={report['errors']}",
+        f"{'field':<10} {'precision':>9} {'recall':>7} {'F1':>7}   n",
+    ]
+    for name in SET_FIELDS:
+        f = report["fields"][name]
+        n = sum(len(i["gold"][name]) for i in report["items"])
+        lines.append(f"{name:<10} {f['precision']:>9.3f} {f['recall']:>7.3f} {f['f1']:>7.3f}"
+                     f"   {n}")
+    for name in TEXT_FIELDS:
+        lines.append(f"{name:<10} {'':>9} {'':>7} {report['fields'][name]['token_f1']:>7.3f}"
+                     f"   {report['n']}  (token F1)")
+    agreement = report["fields"]["speedups"]["baseline_agreement"]
+    lines.append(f"speedup baseline agreement over matched claims: {agreement:.3f}")
+    return "\n".join(lines)
+
+
+def parse_threshold(text: str) -> tuple[str, float]:
+    """`speedups.f1=0.9` -> ("speedups.f1", 0.9)."""
+    name, sep, value = text.partition("=")
+    try:
+        return _metric_name(name.strip()), float(value) if sep else float("nan")
+    except ValueError as exc:
+        raise ExtractorError(f"threshold must look like speedups.f1=0.9, got {text!r}") from exc
+
+
+def _metric_name(name: str) -> str:
+    field_name, _, metric = name.partition(".")
+    valid = {"precision", "recall", "f1", "baseline_agreement"} if field_name in SET_FIELDS \
+        else {"token_f1"}
+    if field_name not in LABEL_FIELDS or metric not in valid:
+        raise ValueError(name)
+    return name
+
+
+def load_thresholds(path: str | Path, backend: str) -> dict[str, float]:
+    """The `[backend]` table of a thresholds TOML file, flattened to field.metric."""
+    path = Path(path)
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get(backend, {})
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ExtractorError(f"cannot read thresholds {path}: {exc}") from exc
+    flat = {}
+    for field_name, metrics in table.items():
+        for metric, value in metrics.items():
+            try:
+                flat[_metric_name(f"{field_name}.{metric}")] = float(value)
+            except ValueError as exc:
+                raise ExtractorError(f"{path}: unknown metric {field_name}.{metric}") from exc
+    return flat
+
+
+def failed_thresholds(report: dict[str, Any], thresholds: dict[str, float]) -> list[str]:
+    """Each threshold the report falls under, as a sentence."""
+    failures = []
+    for name, minimum in sorted(thresholds.items()):
+        field_name, _, metric = name.partition(".")
+        value = report["fields"][field_name][metric]
+        if value < minimum:
+            failures.append(f"{name} = {value:.3f} is under the threshold {minimum:.3f}")
+    return failures
+
+
+def record(fixtures_paths: list[Path], extractor: Extractor, out: Path) -> dict[str, Any]:
+    """Run every fixture through `extractor` (whose backend records its traffic)."""
+    fixtures = [f for path in fixtures_paths for f in load_fixtures(path)]
+    items = evaluate(fixtures, extractor)
+    failed = [i.fixture.id for i in items if i.error]
+    return {"recorded": len(items) - len(failed), "failed": failed, "out": str(out)}

@@ -1,0 +1,177 @@
+"""Per-field scorers: pure functions from (predicted, gold) to numbers.
+
+The rules, so that a score means the same thing everywhere:
+
+Names (hardware, datasets) are compared after `name_key()`:
+  1. case is folded and every run of punctuation, hyphens or spaces becomes one
+     separator, so `CIFAR10`, `cifar-10` and `CIFAR 10` agree;
+  2. each word is made singular by dropping a trailing "s" (not "ss", and only
+     on words of four letters or more), so `GPUs` = `GPU`, `edge devices` =
+     `edge device`;
+  3. vendor words that LABELLING.md says to add only when written (`nvidia`,
+     `google`, `intel`, `amd`, `apple`, `qualcomm`) and the class word `gpu`
+     after a device model are dropped, so `NVIDIA A100` = `A100` = `A100 GPU`;
+  4. the separators are removed, and `ALIASES` maps a few long forms to the
+     short one (`graphics processing unit` = `GPU`).
+  Then precision, recall and F1 over the two sets.
+
+Speedups are matched one to one: a predicted claim matches a gold one when
+their factors agree within 2% relative and their factor_max values likewise
+(null agrees only with null); two null factors agree only when the quotes
+overlap in the abstract. Baseline agreement is counted over matched pairs:
+both null, or the same words after the same folding, or one contained in
+the other.
+
+Task and method are scored by token F1 (as SQuAD does): lower-cased words
+and numbers, with the articles a/an/the dropped, compared as multisets.
+
+Totals are micro-averaged: true and false positives summed over papers before
+dividing. Token F1 is averaged over papers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .grounding import find_quote
+
+RELATIVE_TOLERANCE = 0.02
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_VENDORS = {"nvidia", "google", "intel", "amd", "apple", "qualcomm"}
+_CLASS_AFTER_MODEL = {"gpu"}
+ALIASES = {
+    "graphicprocessingunit": "gpu",
+    "centralprocessingunit": "cpu",
+    "tensorprocessingunit": "tpu",
+    "fieldprogrammablegatearray": "fpga",
+    "smartphone": "mobilephone",
+    "mobiledevice": "mobilephone",
+}
+
+
+def _singular(word: str) -> str:
+    if len(word) >= 4 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def name_key(name: str) -> str:
+    """The comparison key of a hardware or dataset name (see the module notes)."""
+    words = [_singular(w) for w in _WORD.findall(name.casefold())]
+    words = [w for w in words if w not in _VENDORS] or words
+    if len(words) > 1 and words[-1] in _CLASS_AFTER_MODEL and any(c.isdigit() for c in words[0]):
+        words = words[:-1]
+    key = "".join(words)
+    return ALIASES.get(key, key)
+
+
+@dataclass
+class Counts:
+    """True positives, false positives, false negatives: what micro-averaging sums."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
+
+    def prf(self) -> dict[str, float]:
+        # With nothing predicted and nothing to find, the answer is perfect.
+        precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+        recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+@dataclass
+class SetScore:
+    counts: Counts
+    missed: list[str]
+    extra: list[str]
+
+
+def score_names(predicted: Iterable[str], gold: Iterable[str]) -> SetScore:
+    """Set precision/recall over normalised names, with what was missed and extra."""
+    pred = {name_key(p): p for p in predicted}
+    want = {name_key(g): g for g in gold}
+    missed = [want[k] for k in want if k not in pred]
+    extra = [pred[k] for k in pred if k not in want]
+    return SetScore(Counts(len(want) - len(missed), len(extra), len(missed)), missed, extra)
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= RELATIVE_TOLERANCE * max(abs(a), abs(b))
+
+
+def _overlap(abstract: str, a: str, b: str) -> bool:
+    span_a, span_b = find_quote(abstract, a), find_quote(abstract, b)
+    if span_a is None or span_b is None:
+        return False
+    return span_a[0] < span_b[1] and span_b[0] < span_a[1]
+
+
+def _same_baseline(a: str | None, b: str | None) -> bool:
+    if not a or not b:
+        return not a and not b
+    ka, kb = name_key(a), name_key(b)
+    return ka == kb or ka in kb or kb in ka
+
+
+@dataclass
+class SpeedupScore:
+    counts: Counts
+    baseline_agree: int
+    matched: int
+    missed: list[dict[str, Any]]
+    extra: list[dict[str, Any]]
+
+
+def claims_match(pred: dict[str, Any], gold: dict[str, Any], abstract: str) -> bool:
+    """Whether two speedup claims are the same claim (see the module notes)."""
+    if not _close(pred.get("factor_max"), gold.get("factor_max")):
+        return False
+    if pred.get("factor") is None and gold.get("factor") is None:
+        return _overlap(abstract, pred.get("text", ""), gold.get("text", ""))
+    return _close(pred.get("factor"), gold.get("factor"))
+
+
+def score_speedups(
+    predicted: list[dict[str, Any]], gold: list[dict[str, Any]], abstract: str
+) -> SpeedupScore:
+    """One-to-one matching of claims, in gold order, each to its first free match."""
+    free = list(predicted)
+    missed, agree, matched = [], 0, 0
+    for want in gold:
+        hit = next((p for p in free if claims_match(p, want, abstract)), None)
+        if hit is None:
+            missed.append(want)
+            continue
+        free.remove(hit)
+        matched += 1
+        agree += _same_baseline(hit.get("baseline"), want.get("baseline"))
+    counts = Counts(matched, len(free), len(missed))
+    return SpeedupScore(counts, agree, matched, missed, free)
+
+
+def tokens(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.casefold()) if w not in {"a", "an", "the"}]
+
+
+def token_f1(predicted: str, gold: str) -> float:
+    """Multiset token F1 between two phrases; 1.0 when both are empty."""
+    pred, want = tokens(predicted), tokens(gold)
+    if not pred or not want:
+        return float(pred == want)
+    common = sum((Counter(pred) & Counter(want)).values())
+    if not common:
+        return 0.0
+    precision, recall = common / len(pred), common / len(want)
+    return 2 * precision * recall / (precision + recall)
+

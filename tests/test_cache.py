@@ -1,0 +1,192 @@
+"""The disk cache: what is in the key, what is stored, and what survives damage."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from extractor import Cache, Extractor, Options, Sampling, TransientError
+from extractor.testing import Reply, Status
+
+from .conftest import ABSTRACT, GOOD, TITLE
+
+
+def test_second_call_is_a_cache_hit(server, make_extractor):
+    """The same request twice reaches the server once."""
+    server.push(Reply(GOOD))
+    extractor = make_extractor(cache=True)
+    first = extractor.extract(ABSTRACT, TITLE)
+    second = extractor.extract(ABSTRACT, TITLE)
+    assert len(server.received) == 1
+    assert second.meta.cache_hit and not first.meta.cache_hit
+    assert second.summary == first.summary
+    assert second.meta.evidence == first.meta.evidence
+    assert second.meta.attempts == 0 and second.meta.usage["total_tokens"] == 0
+
+
+def test_whitespace_differences_share_an_entry(server, make_extractor):
+    """The key uses the normalised text, so re-wrapped abstracts hit the cache."""
+    extractor = make_extractor(cache=True)
+    server.push(Reply(GOOD))
+    extractor.extract(ABSTRACT, TITLE)
+    rewrapped = ABSTRACT.replace(". ", ".\n  ")
+    result = extractor.extract(rewrapped, TITLE)
+    assert result.meta.cache_hit
+    start, end = result.meta.evidence[0]
+    assert rewrapped[start:end].startswith("speedup of up to 13.9")
+
+
+def _key(extractor, abstract=ABSTRACT, title=TITLE):
+    return extractor.key(extractor._request(abstract, title))
+
+
+@pytest.mark.parametrize("change", [
+    "model", "base_url", "mode", "temperature", "max_tokens", "seed", "prompt", "title", "text",
+])
+def test_every_part_of_the_request_is_in_the_key(change, server, tmp_path, monkeypatch):
+    """Changing any one input that can change the answer changes the key."""
+    base = {"model": "m", "base_url": server.url, "cache": tmp_path / "c"}
+    before = _key(Extractor("openai", **base))
+    sampling = Sampling()
+    kwargs = dict(base)
+    abstract, title = ABSTRACT, TITLE
+    if change in ("model", "base_url"):
+        kwargs[change] = "other" if change == "model" else server.url + "/other"
+    elif change == "mode":
+        from extractor import BackendConfig
+        kwargs["config"] = BackendConfig(mode="json")
+    elif change in ("temperature", "max_tokens", "seed"):
+        value = {"temperature": 0.7, "max_tokens": 99, "seed": 7}[change]
+        kwargs["options"] = Options(sampling=replace(sampling, **{change: value}))
+    elif change == "prompt":
+        prompts = tmp_path / "prompts"
+        prompts.mkdir()
+        (prompts / "system.md").write_text("Different system prompt.")
+        (prompts / "user.md").write_text("{title}\n{abstract}")
+        monkeypatch.setenv("EXTRACTOR_PROMPTS", str(prompts))
+    elif change == "title":
+        title = "Another title"
+    else:
+        abstract = ABSTRACT + " One more sentence."
+    after = _key(Extractor("openai", **kwargs), abstract, title)
+    assert before != after
+
+
+def test_schema_hash_is_in_the_key(server, tmp_path, monkeypatch):
+    """A change to the answer's schema invalidates old entries."""
+    extractor = Extractor("openai", model="m", base_url=server.url, cache=tmp_path)
+    before = _key(extractor)
+    monkeypatch.setattr(sys.modules["extractor.extract"], "schema_hash", lambda: "changed")
+    assert _key(extractor) != before
+
+
+def test_values_are_json_text_not_pickle(server, make_extractor, tmp_path):
+    """What lands in the cache's SQLite file is readable JSON."""
+    server.push(Reply(GOOD))
+    make_extractor(cache=True).extract(ABSTRACT, TITLE)
+    with sqlite3.connect(tmp_path / "cache" / "cache.db") as db:
+        (value,) = db.execute("SELECT value FROM Cache").fetchone()
+    assert json.loads(value)["summary"]["task"] == GOOD["task"]
+
+
+def test_errors_are_never_cached(server, make_extractor):
+    """A failed call leaves no entry, so the next call asks again."""
+    server.push(*[Status(500)] * 4, Reply(GOOD))
+    extractor = make_extractor(cache=True)
+    with pytest.raises(TransientError):
+        extractor.extract(ABSTRACT, TITLE)
+    assert extractor.cache.stats()["entries"] == 0
+    assert not extractor.extract(ABSTRACT, TITLE).meta.cache_hit
+
+
+@pytest.mark.parametrize("garbage", ["not json", "[1, 2]", '{"summary": {"task": 1}}', "{}"])
+def test_corrupt_entry_is_a_miss_and_is_replaced(garbage, server, make_extractor):
+    """An unreadable entry is recomputed and overwritten, never a crash."""
+    extractor = make_extractor(cache=True)
+    key = _key(extractor)
+    extractor.cache._cache.set(key, garbage)
+    server.push(Reply(GOOD))
+    assert not extractor.extract(ABSTRACT, TITLE).meta.cache_hit
+    assert extractor.extract(ABSTRACT, TITLE).meta.cache_hit
+
+
+def test_a_pickled_entry_is_never_unpickled(server, make_extractor, tmp_path):
+    """A pickle planted in a shared cache directory is treated as corrupt."""
+    extractor = make_extractor(cache=True)
+    key = _key(extractor)
+
+    class Boom:
+        def __reduce__(self):
+            return (pytest.fail, ("unpickled a cache entry",))
+
+    with sqlite3.connect(tmp_path / "cache" / "cache.db") as db:
+        db.execute("UPDATE Cache SET value = ? WHERE key = ?", (b"", key))
+    import diskcache
+    raw = diskcache.Cache(str(tmp_path / "cache"))
+    raw.set(key, Boom())  # stored pickled by the default Disk
+    raw.close()
+    server.push(Reply(GOOD))
+    assert not extractor.extract(ABSTRACT, TITLE).meta.cache_hit
+
+
+def test_use_cache_false_neither_reads_nor_writes(server, make_extractor):
+    """Per-call bypass leaves the cache untouched."""
+    extractor = make_extractor(cache=True)
+    server.push(Reply(GOOD), Reply(GOOD))
+    extractor.extract(ABSTRACT, TITLE, use_cache=False)
+    assert extractor.cache.stats()["entries"] == 0
+
+
+def test_refresh_skips_the_read_but_stores(server, make_extractor):
+    """refresh=True asks the backend again and replaces the entry."""
+    extractor = make_extractor(cache=True)
+    server.push(Reply(GOOD), Reply(dict(GOOD, task="a refreshed task")))
+    extractor.extract(ABSTRACT, TITLE)
+    assert extractor.extract(ABSTRACT, TITLE, refresh=True).task == "a refreshed task"
+    assert extractor.extract(ABSTRACT, TITLE).task == "a refreshed task"
+
+
+def test_two_processes_share_one_directory(server, tmp_path):
+    """Entries written by one process are hits in another, and concurrent writers
+    do not corrupt the store."""
+    script = f"""
+import sys
+from extractor import Extractor
+ex = Extractor("openai", model="m", base_url={server.url!r}, cache={str(tmp_path / 'shared')!r})
+for i in range(10):
+    ex.extract("An abstract about speed number " + str(i) + ".", "T")
+hits = sum(ex.extract("An abstract about speed number " + str(i) + ".", "T").meta.cache_hit
+           for i in range(10))
+print(hits)
+"""
+    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outputs = [p.communicate(timeout=60)[0].strip() for p in procs]
+    assert outputs == ["10", "10"]
+    cache = Cache(tmp_path / "shared")
+    assert cache.stats()["entries"] == 10
+    cache.close()
+
+
+def test_cache_stats_and_clear(tmp_path):
+    """stats counts entries; clear empties the directory."""
+    cache = Cache(tmp_path)
+    cache.set("k", {"a": 1})
+    assert cache.stats()["entries"] == 1
+    assert cache.get("k") == {"a": 1} and cache.stats()["hits"] == 1
+    assert cache.clear() == 1 and cache.get("k") is None
+    cache.close()
+
+
+def test_the_cache_refuses_non_text_values(tmp_path):
+    """Only JSON text is ever written."""
+    cache = Cache(tmp_path)
+    with pytest.raises(TypeError):
+        cache._cache.set("k", {"a": 1})
+    cache.close()
+

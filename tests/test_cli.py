@@ -1,0 +1,86 @@
+"""The extractor command: extract and cache, with the shared backend flags."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+from extractor.cli import main
+from extractor.testing import Reply, Status
+
+from .conftest import ABSTRACT, GOOD, TITLE
+
+
+def openai_flags(server, tmp_path):
+    return ["--backend", "openai", "--model", "m", "--base-url", server.url,
+            "--cache-dir", str(tmp_path / "cache")]
+
+
+def test_extract_prints_the_result_as_json(server, tmp_path, capsys):
+    """`extractor extract ABSTRACT` prints summary and metadata as JSON."""
+    server.push(Reply(GOOD))
+    assert main(["extract", ABSTRACT, "--title", TITLE, *openai_flags(server, tmp_path)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["summary"]["speedups"][0]["factor"] == 13.9
+    assert printed["meta"]["backend"] == "openai" and printed["meta"]["evidence"]
+
+
+def test_extract_reads_stdin(server, tmp_path, capsys, monkeypatch):
+    """With no abstract argument the abstract comes from stdin."""
+    server.push(Reply(GOOD))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(ABSTRACT))
+    assert main(["extract", *openai_flags(server, tmp_path)]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["task"] == GOOD["task"]
+
+
+def test_bad_input_exits_2_with_one_line(capsys, tmp_path):
+    """An empty abstract is a usage error with a message, not a traceback."""
+    assert main(["extract", "   ", "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("extractor: InputError:") and err.count("\n") == 1
+
+
+def test_backend_failure_exits_1(server, tmp_path, capsys):
+    """A permanent backend error is reported on stderr with exit code 1."""
+    server.push(Status(401))
+    assert main(["extract", ABSTRACT, *openai_flags(server, tmp_path)]) == 1
+    assert "PermanentError" in capsys.readouterr().err
+
+
+def test_cache_stats_and_clear(server, tmp_path, capsys):
+    """`extractor cache stats|clear` report on and empty the cache directory."""
+    server.push(Reply(GOOD))
+    main(["extract", ABSTRACT, *openai_flags(server, tmp_path)])
+    capsys.readouterr()
+    main(["cache", "stats", "--cache-dir", str(tmp_path / "cache")])
+    assert json.loads(capsys.readouterr().out)["entries"] == 1
+    main(["cache", "clear", "--cache-dir", str(tmp_path / "cache")])
+    assert "removed 1 entries" in capsys.readouterr().out
+
+
+def test_no_cache_and_refresh_flags(server, tmp_path, capsys):
+    """--no-cache leaves nothing behind; --refresh asks again."""
+    server.push(Reply(GOOD), Reply(GOOD), Reply(GOOD))
+    flags = openai_flags(server, tmp_path)
+    main(["extract", ABSTRACT, *flags, "--no-cache"])
+    main(["extract", ABSTRACT, *flags])
+    main(["extract", ABSTRACT, *flags, "--refresh"])
+    assert len(server.received) == 3
+
+
+def test_unknown_backend_option_format_is_a_usage_error(capsys):
+    """--option needs KEY=VALUE."""
+    assert main(["extract", ABSTRACT, "--backend", "replay", "--option", "recordings"]) == 2
+
+
+def test_console_script_is_installed(server, tmp_path):
+    """The `extractor` console script runs as its own process."""
+    server.push(Reply(GOOD))
+    done = subprocess.run(
+        ["extractor", "extract", ABSTRACT, "--title", TITLE, *openai_flags(server, tmp_path)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["meta"]["model"] == "m"

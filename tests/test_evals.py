@@ -1,0 +1,126 @@
+"""The eval harness: fixture checks, scoring a backend, reports, thresholds."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from extractor import Backend, Completion, PaperSummary, ValidationFailed, register
+from extractor.backends.base import unregister
+from extractor.cli import main
+from extractor.evals import FixtureError, evaluate, load_fixtures, report_data
+
+from .conftest import ABSTRACT, GOOD, REPO, TITLE
+
+GOLD_LINE = {"id": "skr", "title": TITLE, "abstract": ABSTRACT, "labels": GOOD}
+
+
+def write(tmp_path, *rows, name="gold.jsonl"):
+    path = tmp_path / name
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+class Scripted(Backend):
+    """Answers from a dict of abstract -> summary; raises for anything else."""
+
+    name = "scripted"
+
+    def __init__(self, answers):
+        self.answers = answers
+
+    def complete(self, request):
+        if request.abstract not in self.answers:
+            raise ValidationFailed("no answer scripted")
+        return Completion(PaperSummary.model_validate(self.answers[request.abstract]))
+
+
+@pytest.fixture
+def scripted():
+    answers = {}
+    register("scripted", lambda config: Scripted(answers))
+    yield answers
+    unregister("scripted")
+
+
+def test_the_project_gold_file_is_well_formed():
+    """fixtures/gold.jsonl passes the harness's own format checks."""
+    fixtures = load_fixtures(REPO / "fixtures" / "gold.jsonl")
+    assert len(fixtures) >= 100
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda r: r.pop("labels"), "missing 'labels'"),
+    (lambda r: r["labels"].pop("hardware"), "labels.hardware is missing"),
+    (lambda r: r["labels"]["speedups"][0].update(text="99x faster"), "not found in the abstract"),
+    (lambda r: r["labels"]["speedups"][0].update(factor="13.9"), "must be a number or null"),
+    (lambda r: r["labels"]["speedups"][0].update(factor=True), "must be a number or null"),
+    (lambda r: r["labels"].update(datasets="PDEBench"), "list of strings"),
+    (lambda r: r["labels"]["speedups"][0].pop("baseline"), "exactly factor"),
+])
+def test_a_broken_fixture_is_refused_with_its_line(mutate, message, tmp_path):
+    """Each kind of format error is named, with the file and line number."""
+    bad = json.loads(json.dumps(GOLD_LINE))
+    bad["id"] = "bad"
+    mutate(bad)
+    path = write(tmp_path, GOLD_LINE, bad)
+    with pytest.raises(FixtureError, match=rf"gold.jsonl:2: .*{message}"):
+        load_fixtures(path)
+
+
+def test_invalid_json_and_duplicate_ids_are_refused(tmp_path):
+    """Malformed lines and repeated ids are format errors too."""
+    with pytest.raises(FixtureError, match=":2: not valid JSON"):
+        load_fixtures(write(tmp_path, GOLD_LINE, "{oops"))
+    with pytest.raises(FixtureError, match=":2: id 'skr' is not a unique"):
+        load_fixtures(write(tmp_path, GOLD_LINE, GOLD_LINE))
+
+
+def test_perfect_answers_score_one_and_failures_score_as_empty(scripted, tmp_path):
+    """A correct answer scores 1.0; a failed extraction counts as all misses."""
+    other = dict(GOLD_LINE, id="other", abstract=ABSTRACT + " Second paper.")
+    scripted[ABSTRACT] = GOOD
+    from extractor import Extractor
+
+    extractor = Extractor("scripted", cache=False)
+    items = evaluate(load_fixtures(write(tmp_path, GOLD_LINE, other)), extractor)
+    report = report_data(items, extractor)
+    assert report["n"] == 2 and report["errors"] == 1
+    assert report["fields"]["speedups"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667,
+                                            "baseline_agreement": 1.0}
+    assert report["fields"]["task"]["token_f1"] == 0.5
+    assert "ValidationFailed" in report["items"][1]["scores"]["error"]
+
+
+def test_eval_command_writes_json_html_and_enforces_thresholds(scripted, tmp_path, capsys):
+    """The CLI prints the table, writes both reports and exits 1 under a threshold."""
+    scripted[ABSTRACT] = dict(GOOD, datasets=["PDEBench", "ImageNet"])
+    gold = write(tmp_path, GOLD_LINE)
+    out_json, out_html = tmp_path / "r.json", tmp_path / "r.html"
+    code = main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--json",
+                 str(out_json), "--html", str(out_html), "--thresholds", str(tmp_path / "none")])
+    assert code == 0
+    table = capsys.readouterr().out
+    assert "datasets" in table and "0.500" in table
+    report = json.loads(out_json.read_text())
+    assert set(report) >= {"backend", "model", "prompt_hash", "n", "fields", "items"}
+    assert set(report["items"][0]) >= {"id", "gold", "predicted", "scores"}
+    page = out_html.read_text()
+    assert "<mark class=\"pred\">" in page and "extra ImageNet" in page
+    thresholds = tmp_path / "t.toml"
+    thresholds.write_text("[scripted.datasets]\nprecision = 0.9\n")
+    code = main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--quiet",
+                 "--thresholds", str(thresholds)])
+    assert code == 1
+    assert "datasets.precision = 0.500 is under the threshold 0.900" in capsys.readouterr().err
+    assert main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--threshold",
+                 "speedups.f1=0.99", "--thresholds", str(thresholds)]) == 1
+
+
+def test_eval_refuses_a_bad_threshold_name(scripted, tmp_path, capsys):
+    """A misspelt metric is a usage error, not a silent pass."""
+    gold = write(tmp_path, GOLD_LINE)
+    scripted[ABSTRACT] = GOOD
+    assert main(["eval", str(gold), "--backend", "scripted", "--threshold", "speedup.f1=1"]) == 2
+    assert "threshold must look like" in capsys.readouterr().err

@@ -1,0 +1,145 @@
+"""The extract() layers that do not depend on the backend: input checks,
+backend choice, grounding of whatever a backend returns."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor import (
+    Backend,
+    Completion,
+    ConfigError,
+    Extractor,
+    InputError,
+    Options,
+    PaperSummary,
+    ValidationFailed,
+    register,
+)
+from extractor.backends.base import unregister
+from extractor.extract import resolve_backend_name
+
+from .conftest import ABSTRACT, GOOD, TITLE
+
+
+class Echo(Backend):
+    """A backend that returns a fixed answer and counts its calls."""
+
+    name = "echo"
+
+    def __init__(self, config, answer=GOOD):
+        self.answer = answer
+        self.calls = 0
+
+    def complete(self, request):
+        self.calls += 1
+        return Completion(PaperSummary.model_validate(self.answer))
+
+
+@pytest.fixture
+def echo():
+    backend = Echo(None)
+    register("echo", lambda config: backend)
+    yield backend
+    unregister("echo")
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("", "empty"),
+    ("   \n\t ", "empty"),
+    (b"bytes abstract", "decode"),
+    (None, "must be a str"),
+    (42, "must be a str"),
+    ("text\x00with a NUL", "binary"),
+    ("\x01\x02\x03\x04" * 10, "binary"),
+    ("x" * 20_001, "20,001 characters, over the limit of 20,000"),
+])
+def test_bad_input_fails_before_any_backend_call(bad, message, echo):
+    """Each kind of bad abstract gets an InputError saying what is wrong."""
+    extractor = Extractor("echo", cache=False)
+    with pytest.raises(InputError, match=message):
+        extractor.extract(bad, TITLE)
+    assert echo.calls == 0
+
+
+def test_input_error_is_also_a_value_error(echo):
+    """Callers that already catch ValueError keep working."""
+    with pytest.raises(ValueError):
+        Extractor("echo", cache=False).extract("")
+
+
+def test_a_non_text_title_is_refused(echo):
+    """The title is checked like the abstract."""
+    with pytest.raises(InputError, match="title"):
+        Extractor("echo", cache=False).extract(ABSTRACT, title=["a list"])
+
+
+def test_the_size_limit_is_configurable(echo):
+    """A larger max_chars admits a longer abstract; nothing is truncated."""
+    long_text = ABSTRACT + " More." * 4000
+    result = Extractor("echo", cache=False, options=Options(max_chars=50_000)).extract(long_text)
+    assert result.task == GOOD["task"] and echo.calls == 1
+
+
+def test_ungrounded_answer_from_any_backend_is_refused(echo):
+    """A backend that lies about a quote fails validation in the extract layer."""
+    echo.answer = dict(GOOD, speedups=[dict(GOOD["speedups"][0], text="a million times faster")])
+    with pytest.raises(ValidationFailed, match="not in the abstract"):
+        Extractor("echo", cache=False).extract(ABSTRACT, TITLE)
+
+
+def test_explicit_backend_wins(monkeypatch, capsys):
+    """An explicit name is used as is, with no notice."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
+    assert resolve_backend_name("replay") == "replay"
+    assert capsys.readouterr().err == ""
+
+
+def test_env_backend_beats_the_default(monkeypatch, capsys):
+    """EXTRACTOR_BACKEND picks the backend when no argument does."""
+    monkeypatch.setenv("EXTRACTOR_BACKEND", "echo")
+    assert resolve_backend_name(None) == "echo"
+
+
+def test_default_is_openai_with_a_key(monkeypatch, capsys):
+    """With OPENAI_API_KEY set the default is openai, and stderr says why."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
+    assert resolve_backend_name(None) == "openai"
+    assert "openai backend (OPENAI_API_KEY is set)" in capsys.readouterr().err
+
+
+def test_default_is_rules_without_a_key(capsys):
+    """With no key the offline rules backend is chosen, and stderr says so."""
+    assert resolve_backend_name(None) == "rules"
+    err = capsys.readouterr().err
+    assert "rules backend" in err and err.count("\n") == 1
+
+
+def test_unknown_backend_lists_the_known_ones():
+    """A typo in the backend name is a ConfigError naming the choices."""
+    with pytest.raises(ConfigError, match="available: .*openai"):
+        Extractor("opnai", cache=False)
+
+
+def test_a_backend_instance_can_be_passed_directly():
+    """Third-party code can hand over a Backend object without registering it."""
+    backend = Echo(None)
+    assert Extractor(backend, cache=False).extract(ABSTRACT).method == GOOD["method"]
+
+
+def test_uncacheable_backends_skip_the_cache(echo, tmp_path):
+    """A backend with cacheable=False is called every time."""
+    echo.cacheable = False
+    extractor = Extractor("echo", cache=tmp_path)
+    extractor.extract(ABSTRACT)
+    extractor.extract(ABSTRACT)
+    assert echo.calls == 2 and extractor.cache is None
+
+
+def test_module_level_extract_reuses_one_extractor(echo):
+    """extract() from the package keeps one Extractor per configuration."""
+    from extractor import extract
+
+    first = extract(ABSTRACT, TITLE, backend="echo")
+    second = extract(ABSTRACT, TITLE, backend="echo")
+    assert second.meta.cache_hit and first.speedups[0].factor == 13.9

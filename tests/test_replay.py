@@ -1,0 +1,110 @@
+"""Recording a live backend and replaying it offline, through the same SDK path."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from extractor import BackendConfig, ConfigError, Extractor, ReplayMiss
+from extractor.cli import main
+from extractor.testing import Raw, Reply, Status
+
+from .conftest import ABSTRACT, GOOD, TITLE
+
+GOLD = {"id": "skr", "title": TITLE, "abstract": ABSTRACT, "labels": GOOD}
+
+
+@pytest.fixture
+def gold(tmp_path):
+    path = tmp_path / "gold.jsonl"
+    second = dict(GOLD, id="two", abstract=ABSTRACT + " A second paper.")
+    path.write_text(json.dumps(GOLD) + "\n" + json.dumps(second) + "\n")
+    return path
+
+
+def record(server, gold, out, *extra):
+    return main(["record", str(gold), "--backend", "openai", "--model", "rec-model",
+                 "--base-url", server.url, "--api-key", "sk-secret", "--out", str(out), *extra])
+
+
+def replay(tmp_path, **kwargs):
+    return Extractor("replay", config=BackendConfig(options={"recordings": str(tmp_path / "rec")},
+                                                     **kwargs), cache=False)
+
+
+def test_record_then_replay_gives_the_same_answers_offline(server, gold, tmp_path):
+    """Replayed answers equal the live ones and need no server at all."""
+    server.push(Reply(GOOD), Reply(dict(GOOD, task="a second task")))
+    assert record(server, gold, tmp_path / "rec" / "m.jsonl") == 0
+    server.stop()
+    extractor = replay(tmp_path)
+    assert extractor.extract(ABSTRACT, TITLE).summary.model_dump() == \
+        json.loads(json.dumps(GOOD)) | {"speedups": [GOOD["speedups"][0]]}
+    assert extractor.extract(ABSTRACT + " A second paper.", TITLE).task == "a second task"
+    assert extractor.backend.model == "rec-model"
+
+
+def test_recordings_hold_no_secrets_or_headers(server, gold, tmp_path):
+    """The API key and HTTP headers never reach the recording file."""
+    server.push(Reply(GOOD), Reply(GOOD))
+    record(server, gold, tmp_path / "rec" / "m.jsonl")
+    text = (tmp_path / "rec" / "m.jsonl").read_text()
+    assert "sk-secret" not in text and "authorization" not in text.lower()
+    entry = json.loads(text.splitlines()[0])
+    assert set(entry) == {"key", "model", "prompt_hash", "request", "response"}
+
+
+def test_reasks_are_recorded_and_replayed(server, gold, tmp_path):
+    """A recorded re-ask exchange replays with the same re-ask count."""
+    server.push(Raw("{not json"), Reply(GOOD), Reply(GOOD))
+    record(server, gold, tmp_path / "rec" / "m.jsonl")
+    assert len((tmp_path / "rec" / "m.jsonl").read_text().splitlines()) == 3
+    result = replay(tmp_path).extract(ABSTRACT, TITLE)
+    assert result.meta.reasks == 1
+
+
+def test_failed_requests_are_not_recorded(server, gold, tmp_path):
+    """Only successful exchanges are stored; the retry's answer is."""
+    server.push(Status(500), Reply(GOOD), Reply(GOOD))
+    assert record(server, gold, tmp_path / "rec" / "m.jsonl", "--max-attempts", "3") == 0
+    assert len((tmp_path / "rec" / "m.jsonl").read_text().splitlines()) == 2
+
+
+def test_a_changed_prompt_is_a_loud_miss(server, gold, tmp_path, monkeypatch):
+    """After a prompt change the replay backend says what changed and how to re-record."""
+    server.push(Reply(GOOD), Reply(GOOD))
+    record(server, gold, tmp_path / "rec" / "m.jsonl")
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "system.md").write_text("A new system prompt.")
+    (prompts / "user.md").write_text("{title}\n{abstract}")
+    monkeypatch.setenv("EXTRACTOR_PROMPTS", str(prompts))
+    with pytest.raises(ReplayMiss, match="the prompt changed .*extractor record"):
+        replay(tmp_path).extract(ABSTRACT, TITLE)
+
+
+def test_an_unrecorded_abstract_is_a_miss_not_a_fallback(server, gold, tmp_path):
+    """A request with no recording fails; it is never answered some other way."""
+    server.push(Reply(GOOD), Reply(GOOD))
+    record(server, gold, tmp_path / "rec" / "m.jsonl")
+    with pytest.raises(ReplayMiss, match="abstract, schema, model or sampling"):
+        replay(tmp_path).extract("A paper nobody recorded.", TITLE)
+    with pytest.raises(ReplayMiss):
+        replay(tmp_path, model="rec-model").extract(ABSTRACT, "Another title")
+
+
+def test_missing_or_broken_recordings_are_config_errors(tmp_path):
+    """No directory, or a line that is not a recording, says what to do."""
+    with pytest.raises(ConfigError, match="extractor record"):
+        replay(tmp_path)
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "x.jsonl").write_text("{broken\n")
+    with pytest.raises(ConfigError, match="x.jsonl:1"):
+        replay(tmp_path)
+
+
+def test_record_refuses_other_backends(gold, capsys):
+    """Recording captures openai-protocol traffic only."""
+    assert main(["record", str(gold), "--backend", "rules"]) == 2
+    assert "openai backend" in capsys.readouterr().err

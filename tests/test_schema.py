@@ -1,0 +1,99 @@
+"""PaperSummary and Speedup enforce LABELLING.md's invariants."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from extractor import PaperSummary, Speedup
+from extractor.grounding import find_quote
+
+from .conftest import ABSTRACT, GOOD
+
+
+def test_a_gold_answer_validates_against_its_abstract():
+    """The sample gold answer passes, grounding included."""
+    assert PaperSummary.model_validate(GOOD, context={"abstract": ABSTRACT}).speedups
+
+
+@pytest.mark.parametrize("speedup, message", [
+    ({"factor": 0, "text": "x"}, "greater than 0"),
+    ({"factor": -2, "text": "x"}, "greater than 0"),
+    ({"factor": 30, "factor_max": 2, "text": "x"}, "below factor"),
+    ({"factor": None, "factor_max": 2, "text": "x"}, "factor_max is set"),
+    ({"factor": 2, "text": ""}, "at least 1 character"),
+    ({"factor": "fast", "text": "x"}, "valid number"),
+])
+def test_speedup_invariants(speedup, message):
+    """Factors are positive, ranges ordered, quotes non-empty."""
+    with pytest.raises(ValidationError, match=message):
+        Speedup.model_validate(speedup)
+
+
+def test_strings_are_trimmed_and_empty_baseline_is_null():
+    """Whitespace around values is dropped; an empty baseline means none."""
+    s = Speedup.model_validate({"factor": 2, "baseline": "  ", "text": "  2x faster "})
+    assert s.text == "2x faster" and s.baseline is None
+
+
+def test_duplicate_names_are_dropped_case_insensitively():
+    """Hardware and dataset lists keep the first spelling of each name."""
+    summary = PaperSummary(task="t", method="m", hardware=["GPU", "gpu", "CPU"],
+                           datasets=["ImageNet", "ImageNet"])
+    assert summary.hardware == ["GPU", "CPU"] and summary.datasets == ["ImageNet"]
+
+
+def test_duplicate_speedups_are_dropped():
+    """The same claim twice is one claim."""
+    claim = {"factor": 2, "text": "2x faster"}
+    assert len(PaperSummary(task="t", method="m", speedups=[claim, claim]).speedups) == 1
+
+
+def test_unknown_fields_are_refused():
+    """A model inventing fields is a validation error the re-ask can fix."""
+    with pytest.raises(ValidationError, match="Extra inputs"):
+        PaperSummary.model_validate(dict(GOOD, confidence=0.9))
+
+
+def test_missing_fields_are_refused():
+    """task and method are required."""
+    with pytest.raises(ValidationError, match="method"):
+        PaperSummary.model_validate({"task": "t"})
+
+
+def test_lists_are_bounded():
+    """More than the allowed number of names is refused, not silently accepted."""
+    with pytest.raises(ValidationError, match="at most 24"):
+        PaperSummary(task="t", method="m", datasets=[f"D{i}" for i in range(25)])
+
+
+def test_json_schema_carries_bounds():
+    """The schema sent to models has maxItems and maxLength everywhere it matters."""
+    schema = PaperSummary.model_json_schema()
+    props = schema["properties"]
+    assert props["speedups"]["maxItems"] and props["hardware"]["maxItems"]
+    assert props["task"]["maxLength"] and props["hardware"]["items"]["maxLength"]
+    assert schema["$defs"]["Speedup"]["properties"]["text"]["maxLength"]
+
+
+def test_grounding_is_skipped_without_context():
+    """Without an abstract in context, quotes cannot be checked and are accepted."""
+    data = dict(GOOD, speedups=[{"factor": 2, "text": "not in any abstract"}])
+    assert PaperSummary.model_validate(data).speedups[0].factor == 2
+
+
+@pytest.mark.parametrize("quote, expected", [
+    ("13.9 times", "13.9 times"),
+    ("SPEEDUP OF UP TO 13.9", "speedup of up to 13.9"),
+    ("up  to\n13.9 times", "up to 13.9 times"),
+])
+def test_quotes_are_found_despite_case_and_spacing(quote, expected):
+    """find_quote folds case and whitespace, and its offsets point into the original."""
+    start, end = find_quote(ABSTRACT, quote)
+    assert ABSTRACT[start:end] == expected
+
+
+def test_a_missing_quote_is_none():
+    """A quote that is not there is reported as missing, not approximated."""
+    assert find_quote(ABSTRACT, "14 times") is None
+    assert find_quote(ABSTRACT, "   ") is None

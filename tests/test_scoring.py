@@ -1,0 +1,108 @@
+"""The per-field scorers on hand-made cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor.scoring import Counts, name_key, score_names, score_speedups, token_f1
+
+ABSTRACT = ("Our solver is up to 13.9 times faster than SciPy and orders of magnitude faster "
+            "than FEM. It also trains 2x to 30x faster.")
+
+
+@pytest.mark.parametrize("a, b", [
+    ("CIFAR10", "CIFAR-10"),
+    ("cifar 10", "CIFAR-10"),
+    ("NVIDIA A100", "A100"),
+    ("A100 GPU", "A100"),
+    ("GPUs", "GPU"),
+    ("edge devices", "Edge device"),
+    ("graphics processing unit", "GPU"),
+    ("smartphones", "mobile phones"),
+])
+def test_names_that_agree(a, b):
+    """Case, punctuation, plural, vendor and the alias table do not count as errors."""
+    assert name_key(a) == name_key(b)
+
+
+@pytest.mark.parametrize("a, b", [
+    ("CIFAR-10", "CIFAR-100"),
+    ("GPU", "CPU"),
+    ("ImageNet", "ImageNet-21k"),
+    ("V100", "A100"),
+    ("class", "clas"),
+])
+def test_names_that_differ(a, b):
+    """Different datasets and devices stay different."""
+    assert name_key(a) != name_key(b)
+
+
+def test_set_scores_count_misses_and_extras():
+    """Precision and recall come from matched, missed and extra names."""
+    score = score_names(["ImageNet", "cifar10", "MNIST"], ["CIFAR-10", "SVHN"])
+    assert (score.counts.tp, score.counts.fp, score.counts.fn) == (1, 2, 1)
+    assert score.missed == ["SVHN"] and score.extra == ["ImageNet", "MNIST"]
+
+
+def test_counts_prf_and_the_empty_case():
+    """Micro-averaged figures; nothing predicted and nothing to find is perfect."""
+    assert Counts(1, 1, 2).prf() == {"precision": 0.5, "recall": 0.3333, "f1": 0.4}
+    assert Counts().prf() == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
+    assert Counts(0, 3, 0).prf()["f1"] == 0.0
+
+
+def claim(factor, text, factor_max=None, baseline=None):
+    return {"factor": factor, "factor_max": factor_max, "baseline": baseline, "text": text}
+
+
+def test_factors_within_two_percent_match():
+    """13.7 and 13.9 are the same claim; 13.0 is not."""
+    gold = [claim(13.9, "up to 13.9 times faster than SciPy", baseline="SciPy")]
+    assert score_speedups([claim(13.7, "13.9 times faster")], gold, ABSTRACT).counts.tp == 1
+    assert score_speedups([claim(13.0, "13.9 times faster")], gold, ABSTRACT).counts.tp == 0
+
+
+def test_ranges_must_agree_on_both_ends():
+    """factor_max is compared like factor; null matches only null."""
+    gold = [claim(2, "2x to 30x faster", factor_max=30)]
+    assert score_speedups([claim(2, "2x to 30x", 30)], gold, ABSTRACT).counts.tp == 1
+    assert score_speedups([claim(2, "2x to 30x")], gold, ABSTRACT).counts.tp == 0
+
+
+def test_null_factors_match_only_when_quotes_overlap():
+    """Two magnitude-free claims are the same claim only if they quote the same place."""
+    gold = [claim(None, "orders of magnitude faster than FEM", baseline="FEM")]
+    same = [claim(None, "orders of magnitude faster")]
+    elsewhere = [claim(None, "2x to 30x faster")]
+    assert score_speedups(same, gold, ABSTRACT).counts.tp == 1
+    assert score_speedups(elsewhere, gold, ABSTRACT).counts.tp == 0
+
+
+def test_matching_is_one_to_one():
+    """A single prediction cannot satisfy two gold claims."""
+    gold = [claim(2, "2x to 30x faster"), claim(2, "2x to 30x faster")]
+    score = score_speedups([claim(2, "2x")], gold, ABSTRACT)
+    assert (score.counts.tp, score.counts.fn) == (1, 1)
+
+
+def test_baseline_agreement_is_counted_over_matches():
+    """Baselines agree when both are null or one contains the other after folding."""
+    gold = [claim(13.9, "13.9 times faster than SciPy", baseline="SciPy"),
+            claim(None, "orders of magnitude faster than FEM", baseline="FEM")]
+    pred = [claim(13.9, "13.9 times faster", baseline="scipy library"),
+            claim(None, "orders of magnitude faster", baseline=None)]
+    score = score_speedups(pred, gold, ABSTRACT)
+    assert score.matched == 2 and score.baseline_agree == 1
+
+
+@pytest.mark.parametrize("pred, gold, expected", [
+    ("crop row detection", "crop row detection", 1.0),
+    ("the crop row detection", "Crop-row detection", 1.0),
+    ("row detection", "crop row detection", 0.8),
+    ("image generation", "crop row detection", 0.0),
+    ("", "", 1.0),
+    ("", "crop row detection", 0.0),
+])
+def test_token_f1(pred, gold, expected):
+    """Token F1 ignores case, punctuation and articles."""
+    assert token_f1(pred, gold) == pytest.approx(expected)
