@@ -25,8 +25,14 @@ TITLE = "Accelerating Data Generation for Neural Operators via Krylov Subspace R
 GOOD = {
     "task": "data generation for training neural operators",
     "method": "Sorting Krylov Recycling (SKR), which sorts linear systems and recycles subspaces",
-    "speedups": [{"factor": 13.9, "factor_max": None, "baseline": "GMRES",
-                  "text": "speedup of up to 13.9 times over GMRES"}],
+    "speedups": [
+        {
+            "factor": 13.9,
+            "factor_max": None,
+            "baseline": "GMRES",
+            "text": "speedup of up to 13.9 times over GMRES",
+        }
+    ],
     "hardware": ["NVIDIA A100"],
     "datasets": ["PDEBench"],
 }
@@ -58,8 +64,15 @@ def no_internet(monkeypatch):
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch, tmp_path):
     """No test sees the developer's keys, backend choice or cache."""
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "EXTRACTOR_BACKEND", "EXTRACTOR_MODEL",
-                 "ANTHROPIC_API_KEY", "EXTRACTOR_RECORDINGS", "EXTRACTOR_PROMPTS"):
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "EXTRACTOR_BACKEND",
+        "EXTRACTOR_MODEL",
+        "ANTHROPIC_API_KEY",
+        "EXTRACTOR_RECORDINGS",
+        "EXTRACTOR_PROMPTS",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("EXTRACTOR_CACHE_DIR", str(tmp_path / "default-cache"))
 
@@ -77,8 +90,12 @@ def make_extractor(server, tmp_path):
 
     def make(cache=False, options=FAST_RETRY, **config):
         extractor = Extractor(
-            "openai", model="test-model", base_url=server.url,
-            cache=(tmp_path / "cache") if cache is True else cache, options=options, **config,
+            "openai",
+            model="test-model",
+            base_url=server.url,
+            cache=(tmp_path / "cache") if cache is True else cache,
+            options=options,
+            **config,
         )
         made.append(extractor)
         return extractor

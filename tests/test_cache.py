@@ -45,9 +45,20 @@ def _key(extractor, abstract=ABSTRACT, title=TITLE):
     return extractor.key(extractor._request(abstract, title))
 
 
-@pytest.mark.parametrize("change", [
-    "model", "base_url", "mode", "temperature", "max_tokens", "seed", "prompt", "title", "text",
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        "model",
+        "base_url",
+        "mode",
+        "temperature",
+        "max_tokens",
+        "seed",
+        "prompt",
+        "title",
+        "text",
+    ],
+)
 def test_every_part_of_the_request_is_in_the_key(change, server, tmp_path, monkeypatch):
     """Changing any one input that can change the answer changes the key."""
     base = {"model": "m", "base_url": server.url, "cache": tmp_path / "c"}
@@ -59,6 +70,7 @@ def test_every_part_of_the_request_is_in_the_key(change, server, tmp_path, monke
         kwargs[change] = "other" if change == "model" else server.url + "/other"
     elif change == "mode":
         from extractor import BackendConfig
+
         kwargs["config"] = BackendConfig(mode="json")
     elif change in ("temperature", "max_tokens", "seed"):
         value = {"temperature": 0.7, "max_tokens": 99, "seed": 7}[change]
@@ -127,6 +139,7 @@ def test_a_pickled_entry_is_never_unpickled(server, make_extractor, tmp_path):
     with sqlite3.connect(tmp_path / "cache" / "cache.db") as db:
         db.execute("UPDATE Cache SET value = ? WHERE key = ?", (b"", key))
     import diskcache
+
     raw = diskcache.Cache(str(tmp_path / "cache"))
     raw.set(key, Boom())  # stored pickled by the default Disk
     raw.close()
@@ -157,15 +170,17 @@ def test_two_processes_share_one_directory(server, tmp_path):
     script = f"""
 import sys
 from extractor import Extractor
-ex = Extractor("openai", model="m", base_url={server.url!r}, cache={str(tmp_path / 'shared')!r})
+ex = Extractor("openai", model="m", base_url={server.url!r}, cache={str(tmp_path / "shared")!r})
 for i in range(10):
     ex.extract("An abstract about speed number " + str(i) + ".", "T")
 hits = sum(ex.extract("An abstract about speed number " + str(i) + ".", "T").meta.cache_hit
            for i in range(10))
 print(hits)
 """
-    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=60)[0].strip() for p in procs]
     assert outputs == ["10", "10"]
     cache = Cache(tmp_path / "shared")
@@ -189,4 +204,3 @@ def test_the_cache_refuses_non_text_values(tmp_path):
     with pytest.raises(TypeError):
         cache._cache.set("k", {"a": 1})
     cache.close()
-

@@ -14,8 +14,16 @@ from .conftest import ABSTRACT, GOOD, TITLE
 
 
 def openai_flags(server, tmp_path):
-    return ["--backend", "openai", "--model", "m", "--base-url", server.url,
-            "--cache-dir", str(tmp_path / "cache")]
+    return [
+        "--backend",
+        "openai",
+        "--model",
+        "m",
+        "--base-url",
+        server.url,
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
 
 
 def test_extract_prints_the_result_as_json(server, tmp_path, capsys):
@@ -37,7 +45,9 @@ def test_extract_reads_stdin(server, tmp_path, capsys, monkeypatch):
 
 def test_bad_input_exits_2_with_one_line(capsys, tmp_path):
     """An empty abstract is a usage error with a message, not a traceback."""
-    assert main(["extract", "   ", "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1"]) == 2
+    assert (
+        main(["extract", "   ", "--backend", "openai", "--base-url", "http://127.0.0.1:9/v1"]) == 2
+    )
     err = capsys.readouterr().err
     assert err.startswith("extractor: InputError:") and err.count("\n") == 1
 
@@ -80,7 +90,9 @@ def test_console_script_is_installed(server, tmp_path):
     server.push(Reply(GOOD))
     done = subprocess.run(
         ["extractor", "extract", ABSTRACT, "--title", TITLE, *openai_flags(server, tmp_path)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["meta"]["model"] == "m"

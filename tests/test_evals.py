@@ -50,15 +50,21 @@ def test_the_project_gold_file_is_well_formed():
     assert len(fixtures) >= 100
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda r: r.pop("labels"), "missing 'labels'"),
-    (lambda r: r["labels"].pop("hardware"), "labels.hardware is missing"),
-    (lambda r: r["labels"]["speedups"][0].update(text="99x faster"), "not found in the abstract"),
-    (lambda r: r["labels"]["speedups"][0].update(factor="13.9"), "must be a number or null"),
-    (lambda r: r["labels"]["speedups"][0].update(factor=True), "must be a number or null"),
-    (lambda r: r["labels"].update(datasets="PDEBench"), "list of strings"),
-    (lambda r: r["labels"]["speedups"][0].pop("baseline"), "exactly factor"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda r: r.pop("labels"), "missing 'labels'"),
+        (lambda r: r["labels"].pop("hardware"), "labels.hardware is missing"),
+        (
+            lambda r: r["labels"]["speedups"][0].update(text="99x faster"),
+            "not found in the abstract",
+        ),
+        (lambda r: r["labels"]["speedups"][0].update(factor="13.9"), "must be a number or null"),
+        (lambda r: r["labels"]["speedups"][0].update(factor=True), "must be a number or null"),
+        (lambda r: r["labels"].update(datasets="PDEBench"), "list of strings"),
+        (lambda r: r["labels"]["speedups"][0].pop("baseline"), "exactly factor"),
+    ],
+)
 def test_a_broken_fixture_is_refused_with_its_line(mutate, message, tmp_path):
     """Each kind of format error is named, with the file and line number."""
     bad = json.loads(json.dumps(GOLD_LINE))
@@ -87,8 +93,12 @@ def test_perfect_answers_score_one_and_failures_score_as_empty(scripted, tmp_pat
     items = evaluate(load_fixtures(write(tmp_path, GOLD_LINE, other)), extractor)
     report = report_data(items, extractor)
     assert report["n"] == 2 and report["errors"] == 1
-    assert report["fields"]["speedups"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667,
-                                            "baseline_agreement": 1.0}
+    assert report["fields"]["speedups"] == {
+        "precision": 1.0,
+        "recall": 0.5,
+        "f1": 0.6667,
+        "baseline_agreement": 1.0,
+    }
     assert report["fields"]["task"]["token_f1"] == 0.5
     assert "ValidationFailed" in report["items"][1]["scores"]["error"]
 
@@ -98,8 +108,21 @@ def test_eval_command_writes_json_html_and_enforces_thresholds(scripted, tmp_pat
     scripted[ABSTRACT] = dict(GOOD, datasets=["PDEBench", "ImageNet"])
     gold = write(tmp_path, GOLD_LINE)
     out_json, out_html = tmp_path / "r.json", tmp_path / "r.html"
-    code = main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--json",
-                 str(out_json), "--html", str(out_html), "--thresholds", str(tmp_path / "none")])
+    code = main(
+        [
+            "eval",
+            str(gold),
+            "--backend",
+            "scripted",
+            "--no-cache",
+            "--json",
+            str(out_json),
+            "--html",
+            str(out_html),
+            "--thresholds",
+            str(tmp_path / "none"),
+        ]
+    )
     assert code == 0
     table = capsys.readouterr().out
     assert "datasets" in table and "0.500" in table
@@ -107,15 +130,39 @@ def test_eval_command_writes_json_html_and_enforces_thresholds(scripted, tmp_pat
     assert set(report) >= {"backend", "model", "prompt_hash", "n", "fields", "items"}
     assert set(report["items"][0]) >= {"id", "gold", "predicted", "scores"}
     page = out_html.read_text()
-    assert "<mark class=\"pred\">" in page and "extra ImageNet" in page
+    assert '<mark class="pred">' in page and "extra ImageNet" in page
     thresholds = tmp_path / "t.toml"
     thresholds.write_text("[scripted.datasets]\nprecision = 0.9\n")
-    code = main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--quiet",
-                 "--thresholds", str(thresholds)])
+    code = main(
+        [
+            "eval",
+            str(gold),
+            "--backend",
+            "scripted",
+            "--no-cache",
+            "--quiet",
+            "--thresholds",
+            str(thresholds),
+        ]
+    )
     assert code == 1
     assert "datasets.precision = 0.500 is under the threshold 0.900" in capsys.readouterr().err
-    assert main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--threshold",
-                 "speedups.f1=0.99", "--thresholds", str(thresholds)]) == 1
+    assert (
+        main(
+            [
+                "eval",
+                str(gold),
+                "--backend",
+                "scripted",
+                "--no-cache",
+                "--threshold",
+                "speedups.f1=0.99",
+                "--thresholds",
+                str(thresholds),
+            ]
+        )
+        == 1
+    )
 
 
 def test_eval_refuses_a_bad_threshold_name(scripted, tmp_path, capsys):

@@ -44,16 +44,19 @@ def echo():
     unregister("echo")
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("", "empty"),
-    ("   \n\t ", "empty"),
-    (b"bytes abstract", "decode"),
-    (None, "must be a str"),
-    (42, "must be a str"),
-    ("text\x00with a NUL", "binary"),
-    ("\x01\x02\x03\x04" * 10, "binary"),
-    ("x" * 20_001, "20,001 characters, over the limit of 20,000"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("", "empty"),
+        ("   \n\t ", "empty"),
+        (b"bytes abstract", "decode"),
+        (None, "must be a str"),
+        (42, "must be a str"),
+        ("text\x00with a NUL", "binary"),
+        ("\x01\x02\x03\x04" * 10, "binary"),
+        ("x" * 20_001, "20,001 characters, over the limit of 20,000"),
+    ],
+)
 def test_bad_input_fails_before_any_backend_call(bad, message, echo):
     """Each kind of bad abstract gets an InputError saying what is wrong."""
     extractor = Extractor("echo", cache=False)

@@ -24,13 +24,31 @@ def gold(tmp_path):
 
 
 def record(server, gold, out, *extra):
-    return main(["record", str(gold), "--backend", "openai", "--model", "rec-model",
-                 "--base-url", server.url, "--api-key", "sk-secret", "--out", str(out), *extra])
+    return main(
+        [
+            "record",
+            str(gold),
+            "--backend",
+            "openai",
+            "--model",
+            "rec-model",
+            "--base-url",
+            server.url,
+            "--api-key",
+            "sk-secret",
+            "--out",
+            str(out),
+            *extra,
+        ]
+    )
 
 
 def replay(tmp_path, **kwargs):
-    return Extractor("replay", config=BackendConfig(options={"recordings": str(tmp_path / "rec")},
-                                                     **kwargs), cache=False)
+    return Extractor(
+        "replay",
+        config=BackendConfig(options={"recordings": str(tmp_path / "rec")}, **kwargs),
+        cache=False,
+    )
 
 
 def test_record_then_replay_gives_the_same_answers_offline(server, gold, tmp_path):
@@ -39,8 +57,9 @@ def test_record_then_replay_gives_the_same_answers_offline(server, gold, tmp_pat
     assert record(server, gold, tmp_path / "rec" / "m.jsonl") == 0
     server.stop()
     extractor = replay(tmp_path)
-    assert extractor.extract(ABSTRACT, TITLE).summary.model_dump() == \
-        json.loads(json.dumps(GOOD)) | {"speedups": [GOOD["speedups"][0]]}
+    assert extractor.extract(ABSTRACT, TITLE).summary.model_dump() == json.loads(
+        json.dumps(GOOD)
+    ) | {"speedups": [GOOD["speedups"][0]]}
     assert extractor.extract(ABSTRACT + " A second paper.", TITLE).task == "a second task"
     assert extractor.backend.model == "rec-model"
 

@@ -16,14 +16,17 @@ def test_a_gold_answer_validates_against_its_abstract():
     assert PaperSummary.model_validate(GOOD, context={"abstract": ABSTRACT}).speedups
 
 
-@pytest.mark.parametrize("speedup, message", [
-    ({"factor": 0, "text": "x"}, "greater than 0"),
-    ({"factor": -2, "text": "x"}, "greater than 0"),
-    ({"factor": 30, "factor_max": 2, "text": "x"}, "below factor"),
-    ({"factor": None, "factor_max": 2, "text": "x"}, "factor_max is set"),
-    ({"factor": 2, "text": ""}, "at least 1 character"),
-    ({"factor": "fast", "text": "x"}, "valid number"),
-])
+@pytest.mark.parametrize(
+    "speedup, message",
+    [
+        ({"factor": 0, "text": "x"}, "greater than 0"),
+        ({"factor": -2, "text": "x"}, "greater than 0"),
+        ({"factor": 30, "factor_max": 2, "text": "x"}, "below factor"),
+        ({"factor": None, "factor_max": 2, "text": "x"}, "factor_max is set"),
+        ({"factor": 2, "text": ""}, "at least 1 character"),
+        ({"factor": "fast", "text": "x"}, "valid number"),
+    ],
+)
 def test_speedup_invariants(speedup, message):
     """Factors are positive, ranges ordered, quotes non-empty."""
     with pytest.raises(ValidationError, match=message):
@@ -38,8 +41,9 @@ def test_strings_are_trimmed_and_empty_baseline_is_null():
 
 def test_duplicate_names_are_dropped_case_insensitively():
     """Hardware and dataset lists keep the first spelling of each name."""
-    summary = PaperSummary(task="t", method="m", hardware=["GPU", "gpu", "CPU"],
-                           datasets=["ImageNet", "ImageNet"])
+    summary = PaperSummary(
+        task="t", method="m", hardware=["GPU", "gpu", "CPU"], datasets=["ImageNet", "ImageNet"]
+    )
     assert summary.hardware == ["GPU", "CPU"] and summary.datasets == ["ImageNet"]
 
 
@@ -82,11 +86,14 @@ def test_grounding_is_skipped_without_context():
     assert PaperSummary.model_validate(data).speedups[0].factor == 2
 
 
-@pytest.mark.parametrize("quote, expected", [
-    ("13.9 times", "13.9 times"),
-    ("SPEEDUP OF UP TO 13.9", "speedup of up to 13.9"),
-    ("up  to\n13.9 times", "up to 13.9 times"),
-])
+@pytest.mark.parametrize(
+    "quote, expected",
+    [
+        ("13.9 times", "13.9 times"),
+        ("SPEEDUP OF UP TO 13.9", "speedup of up to 13.9"),
+        ("up  to\n13.9 times", "up to 13.9 times"),
+    ],
+)
 def test_quotes_are_found_despite_case_and_spacing(quote, expected):
     """find_quote folds case and whitespace, and its offsets point into the original."""
     start, end = find_quote(ABSTRACT, quote)

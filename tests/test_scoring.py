@@ -6,32 +6,40 @@ import pytest
 
 from extractor.scoring import Counts, name_key, score_names, score_speedups, token_f1
 
-ABSTRACT = ("Our solver is up to 13.9 times faster than SciPy and orders of magnitude faster "
-            "than FEM. It also trains 2x to 30x faster.")
+ABSTRACT = (
+    "Our solver is up to 13.9 times faster than SciPy and orders of magnitude faster "
+    "than FEM. It also trains 2x to 30x faster."
+)
 
 
-@pytest.mark.parametrize("a, b", [
-    ("CIFAR10", "CIFAR-10"),
-    ("cifar 10", "CIFAR-10"),
-    ("NVIDIA A100", "A100"),
-    ("A100 GPU", "A100"),
-    ("GPUs", "GPU"),
-    ("edge devices", "Edge device"),
-    ("graphics processing unit", "GPU"),
-    ("smartphones", "mobile phones"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("CIFAR10", "CIFAR-10"),
+        ("cifar 10", "CIFAR-10"),
+        ("NVIDIA A100", "A100"),
+        ("A100 GPU", "A100"),
+        ("GPUs", "GPU"),
+        ("edge devices", "Edge device"),
+        ("graphics processing unit", "GPU"),
+        ("smartphones", "mobile phones"),
+    ],
+)
 def test_names_that_agree(a, b):
     """Case, punctuation, plural, vendor and the alias table do not count as errors."""
     assert name_key(a) == name_key(b)
 
 
-@pytest.mark.parametrize("a, b", [
-    ("CIFAR-10", "CIFAR-100"),
-    ("GPU", "CPU"),
-    ("ImageNet", "ImageNet-21k"),
-    ("V100", "A100"),
-    ("class", "clas"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("CIFAR-10", "CIFAR-100"),
+        ("GPU", "CPU"),
+        ("ImageNet", "ImageNet-21k"),
+        ("V100", "A100"),
+        ("class", "clas"),
+    ],
+)
 def test_names_that_differ(a, b):
     """Different datasets and devices stay different."""
     assert name_key(a) != name_key(b)
@@ -87,22 +95,29 @@ def test_matching_is_one_to_one():
 
 def test_baseline_agreement_is_counted_over_matches():
     """Baselines agree when both are null or one contains the other after folding."""
-    gold = [claim(13.9, "13.9 times faster than SciPy", baseline="SciPy"),
-            claim(None, "orders of magnitude faster than FEM", baseline="FEM")]
-    pred = [claim(13.9, "13.9 times faster", baseline="scipy library"),
-            claim(None, "orders of magnitude faster", baseline=None)]
+    gold = [
+        claim(13.9, "13.9 times faster than SciPy", baseline="SciPy"),
+        claim(None, "orders of magnitude faster than FEM", baseline="FEM"),
+    ]
+    pred = [
+        claim(13.9, "13.9 times faster", baseline="scipy library"),
+        claim(None, "orders of magnitude faster", baseline=None),
+    ]
     score = score_speedups(pred, gold, ABSTRACT)
     assert score.matched == 2 and score.baseline_agree == 1
 
 
-@pytest.mark.parametrize("pred, gold, expected", [
-    ("crop row detection", "crop row detection", 1.0),
-    ("the crop row detection", "Crop-row detection", 1.0),
-    ("row detection", "crop row detection", 0.8),
-    ("image generation", "crop row detection", 0.0),
-    ("", "", 1.0),
-    ("", "crop row detection", 0.0),
-])
+@pytest.mark.parametrize(
+    "pred, gold, expected",
+    [
+        ("crop row detection", "crop row detection", 1.0),
+        ("the crop row detection", "Crop-row detection", 1.0),
+        ("row detection", "crop row detection", 0.8),
+        ("image generation", "crop row detection", 0.0),
+        ("", "", 1.0),
+        ("", "crop row detection", 0.0),
+    ],
+)
 def test_token_f1(pred, gold, expected):
     """Token F1 ignores case, punctuation and articles."""
     assert token_f1(pred, gold) == pytest.approx(expected)

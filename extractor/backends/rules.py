@@ -1,0 +1,37 @@
+"""The `rules` backend: deterministic extraction with no model and no network.
+
+It is the offline baseline every LLM backend must beat and the fallback when no
+API key is configured. All the work is in `extractor.rules`; this file only
+adapts it to the backend seam. It is not cached (`cacheable = False`): running
+the rules is faster than a disk lookup. `RULES_VERSION` is part of `identity()`
+and must be bumped whenever a rule or a gazetteer changes the answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..result import Usage
+from ..rules.summary import SpannedSummary, extract_spans
+from .base import Backend, BackendConfig, Completion, Request
+
+RULES_VERSION = "1.0.0"
+
+__all__ = ["RULES_VERSION", "RulesBackend", "SpannedSummary", "extract_spans"]
+
+
+class RulesBackend(Backend):
+    """Patterns and gazetteers; the model, endpoint and key in the config are ignored."""
+
+    name = "rules"
+    cacheable = False
+
+    def __init__(self, config: BackendConfig | None = None):
+        self.config = config or BackendConfig()
+
+    def identity(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": None, "version": RULES_VERSION}
+
+    def complete(self, request: Request) -> Completion:
+        spanned = extract_spans(request.title or "", request.abstract)
+        return Completion(summary=spanned.summary, usage=Usage(), reasks=0, model=None)

@@ -1,0 +1,302 @@
+"""Speed claims in plain English -> numbers.
+
+Design note. A speed claim is a *magnitude* (`6x`, `sixfold`, `37%`, `3 orders of
+magnitude`, `doubling`) tied to a *cue* that says what got bigger or smaller. The
+cue decides everything LABELLING.md cares about:
+
+- a rate cue (`faster`, `speedup`, `throughput`) takes a percentage as 1 + p;
+- a time cue (`latency`, `training time`, `wall-clock`) needs a word saying the
+  time went down (`reduces`, `lower`, `improvement`), and then a percentage p
+  means the new time is (1 - p) of the old, a factor of 1 / (1 - p);
+- a decoy cue (`memory`, `parameters`, `FLOPs`, `cheaper`, `accuracy`, `sampling
+  steps`, ...) or a slow-down cue (`slower`, `overhead`) means it is not a speed
+  claim at all.
+
+The cue is looked for first in the few words after the magnitude (`4x lower
+latency`, `3x less memory`) and then in the same clause before it (`speeds up
+training by 2x`, `reduces latency by 50%`), nearest first. A magnitude with no
+cue is not a claim: that one rule rejects `64times64`, `16times the token length`
+and `ShuffleNet V2 (2.0x)` without a list of special cases.
+
+`find_speedups` adds two sentence-level rules from LABELLING.md: a claim needs
+the paper as its owner (a sentence about "surrogate models" in general, with no
+`we`, `our`, `proposed` or coined name, is about prior work), and the baseline is
+kept only when the sentence names something more specific than "previous
+methods". `parse_speedup` runs the same machinery on a short phrase such as an
+LLM's answer, where a bare magnitude (`6x`, `13.9`) is taken as the factor.
+
+Only stdlib `re` is used; every pattern is compiled once at import.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .rules import lexicon as lx
+from .rules.text import Sentence, split_sentences
+
+
+@dataclass(frozen=True)
+class FoundSpeedup:
+    """One speed claim found in a text; `text == source[start:end]`."""
+
+    factor: float | None
+    factor_max: float | None
+    baseline: str | None
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Mag:
+    start: int
+    end: int
+    kind: str  # mult, pct, null, double, halve
+    low: float | None
+    high: float | None
+
+
+def _number(token: str | None) -> float | None:
+    if token is None:
+        return None
+    token = re.sub(r"\s+", " ", token.strip().lower())
+    if token in lx.NUMBER_WORDS:
+        return float(lx.NUMBER_WORDS[token])
+    try:
+        return float(token.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _reciprocal(p: float) -> float:
+    """A time cut by p percent is a speedup of 1 / (1 - p), shown to 2 decimals."""
+    return round(1 / (1 - p / 100), 2)
+
+
+def _magnitude(m: re.Match[str]) -> _Mag:
+    g = m.groupdict()
+    s, e = m.start(), m.end()
+    if g["o1"]:
+        low, high = _number(g["o1"]), _number(g["o2"] or g["o3"])
+        if low is None:
+            return _Mag(s, e, "null", None, None)
+        return _Mag(s, e, "mult", 10.0**low, 10.0**high if high is not None else None)
+    if g["oplain"]:
+        if g["onull"] or g["oplain"].lower() == "orders":
+            return _Mag(s, e, "null", None, None)
+        return _Mag(s, e, "mult", 10.0, None)
+    if g["r1"] or g["r1b"]:
+        low = _number(g["r1"] or g["r1b"])
+        return _Mag(s, e, "pct" if g["rp"] else "mult", low, _number(g["r2"]))
+    if g["n"]:
+        return _Mag(s, e, "mult", _number(g["n"]), None)
+    if g["fold"]:
+        return _Mag(s, e, "mult", float(lx.FOLD_WORDS[g["fold"].lower()]), None)
+    if g["pct"]:
+        return _Mag(s, e, "pct", _number(g["pct"]), None)
+    if g["fac"]:
+        return _Mag(s, e, "mult", _number(g["fac"]), None)
+    if g["half"]:
+        return _Mag(s, e, "halve", 2.0, None)
+    if g["twice"]:
+        return _Mag(s, e, "mult", 2.0, None)
+    if g["dbl"]:
+        word = g["dbl"].lower()
+        if word.startswith(("halv", "in")):
+            return _Mag(s, e, "halve", 2.0, None)
+        return _Mag(s, e, "double", 2.0 if word.startswith("doubl") else 3.0, None)
+    return _Mag(s, e, "null", None, None)  # exponential / quadratic speedup
+
+
+def _magnitudes(sent: str) -> list[_Mag]:
+    mags = []
+    for m in lx.MAGNITUDE.finditer(sent):
+        if lx.FORMULA_BEFORE.search(sent, max(0, m.start() - 2), m.start() + 1) and not (
+            m.group("qual")
+        ):
+            continue  # "R^3times", "n_1 times": part of a formula
+        if lx.FORMULA_AFTER.match(sent, m.end()):
+            continue  # "64×64", "1 times 1 convolutions"
+        mags.append(_magnitude(m))
+    for b in lx.BARE.finditer(sent):
+        if not any(x.start <= b.start("b1") < x.end for x in mags):
+            start = b.start("qual") if b.group("qual") else b.start("b1")
+            mags.append(
+                _Mag(start, b.end(), "mult", _number(b.group("b1")), _number(b.group("b2")))
+            )
+    return sorted(mags, key=lambda x: x.start)
+
+
+def _cue(sent: str, mag: _Mag) -> re.Match[str] | None:
+    """The cue that says what `mag` measures: after it, else the nearest before it."""
+    limit = min(len(sent), mag.end + 60)
+    for pattern in (lx.BOUNDARY, lx.AND_CLAUSE):
+        stop = pattern.search(sent, mag.end, limit)
+        if stop:
+            limit = stop.start()
+    for c in lx.CUE.finditer(sent, mag.end, limit):
+        if c.start() - mag.end <= 40:
+            return c
+        break
+    begin = max(0, mag.start - 70)
+    for b in lx.BOUNDARY.finditer(sent, begin, mag.start):
+        begin = b.end()
+    cues = list(lx.CUE.finditer(sent, begin, mag.start))
+    if not cues:
+        return None
+    c = cues[-1]
+    if c.lastgroup == "decoy":  # "in terms of speed and accuracy by 10x"
+        speed = [x for x in cues[:-1] if x.lastgroup in ("rate", "time")]
+        if speed and re.fullmatch(r"\s*(?:and|or|,)\s*", sent[speed[-1].end() : c.start()]):
+            return speed[-1]
+    return c
+
+
+def _factor(mag: _Mag, value: float | None, cue: str, window: str) -> float | bool | None:
+    """`value` as a speedup factor for this cue; False when it is not a speed claim."""
+    if mag.kind == "null":
+        return None
+    if value is None or value <= 0:
+        return False
+    if cue == "time":
+        if mag.kind == "double":
+            return False  # doubling a time is a slow-down
+        if lx.INCREASE.search(window) and not lx.REDUCE_STRICT.search(window):
+            return False
+        if mag.kind != "halve" and not lx.REDUCE.search(window):
+            return False
+        if mag.kind == "pct":
+            return False if value >= 100 else _reciprocal(value)
+        return value
+    if mag.kind == "halve":
+        return False  # halving a rate is a slow-down
+    if mag.kind == "pct":
+        return round(1 + value / 100, 4)
+    return value
+
+
+def _baseline(sent: str, lo: int, hi: int) -> tuple[str | None, int, int]:
+    """The named comparator in the claim's sentence, and the widened span."""
+    after = lx.BASE_AFTER.match(sent, hi)
+    if after:
+        np = _named(after.group("np"))
+        if np:
+            return np, lo, after.start("np") + len(np)
+    for before in lx.BASE_BEFORE.finditer(sent, 0, lo):
+        np = _named(before.group("np"))
+        if np:
+            return np, before.start("cmp"), hi
+    return None, lo, hi
+
+
+def _named(np: str) -> str | None:
+    """The comparator as written, or None when it is unnamed prior work."""
+    np = lx.NP_STOP.sub("", np).strip().rstrip(".")
+    words = np.split()
+    if not words or len(words) > 8 or words[0][0].isdigit():
+        return None
+    rest = [w.lower() for w in words if w.lower() not in lx.GENERIC_MOD]
+    if not rest or all(w in lx.GENERIC_HEAD for w in rest):
+        return None
+    return np
+
+
+def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
+    sent = sentence.text
+    found = []
+    for mag in _magnitudes(sent):
+        c = _cue(sent, mag)
+        if c is None:
+            bracketed = (
+                sent[mag.start - 1 : mag.start] == "(" and sent[mag.end : mag.end + 1] == ")"
+            )
+            if bracketed and mag.kind == "mult" and lx.SPEED_WORD.search(sent):
+                found.append(_entry(sentence, mag.start, mag.end, mag.low, None))
+            elif mag.kind == "null" and lx.EXP_SPEEDUP.match(sent, mag.start):
+                found.append(_entry(sentence, mag.start, mag.end, None, None))
+            continue
+        if c.lastgroup not in ("rate", "time"):
+            continue
+        lo, hi = min(mag.start, c.start()), max(mag.end, c.end())
+        if lx.NEGATION.search(sent, max(0, lo - 30), lo):
+            continue
+        window = sent[max(0, lo - 40) : hi]
+        factor = _factor(mag, mag.low, c.lastgroup, window)
+        if factor is False:
+            continue
+        high = _factor(mag, mag.high, c.lastgroup, window) if mag.high is not None else None
+        high = high if isinstance(high, float) else None
+        if factor is not None and high is not None and high < factor:
+            factor, high = high, factor  # "30x to 2x": factor is the lower end
+        if factor is not None and high == factor:
+            high = None
+        found.append(_entry(sentence, lo, hi, factor, high))
+    return found
+
+
+def _entry(
+    sentence: Sentence, lo: int, hi: int, factor: float | None, high: float | None
+) -> FoundSpeedup:
+    baseline, lo, hi = _baseline(sentence.text, lo, hi)
+    text = sentence.text[lo:hi]
+    start = sentence.start + lo
+    return FoundSpeedup(factor, high, baseline, text, start, start + len(text))
+
+
+def _owned(sentence: str, own_names: set[str]) -> bool:
+    """Whether the sentence is about the paper's own work rather than prior work."""
+    if lx.OWN.search(sentence) or any(n and n in sentence for n in own_names):
+        return True
+    return any(t.upper() not in lx.COMMON_CAPS for t in lx.COINED.findall(sentence))
+
+
+def find_speedups(text: str, own_names: set[str] | None = None) -> list[FoundSpeedup]:
+    """Every speed claim in `text`, in order, one entry per magnitude.
+
+    `own_names` are names known to be the paper's (its coined method name): a
+    sentence that mentions one is about the paper even without `we` or `our`.
+    """
+    if not lx.may_hold_claim(text):
+        return []
+    names = own_names or set()
+    out: list[FoundSpeedup] = []
+    for sentence in split_sentences(text):
+        if not lx.may_hold_claim(sentence.text):
+            continue
+        claims = _claims_in(sentence)
+        if claims and _owned(sentence.text, names):
+            out.extend(claims)
+    return out
+
+
+def parse_speedup(phrase: str) -> tuple[float | None, float | None] | None:
+    """(factor, factor_max) of one speed phrase, or None when it is not a speed claim.
+
+    `'6x faster'` -> (6.0, None); `'2x to 30x'` -> (2.0, 30.0); `'orders of
+    magnitude faster'` -> (None, None); `'15% lower latency'` -> (1.18, None);
+    `'4x less memory'` -> None. A bare magnitude with no cue at all (`'6x'`,
+    `'13.9'`) is taken as the factor: the caller already knows it is a speedup.
+    """
+    phrase = " ".join(phrase.split())
+    if not phrase:
+        return None
+    for sentence in split_sentences(phrase):
+        claims = _claims_in(sentence)
+        if claims:
+            return claims[0].factor, claims[0].factor_max
+    if lx.CUE.search(phrase) or lx.NEGATION_ANY.search(phrase):
+        return None
+    bare = lx.BARE_PHRASE.fullmatch(phrase)
+    if bare:
+        return _number(bare.group("a")), _number(bare.group("b"))
+    m = lx.MAGNITUDE.search(phrase)
+    if m is None:
+        return None
+    mag = _magnitude(m)
+    if mag.kind == "pct" and mag.low is not None:
+        return round(1 + mag.low / 100, 4), None
+    if mag.kind in ("mult", "null", "double"):
+        return mag.low, mag.high
+    return None

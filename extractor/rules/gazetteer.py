@@ -1,0 +1,148 @@
+"""Whole-word lookup of known names (datasets, devices) in an abstract.
+
+Design note: a regex alternation over a thousand names is slow (every alias is
+tried at every character), so the text is cut into word tokens once and each run
+of 1 to N tokens is looked up in a dict: linear in the text, independent of the
+gazetteer's size. Matches are case-sensitive and reported as written; a
+case-folded second dict catches `Imagenet` or `CIFAR10` spelled differently, but
+only for long names and tokens with a capital or a digit, so `kinetics` the word
+never becomes `Kinetics` the dataset.
+
+The data files live in `extractor/data/` next to this package and are read with
+`importlib.resources`, so they ship inside the wheel.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+
+# A word: no surrounding punctuation, but inner dots, dashes and apostrophes kept
+# ("CIFAR-10.", "SQuAD 1.1", "WMT'14").
+_STOP = r"\s,;:()\[\]{}\"/~'‘’*.!?×"
+_WORD = rf"[^{_STOP}]+(?:[.'’!?*]+[^{_STOP}]+)*"
+_TOKEN = re.compile(rf"(?<![^{_STOP}]){_WORD}")
+# Only words that start with a capital or a digit can start most names, so those
+# are the only ones visited; the few names that start in lower case (`nuScenes`,
+# `miniImageNet`) are found with plain substring search.
+_CAPITAL_TOKEN = re.compile(rf"(?<![^{_STOP}])(?=[A-Z0-9]){_WORD}")
+_VARIANT_SUFFIX = re.compile(r"-(?:SXM\d?|PCIe|\d+\s?GB)(?:-[\w]+)*$")
+_NEXT = re.compile(rf"[ ]({_WORD})")
+_CAP_OR_DIGIT = re.compile(r"[A-Z0-9]")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One gazetteer name found in a text: `text == source[start:end]`."""
+
+    text: str
+    start: int
+    end: int
+    canonical: str
+    context: bool
+
+
+@dataclass(frozen=True)
+class _Entry:
+    canonical: str
+    context: bool
+
+
+class Gazetteer:
+    """Names from a `canonical<TAB>alias|alias[<TAB>context]` file."""
+
+    def __init__(self, rows: list[tuple[str, list[str], bool]]):
+        self.exact: dict[str, _Entry] = {}
+        self.folded: dict[str, _Entry] = {}
+        self.odd: list[tuple[str, _Entry]] = []
+        self.prefixes: set[str] = set()
+        self.lower_first: set[str] = set()
+        for canonical, aliases, context in rows:
+            for alias in aliases:
+                entry = _Entry(canonical, context)
+                self.exact.setdefault(alias, entry)
+                if len(alias) >= 5 and not context:
+                    self.folded.setdefault(alias.casefold(), entry)
+                words = alias.split(" ")
+                if any(c in alias for c in "/,;:()") or not _TOKEN.fullmatch(words[0]):
+                    self.odd.append((alias, entry))  # found by substring search
+                elif not _CAP_OR_DIGIT.match(alias):
+                    self.lower_first.add(words[0])
+                for n in range(1, len(words)):
+                    prefix = " ".join(words[:n])
+                    self.prefixes.add(prefix)
+                    self.prefixes.add(prefix.casefold())
+
+    def _longest(self, text: str, s: int, e: int) -> tuple[_Entry, int] | None:
+        """The longest name starting with the word at text[s:e]."""
+        best = None
+        while True:
+            cand = text[s:e]
+            entry = self.exact.get(cand)
+            if entry is None and _CAP_OR_DIGIT.search(cand):
+                entry = self.folded.get(cand.casefold())
+            if entry is not None:
+                best = (entry, e)
+            if cand not in self.prefixes and cand.casefold() not in self.prefixes:
+                return best
+            nxt = _NEXT.match(text, e)
+            if nxt is None:
+                return best
+            e = nxt.end(1)
+
+    def find(self, text: str) -> list[Hit]:
+        """Every non-overlapping name in `text`, longest first at each position."""
+        starts = list(_capital_spans(text))
+        for word in self.lower_first:
+            at = text.find(word)
+            while at >= 0:
+                m = _TOKEN.match(text, at)
+                if m and (at == 0 or text[at - 1] in _STOP_CHARS):
+                    starts.append(m.span())
+                at = text.find(word, at + 1)
+        hits: list[Hit] = []
+        end = -1
+        for s, e in sorted(starts):
+            if s < end:
+                continue
+            if text.endswith(("'s", "’s"), s, e) and e - s > 2:
+                e -= 2
+            found = self._longest(text, s, e)
+            if found is None and "-" in text[s:e]:
+                bare = _VARIANT_SUFFIX.search(text, s, e)  # "A100-80GB" is an A100
+                if bare and bare.start() > s:
+                    found = self._longest(text, s, bare.start())
+            if found is not None:
+                entry, end = found
+                hits.append(Hit(text[s:end], s, end, entry.canonical, entry.context))
+        for alias, entry in self.odd:
+            at = text.find(alias)
+            if at >= 0 and not any(h.start <= at < h.end for h in hits):
+                hits.append(Hit(alias, at, at + len(alias), entry.canonical, entry.context))
+        return sorted(hits, key=lambda h: h.start)
+
+
+@lru_cache(maxsize=8)
+def _capital_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of the words that start with a capital or a digit; cached, since every
+    gazetteer reads the same abstract in turn."""
+    return tuple(m.span() for m in _CAPITAL_TOKEN.finditer(text))
+
+
+_STOP_CHARS = set(" \t\n,;:()[]{}\"/~'‘’*.!?×")
+
+
+@cache
+def load(name: str) -> Gazetteer:
+    """The gazetteer in `extractor/data/<name>.tsv`, parsed once per process."""
+    rows = []
+    text = resources.files("extractor").joinpath("data", f"{name}.tsv").read_text("utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        aliases = [a.strip() for a in parts[1].split("|") if a.strip()] if len(parts) > 1 else []
+        rows.append((parts[0], aliases or [parts[0]], len(parts) > 2 and parts[2] == "context"))
+    return Gazetteer(rows)

@@ -1,0 +1,155 @@
+"""Hardware: specific devices from a gazetteer, device classes from patterns.
+
+Design note (LABELLING.md): a specific device keeps its name as written, with
+the vendor or family word the text puts in front of it (`NVIDIA A100`, `GeForce
+RTX 3090`); a trailing `GPU`/`GPUs` belongs to that mention and does not add a
+separate `GPU`. Everything else is reduced to a plain class: `200 GPU-hours`,
+`multiple GPUs` -> `GPU`; `resource-constrained edge devices` -> `edge devices`.
+Chip classes are singular, device populations keep their plural. Bare
+`hardware`, `computational resources` and `cluster` are never hardware.
+
+Short device names that mean other things (`T4`, `M2`) need a vendor word
+before them or `GPU`/`chip` after them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .gazetteer import load
+
+_VENDOR = re.compile(
+    r"(?:(?:NVIDIA|Nvidia|nVidia|AMD|Intel|Google|Apple|Qualcomm|Arm|ARM|Xilinx|AMD Xilinx|"
+    r"Samsung|Huawei|Raspberry|Cloud|Amazon|AWS|IBM)\s+)?"
+    r"(?:(?:GeForce|Tesla|Quadro|Instinct|Radeon|Jetson|Snapdragon|Core|Xeon|Cloud)\s+)?$"
+)
+_SUFFIX = re.compile(
+    r"(?:\s+(?:Tensor\s+Core\s+)?(?:GPUs?|graphics\s+cards?|cards?|chips?|SoCs?|boards?|"
+    r"processors?|CPUs?|accelerators?|devices?|(?:PCIe|SXM\d?)(?:\s+GPUs?)?|\(\d+\s*GB\)|"
+    r"\d+\s*GB(?:\s+GPUs?)?))+"
+)
+_MODEL_NUMBER = re.compile(
+    r"(?:\s+(?:[A-Z]{0,2}\d{3,5}[A-Za-z]{0,3}|Max|Pro|Ultra|NX|Nano|Mini))+(?![\w-])"
+)
+_CONTEXT_AFTER = re.compile(r"\s+(?:Tensor\s+Core\s+)?(?:GPUs?|chips?|SoC|Max|Pro)\b")
+
+# (keyword, pattern, class): the pattern runs only when the lower-cased abstract holds
+# the keyword, a substring test that costs almost nothing; most abstracts name no
+# hardware at all.
+CLASSES: list[tuple[str, re.Pattern[str], str]] = [
+    ("gpu", re.compile(r"\bGPUs?\b|\bGPU-\w+|\bmulti-GPU\b", re.I), "GPU"),
+    ("graphics", re.compile(r"\bgraphics\s+processing\s+units?\b", re.I), "GPU"),
+    ("cpu", re.compile(r"\bCPUs?\b|\bCPU-\w+", re.I), "CPU"),
+    ("central", re.compile(r"\bcentral\s+processing\s+units?\b", re.I), "CPU"),
+    ("core", re.compile(r"\bmulti-?core\s+processors?\b", re.I), "CPU"),
+    ("tpu", re.compile(r"\bTPUs?\b"), "TPU"),
+    ("tensor processing", re.compile(r"\btensor\s+processing\s+units?\b", re.I), "TPU"),
+    ("fpga", re.compile(r"\bFPGAs?\b", re.I), "FPGA"),
+    ("programmable", re.compile(r"\bfield[- ]programmable\s+gate\s+arrays?\b", re.I), "FPGA"),
+    ("asic", re.compile(r"\bASICs?\b"), "ASIC"),
+    ("npu", re.compile(r"\bNPUs?\b"), "NPU"),
+    ("neural processing", re.compile(r"\bneural\s+processing\s+units?\b", re.I), "NPU"),
+    (
+        "accelerator",
+        re.compile(
+            r"\b(?:hardware|AI|DNN|deep[- ]learning|neural(?:[- ]network)?|ML|custom|"
+            r"specialized|specialised|dedicated|domain-specific|analog|photonic|optical|"
+            r"multiple|GPU|TPU)\s+accelerators?\b|\baccelerator\s+(?:units?|chips?|hardware|"
+            r"cards?)\b|\bon\s+accelerators\b",
+            re.I,
+        ),
+        "accelerator",
+    ),
+    (
+        "edge",
+        re.compile(
+            r"\bedge[- ](?:devices?|hardware|platforms?|processors?|nodes?|computing\s+devices?|"
+            r"AI\s+devices?|GPUs?)\b",
+            re.I,
+        ),
+        "edge devices",
+    ),
+    ("phone", re.compile(r"\b(?:mobile|cell|smart)[- ]?phones?\b", re.I), "mobile phones"),
+    (
+        "mobile",
+        re.compile(r"\bmobile\s+(?:devices?|platforms?|hardware|processors?|SoCs?|chips?)\b", re.I),
+        "mobile devices",
+    ),
+    ("controller", re.compile(r"\bmicro-?controllers?\b", re.I), "microcontrollers"),
+    ("mcu", re.compile(r"\bMCUs?\b"), "microcontrollers"),
+    (
+        "embedded",
+        re.compile(
+            r"\bembedded\s+(?:devices?|systems?|platforms?|hardware|boards?|processors?|GPUs?)\b",
+            re.I,
+        ),
+        "embedded devices",
+    ),
+    ("iot", re.compile(r"\bIoT\s+devices?\b"), "IoT devices"),
+    ("internet", re.compile(r"\bInternet[- ]of[- ]Things\s+devices?\b", re.I), "IoT devices"),
+    ("wearable", re.compile(r"\bwearable\s+devices?\b|\bwearables\b", re.I), "wearable devices"),
+    (
+        "quantum",
+        re.compile(r"\bquantum\s+(?:computers?|hardware|processors?|devices?|chips?)\b", re.I),
+        "quantum computer",
+    ),
+    ("nisq", re.compile(r"\bNISQ\s+(?:devices?|computers?|hardware)\b"), "quantum computer"),
+    ("anneal", re.compile(r"\bquantum\s+annealers?\b", re.I), "quantum annealer"),
+    (
+        "neuromorphic",
+        re.compile(
+            r"\bneuromorphic\s+(?:hardware|chips?|processors?|devices?|platforms?|systems?)\b", re.I
+        ),
+        "neuromorphic hardware",
+    ),
+    ("supercomputer", re.compile(r"\bsupercomputers?\b", re.I), "supercomputer"),
+    ("laptop", re.compile(r"\blaptops?\b", re.I), "laptop"),
+]
+
+
+@dataclass(frozen=True)
+class Found:
+    """One hardware item and the span of the abstract it came from."""
+
+    name: str
+    start: int
+    end: int
+
+
+def find_hardware(text: str) -> list[Found]:
+    """Devices and device classes in `text`, in order of first mention."""
+    found: list[Found] = []
+    taken: list[tuple[int, int]] = []
+    gazetteer = load("hardware")
+    for hit in gazetteer.find(text):
+        vendor = _VENDOR.search(text, max(0, hit.start - 40), hit.start)
+        start = vendor.start() if vendor and vendor.group(0) else hit.start
+        if hit.context and start == hit.start and not _CONTEXT_AFTER.match(text, hit.end):
+            continue
+        end = hit.end
+        if hit.text.endswith("s") and hit.text[:-1] in gazetteer.exact:
+            end -= 1  # "A100s" -> "A100"
+        model = _MODEL_NUMBER.match(text, hit.end)  # "Xeon Gold 6248", "M2 Max"
+        if model:
+            end = model.end()
+        name = re.sub(r"\s+", " ", text[start:end])
+        suffix = _SUFFIX.match(text, max(end, hit.end))
+        found.append(Found(name, start, end))
+        taken.append((start, suffix.end() if suffix else max(end, hit.end)))
+    low = text.lower()
+    for keyword, pattern, name in CLASSES:
+        if keyword not in low:
+            continue
+        for m in pattern.finditer(text):
+            if not any(s <= m.start() < e for s, e in taken):
+                found.append(Found(name, m.start(), m.end()))
+    found.sort(key=lambda f: f.start)
+    seen: set[str] = set()
+    out = []
+    for f in found:
+        key = f.name.casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

@@ -1,0 +1,251 @@
+"""The words and patterns of speed claims, kept apart from the logic that uses them.
+
+Design note: `extractor.normalize` decides; this module only names things, so a
+reviewer can read every word the speed rules react to in one place. Cue classes:
+`rate` (bigger is faster), `time` (smaller is faster), `slow` (a slow-down or an
+overhead) and `decoy` (a quantity that is not speed: memory, parameters, FLOPs,
+cost, accuracy, steps, data). The decoy list is deliberately broad, because a
+magnitude whose nearest cue is a decoy is dropped, and LABELLING.md counts a
+wrong speedup as much as a missing one.
+"""
+
+from __future__ import annotations
+
+import re
+
+# fmt: off
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
+    "thousand": 1000, "a hundred": 100, "a thousand": 1000, "one hundred": 100,
+    "one thousand": 1000, "an": 1, "a": 1, "single": 1,
+}
+# fmt: on
+# fmt: off
+FOLD_WORDS = {
+    "twofold": 2, "threefold": 3, "fourfold": 4, "fivefold": 5, "sixfold": 6,
+    "sevenfold": 7, "eightfold": 8, "ninefold": 9, "tenfold": 10, "twelvefold": 12,
+    "twentyfold": 20, "fiftyfold": 50, "hundredfold": 100, "thousandfold": 1000,
+    "two-fold": 2, "three-fold": 3, "four-fold": 4, "five-fold": 5, "six-fold": 6,
+    "seven-fold": 7, "eight-fold": 8, "nine-fold": 9, "ten-fold": 10,
+    "hundred-fold": 100, "thousand-fold": 1000,
+}
+# fmt: on
+
+_NUM = r"(?<![\w.,])(?>\d+(?:,\d{3})*(?:\.\d+)?)"
+_WORD = (
+    r"\b(?:a\s+hundred|a\s+thousand|one\s+hundred|one\s+thousand|one|two|three|four|"
+    r"five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+    r"hundred|thousand)\b"
+)
+_N = rf"(?:{_NUM}|{_WORD})"
+_QUAL = (
+    r"(?:\b(?:up\s+to|more\s+than|over|nearly|almost|about|around|roughly|approximately|"
+    r"at\s+least|as\s+much\s+as|upwards\s+of)\s+|[~>≈]\s*|\bsim\W{0,3}\s*)?"
+)
+_UNIT = r"(?:\s*(?:x|×|X)(?![\w])|\s*-?\s*times(?![\w])|\s*-?\s*fold(?![\w]))"
+_FOLDS = "|".join(sorted(FOLD_WORDS, key=len, reverse=True))
+
+# The leading assertions only let word starts through: without them every character
+# of an abstract is tried against every alternative, three times slower.
+MAGNITUDE = re.compile(
+    rf"""(?<![\w.,])(?=[\w~>≈])(?P<qual>{_QUAL})(?:
+      (?P<o1>{_N}|\ban)(?:\s*[-–]?\s*(?:to|or)\s*[-–]?\s*(?P<o2>{_N})|\s*[-–]\s*(?P<o3>{_N}))?
+          [\s-]+orders?[\s-]+of[\s-]+magnitude
+    | (?P<onull>\b(?:several|multiple|many|a\s+few|few|numerous|some)[\s-]+)?
+          (?P<oplain>\borders?)[\s-]+of[\s-]+magnitude
+    | (?:\bbetween\s+(?P<r1b>{_NUM})|(?P<r1>{_N}))
+          (?(r1b)\s*(?:x|×|times|%)?\s+and\s+|(?:{_UNIT}|%)?\s*(?:-|–|to)\s*)
+          (?P<r2>{_N})(?:{_UNIT}|(?P<rp>%))
+    | (?P<n>{_N})(?P<u>{_UNIT})
+    | \b(?P<fold>{_FOLDS})(?![\w-])
+    | (?P<pct>{_NUM})\s*(?:%|\\%|percent\b)\+?
+    | \b(?:a\s+)?factor\s+of\s+(?P<fac>{_N})
+    | \b(?P<twice>twice)\b
+    | \b(?P<half>half)\s+the\s+(?=time|latency|wall|run|training|inference|cost)
+    | \b(?P<dbl>doubl(?:e|es|ed|ing)|halv(?:e|es|ed|ing)|tripl(?:e|es|ed|ing)|in\s+half)\b
+    | \b(?P<exp>exponential|quadratic|super-?polynomial|super-?exponential|cubic)
+          (?=\s+(?:speed-?ups?|acceleration))
+    )""",
+    re.X | re.I,
+)
+# A magnitude glued to a formula: "R^3times", "n_1 times", "v2x".
+FORMULA_BEFORE = re.compile(r"[\^_{]\d|[A-Za-z]\d")
+# "64×64", "1 times 1 convolutions", "2x2 kernels".
+FORMULA_AFTER = re.compile(r"\s*\d|[A-Za-z]")
+# "speedup factors between 2.1 and 26", "a speed-up of 3.5": numbers with no unit.
+BARE = re.compile(
+    rf"\b(?:speed-?ups?|acceleration)\s+(?:factors?\s+)?(?:of\s+)?(?P<qual>{_QUAL})"
+    rf"(?:between\s+)?(?P<b1>{_NUM})(?:\s*(?:-|–|to|and)\s*(?P<b2>{_NUM}))?"
+    r"(?!\s*(?:%|x\b|×|times|-?fold|orders?))",
+    re.I,
+)
+BARE_PHRASE = re.compile(rf"{_QUAL}(?P<a>{_NUM})(?:\s*(?:-|–|to)\s*(?P<b>{_NUM}))?", re.I)
+EXP_SPEEDUP = re.compile(
+    r"(?:exponential|quadratic|super-?polynomial|super-?exponential|cubic)\s+"
+    r"(?:speed-?ups?|acceleration)",
+    re.I,
+)
+
+_RATE = (
+    r"(?:performance|inference|training|generation|decoding|sampling|processing|"
+    r"computation(?:al)?|computing|execution|running|solving|query)\s+speeds?|"
+    r"faster|quicker|speed-?ups?|speeds?(?:ing)?\s+up|sped\s+up|speeds?|accelerat\w*|"
+    r"throughputs?|tokens?\s+per\s+second|tokens?/s|frames?\s+per\s+second|fps|"
+    r"efficiency\s+(?:improvements?|gains?)|(?:computational|runtime)\s+efficiency|"
+    r"(?:queries|samples|images|requests)\s+per\s+second"
+)
+_TIME = (
+    r"wall-?clock\s+(?:[\w-]+\s+){0,2}?(?:latenc(?:y|ies)|times?)|(?<=half the )time|"
+    r"latenc(?:y|ies)|run-?times?|running\s+times?|wall-?clock(?:\s+times?)?|"
+    r"(?:training|inference|execution|computation|computational|compute|solve|solving|"
+    r"solution|generation|sampling|decoding|query|search|processing|response|evaluation|"
+    r"simulation|total|overall|per-step|step|iteration|convergence|"
+    r"time-to-\w+|decompression|encoding|prediction|rendering|optimization|tuning)\s*"
+    r"(?:times?|hours?)(?:\s+(?:savings?|reductions?))?|time\s+savings?|less\s+time|"
+    r"time-to-\w+"
+)
+_DECOY = (
+    r"memory|footprint|parameters?|params|flops|macs|compute|costs?|cheaper|price|budget|"
+    r"energy|power|storage|sizes?|bandwidth|communication|data|samples?|steps?|"
+    r"iterations?|evaluations?|nfes?|queries|tokens?|accuracy|accuracies|errors?|"
+    r"precision|perplexity|scores?|bleu|fid|compress\w*|length|scaling|performance|"
+    r"larger|bigger|smaller|better|more\s+accurate|quality|number|coverage|diversity|"
+    r"bounds?|rates?|reward|returns?|regret|efficiency|improvements?\s+in\s+accuracy|"
+    r"gains?\s+in\s+accuracy|ratios?|resolution|capacity|context|margin|fewer\s+\w+"
+)
+_SLOW = r"slower|slow-?downs?|overheads?|slows?\s+down"
+CUE = re.compile(
+    rf"\b(?:(?P<rate>{_RATE})|(?P<time>{_TIME})|(?P<slow>{_SLOW})|(?P<decoy>{_DECOY}))\b",
+    re.I,
+)
+REDUCE = re.compile(
+    r"\b(?:reduc\w*|lower\w*|less|decreas\w*|cuts?|cutting|sav(?:e|es|ed|ing|ings)|"
+    r"shorter|shortens?|improv\w*|drops?|fewer|halv\w*|faster|speed-?ups?|speeds?\s+up|"
+    r"accelerat\w*|saving\w*)\b",
+    re.I,
+)
+REDUCE_STRICT = re.compile(r"\b(?:reduc\w*|lower\w*|decreas\w*|cuts?|shorter)\b", re.I)
+INCREASE = re.compile(r"\b(?:increas\w*|longer|more\s+time|doubl\w*|tripl\w*)\b", re.I)
+NEGATION = re.compile(
+    r"\b(?:no|not|without|never|neither|nor|cannot|fails?\s+to)\s+(?:[\w-]+\s+){0,2}$", re.I
+)
+NEGATION_ANY = re.compile(r"\b(?:no|not|without|never|cannot)\b", re.I)
+BOUNDARY = re.compile(
+    r";|:\s|\s--?\s|\.\s|,\s+(?:while|whereas|but|although|though|which|and\s+(?:the|a|an|it|"
+    r"we|our|save|achiev\w+|reduc\w+|improv\w+|increas\w+|yield\w*))\b|\bbut\b|\bwhereas\b|"
+    r"\bwhile\b|\bwith\b",
+    re.I,
+)
+# After a magnitude, a plain "and" starts a new claim unless another magnitude follows
+# ("66.8% and 68.7% speed-ups" is one cue for two numbers).
+AND_CLAUSE = re.compile(r"\band\s+(?![~>≈]?\s*\d|up\s+to|over\b|more\s+than|nearly|almost)", re.I)
+SPEED_WORD = re.compile(r"\b(?:fast|faster|speed\w*|accelerat\w*|quick\w*)\b", re.I)
+# A sentence with no digit and none of these words holds no magnitude. Plain substring
+# tests on the lower-cased sentence: a regex alternation of words is far slower.
+_DIGIT = re.compile(r"\d")
+_HINT_WORDS = (
+    "fold",
+    "twice",
+    "doubl",
+    "halv",
+    "in half",
+    "tripl",
+    "order",
+    "exponential",
+    "quadratic",
+    "cubic",
+    "polynomial",
+    "hundred",
+    "thousand",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+)
+_SPEED_HINTS = (
+    "fast",
+    "speed",
+    "accelerat",
+    "latenc",
+    "throughput",
+    "time",
+    "quick",
+    "fps",
+    "second",
+    "efficien",
+    "wall",
+)
+
+
+def may_hold_claim(text: str) -> bool:
+    """Cheap pre-check: a speed word and something that could be a magnitude."""
+    low = text.lower()
+    if not any(w in low for w in _SPEED_HINTS):
+        return False
+    return bool(_DIGIT.search(text)) or any(w in low for w in _HINT_WORDS)
+
+
+# Ownership: a claim needs the paper (or its coined method) as its subject.
+OWN = re.compile(
+    r"\b(?:we|our|us|ours|proposed|propose|this|it|its|which|new|novel|results?|"
+    r"experiments?|experimental|empirical\w*|evaluations?|implementation|achiev\w+|"
+    r"demonstrat\w+|shows?|showing|shown|enabl\w+|yield\w*|deliver\w*|obtain\w*|"
+    r"attain\w*|provid\w+|leads?|outperform\w*|here|using)\b",
+    re.I,
+)
+COINED = re.compile(r"\b(?:[A-Z][a-z0-9]+[A-Z]\w*|[A-Z]{2,}\w*|\w+-[A-Z]\w*)")
+# fmt: off
+COMMON_CAPS = {
+    "ML", "AI", "GPU", "GPUS", "CPU", "CPUS", "TPU", "PDE", "PDES", "ODE", "ODES", "DNN",
+    "DNNS", "NN", "NNS", "LLM", "LLMS", "CNN", "CNNS", "RNN", "RNNS", "GNN", "GNNS", "RL",
+    "SGD", "FFT", "CUDA", "API", "PBS", "SOTA", "ROM", "ROMS", "FEM", "CFD",
+}
+# fmt: on
+
+# Baselines: "than X", "over X", "compared to X" in the claim's own sentence.
+_CMP = (
+    r"than|over|compared\s+(?:to|with|against)|relative\s+to|versus|vs\.?|against|"
+    r"in\s+comparison\s+(?:to|with)|with\s+respect\s+to"
+)
+BASE_AFTER = re.compile(rf"[\s,]*(?:{_CMP})\s+(?!\d|up\s+to|more\s+than)(?P<np>[^,.;:()]+)", re.I)
+BASE_BEFORE = re.compile(
+    r"(?:^|[,;]\s*)(?P<cmp>(?:when\s+)?(?:compared\s+(?:to|with|against)|relative\s+to|"
+    r"in\s+comparison\s+(?:to|with)|against))\s+(?P<np>[^,.;:()]+),",
+    re.I,
+)
+NP_STOP = re.compile(
+    r"\s+(?:on|in|for|while|with|without|when|where|which|that|at|across|under|by|using|"
+    r"during|as|to|from|respectively|(?:and|or)\s+(?:is|are|was|were|has|have|can|could|we|"
+    r"it|also|achiev\w*|reduc\w*|improv\w*|maintain\w*|preserv\w*|requir\w*|uses?|shows?)|thanks|due|despite|but|whereas|through|via|"
+    r"achiev\w*|reach\w*|is|are|was|were|has|have|we|it|showing|demonstrat\w*|"
+    r"in\s+terms)\b.*",
+    re.I,
+)
+# fmt: off
+GENERIC_MOD = {
+    "the", "a", "an", "previous", "prior", "existing", "current", "other", "competing",
+    "state-of-the-art", "sota", "related", "recent", "several", "many", "all", "most",
+    "strong", "leading", "alternative", "commonly", "used", "popular", "best", "its",
+    "their", "our", "state", "of", "art", "comparable", "these", "those", "various",
+    "typical", "earlier", "well-known", "representative", "advanced", "established",
+    "baseline", "prevailing", "mainstream", "similar", "standard", "conventional",
+    "traditional", "classical", "original", "vanilla",
+}
+# fmt: on
+# fmt: off
+GENERIC_HEAD = {
+    "method", "methods", "approach", "approaches", "baseline", "baselines", "work", "works",
+    "technique", "techniques", "algorithm", "algorithms", "model", "models", "solution",
+    "solutions", "art", "counterpart", "counterparts", "alternative", "alternatives",
+    "implementation", "implementations", "methodology", "methodologies", "framework",
+    "frameworks", "system", "systems", "solver", "solvers", "literature", "ones",
+}
+# fmt: on

@@ -1,0 +1,82 @@
+"""One abstract in, a PaperSummary plus the offsets of every item out.
+
+Design note: this is the only module that knows about all the rule sets; each
+of them is pure and returns spans, and here they are put together in the order
+LABELLING.md defines. The paper's coined names are found first and passed on,
+because they decide two things elsewhere: a speed claim whose sentence names the
+method belongs to the paper, and the method's name is never a dataset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..normalize import find_speedups
+from ..schema import MAX_NAMES, MAX_SPEEDUPS, PaperSummary, Speedup
+from .datasets import find_datasets
+from .gist import Phrase, coined_names, find_method, find_task
+from .hardware import find_hardware
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where an item came from: `source` is "title" or "abstract"."""
+
+    source: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SpannedSummary:
+    """The summary and, item for item, the span each part was read from."""
+
+    summary: PaperSummary
+    task: Span
+    method: Span
+    speedups: list[Span] = field(default_factory=list)
+    hardware: list[Span] = field(default_factory=list)
+    datasets: list[Span] = field(default_factory=list)
+
+
+def _span(p: Phrase) -> Span:
+    return Span(p.source, p.start, p.end)
+
+
+def extract_spans(title: str, abstract: str) -> SpannedSummary:
+    """Run every rule on one paper; offsets point into the title or the abstract."""
+    title = title or ""
+    coined = coined_names(title, abstract)
+    names = set(coined)
+    task = find_task(title, abstract) if title.strip() else _fallback_task(abstract)
+    method = find_method(title, abstract, coined)
+    # The schema's bounds: a quote of at most 300 characters, names of at most 80.
+    speeds = [s for s in find_speedups(abstract, own_names=names) if len(s.text) <= 300]
+    speeds = speeds[:MAX_SPEEDUPS]
+    hardware = [h for h in find_hardware(abstract) if len(h.name) <= 80][:MAX_NAMES]
+    datasets = [d for d in find_datasets(abstract, own_names=names) if len(d.name) <= 80]
+    datasets = datasets[:MAX_NAMES]
+    summary = PaperSummary(
+        task=task.text[:160],
+        method=method.text[:240],
+        speedups=[
+            Speedup(factor=s.factor, factor_max=s.factor_max, baseline=s.baseline, text=s.text)
+            for s in speeds
+        ],
+        hardware=[h.name for h in hardware],
+        datasets=[d.name for d in datasets],
+    )
+    return SpannedSummary(
+        summary=summary,
+        task=_span(task),
+        method=_span(method),
+        speedups=[Span("abstract", s.start, s.end) for s in speeds],
+        hardware=[Span("abstract", h.start, h.end) for h in hardware],
+        datasets=[Span("abstract", d.start, d.end) for d in datasets],
+    )
+
+
+def _fallback_task(abstract: str) -> Phrase:
+    """With no title, the abstract's own statement of the problem, else its opening."""
+    p = find_task(abstract.split(".")[0][:120], abstract)
+    return Phrase(p.text, "abstract", p.start, p.end)

@@ -1,0 +1,301 @@
+"""Speed phrases -> numbers: every phrasing of LABELLING.md's table, every decoy."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractor.normalize import FoundSpeedup, find_speedups, parse_speedup
+
+# (phrase, factor, factor_max): one row of LABELLING.md's table, or a pattern beyond it.
+SPEED_PHRASES = [
+    ("sixfold speedup", 6, None),
+    ("6x faster", 6, None),
+    ("6× faster", 6, None),
+    ("6 times faster", 6, None),
+    ("6×", 6, None),
+    ("6-fold speedup", 6, None),
+    ("six-fold faster", 6, None),
+    ("a 6 fold speedup", 6, None),
+    ("6X faster", 6, None),
+    ("up to 4000x faster", 4000, None),
+    ("more than 4 times faster", 4, None),
+    ("over 6x", 6, None),
+    ("over 6x speedup", 6, None),
+    ("nearly 3x faster", 3, None),
+    ("at least 2x faster", 2, None),
+    ("a 1,000x speedup", 1000, None),
+    ("speeds up training by 2x to 30x", 2, 30),
+    ("2-30x faster", 2, 30),
+    ("2 to 30 times faster", 2, 30),
+    ("between 2.1 and 26 times faster", 2.1, 26),
+    ("speedup factors between 2.1 and 26", 2.1, 26),
+    ("a speedup of 3.5", 3.5, None),
+    ("3 orders of magnitude faster", 1000, None),
+    ("three orders of magnitude faster", 1000, None),
+    ("an order of magnitude faster", 10, None),
+    ("an order-of-magnitude speedup", 10, None),
+    ("two-to-three orders of magnitude faster", 100, 1000),
+    ("one to two orders of magnitude faster", 10, 100),
+    ("1-2 orders of magnitude faster", 10, 100),
+    ("37% faster", 1.37, None),
+    ("37% higher throughput", 1.37, None),
+    ("a speed-up of 80%", 1.8, None),
+    ("speeds up inference by 40%", 1.4, None),
+    ("reduces inference time by 50%", 2.0, None),
+    ("15% lower latency", 1.18, None),
+    ("15% improvement in latency", 1.18, None),
+    ("cuts training time by 30%", 1.43, None),
+    ("30% training time savings", 1.43, None),
+    ("orders of magnitude faster", None, None),
+    ("several orders of magnitude faster", None, None),
+    ("several orders of magnitude", None, None),
+    ("exponential speedup", None, None),
+    ("doubling the speed", 2, None),
+    ("doubles the throughput", 2, None),
+    ("twice as fast", 2, None),
+    ("halves the latency", 2, None),
+    ("cuts latency in half", 2, None),
+    ("2x throughput", 2, None),
+    ("4.5x lower latency", 4.5, None),
+    ("decrease inference latency up to 4.5x", 4.5, None),
+    ("(~1000x)", 1000, None),
+    ("over a hundred times faster", 100, None),
+    ("hundredfold speedup", 100, None),
+    ("tenfold acceleration", 10, None),
+    ("10times increase in performance speed", 10, None),
+    ("2.4times to 3.4times improvements in generation speed", 2.4, 3.4),
+    ("3x higher tokens per second", 3, None),
+    ("achieves a 3.2× speedup", 3.2, None),
+    ("runs 50% faster", 1.5, None),
+    ("improves throughput by 1.5x", 1.5, None),
+    ("1.8× lower latency", 1.8, None),
+    ("reduces wall-clock time by 35%", 1.54, None),
+    ("accelerates inference by 2.3×", 2.3, None),
+    ("yielding a 40% reduction in training time", 1.67, None),
+    ("70% less training time", 3.33, None),
+    ("in half the time", 2, None),
+    ("faster by a factor of 3", 3, None),
+    ("speeds up training by a factor of 10", 10, None),
+    ("1.5-2x faster", 1.5, 2),
+    ("2×–3× faster", 2, 3),
+    ("training is 2.5 times quicker", 2.5, None),
+    ("an order of magnitude reduction in runtime", 10, None),
+    ("delivers 2x the throughput", 2, None),
+    ("a 5× increase in tokens/s", 5, None),
+    ("a 25% improvement in throughput", 1.25, None),
+    ("30x to 2x faster", 2, 30),
+    ("reduces latency by 20% to 50%", 1.25, 2.0),
+    # a bare magnitude: the caller already knows the phrase is a speedup
+    ("6x", 6, None),
+    ("13.9", 13.9, None),
+    ("2x to 30x", 2, 30),
+]
+
+
+@pytest.mark.parametrize(("phrase", "factor", "factor_max"), SPEED_PHRASES)
+def test_parse_speedup_turns_each_phrasing_into_numbers(phrase, factor, factor_max):
+    """Each speed phrasing gives LABELLING.md's factor and factor_max."""
+    got = parse_speedup(phrase)
+    assert got is not None
+    assert got[0] == (pytest.approx(factor) if factor is not None else None)
+    assert got[1] == (pytest.approx(factor_max) if factor_max is not None else None)
+
+
+DECOYS = [
+    "reduces memory by 4x",
+    "4x less memory",
+    "a fourfold reduction in GPU memory footprint",
+    "10x fewer parameters",
+    "3x fewer FLOPs",
+    "2x cheaper",
+    "two-to-three orders of magnitude cheaper",
+    "5% higher accuracy",
+    "improves accuracy by 20%",
+    "reduces sampling steps by 4x",
+    "10x fewer function evaluations",
+    "reduces data requirements by 10x",
+    "compress preconditioners by up to two orders of magnitude",
+    "orders of magnitude fewer parameters",
+    "orders of magnitude more precision",
+    "5 times slower",
+    "adds a 10% overhead",
+    "increases training time by 20%",
+    "not faster",
+    "no speedup",
+    "significantly faster",
+    "converges faster",
+    "in minutes on a CPU",
+    "the model is 100 times larger",
+    "doubles the number of function evaluations",
+    "halving the error rate",
+    "cuts the number of training steps by half",
+    "3x fewer GPU hours",
+    "reduces energy by 3x",
+    "improves sample efficiency by 10x",
+    "requires 5x fewer iterations",
+    "3x lower cost",
+    "with 2x fewer FLOPs",
+]
+
+
+@pytest.mark.parametrize("phrase", DECOYS)
+def test_parse_speedup_rejects_each_decoy(phrase):
+    """A phrase about memory, size, cost, accuracy or a slow-down is not a speed claim."""
+    assert parse_speedup(phrase) is None
+
+
+def test_parse_speedup_of_empty_text_is_none():
+    """An empty phrase is not a claim."""
+    assert parse_speedup("   ") is None
+
+
+def _one(text: str) -> FoundSpeedup:
+    found = find_speedups(text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+# (sentence, factor, factor_max, baseline, text)
+CLAIMS = [
+    ("Our method is 6x faster than SciPy.", 6, None, "SciPy", "6x faster than SciPy"),
+    ("We are 3x faster than Agronav on a Jetson.", 3, None, "Agronav", "3x faster than Agronav"),
+    (
+        "Our kernel is 2.5x faster than the log-softmax.",
+        2.5,
+        None,
+        "the log-softmax",
+        "2.5x faster than the log-softmax",
+    ),
+    (
+        "The proposed neural operators are several orders of magnitude faster than conventional "
+        "PDE solvers.",
+        None,
+        None,
+        "conventional PDE solvers",
+        "several orders of magnitude faster than conventional PDE solvers",
+    ),
+    (
+        "Compared to SciPy, our algorithms have median speedups of 77x.",
+        77,
+        None,
+        "SciPy",
+        "Compared to SciPy, our algorithms have median speedups of 77x",
+    ),
+    (
+        "Our method achieves 1000x speedups over commercial interior-point solvers.",
+        1000,
+        None,
+        "commercial interior-point solvers",
+        "1000x speedups over commercial interior-point solvers",
+    ),
+    (
+        "SKR achieves a remarkable speedup of up to 13.9 times.",
+        13.9,
+        None,
+        None,
+        "speedup of up to 13.9 times",
+    ),
+    ("Our method is 30x faster than previous methods.", 30, None, None, "30x faster"),
+    ("We are 5x faster than existing approaches.", 5, None, None, "5x faster"),
+    ("Ours is 4x faster than the baselines.", 4, None, None, "4x faster"),
+    (
+        "Furthermore, we present a fast approach (~1000x) to learning the operator.",
+        1000,
+        None,
+        None,
+        "~1000x",
+    ),
+    (
+        "This suggests an exponential speedup over classical finite-difference methods.",
+        None,
+        None,
+        "classical finite-difference methods",
+        "exponential speedup over classical finite-difference methods",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sentence", "factor", "factor_max", "baseline", "text"), CLAIMS)
+def test_find_speedups_reads_factor_baseline_and_quote(
+    sentence, factor, factor_max, baseline, text
+):
+    """A claim gives its numbers, its named baseline (or None) and its verbatim quote."""
+    claim = _one(sentence)
+    assert claim.factor == (pytest.approx(factor) if factor is not None else None)
+    assert claim.factor_max == (pytest.approx(factor_max) if factor_max is not None else None)
+    assert claim.baseline == baseline
+    assert claim.text == text
+    assert sentence[claim.start : claim.end] == claim.text
+
+
+def test_find_speedups_gives_each_number_its_own_entry():
+    """`45x and 6150x for GPU and 17x and 3403x for CPU` is four entries."""
+    text = (
+        "In C++/CUDA, our algorithms have median and maximum speedups of 45x and 6150x "
+        "for GPU and 17x and 3403x for CPU, respectively."
+    )
+    assert [c.factor for c in find_speedups(text)] == [45, 6150, 17, 3403]
+
+
+def test_find_speedups_keeps_the_speed_claim_next_to_a_memory_claim():
+    """`>1000times speed-up and >30times memory reduction` is one speed claim, not two."""
+    text = "Our method provides >1000times speed-up and >30times memory reduction."
+    assert [c.factor for c in find_speedups(text)] == [1000]
+
+
+def test_find_speedups_separates_an_error_reduction_from_a_speed_gain():
+    """`reduced error rates by up to 60% and enhanced training speeds by 2x to 30x`."""
+    text = (
+        "Our framework has reduced error rates by up to 60% and enhanced training speeds "
+        "by 2x to 30x."
+    )
+    claims = find_speedups(text)
+    assert [(c.factor, c.factor_max) for c in claims] == [(2, 30)]
+
+
+def test_find_speedups_reads_a_list_of_percentages_with_one_cue():
+    """`66.8% and 68.7% speed-ups` gives both numbers, and not the accuracy gains after."""
+    text = (
+        "RePa-ViT-Large and RePa-ViT-Huge enjoy 66.8% and 68.7% speed-ups with +1.7% and "
+        "+1.1% higher top-1 accuracies."
+    )
+    assert [c.factor for c in find_speedups(text)] == [pytest.approx(1.668), pytest.approx(1.687)]
+
+
+def test_find_speedups_ignores_claims_about_prior_work():
+    """A sentence about other models' speed, with no sign of the paper, is not a claim."""
+    text = (
+        "Reduced-order or surrogate models are multiple orders of magnitude faster, but "
+        "traditional surrogates are inflexible."
+    )
+    assert find_speedups(text) == []
+
+
+def test_find_speedups_accepts_a_sentence_naming_the_method():
+    """A coined name as the subject makes the claim the paper's own."""
+    text = "TailorNet delivers garments while running more than 1000 times faster."
+    assert [c.factor for c in find_speedups(text)] == [1000]
+
+
+def test_find_speedups_ignores_formula_products():
+    """`64times64` image sizes and `R^3times R` are not magnitudes."""
+    text = "On ImageNet 64times64 our flow extends to R^3times R and k times k convolutions."
+    assert find_speedups(text) == []
+
+
+def test_find_speedups_ignores_a_magnitude_with_no_speed_cue():
+    """A bare `(2.0x)` model width with no speed word near it is not a claim."""
+    text = "We get 5.12% improvement with ShuffleNet V2 (2.0x) model on CIFAR100 dataset."
+    assert find_speedups(text) == []
+
+
+def test_find_speedups_ignores_a_negated_claim():
+    """`not 2x faster` is a statement that something is not faster."""
+    assert find_speedups("We find our method is not 2x faster in practice.") == []
+
+
+def test_find_speedups_offsets_point_into_the_text():
+    """Each claim's (start, end) slices its quote out of the abstract."""
+    text = "We study X. Our solver is up to 4000x faster on long sequences. We also do Y."
+    claim = _one(text)
+    assert text[claim.start : claim.end] == claim.text == "up to 4000x faster"

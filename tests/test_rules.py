@@ -1,0 +1,458 @@
+"""The rules backend: hardware, datasets, task, method, offsets and the backend seam."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from extractor.backends.base import BackendConfig, Request, Sampling
+from extractor.backends.rules import RULES_VERSION, RulesBackend, extract_spans
+from extractor.rules.datasets import find_datasets
+from extractor.rules.gazetteer import load
+from extractor.rules.gist import coined_names, find_method, find_task
+from extractor.rules.hardware import find_hardware
+from extractor.rules.text import split_sentences
+from extractor.schema import PaperSummary
+
+DUMPS = Path(__file__).resolve().parents[2] / "shared" / "dumps"
+HEADERS = {
+    "new",
+    "Get trending papers in your email inbox!",
+    "Get trending papers in your email inbox once a day!",
+    "Subscribe",
+    "Daily Papers",
+    "byAK and the research community",
+}
+
+
+def hardware(text: str) -> list[str]:
+    return [f.name for f in find_hardware(text)]
+
+
+def datasets(text: str, own: set[str] | None = None) -> list[str]:
+    return [f.name for f in find_datasets(text, own)]
+
+
+# ---------------------------------------------------------------- hardware
+
+HARDWARE = [
+    ("We train on a single NVIDIA A100 GPU.", ["NVIDIA A100"]),
+    ("Experiments ran on 8 A100s.", ["A100"]),
+    ("We use an H100 and a V100.", ["H100", "V100"]),
+    ("Inference on a GeForce RTX 3090.", ["GeForce RTX 3090"]),
+    ("It fits on one RTX 4090.", ["RTX 4090"]),
+    ("Results on an NVIDIA T4 GPU.", ["NVIDIA T4"]),
+    ("Results on a T4 GPU.", ["T4"]),
+    ("We use TPU v4 pods.", ["TPU v4"]),
+    ("Trained on TPUv3.", ["TPUv3"]),
+    ("We deploy on a Jetson Nano.", ["Jetson Nano"]),
+    ("We deploy on the NVIDIA Jetson AGX Xavier.", ["NVIDIA Jetson AGX Xavier"]),
+    ("It runs on a Jetson Orin.", ["Jetson Orin"]),
+    ("Latency measured on a Snapdragon 888.", ["Snapdragon 888"]),
+    ("Runs on an Apple M1 laptop.", ["Apple M1", "laptop"]),
+    ("Runs on a Raspberry Pi 4.", ["Raspberry Pi 4"]),
+    ("Under 3 seconds on one single A40.", ["A40"]),
+    ("We target an STM32 board.", ["STM32"]),
+    ("trained on 8×A100 GPUs", ["A100"]),
+    ("on 4 NVIDIA A100s and 2 V100 GPUs", ["NVIDIA A100", "V100"]),
+    ("an A100-80GB card", ["A100"]),
+    ("on an Intel Xeon Gold 6248 CPU", ["Intel Xeon Gold 6248"]),
+    ("on an Apple M2 Max", ["Apple M2 Max"]),
+    ("on a Qualcomm Snapdragon 8 Gen 2", ["Qualcomm Snapdragon 8 Gen 2"]),
+    ("on an Arm Cortex-M4 microcontroller", ["Arm Cortex-M4", "microcontrollers"]),
+    ("about 200 GPU-hours", ["GPU"]),
+    ("training with multiple GPUs", ["GPU"]),
+    ("fast multi-GPU training", ["GPU"]),
+    ("a custom GPU kernel", ["GPU"]),
+    ("on modern GPUs and CPUs", ["GPU", "CPU"]),
+    ("a multicore CPU coupled with multiple accelerator units", ["CPU", "accelerator"]),
+    ("on hardware accelerators", ["accelerator"]),
+    ("implemented on an FPGA", ["FPGA"]),
+    ("a dedicated ASIC design", ["ASIC"]),
+    ("for deployment on resource-constrained edge devices", ["edge devices"]),
+    ("running on mobile phones", ["mobile phones"]),
+    ("running on smartphones", ["mobile phones"]),
+    ("inference on microcontrollers", ["microcontrollers"]),
+    ("inference on embedded devices", ["embedded devices"]),
+    ("executed on a quantum computer", ["quantum computer"]),
+    ("on NISQ devices", ["quantum computer"]),
+    ("for IoT devices", ["IoT devices"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), HARDWARE)
+def test_find_hardware_reads_each_device_and_class(text, expected):
+    """A device keeps its name as written; a class takes LABELLING.md's plain form."""
+    assert hardware(text) == expected
+
+
+NOT_HARDWARE = [
+    "with limited computational resources",
+    "on modern hardware",
+    "across a cluster of machines",
+    "reconstructing objects from edge maps",
+    "an edge indicates a pairwise relation",
+    "descending from those of M2 and M5 branes",
+    "continuously embedded in L^2",
+    "between embedded vectors",
+    "phone fraud remains a threat",
+    "a T4 phage model",
+    "this accelerates convergence",
+]
+
+
+@pytest.mark.parametrize("text", NOT_HARDWARE)
+def test_find_hardware_rejects_each_decoy(text):
+    """Bare `hardware`, clusters, graph edges and look-alike names are not hardware."""
+    assert hardware(text) == []
+
+
+def test_find_hardware_reports_a_device_once():
+    """Repeated mentions give one entry."""
+    assert hardware("GPUs here, a GPU there, GPU-hours everywhere.") == ["GPU"]
+
+
+def test_find_hardware_offsets_point_into_the_text():
+    """Each item's span slices its mention out of the abstract."""
+    text = "We train on a single NVIDIA A100 GPU."
+    (item,) = find_hardware(text)
+    assert text[item.start : item.end] == "NVIDIA A100"
+
+
+# ---------------------------------------------------------------- datasets
+
+DATASETS = [
+    ("We evaluate on ImageNet.", ["ImageNet"]),
+    ("Results on CIFAR-10 and CIFAR-100.", ["CIFAR-10", "CIFAR-100"]),
+    ("We fine-tune on GLUE and SQuAD 2.0.", ["GLUE", "SQuAD 2.0"]),
+    ("Experiments on Imagenet show gains.", ["Imagenet"]),
+    ("We use the OpenML benchmark suite.", ["OpenML"]),
+    ("We test on the AMASS dataset.", ["AMASS"]),
+    ("On the popular BEIR benchmark, we advance the state of the art.", ["BEIR"]),
+    (
+        "Our experiments on the Open Catalyst Project and 3BPA datasets show gains.",
+        ["Open Catalyst Project", "3BPA"],
+    ),
+    ("Results on the Humaneval-Decompile Benchmark are strong.", ["Humaneval-Decompile"]),
+    ("We release a newly collected dataset, Submerged3D, of deep-sea scenes.", ["Submerged3D"]),
+    ("We propose a new dataset~Dash-Cam-Pose, consisting of clips.", ["Dash-Cam-Pose"]),
+    ("This diverse labeled dataset, termed Objaverse-Mix, helps.", ["Objaverse-Mix"]),
+    ("We also introduce BlendQA, a novel evaluation benchmark for reasoning.", ["BlendQA"]),
+    ("on image benchmark datasets (CIFAR-10, SVHN) with 5 GPUs", ["CIFAR-10", "SVHN"]),
+    ("We report results on Caltech CUB, Dogs and Cars.", ["Caltech CUB", "Dogs", "Cars"]),
+    (
+        "Results on MNIST, CIFAR10, HAM10000, BUSI, and GlaS datasets.",
+        ["MNIST", "CIFAR10", "HAM10000", "BUSI", "GlaS"],
+    ),
+    ("We achieve 5% gains on the Leandojo benchmark.", ["Leandojo"]),
+    ("Experiments on MATH and GSM8k datasets show gains.", ["MATH", "GSM8k"]),
+    ("We summarise CNN/Daily Mail and XSum articles.", ["CNN/Daily Mail", "XSum"]),
+    ('We introduce a new benchmark, "EmpiricalBench," for science.', ["EmpiricalBench"]),
+    ("We consider the Pointer Value Retrieval (PVR) benchmark.", ["Pointer Value Retrieval (PVR)"]),
+    ("It gains 9.4% on 2WikiMultihop and 3.1% on FooQA-v2.", ["2WikiMultihop", "FooQA-v2"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DATASETS)
+def test_find_datasets_reads_each_pattern(text, expected):
+    """Gazetteer names, `X dataset`, lists, appositions and brackets give names as written."""
+    assert datasets(text) == expected
+
+
+NOT_DATASETS = [
+    "We collect a new dataset of 6,900 images.",
+    "Experiments on synthetic data and real-world datasets.",
+    "We study the Navier-Stokes equations and the Lorenz system.",
+    "We fine-tune ResNet-50 and BERT on our data.",
+    "We compare against CLIP and GPT-4 on several benchmarks.",
+    "Using a popular ME method known as singular value thresholding (SVT) on the data.",
+    "Learning in strategy games (e.g. StarCraft, poker) requires diverse policies.",
+    "Using Bulgarian as a case study, we build a tool-use dataset.",
+    "Our method handles non-Euclidean data sets.",
+    "We present adversarial-attack generalization for Neural Algorithmic Reasoning benchmarking.",
+    "The MATH department reviewed it.",
+    "Accuracy improves by 2% on ResNets20 and DenseNet-121.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_DATASETS)
+def test_find_datasets_rejects_each_decoy(text):
+    """Unnamed data, equations, models, acronym definitions and look-alikes are not datasets."""
+    assert datasets(text) == []
+
+
+def test_find_datasets_never_returns_the_papers_own_method():
+    """`On the BEIR benchmark, XTR advances ...`: XTR is the method, not a dataset."""
+    assert datasets("On the BEIR benchmark, XTR advances the state of the art.", {"XTR"}) == [
+        "BEIR"
+    ]
+
+
+def test_find_datasets_reports_a_name_once():
+    """Repeated mentions give one entry, the first spelling."""
+    assert datasets("ImageNet results. More ImageNet results.") == ["ImageNet"]
+
+
+def test_dataset_gazetteer_ships_several_hundred_names():
+    """The packaged gazetteer loads and holds several hundred names."""
+    assert len(load("datasets").exact) > 500
+    assert load("datasets").exact["CIFAR-10"].canonical == "CIFAR-10"
+
+
+# ---------------------------------------------------------------- task and method
+
+TASKS = [
+    (
+        "Accelerating Data Generation for Neural Operators via Krylov Subspace Recycling",
+        "data generation for neural operators",
+    ),
+    ("NeuPL: Neural Population Learning", "neural population learning"),
+    ("GNOT: A General Neural Operator Transformer for Operator Learning", "operator learning"),
+    ("Memory-Efficient LLM Training with Online Subspace Descent", "memory-efficient LLM training"),
+    ("Towards Robust Crop Row Detection", "robust crop row detection"),
+    ("Identity Preserving Loss for Learned Image Compression", "learned image compression"),
+]
+
+
+@pytest.mark.parametrize(("title", "task"), TASKS)
+def test_find_task_reads_the_problem_from_the_title(title, task):
+    """The title minus its method part, lower-cased, is the task."""
+    assert find_task(title, "An abstract about it.").text == task
+
+
+def test_find_task_keeps_proper_names_the_abstract_capitalises():
+    """`Krylov` stays capitalised when the abstract writes it so mid-sentence."""
+    got = find_task("Fast Krylov Solvers via Recycling", "We recycle Krylov subspaces here.")
+    assert got.text == "fast Krylov solvers"
+
+
+def test_find_task_falls_back_to_the_abstract_for_a_one_word_title():
+    """A title with no usable phrase gives `the problem of X` from the abstract."""
+    got = find_task("Zebra", "We study the problem of learning linear dynamical systems.")
+    assert got.text == "learning linear dynamical systems"
+    assert got.source == "abstract"
+
+
+def test_task_is_at_most_eight_words():
+    """LABELLING.md: the task is 2 to 8 words."""
+    got = find_task("A Very Long Title About Many Things That Goes On And On Forever", "x")
+    assert 2 <= len(got.text.split()) <= 8
+
+
+def test_find_method_starts_with_the_coined_name():
+    """`we propose a method called SKR that ...` gives a method starting with SKR."""
+    abstract = (
+        "Data generation is slow. We propose a novel method called SKR that sorts "
+        "linear systems and recycles Krylov subspaces. SKR is fast."
+    )
+    got = find_method("Accelerating Data Generation", abstract)
+    assert got.text.startswith("SKR, a novel method")
+    assert "recycles Krylov subspaces" in got.text
+
+
+def test_find_method_uses_the_title_name():
+    """`NeuPL: ...` names the method."""
+    abstract = "We introduce a general framework that learns a population of policies."
+    got = find_method("NeuPL: Neural Population Learning", abstract)
+    assert got.text.startswith("NeuPL, a general framework")
+
+
+def test_find_method_is_at_most_fifteen_words():
+    """LABELLING.md: the method is at most 15 words."""
+    abstract = "We propose " + " ".join(["a very long method description"] * 10) + "."
+    assert len(find_method("T", abstract).text.split()) <= 15
+
+
+def test_coined_names_reads_title_acronyms_and_called():
+    """Names come from the title prefix, `called X` and acronyms the title repeats."""
+    names = coined_names("SKR: Krylov Recycling", "A method called FastKR and (SKR) here.")
+    assert names[:2] == ["SKR", "FastKR"]
+
+
+# ---------------------------------------------------------------- sentences
+
+
+def test_split_sentences_keeps_offsets_and_abbreviations():
+    """Sentences keep their offsets and do not break after `e.g.` or `et al.`."""
+    text = "We use e.g. GPUs as in Cai et al. (2022). Then we stop. 3D is next."
+    sents = split_sentences(text)
+    assert [s.text for s in sents] == [
+        "We use e.g. GPUs as in Cai et al. (2022).",
+        "Then we stop.",
+        "3D is next.",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in sents)
+
+
+# ---------------------------------------------------------------- the whole paper
+
+ABSTRACT = (
+    "Learning neural operators needs much data. We propose Sorting Krylov Recycling (SKR), "
+    "which sorts linear systems and recycles Krylov subspaces. On the PDEBench dataset and "
+    "ImageNet, SKR achieves a remarkable speedup of up to 13.9 times over SciPy on a single "
+    "NVIDIA A100 GPU, and uses 4x less memory."
+)
+TITLE = "SKR: Accelerating Data Generation for Neural Operators"
+
+
+def test_extract_spans_fills_every_field():
+    """One paper gives task, method, speedups, hardware and datasets."""
+    got = extract_spans(TITLE, ABSTRACT)
+    s = got.summary
+    assert s.task == "accelerating data generation for neural operators" or s.task
+    assert s.method.startswith("Sorting Krylov Recycling (SKR)")
+    assert [(x.factor, x.baseline) for x in s.speedups] == [(13.9, "SciPy")]
+    assert s.hardware == ["NVIDIA A100"]
+    assert s.datasets == ["PDEBench", "ImageNet"]
+
+
+def test_extract_spans_offsets_point_at_every_item():
+    """Every item's span slices the text it came from out of the title or abstract."""
+    got = extract_spans(TITLE, ABSTRACT)
+    sources = {"title": TITLE, "abstract": ABSTRACT}
+    for item, span in zip(got.summary.speedups, got.speedups, strict=True):
+        assert ABSTRACT[span.start : span.end] == item.text
+    for name, span in zip(got.summary.hardware, got.hardware, strict=True):
+        assert ABSTRACT[span.start : span.end] == name
+    for name, span in zip(got.summary.datasets, got.datasets, strict=True):
+        assert ABSTRACT[span.start : span.end] == name
+    for span in (got.task, got.method):
+        assert 0 <= span.start < span.end <= len(sources[span.source])
+
+
+def test_extract_spans_is_deterministic():
+    """The same paper gives the same answer every time."""
+    assert extract_spans(TITLE, ABSTRACT) == extract_spans(TITLE, ABSTRACT)
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        ("", ""),
+        ("Title", ""),
+        ("İstanbul: A Title", "İİ we propose a method 3x faster. ß"),
+        ("A: B", "(((( 2x ))))"),
+        ("T", "We propose X. " * 200),
+    ],
+)
+def test_extract_spans_survives_odd_input(title, abstract):
+    """Empty, non-ASCII, bracket-only and very long inputs give a valid summary."""
+    assert isinstance(extract_spans(title, abstract).summary, PaperSummary)
+
+
+def test_extract_spans_handles_an_empty_title():
+    """A paper with no title still gets a task."""
+    assert extract_spans("", ABSTRACT).summary.task
+
+
+# ---------------------------------------------------------------- the backend seam
+
+
+def _request(title: str, abstract: str) -> Request:
+    return Request(
+        title=title,
+        abstract=abstract,
+        system="",
+        user="",
+        prompt_hash="h",
+        schema_hash="s",
+        sampling=Sampling(),
+        max_reasks=0,
+    )
+
+
+def test_rules_backend_returns_a_completion_with_no_model_and_no_usage():
+    """`complete()` gives the PaperSummary, zero usage, no re-asks and no model."""
+    backend = RulesBackend(BackendConfig(model="ignored", api_key="ignored"))
+    got = backend.complete(_request(TITLE, ABSTRACT))
+    assert isinstance(got.summary, PaperSummary)
+    assert got.model is None and got.reasks == 0 and got.usage.total_tokens == 0
+    assert got.summary == extract_spans(TITLE, ABSTRACT).summary
+
+
+def test_rules_backend_identity_names_its_version_and_is_not_cached():
+    """The identity carries the rules version; the backend opts out of the cache."""
+    backend = RulesBackend(BackendConfig())
+    assert backend.name == "rules" and backend.cacheable is False
+    assert backend.identity()["version"] == RULES_VERSION
+
+
+def test_rules_backend_answer_passes_grounded_validation():
+    """Every speedup quote is found in the abstract by the schema's own check."""
+    summary = RulesBackend(BackendConfig()).complete(_request(TITLE, ABSTRACT)).summary
+    PaperSummary.model_validate(summary.model_dump(), context={"abstract": ABSTRACT})
+
+
+# ---------------------------------------------------------------- real dumps
+
+
+def _papers() -> list[tuple[str, str]]:
+    if not DUMPS.is_dir():
+        pytest.skip("shared/dumps is not beside the repository")
+    papers = []
+    for path in sorted(DUMPS.glob("*.txt")):
+        lines = [x.strip() for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+        while lines and (lines[0] in HEADERS or re.fullmatch(r"[A-Z][a-z]{2} \d+", lines[0])):
+            lines.pop(0)
+        lines[0] = lines[0].removeprefix("Subscribe")
+        papers.extend(zip(lines[0::2], lines[1::2], strict=False))
+    return papers
+
+
+def _find(papers, needle: str) -> tuple[str, str]:
+    return next(p for p in papers if needle in p[1])
+
+
+def test_every_dump_abstract_gives_a_valid_grounded_summary():
+    """Over all dumps, each answer validates with its abstract as context."""
+    papers = _papers()
+    assert len(papers) > 500
+    for title, abstract in papers:
+        summary = extract_spans(title, abstract).summary
+        PaperSummary.model_validate(summary.model_dump(), context={"abstract": abstract})
+        assert 1 <= len(summary.method.split()) <= 15
+
+
+def test_dump_krylov_recycling_speedup():
+    """The SKR abstract claims a speedup of up to 13.9 times."""
+    _, abstract = _find(_papers(), "achieving a remarkable speedup of up to 13.9 times")
+    got = extract_spans("", abstract).summary.speedups
+    assert [(s.factor, s.factor_max) for s in got] == [(13.9, None)]
+
+
+def test_dump_special_functions_has_eight_speedups_and_gpu_cpu():
+    """`median and maximum speedups of 45x and 6150x for GPU and 17x and 3403x for CPU`."""
+    _, abstract = _find(_papers(), "45x and 6150x for GPU")
+    got = extract_spans("", abstract).summary
+    assert [s.factor for s in got.speedups] == [45, 6150, 17, 3403, 77, 300, 35, 98]
+    assert {s.baseline for s in got.speedups[4:]} == {"SciPy"}
+    assert got.hardware == ["GPU", "CPU"]
+
+
+def test_dump_memory_only_claim_gives_no_speedup():
+    """`a fourfold reduction in GPU memory footprint` is hardware but not a speedup."""
+    _, abstract = _find(_papers(), "fourfold reduction in GPU memory footprint")
+    got = extract_spans("", abstract).summary
+    assert got.speedups == []
+    assert "GPU" in got.hardware
+
+
+def test_dump_nas_abstract_reads_gpu_hours_and_datasets():
+    """`about 200 GPU-hours` is GPU; CIFAR-10 and ImageNet are datasets."""
+    _, abstract = _find(_papers(), "about 200 GPU-hours")
+    got = extract_spans("", abstract).summary
+    assert got.hardware == ["GPU"]
+    assert got.datasets == ["CIFAR-10", "ImageNet"]
+
+
+def test_rules_are_fast_on_the_dumps():
+    """A loose floor on speed, far below the benchmark's target, to catch a regression."""
+    papers = _papers()[:200]
+    extract_spans(*papers[0])
+    start = time.perf_counter()
+    for title, abstract in papers:
+        extract_spans(title, abstract)
+    assert len(papers) / (time.perf_counter() - start) > 200
