@@ -120,7 +120,7 @@ def test_default_is_rules_without_a_key(capsys):
 
 def test_unknown_backend_lists_the_known_ones():
     """A typo in the backend name is a ConfigError naming the choices."""
-    with pytest.raises(ConfigError, match="available: .*openai"):
+    with pytest.raises(ConfigError, match=r"available: .*openai"):
         Extractor("opnai", cache=False)
 
 

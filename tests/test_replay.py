@@ -99,7 +99,7 @@ def test_a_changed_prompt_is_a_loud_miss(server, gold, tmp_path, monkeypatch):
     (prompts / "system.md").write_text("A new system prompt.")
     (prompts / "user.md").write_text("{title}\n{abstract}")
     monkeypatch.setenv("EXTRACTOR_PROMPTS", str(prompts))
-    with pytest.raises(ReplayMiss, match="the prompt changed .*extractor record"):
+    with pytest.raises(ReplayMiss, match=r"the prompt changed .*extractor record"):
         replay(tmp_path).extract(ABSTRACT, TITLE)
 
 
@@ -119,7 +119,7 @@ def test_missing_or_broken_recordings_are_config_errors(tmp_path):
         replay(tmp_path)
     (tmp_path / "rec").mkdir()
     (tmp_path / "rec" / "x.jsonl").write_text("{broken\n")
-    with pytest.raises(ConfigError, match="x.jsonl:1"):
+    with pytest.raises(ConfigError, match=r"x\.jsonl:1"):
         replay(tmp_path)
 
 
