@@ -27,6 +27,7 @@ from .errors import (
     ValidationFailed,
 )
 from .extract import Extractor, Options, aextract, extract
+from .normalize import find_speedups, parse_speedup
 from .result import Extraction, Meta, Usage
 from .retry import RetryPolicy
 from .schema import PaperSummary, Speedup
@@ -58,5 +59,7 @@ __all__ = [
     "available_backends",
     "create_backend",
     "extract",
+    "find_speedups",
+    "parse_speedup",
     "register",
 ]

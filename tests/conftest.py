@@ -71,6 +71,8 @@ def isolated_env(monkeypatch, tmp_path):
         "EXTRACTOR_MODEL",
         "ANTHROPIC_API_KEY",
         "EXTRACTOR_RECORDINGS",
+        "EXTRACTOR_GGUF",
+        "ANTHROPIC_BASE_URL",
         "EXTRACTOR_PROMPTS",
     ):
         monkeypatch.delenv(name, raising=False)

@@ -71,6 +71,7 @@ def test_reasks_are_bounded(server, make_extractor):
     with pytest.raises(ValidationFailed, match="1 re-asks") as info:
         extractor.extract(ABSTRACT, TITLE)
     assert len(server.received) == 2
+    assert info.value.reasks == 1  # the answer after the last re-ask is not a re-ask
     assert info.value.usage.total_tokens > 0
 
 

@@ -1,0 +1,140 @@
+"""What every instructor-driven backend shares, so each one maps only its own SDK.
+
+Three backends drive instructor (openai, anthropic, llamacpp). They differ in
+their SDK's exception classes and usage fields, and agree on everything else:
+
+- `Meter` counts one instructor call's spending through per-call hooks:
+  tokens over every response (re-asks included, also when the call fails in
+  the end) and re-asks. A parse error on the last attempt is not followed by a
+  re-ask, so it is not counted as one.
+- `parse_failure` recognises instructor's way of giving up (its retry
+  exception wrapping a validation or JSON error, or a cut-off answer) and
+  turns it into `ValidationFailed`; instructor >= 1.14 re-raises API errors
+  at once, so `unwrap` hands those to the backend's own SDK mapping.
+- `status_error` is the one place that decides which HTTP statuses are worth
+  retrying: 408, 409, 429 and 5xx (529 "overloaded" included).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from instructor.core.exceptions import (
+    IncompleteOutputException,
+    InstructorRetryException,
+    ResponseParsingError,
+)
+from instructor.core.hooks import Hooks
+from pydantic import ValidationError
+
+from ..errors import BackendError, PermanentError, TransientError, ValidationFailed
+from ..result import Usage
+
+# instructor logs every failed attempt at ERROR; we report failures ourselves,
+# so keep its records out of stderr unless the application configures logging.
+logging.getLogger("instructor").addHandler(logging.NullHandler())
+
+_PARSE_ERRORS = (ValidationError, json.JSONDecodeError, ResponseParsingError)
+
+
+def openai_usage(response: Any) -> Usage:
+    usage = getattr(response, "usage", None)
+    if usage is None:
+        return Usage()
+    return Usage(getattr(usage, "prompt_tokens", 0) or 0,
+                 getattr(usage, "completion_tokens", 0) or 0)
+
+
+class Meter:
+    """What one instructor call spent; pass `meter.hooks` to the call."""
+
+    def __init__(self, usage_of: Callable[[Any], Usage] = openai_usage) -> None:
+        self.usage = Usage()
+        self.reasks = 0
+        self._usage_of = usage_of
+        self.hooks = Hooks()
+        self.hooks.on("completion:response", self._on_response)
+        self.hooks.on("parse:error", self._on_parse_error)
+
+    def _on_response(self, response: Any) -> None:
+        self.usage = self.usage + self._usage_of(response)
+
+    def _on_parse_error(self, error: Exception, *, is_last_attempt: bool = False,
+                        **metadata: Any) -> None:
+        if not is_last_attempt:
+            self.reasks += 1
+
+    def charge(self, error: BackendError) -> BackendError:
+        """Attach what the failed call spent to the error the caller sees."""
+        error.usage, error.reasks = self.usage, self.reasks
+        return error
+
+
+def unwrap(exc: BaseException) -> BaseException:
+    """The error behind instructor's retry exception, or `exc` itself."""
+    if isinstance(exc, InstructorRetryException) and exc.__cause__ is not None:
+        return exc.__cause__
+    return exc
+
+
+def parse_failure(exc: BaseException, model: str, cutoff_hint: str) -> ValidationFailed | None:
+    """ValidationFailed when instructor gave up on the answer itself, else None."""
+    cause = unwrap(exc)
+    if isinstance(cause, IncompleteOutputException):
+        return ValidationFailed(f"the answer from {model} was cut off: {cutoff_hint}")
+    if isinstance(cause, _PARSE_ERRORS):
+        reasks = max(getattr(exc, "n_attempts", 1) - 1, 0)
+        return ValidationFailed(
+            f"the answer from {model} still failed validation after {reasks} re-asks: "
+            f"{first_line(cause)}"
+        )
+    return None
+
+
+def status_error(
+    where: str, status: int, detail: str, headers: Any, *, model: str, key_hint: str
+) -> BackendError:
+    """The error for an HTTP status: transient for 408/409/429/5xx, else permanent."""
+    if status in (408, 409, 429) or status >= 500:
+        return TransientError(f"{where} answered {status}: {detail}",
+                              retry_after=retry_after_seconds(headers), status=status)
+    if status in (401, 403):
+        return PermanentError(
+            f"{where} refused the credentials ({status}): check {key_hint}", status=status
+        )
+    if status == 404:
+        return PermanentError(
+            f"{where} answered 404 for model {model!r}: check --model and --base-url ({detail})",
+            status=status,
+        )
+    return PermanentError(f"{where} rejected the request ({status}): {detail}", status=status)
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    """Seconds to wait from `retry-after-ms` or `retry-after` (seconds or HTTP date)."""
+    if value := headers.get("retry-after-ms"):
+        try:
+            return float(value) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return max(email.utils.parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
+    except (TypeError, ValueError):
+        return None
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__

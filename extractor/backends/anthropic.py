@@ -1,0 +1,169 @@
+"""Anthropic's Messages API, through instructor's tools mode (ANTHROPIC_TOOLS).
+
+This is the only module that imports the anthropic SDK, and it translates the
+SDK's exceptions at this border, the same way the openai backend does:
+
+- The SDK's own retries are off (`max_retries=0`): `extractor.retry` is the one
+  layer that retries, and only what is translated to `TransientError` here:
+  429 (with its Retry-After), 5xx including 529 "overloaded", 408, 409,
+  timeouts and dropped connections. 401/403 and other 4xx fail at once.
+- The answer is a forced `tool_use` of a tool whose input schema is
+  PaperSummary's; instructor validates its input with the abstract as context
+  and, on a validation error, re-asks with a `tool_result` (is_error) carrying
+  the message. Re-asks are counted through per-call hooks, apart from network
+  attempts, and only when one was actually sent (not after the last attempt).
+- Usage is summed over every response, re-asks included, also when the call
+  fails in the end. Prompt tokens include cache reads and writes, which the
+  API reports apart from `input_tokens`.
+- Sampling: the Messages API has no seed, and temperature is gone from the
+  SDK's signature since anthropic 1.0 and deprecated for the newest Claude
+  models (some answer 400 when it is sent), so by default neither is sent.
+  `options={"temperature": "send"}` sends `Sampling.temperature` through
+  `extra_body` (the SDK's documented way) for models that still take it.
+  Every sampling option stays in the cache key either way.
+
+Configuration: `api_key` or $ANTHROPIC_API_KEY (required, else ConfigError),
+`model` or $EXTRACTOR_MODEL (default DEFAULT_MODEL), `base_url` or
+$ANTHROPIC_BASE_URL (a proxy, or the loopback fake in
+`extractor.testing_anthropic`), `timeout`, `mode` ("tools", the only one),
+`options` ("temperature": "send" or "omit", the default).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import anthropic
+import instructor
+
+from ..errors import BackendError, ConfigError, TransientError, ValidationFailed
+from ..result import Usage
+from ..schema import PaperSummary
+from ._instructor import Meter, first_line, parse_failure, status_error, unwrap
+from .base import Backend, BackendConfig, Completion, Request
+
+DEFAULT_MODEL = "claude-haiku-4-5"
+DEFAULT_ENDPOINT = "https://api.anthropic.com"
+# instructor 1.17 names it Mode.TOOLS under from_anthropic (ANTHROPIC_TOOLS is its
+# deprecated alias): a forced tool_use whose input_schema is the response model.
+MODES = {"tools": instructor.Mode.TOOLS}
+
+
+def anthropic_usage(response: Any) -> Usage:
+    """Prompt tokens include cache reads and writes, which the API reports apart."""
+    usage = getattr(response, "usage", None)
+    if usage is None:
+        return Usage()
+    prompt = sum(getattr(usage, name, None) or 0 for name in (
+        "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
+    return Usage(prompt, getattr(usage, "output_tokens", None) or 0)
+
+
+class AnthropicBackend(Backend):
+    name = "anthropic"
+
+    def __init__(self, config: BackendConfig) -> None:
+        api_key = config.api_key or os.environ.get("ANTHROPIC_API_KEY")
+        if not api_key:
+            raise ConfigError(
+                "the anthropic backend needs an API key: set ANTHROPIC_API_KEY or pass "
+                "api_key (--api-key)"
+            )
+        self._model = config.model or os.environ.get("EXTRACTOR_MODEL") or DEFAULT_MODEL
+        self.base_url = (config.base_url or os.environ.get("ANTHROPIC_BASE_URL")
+                         or DEFAULT_ENDPOINT).rstrip("/")
+        mode_name = (config.mode or "tools").lower()
+        if mode_name not in MODES:
+            raise ConfigError(
+                f"unknown mode {config.mode!r} for the anthropic backend; choose from "
+                f"{', '.join(MODES)}"
+            )
+        self.mode = mode_name
+        unknown = sorted(set(config.options) - {"temperature"})
+        if unknown:
+            raise ConfigError(
+                f"unknown anthropic option(s) {', '.join(unknown)}; known: temperature"
+            )
+        temperature = str(config.options.get("temperature", "omit")).lower()
+        if temperature not in ("send", "omit"):
+            raise ConfigError(f"option temperature takes send or omit, not {temperature!r}")
+        self.send_temperature = temperature == "send"
+        self.timeout = config.timeout
+        self._common = {"api_key": api_key, "base_url": self.base_url,
+                        "timeout": config.timeout, "max_retries": 0}
+        self._client = instructor.from_anthropic(
+            anthropic.Anthropic(**self._common), mode=MODES[mode_name]
+        )
+        self._aclient: Any = None
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    def identity(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": self._model, "endpoint": self.base_url,
+                "mode": self.mode, "temperature_sent": self.send_temperature}
+
+    def _kwargs(self, request: Request, meter: Meter) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "model": self._model,
+            "response_model": PaperSummary,
+            "messages": [
+                {"role": "system", "content": request.system},
+                {"role": "user", "content": request.user},
+            ],
+            "max_retries": request.max_reasks,
+            "context": {"abstract": request.abstract},
+            "max_tokens": request.sampling.max_tokens,
+            "hooks": meter.hooks,
+        }
+        if self.send_temperature:
+            kwargs["extra_body"] = {"temperature": request.sampling.temperature}
+        return kwargs
+
+    def complete(self, request: Request) -> Completion:
+        meter = Meter(anthropic_usage)
+        try:
+            summary, raw = self._client.messages.create_with_completion(
+                **self._kwargs(request, meter)
+            )
+        except Exception as exc:
+            raise meter.charge(self._classify(exc)) from exc
+        return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
+
+    async def acomplete(self, request: Request) -> Completion:
+        if self._aclient is None:
+            self._aclient = instructor.from_anthropic(
+                anthropic.AsyncAnthropic(**self._common), mode=MODES[self.mode]
+            )
+        meter = Meter(anthropic_usage)
+        try:
+            summary, raw = await self._aclient.messages.create_with_completion(
+                **self._kwargs(request, meter)
+            )
+        except Exception as exc:
+            raise meter.charge(self._classify(exc)) from exc
+        return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
+
+    def close(self) -> None:
+        self._client.client.close()
+
+    # -- the exception border ------------------------------------------------
+
+    def _classify(self, exc: Exception) -> BackendError:
+        hint = "raise max_tokens (--max-tokens) or use a model that answers more briefly"
+        if failed := parse_failure(exc, self._model, hint):
+            return failed
+        cause, where = unwrap(exc), self.base_url
+        if isinstance(cause, anthropic.APITimeoutError):
+            return TransientError(f"{where} did not answer within {self.timeout:g}s")
+        if isinstance(cause, anthropic.APIConnectionError):
+            return TransientError(f"could not reach {where}: {first_line(cause)}")
+        if isinstance(cause, anthropic.APIStatusError):
+            return status_error(where, cause.status_code, first_line(cause),
+                                cause.response.headers, model=self._model,
+                                key_hint="ANTHROPIC_API_KEY or --api-key")
+        if isinstance(cause, anthropic.APIResponseValidationError):
+            return ValidationFailed(f"{where} sent a response the SDK could not read: {cause}")
+        return BackendError(f"unexpected error from {where}: {type(cause).__name__}: {cause}")

@@ -1,0 +1,226 @@
+"""The anthropic backend, through the real SDK and instructor, against a loopback
+server that speaks the Messages protocol and misbehaves on cue."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+pytest.importorskip("anthropic")
+
+from extractor import (
+    BackendConfig,
+    ConfigError,
+    Extractor,
+    Options,
+    PermanentError,
+    RetryPolicy,
+    TransientError,
+    ValidationFailed,
+)
+from extractor.testing_anthropic import (
+    FakeAnthropicServer,
+    Reply,
+    Stall,
+    Status,
+    Text,
+)
+
+ABSTRACT = (
+    "We present FastSolve, a GPU solver for sparse linear systems. On an A100, "
+    "FastSolve is 12x faster than SciPy on the SuiteSparse collection."
+)
+GOOD = {
+    "task": "sparse linear system solving",
+    "method": "FastSolve, a GPU solver",
+    "speedups": [{"factor": 12, "baseline": "SciPy", "text": "12x faster than SciPy"}],
+    "hardware": ["A100"],
+    "datasets": ["SuiteSparse"],
+}
+NEGATIVE_FACTOR = {**GOOD, "speedups": [{"factor": -12, "text": "12x faster than SciPy"}]}
+FAST = RetryPolicy(initial_wait=0.01)
+
+
+@pytest.fixture
+def server():
+    with FakeAnthropicServer(default=lambda request: Reply(GOOD)) as fake:
+        yield fake
+
+
+def make(server, tmp_path, *, retry=FAST, max_reasks=2, **config) -> Extractor:
+    config.setdefault("api_key", "test-key")
+    return Extractor(
+        "anthropic",
+        base_url=server.url,
+        config=BackendConfig(**config),
+        options=Options(retry=retry, max_reasks=max_reasks),
+        cache=tmp_path / "cache",
+    )
+
+
+def test_a_valid_tool_use_answer_becomes_the_summary(server, tmp_path):
+    with make(server, tmp_path) as ex:
+        result = ex.extract(ABSTRACT, title="FastSolve")
+    assert result.summary.model_dump()["speedups"][0]["factor"] == 12
+    assert result.hardware == ["A100"]
+    assert result.meta.evidence == [(ABSTRACT.index("12x"), ABSTRACT.index("12x") + 21)]
+    assert result.meta.model == "claude-haiku-4-5"
+    assert result.meta.usage["prompt_tokens"] > 0
+    assert result.meta.usage["completion_tokens"] > 0
+    sent = server.received[0]
+    assert sent["tool_choice"]["type"] == "tool"
+    assert sent["tool_choice"]["name"] == sent["tools"][0]["name"]
+    assert sent["tools"][0]["input_schema"]["properties"]["speedups"]["maxItems"] == 16
+    assert "structured summary" in sent["system"][0]["text"]
+    assert [m["role"] for m in sent["messages"]] == ["user"]
+    assert "temperature" not in sent
+
+
+def test_a_second_identical_call_is_served_from_the_cache(server, tmp_path):
+    with make(server, tmp_path) as ex:
+        ex.extract(ABSTRACT)
+        again = ex.extract(ABSTRACT)
+    assert again.meta.cache_hit and again.meta.attempts == 0
+    assert len(server.received) == 1
+
+
+def test_a_schema_violation_is_reasked_with_the_validation_error(server, tmp_path):
+    server.push(Reply(NEGATIVE_FACTOR))
+    with make(server, tmp_path) as ex:
+        result = ex.extract(ABSTRACT)
+    assert result.meta.reasks == 1 and result.meta.attempts == 1
+    assert len(server.received) == 2
+    assistant, feedback = server.received[1]["messages"][-2:]
+    assert assistant["content"][0]["type"] == "tool_use"
+    result_block = feedback["content"][0]
+    assert result_block["type"] == "tool_result" and result_block["is_error"] is True
+    assert result_block["tool_use_id"] == assistant["content"][0]["id"]
+    assert "greater than 0" in result_block["content"]
+    assert len(server.received[1]["messages"]) == len(server.received[0]["messages"]) + 2
+    assert result.meta.usage["prompt_tokens"] > 0
+
+
+def test_an_ungrounded_quote_is_reasked_with_what_was_missing(server, tmp_path):
+    invented = {**GOOD, "speedups": [{"factor": 40, "text": "40x faster than PETSc"}]}
+    server.push(Reply(invented))
+    with make(server, tmp_path) as ex:
+        result = ex.extract(ABSTRACT)
+    assert result.meta.reasks == 1
+    assert "40x faster than PETSc" in server.received[1]["messages"][-1]["content"][0]["content"]
+
+
+def test_an_answer_without_a_tool_call_is_reasked(server, tmp_path):
+    server.push(Text("Here is a summary of the paper."))
+    with make(server, tmp_path) as ex:
+        result = ex.extract(ABSTRACT)
+    assert result.meta.reasks == 1
+    assert "no tool invocation" in server.received[1]["messages"][-1]["content"]
+
+
+def test_reasks_are_bounded_and_counted_when_the_answer_stays_invalid(server, tmp_path):
+    server.default = lambda request: Reply(NEGATIVE_FACTOR)
+    with make(server, tmp_path, max_reasks=1) as ex, pytest.raises(ValidationFailed) as caught:
+        ex.extract(ABSTRACT)
+    assert len(server.received) == 2
+    assert caught.value.reasks == 1
+    assert "after 1 re-asks" in str(caught.value)
+    assert caught.value.usage.prompt_tokens > 0
+
+
+def test_429_is_retried_after_the_servers_retry_after(server, tmp_path):
+    server.push(Status(429, headers={"retry-after": "0.3"}))
+    started = time.perf_counter()
+    with make(server, tmp_path) as ex:
+        result = ex.extract(ABSTRACT)
+    assert time.perf_counter() - started >= 0.3
+    assert result.meta.attempts == 2 and result.meta.reasks == 0
+    assert len(server.received) == 2
+
+
+@pytest.mark.parametrize("status", [500, 529])
+def test_server_errors_and_overload_are_retried(server, tmp_path, status):
+    server.push(Status(status))
+    with make(server, tmp_path) as ex:
+        result = ex.extract(ABSTRACT)
+    assert result.meta.attempts == 2
+    assert len(server.received) == 2
+
+
+def test_401_fails_at_once_without_a_retry(server, tmp_path):
+    server.push(Status(401))
+    with make(server, tmp_path) as ex, pytest.raises(PermanentError) as caught:
+        ex.extract(ABSTRACT)
+    assert caught.value.status == 401
+    assert "ANTHROPIC_API_KEY" in str(caught.value)
+    assert len(server.received) == 1
+
+
+def test_a_reply_slower_than_the_timeout_is_a_transient_error(server, tmp_path):
+    server.push(Stall(1.0))
+    once = RetryPolicy(max_attempts=1, initial_wait=0.01)
+    with make(server, tmp_path, retry=once, timeout=0.3) as ex:
+        started = time.perf_counter()
+        with pytest.raises(TransientError, match=r"did not answer within 0\.3s"):
+            ex.extract(ABSTRACT)
+    assert time.perf_counter() - started < 0.9
+    assert len(server.received) == 1
+
+
+def test_a_timed_out_call_succeeds_on_the_retry(server, tmp_path):
+    server.push(Stall(1.0))
+    with make(server, tmp_path, timeout=0.3) as ex:
+        result = ex.extract(ABSTRACT)
+    assert result.meta.attempts == 2
+
+
+def test_the_api_key_is_required(server, tmp_path, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    with pytest.raises(ConfigError, match="ANTHROPIC_API_KEY"):
+        Extractor("anthropic", base_url=server.url, cache=False)
+
+
+def test_the_api_key_comes_from_the_environment(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "from-env")
+    with Extractor("anthropic", base_url=server.url, cache=False) as ex:
+        ex.extract(ABSTRACT)
+    headers = {k.lower(): v for k, v in server.headers[0].items()}
+    assert "from-env" in (headers.get("x-api-key", "") + headers.get("authorization", ""))
+
+
+def test_temperature_is_sent_only_when_asked(server, tmp_path):
+    with make(server, tmp_path, options={"temperature": "send"}) as ex:
+        ex.extract(ABSTRACT)
+    assert server.received[0]["temperature"] == 0.0
+
+
+def test_unknown_options_and_modes_are_config_errors(server):
+    with pytest.raises(ConfigError, match="unknown anthropic option"):
+        Extractor(
+            "anthropic",
+            base_url=server.url,
+            cache=False,
+            config=BackendConfig(api_key="k", options={"temp": "send"}),
+        )
+    with pytest.raises(ConfigError, match="unknown mode"):
+        Extractor(
+            "anthropic",
+            base_url=server.url,
+            cache=False,
+            config=BackendConfig(api_key="k", mode="json_schema"),
+        )
+
+
+def test_the_model_and_endpoint_are_part_of_the_cache_key(server, tmp_path):
+    with make(server, tmp_path) as one, make(server, tmp_path, model="claude-sonnet-4-5") as two:
+        request = one._request(ABSTRACT, None)
+        assert one.key(request) != two.key(request)
+
+
+def test_aextract_goes_through_the_async_client(server, tmp_path):
+    server.push(Reply(NEGATIVE_FACTOR))
+    with make(server, tmp_path) as ex:
+        result = asyncio.run(ex.aextract(ABSTRACT))
+    assert result.meta.reasks == 1
+    assert server.headers[0].get("X-Stainless-Async", "").startswith("async")
