@@ -8,14 +8,20 @@ Every list and string carries `maxItems`/`maxLength`: small models were seen
 repeating list items until they ran out of tokens when the schema left them
 unbounded. The bounds are generous for real abstracts.
 
-Grounding: when validation runs with a context holding the abstract
-(`model_validate(data, context={"abstract": text})`, which instructor does for
-us), each speedup quote must occur in the abstract. A quote that does not is a
-validation error, so instructor re-asks the model with that message.
+Grounding: when validation knows the abstract, each speedup quote must occur
+in it; a quote that does not is a validation error, so instructor re-asks the
+model with that message. The abstract comes either from pydantic's context
+(`model_validate(data, context={"abstract": text})`) or from `grounded_in()`.
+Backends use the latter: instructor renders every message as a Jinja template
+when it is given a `context`, so an abstract containing `{{`, `{%` or `{#`
+(LaTeX does) would be rewritten or crash before it reached the model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Annotated
 
 from pydantic import (
@@ -29,6 +35,19 @@ from pydantic import (
 )
 
 from .grounding import find_quote
+
+_ABSTRACT: ContextVar[str | None] = ContextVar("extractor_abstract", default=None)
+
+
+@contextmanager
+def grounded_in(abstract: str) -> Iterator[None]:
+    """Validate speedup quotes against `abstract` for the duration of the block."""
+    token = _ABSTRACT.set(abstract)
+    try:
+        yield
+    finally:
+        _ABSTRACT.reset(token)
+
 
 MAX_SPEEDUPS = 16
 MAX_NAMES = 24
@@ -158,7 +177,7 @@ class PaperSummary(BaseModel):
     @field_validator("speedups")
     @classmethod
     def _quotes_are_grounded(cls, speedups: list[Speedup], info: ValidationInfo) -> list[Speedup]:
-        abstract = (info.context or {}).get("abstract")
+        abstract = (info.context or {}).get("abstract", _ABSTRACT.get())
         if abstract is None:
             return _dedupe_speedups(speedups)
         missing = [s.text for s in speedups if find_quote(abstract, s.text) is None]

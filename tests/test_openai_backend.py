@@ -185,3 +185,12 @@ async def test_aextract_retries_transient_errors(server, make_extractor):
     server.push(Status(502), Reply(GOOD))
     result = await make_extractor().aextract(ABSTRACT, TITLE)
     assert result.meta.attempts == 2
+
+
+def test_template_syntax_in_the_abstract_reaches_the_model_verbatim(server, make_extractor):
+    """LaTeX-ish braces ({{...}}, {%, {#) are text: nothing renders them as a template."""
+    latex = ABSTRACT + " A 1{{sigma(mu^star)}}-approximation, {% raw %} and {# kept #}."
+    server.push(Reply(GOOD))
+    result = make_extractor().extract(latex, TITLE)
+    assert result.speedups[0].factor == 13.9
+    assert f"<abstract>{latex}</abstract>" in server.received[0]["messages"][1]["content"]

@@ -39,7 +39,7 @@ import instructor
 
 from ..errors import BackendError, ConfigError, TransientError, ValidationFailed
 from ..result import Usage
-from ..schema import PaperSummary
+from ..schema import PaperSummary, grounded_in
 from ._instructor import Meter, first_line, parse_failure, status_error, unwrap
 from .base import Backend, BackendConfig, Completion, Request
 
@@ -114,7 +114,6 @@ class AnthropicBackend(Backend):
                 {"role": "user", "content": request.user},
             ],
             "max_retries": request.max_reasks,
-            "context": {"abstract": request.abstract},
             "max_tokens": request.sampling.max_tokens,
             "hooks": meter.hooks,
         }
@@ -125,9 +124,10 @@ class AnthropicBackend(Backend):
     def complete(self, request: Request) -> Completion:
         meter = Meter(anthropic_usage)
         try:
-            summary, raw = self._client.messages.create_with_completion(
-                **self._kwargs(request, meter)
-            )
+            with grounded_in(request.abstract):
+                summary, raw = self._client.messages.create_with_completion(
+                    **self._kwargs(request, meter)
+                )
         except Exception as exc:
             raise meter.charge(self._classify(exc)) from exc
         return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
@@ -139,9 +139,10 @@ class AnthropicBackend(Backend):
             )
         meter = Meter(anthropic_usage)
         try:
-            summary, raw = await self._aclient.messages.create_with_completion(
-                **self._kwargs(request, meter)
-            )
+            with grounded_in(request.abstract):
+                summary, raw = await self._aclient.messages.create_with_completion(
+                    **self._kwargs(request, meter)
+                )
         except Exception as exc:
             raise meter.charge(self._classify(exc)) from exc
         return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))

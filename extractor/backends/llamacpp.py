@@ -56,7 +56,7 @@ import instructor
 import llama_cpp
 
 from ..errors import BackendError, ConfigError, PermanentError
-from ..schema import PaperSummary
+from ..schema import PaperSummary, grounded_in
 from ._instructor import Meter, first_line, parse_failure, unwrap
 from .base import Backend, BackendConfig, Completion, Request
 
@@ -198,14 +198,13 @@ class LlamaCppBackend(Backend):
         meter = Meter()
         sampling = request.sampling
         try:
-            with self._loaded.lock:
+            with self._loaded.lock, grounded_in(request.abstract):
                 summary = self._create(
                     response_model=PaperSummary,
                     messages=[
                         {"role": "system", "content": request.system},
                         {"role": "user", "content": request.user},
                     ],
-                    context={"abstract": request.abstract},
                     max_retries=request.max_reasks,
                     hooks=meter.hooks,
                     temperature=sampling.temperature,

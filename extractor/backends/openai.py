@@ -25,7 +25,7 @@ import instructor
 import openai
 
 from ..errors import BackendError, ConfigError, TransientError, ValidationFailed
-from ..schema import PaperSummary
+from ..schema import PaperSummary, grounded_in
 from ._instructor import Meter, first_line, parse_failure, status_error, unwrap
 from .base import Backend, BackendConfig, Completion, Request
 
@@ -96,7 +96,6 @@ class OpenAIBackend(Backend):
                 {"role": "user", "content": request.user},
             ],
             "max_retries": request.max_reasks,
-            "context": {"abstract": request.abstract},
             "temperature": request.sampling.temperature,
             "max_tokens": request.sampling.max_tokens,
             "hooks": meter.hooks,
@@ -108,9 +107,10 @@ class OpenAIBackend(Backend):
     def complete(self, request: Request) -> Completion:
         meter = Meter()
         try:
-            summary, raw = self._client.chat.completions.create_with_completion(
-                **self._kwargs(request, meter)
-            )
+            with grounded_in(request.abstract):
+                summary, raw = self._client.chat.completions.create_with_completion(
+                    **self._kwargs(request, meter)
+                )
         except Exception as exc:
             raise meter.charge(self._classify(exc)) from exc
         return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
@@ -124,9 +124,10 @@ class OpenAIBackend(Backend):
             )
         meter = Meter()
         try:
-            summary, raw = await self._aclient.chat.completions.create_with_completion(
-                **self._kwargs(request, meter)
-            )
+            with grounded_in(request.abstract):
+                summary, raw = await self._aclient.chat.completions.create_with_completion(
+                    **self._kwargs(request, meter)
+                )
         except Exception as exc:
             raise meter.charge(self._classify(exc)) from exc
         return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))

@@ -1,0 +1,62 @@
+"""The CI eval gate: the committed fixtures, scored offline, must not regress.
+
+Runs `extractor eval` exactly as a user would, on the rules backend and on the
+replay backend (recorded responses of a real model, see the README), against
+the thresholds in evals/thresholds.toml. A prompt or schema change that makes
+the recordings stale fails here with the ReplayMiss message saying how to
+re-record.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from extractor.cli import main
+
+from .conftest import REPO
+
+GOLD = REPO / "fixtures" / "gold.jsonl"
+THRESHOLDS = REPO / "evals" / "thresholds.toml"
+
+
+@pytest.mark.parametrize("backend", ["rules", "replay"])
+def test_backend_meets_its_thresholds(backend, tmp_path, capsys, monkeypatch):
+    """The backend's scores on the gold set are at or above evals/thresholds.toml."""
+    monkeypatch.chdir(REPO)  # the replay backend reads fixtures/recordings/
+    out = tmp_path / "report.json"
+    code = main(
+        [
+            "eval",
+            str(GOLD),
+            "--backend",
+            backend,
+            "--quiet",
+            "--no-cache",
+            "--thresholds",
+            str(THRESHOLDS),
+            "--json",
+            str(out),
+        ]
+    )
+    captured = capsys.readouterr()
+    print(captured.out)
+    report = json.loads(out.read_text())
+    stale = [
+        i["scores"]["error"]
+        for i in report["items"]
+        if "ReplayMiss" in i["scores"].get("error", "")
+    ]
+    assert not stale, stale[0]
+    assert code == 0, captured.err
+    assert report["n"] >= 100
+
+
+def test_thresholds_cover_every_field_of_both_backends():
+    """A gate with a field missing would let that field regress silently."""
+    from extractor.evals import load_thresholds
+
+    for backend in ("rules", "replay"):
+        names = {name.split(".")[0] for name in load_thresholds(THRESHOLDS, backend)}
+        assert names == {"speedups", "hardware", "datasets", "task", "method"}, backend
