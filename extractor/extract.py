@@ -211,8 +211,23 @@ class Extractor:
         )
         return Extraction(summary=done.summary, meta=meta)
 
-    def _cache_key_for(self, request: Request, use_cache: bool) -> str | None:
-        return self.key(request) if self.cache is not None and use_cache else None
+    def _begin(
+        self, abstract: object, title: object, use_cache: bool, refresh: bool, started: float
+    ) -> tuple[Request, str | None, Extraction | None]:
+        """Check input and build the request; return a cached answer when allowed."""
+        request = self._request(abstract, title)
+        key = self.key(request) if self.cache is not None and use_cache else None
+        hit = None if refresh else self._cached(key, request, started)
+        return request, key, hit
+
+    def _finish(
+        self, request: Request, key: str | None, done: Completion, spent: retry.Spent,
+        started: float,
+    ) -> Extraction:
+        done = self._grounded(done, request)
+        done = replace(done, usage=done.usage + spent.usage, reasks=done.reasks + spent.reasks)
+        self._store(key, done)
+        return self._result(request, done, started, cache_hit=False, attempts=spent.attempts)
 
     # -- the public calls ------------------------------------------------------
 
@@ -223,19 +238,15 @@ class Extractor:
         """Summarise one abstract. `use_cache=False` neither reads nor writes the
         cache; `refresh=True` skips the read but stores the fresh answer."""
         started = time.perf_counter()
-        request = self._request(abstract, title)
-        key = self._cache_key_for(request, use_cache)
-        if not refresh and (hit := self._cached(key, request, started)):
+        request, key, hit = self._begin(abstract, title, use_cache, refresh, started)
+        if hit:
             return hit
         spent = retry.Spent()
         try:
             done = retry.call(lambda: self.backend.complete(request), self.options.retry, spent)
-            done = self._grounded(done, request)
+            return self._finish(request, key, done, spent, started)
         except BackendError as exc:
             raise _with_spent(exc, spent) from None
-        done = replace(done, usage=done.usage + spent.usage, reasks=done.reasks + spent.reasks)
-        self._store(key, done)
-        return self._result(request, done, started, cache_hit=False, attempts=spent.attempts)
 
     async def aextract(
         self, abstract: str, title: str | None = None, *, use_cache: bool = True,
@@ -243,21 +254,17 @@ class Extractor:
     ) -> Extraction:
         """The async twin of `extract`, for many abstracts in flight at once."""
         started = time.perf_counter()
-        request = self._request(abstract, title)
-        key = self._cache_key_for(request, use_cache)
-        if not refresh and (hit := self._cached(key, request, started)):
+        request, key, hit = self._begin(abstract, title, use_cache, refresh, started)
+        if hit:
             return hit
         spent = retry.Spent()
         try:
             done = await retry.acall(
                 lambda: self.backend.acomplete(request), self.options.retry, spent
             )
-            done = self._grounded(done, request)
+            return self._finish(request, key, done, spent, started)
         except BackendError as exc:
             raise _with_spent(exc, spent) from None
-        done = replace(done, usage=done.usage + spent.usage, reasks=done.reasks + spent.reasks)
-        self._store(key, done)
-        return self._result(request, done, started, cache_hit=False, attempts=spent.attempts)
 
     def close(self) -> None:
         self.backend.close()
