@@ -127,3 +127,15 @@ def test_record_refuses_other_backends(gold, capsys):
     """Recording captures openai-protocol traffic only."""
     assert main(["record", str(gold), "--backend", "rules"]) == 2
     assert "openai backend" in capsys.readouterr().err
+
+
+def test_the_key_ignores_the_pydantic_version_in_reask_links():
+    """A re-ask recorded under pydantic 2.13 replays under 2.14: only the docs link differs."""
+    from extractor.backends.replay import request_key
+
+    def body(version):
+        text = f"1 validation error\\n  For further information visit https://errors.pydantic.dev/{version}/v/value_error"
+        return json.dumps({"model": "m", "messages": [{"role": "user", "content": text}]})
+
+    assert request_key(body("2.13")) == request_key(body("2.14"))
+    assert request_key(body("2.13")) != request_key(body("2.13").replace("value_error", "x"))
