@@ -10,6 +10,7 @@ import pytest
 
 from extractor.backends.base import BackendConfig, Request, Sampling
 from extractor.backends.rules import RULES_VERSION, RulesBackend, extract_spans
+from extractor.rules.contribution import expand, words
 from extractor.rules.datasets import find_datasets
 from extractor.rules.gazetteer import load
 from extractor.rules.gist import coined_names, find_method, find_task
@@ -249,7 +250,7 @@ def test_find_method_starts_with_the_coined_name():
         "linear systems and recycles Krylov subspaces. SKR is fast."
     )
     got = find_method("Accelerating Data Generation", abstract)
-    assert got.text.startswith("SKR, a novel method")
+    assert got.text.startswith("SKR, a method")
     assert "recycles Krylov subspaces" in got.text
 
 
@@ -270,6 +271,137 @@ def test_coined_names_reads_title_acronyms_and_called():
     """Names come from the title prefix, `called X` and acronyms the title repeats."""
     names = coined_names("SKR: Krylov Recycling", "A method called FastKR and (SKR) here.")
     assert names[:2] == ["SKR", "FastKR"]
+
+
+TASK_PATTERNS = [
+    # A slogan before the colon gives way to the description after it.
+    (
+        "Unrolling Is All You Need: Towards Efficient Deep Unfolding Networks",
+        "efficient deep unfolding networks",
+    ),
+    # A claim title keeps the object of its verb.
+    (
+        "Gated Attention Boosts Length Extrapolation in Language Models",
+        "length extrapolation in language models",
+    ),
+    # A participle with `by` introduces the method, not the task.
+    (
+        "Uncertainty Quantification in Mechanical Submodels Driven by a GAN",
+        "uncertainty quantification in mechanical submodels",
+    ),
+    # `Methods with X for Task` keeps Task, reading through the `with`.
+    (
+        "Blockwise Methods with Parallel Speedup for Multi-Block Bilevel Optimization",
+        "multi-block bilevel optimization",
+    ),
+    # `Iteration` is a method head like `Method`: `Iteration for Task` keeps Task.
+    (
+        "Variance Reduced Halpern Iteration for Finite-Sum Monotone Inclusions",
+        "finite-sum monotone inclusions",
+    ),
+    # Articles are dropped so that eight words hold more of the topic.
+    (
+        "Accurate Computation of the Logarithm of the Modified Bessel Functions",
+        "accurate computation of logarithm of modified bessel functions",
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "task"), TASK_PATTERNS)
+def test_find_task_title_patterns(title, task):
+    """Each title convention gives the topic it announces."""
+    assert find_task(title, "An abstract about it.").text == task
+
+
+def test_find_method_spells_out_the_acronym_first():
+    """`a method, namely Sorting Krylov Recycling (SKR), ...` starts with the spelled-out name."""
+    abstract = (
+        "Data generation is slow. We propose a novel method, namely Sorting Krylov "
+        "Recycling (SKR), to boost the efficiency of solving these systems."
+    )
+    got = find_method("Accelerating Data Generation", abstract)
+    assert got.text.startswith("Sorting Krylov Recycling (SKR), a method")
+
+
+def test_expand_matches_initials_through_hyphens_and_extra_words():
+    """Initials of hyphenated parts count, and one extra word may sit inside the name."""
+    text = "We introduce Boundary-Embedded Neural Operators (BENO) here."
+    assert expand("BENO", text) == "Boundary-Embedded Neural Operators (BENO)"
+    text = "using our proposed Generalized Functional Upper Confidence Bound algorithm (GFUCB)."
+    assert expand("GFUCB", text).startswith("Generalized Functional Upper")
+    assert expand("SKR", "We study the problem (SKR) here.") is None
+
+
+def test_find_method_names_a_late_acronym_after_our_proposed():
+    """An acronym after `our proposed` names the contribution even deep in the clause."""
+    abstract = (
+        "We propose to extract a shared representation from a function class using our "
+        "proposed Generalized Functional Upper Confidence Bound algorithm (GFUCB)."
+    )
+    got = find_method("Provable Representation Learning", abstract)
+    assert got.text.startswith("Generalized Functional Upper Confidence Bound algorithm (GFUCB), ")
+
+
+def test_find_method_prefers_the_named_contribution():
+    """`we introduce the Gaunt Tensor Product` wins over an earlier unnamed `we propose`."""
+    abstract = (
+        "We propose a systematic approach to accelerate tensor products of irreps. "
+        "Leveraging this approach, we introduce the Gaunt Tensor Product, which serves as a "
+        "new method to construct equivariant operations."
+    )
+    assert find_method("Efficient Equivariant Operations", abstract).text.startswith(
+        "the Gaunt Tensor Product"
+    )
+
+
+def test_find_method_skips_objects_that_are_not_methods():
+    """`we consider the following settings` and `we present experiments` are no method."""
+    abstract = "We consider the following two settings. We present three numerical experiments."
+    got = find_method("Quantum Lower Bounds for Stationary Points", abstract)
+    assert got.text == "Quantum Lower Bounds for Stationary Points"
+    assert got.source == "title"
+
+
+def test_find_method_ignores_prior_work_the_paper_builds_upon():
+    """`this work builds upon X` describes prior work, not the contribution."""
+    abstract = "This work builds upon previous efforts in online learning, namely the IGMN."
+    assert find_method("A Fast Incremental Model", abstract).source == "title"
+
+
+def test_find_method_drops_praise_and_keeps_the_article_right():
+    """`a novel, simple yet effective adaptive method` becomes `an adaptive method`."""
+    abstract = "We propose a novel, simple yet effective adaptive method for sparse linear systems."
+    assert find_method("T", abstract).text == "an adaptive method for sparse linear systems"
+
+
+def test_find_method_cuts_a_purpose_clause_after_enough_content():
+    """`... kernel to reduce memory` loses its purpose; `an approach to learn X` keeps it."""
+    got = find_method("T", "We propose a sparse attention kernel to reduce the memory footprint.")
+    assert got.text == "a sparse attention kernel"
+    got = find_method("T", "We introduce an unsupervised approach to learn neuron affinities.")
+    assert got.text == "an unsupervised approach to learn neuron affinities"
+
+
+def test_find_method_adds_a_second_contribution_and_the_title_mechanism():
+    """Another `we design X` and the title's `via Y` fill the words the first clause leaves."""
+    abstract = (
+        "We propose GenBaB, a framework for verification of general nonlinearities. "
+        "We also design a branching heuristic which uses linear bounds."
+    )
+    got = find_method("Verification via Branch-and-Bound", abstract)
+    assert got.text == (
+        "GenBaB, a framework for verification of general nonlinearities, "
+        "with a branching heuristic, via Branch-and-Bound"
+    )
+    assert len(got.text.split()) <= 15
+
+
+def test_words_leaves_no_dangling_function_word():
+    """A cut never ends on `of the`, `and` or a comma."""
+    assert words("a method for the computation of the truncated SVD", 7) == (
+        "a method for the computation"
+    )
+    assert words("GenBaB, a framework, and more", 3) == "GenBaB, a framework"
 
 
 # ---------------------------------------------------------------- sentences

@@ -1,0 +1,265 @@
+"""How an abstract announces its contribution: the clauses `gist.find_method` reads.
+
+Design note. LABELLING.md's method is short and dense (about 12 words: the coined
+name, then what the thing is and how it works), while abstracts announce it in
+a long clause full of praise and purpose. These pure string rules turn that
+clause into the label's shape, and each one exists because it removes words a
+gold label never has or adds words it usually has:
+
+- `proposals`: every `we propose / introduce / present / develop ...` object, best
+  verb first, up to the end of its clause. Objects that only point elsewhere
+  (`the following two settings`) or are not a method (`three experiments`), and
+  `this work builds upon` (prior work), are dropped. Praise (`a novel, simple yet
+  effective`) is removed, and a purpose clause (`... to reduce the memory
+  footprint`) is cut when enough content comes before it: the purpose restates
+  the task.
+- `expand` / `with_name`: an acronym that the abstract spells out (`Sorting
+  Krylov Recycling (SKR)`, matched by initials) is written spelled out and
+  moved to the front, as LABELLING.md's own example does.
+- `secondary` / `title_mechanism`: a second contribution (`we design a branching
+  heuristic`) and the title's `via X` part add the how that the first clause
+  usually lacks, in the words left under the 15-word limit.
+- `words`: cut to a word budget without a dangling `of the` or `, and`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+# Matched against the lower-cased abstract and without a leading \b, so that `re`
+# can skip ahead by first letter; the word boundary is checked by hand.
+_PROPOSE = re.compile(
+    r"(?:we|this\s+(?:paper|work|article|study|note|letter)|our\s+(?:paper|work))\s+"
+    r"(?:also\s+|first\s+|further\s+|then\s+|here\s+|therefore\s+|thus\s+)?"
+    r"(?P<verb>propose|introduce|present|develop|design|devise|put\s+forward|describe|"
+    r"formulate|derive|establish|construct|provide|build|create|release|offer|give|"
+    r"study|analy[sz]e|investigate|prove|show|consider|explore|examine|characteri[sz]e|"
+    r"address|tackle)(?:s|d)?\b"
+)
+# fmt: off
+_VERB_RANK = {
+    "propose": 0, "introduce": 0, "present": 1, "develop": 1, "design": 2, "devise": 2,
+    "put forward": 2, "formulate": 3, "derive": 3, "establish": 3, "construct": 3,
+    "build": 3, "create": 3, "release": 4, "describe": 4, "provide": 4, "offer": 4,
+    "give": 4, "prove": 8, "show": 8, "study": 5, "analyze": 5, "analyse": 5,
+    "investigate": 5, "consider": 6, "explore": 6, "examine": 6, "characterize": 5,
+    "characterise": 5, "address": 6, "tackle": 6,
+}
+# fmt: on
+_PROBLEM_VIA = re.compile(
+    r"^(?:this|these|both|such|the\s+above|this\s+important)\s+(?:\w+\s+){0,2}?"
+    r"(?:issues?|problems?|gaps?|challenges?|limitations?|questions?|shortcomings?|"
+    r"drawbacks?|bottlenecks?)\s+(?:via|by|with|through|using|and\s+propose)\s+",
+    re.I,
+)
+_CLAUSE_END = re.compile(
+    r"[.;:]\s|[.;:]$|,\s+(?:which|that|and\s+(?:we|show|demonstrate))\b|"
+    r"\s+(?:and\s+)?(?:show|demonstrate|prove)\s+that\b",
+    re.I,
+)
+# Praise carries no information about the method: "a novel, simple yet effective X" is X.
+_HYPE = re.compile(
+    r"\b(?P<article>(?:a|an)\s+)?(?:(?:novel|new|simple(?:\s*,?\s*yet\s+(?:novel|effective|"
+    r"powerful))?|first|principled|generic|powerful|comprehensive),?\s+)+"
+    r"(?=(?P<next>[\w-]))",
+    re.I,
+)
+# "X to reduce the memory footprint": the purpose restates the task, not the method.
+_PURPOSE = re.compile(
+    r",?\s+(?:(?:in\s+order\s+)?to|designed\s+(?:to|for)|aim(?:ed|ing)\s+(?:at|to)|"
+    r"that\s+aims\s+to|serving\s+to|capable\s+of|toward|towards)\s+(?=[a-z])"
+)
+# An object that only points elsewhere, or is not a method at all.
+_VACUOUS = re.compile(
+    r"(?:the\s+following|the\s+case|this|these|those|it|them|both|such)\b(?:\s+\S+){0,3}$|"
+    r"(?:\S+\s+){0,3}(?:experiments?|results?|evidence|examples?|description|"
+    r"overview)(?=[\s,]|$)",
+    re.I,
+)
+# A second object that is about the problem or the results, not another component.
+_NOT_METHOD = re.compile(
+    r"(?:(?:a|an|the|our|some|several|new)\s+)?(?:\w+\s+)?(?:task|problem|challenge|question|"
+    r"issue|analysis|guarantees?|foundation|bounds?|insights?|performance|applications?|"
+    r"settings?|results?|connections?|relationship)\b",
+    re.I,
+)
+# Without these, "an unsupervised approach" is all that is left before a purpose.
+_GENERIC = {
+    "approach", "method", "methods", "framework", "technique", "algorithm", "model",
+    "architecture", "paradigm", "scheme", "system", "solution", "strategy", "mechanism",
+    "variant", "variants", "methodology", "family", "unified", "general", "unsupervised",
+    "simple", "efficient", "fast",
+}  # fmt: skip
+_NOT_IN_NAME = {
+    "a", "an", "the", "we", "our", "novel", "new", "namely", "called", "named", "termed",
+    "dubbed", "propose", "introduce", "present", "this", "is", "as",
+}  # fmt: skip
+_TAIL_WORDS = {
+    "a", "an", "the", "of", "for", "to", "in", "on", "and", "or", "with", "by", "that",
+    "which", "is", "are", "its", "their", "from", "at", "as", "via", "i.e.", "e.g.", "both",
+    "while", "this", "these", "we", "it",
+}  # fmt: skip
+_NAMED = re.compile(r"^(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)+|\([A-Z][\w-]*[A-Z][\w-]*\)")
+_PAREN_NAME = re.compile(r"\((?P<n>[A-Z][\w-]*(?:[a-z][A-Z]|[A-Z]{2}|-[A-Z])[\w-]*)\)")
+_HEAD_END = re.compile(r",|\s+(?:that|which|to|for|where|whose|by|in\s+order)\s+|\s+\(")
+_TITLE_VIA = re.compile(r"\s(?:via|using|through|with|by|based\s+on|leveraging)\s+(.*)$", re.I)
+
+
+class Proposal(NamedTuple):
+    """One announced contribution: its verb's rank, the cleaned object, the raw span."""
+
+    rank: int
+    text: str
+    start: int
+    end: int
+
+
+def words(text: str, n: int) -> str:
+    """The first `n` words, without a dangling `of the` or `, and` at the end."""
+    kept = text.split()[:n]
+    while len(kept) > 1 and (kept[-1].lower().strip(",;:") in _TAIL_WORDS or kept[-1] in "-,"):
+        kept.pop()
+    return " ".join(kept).rstrip(",;:(")
+
+
+def proposals(abstract: str) -> list[Proposal]:
+    """Every usable `we propose X`, best verb first; `we show that` states a result."""
+    low = abstract.lower()
+    if len(low) != len(abstract):  # a character whose lower case is longer: rare
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in abstract)
+    found = []
+    for m in _PROPOSE.finditer(low):
+        if m.start() and low[m.start() - 1].isalnum():
+            continue
+        rank = _VERB_RANK.get(re.sub(r"\s+", " ", m.group("verb")), 9)
+        if rank < 8:
+            p = _object(abstract, m.end(), rank)
+            if len(p.text.split()) >= 2 and not _VACUOUS.match(p.text):
+                found.append(p)
+    return sorted(found, key=lambda p: p.rank)
+
+
+def _object(abstract: str, at: int, rank: int) -> Proposal:
+    """The object of a proposing verb, up to the end of its clause, without filler."""
+    rest = abstract[at : at + 400]
+    stop = _CLAUSE_END.search(rest)
+    if stop and len(rest[: stop.start()].split()) <= 5 and rest[stop.start()] == ",":
+        stop = _CLAUSE_END.search(rest, stop.end())  # "X (SKR), which ..." goes on
+    raw = rest[: stop.start() if stop else len(rest)]
+    start = at + len(raw) - len(raw.lstrip(" ,"))
+    end = at + len(raw.rstrip(" ,"))
+    obj = re.sub(r"^(?:here|in\s+this\s+(?:paper|work))\s*,?\s+", "", raw.strip(" ,"))
+    obj = _PROBLEM_VIA.sub("", obj)
+    as_a = re.search(r"\s+as\s+(?:a|an|the)\s+(?:solution|remedy|way|means|step)\b", obj)
+    if as_a and len(obj[: as_a.start()].split()) >= 2:
+        obj = obj[: as_a.start()]  # "NeuPL as a solution to both issues" -> "NeuPL"
+    obj = re.sub(
+        r"^to\s+(?:use|employ|leverage|learn|train|apply|combine|adopt|add)\s+", "", obj
+    )  # "this issue via a novel technique" -> the technique
+    obj = re.sub(r"^(?:that|how|to)\s+", "", obj) if rank >= 5 else obj
+    if re.match(r"(?:up)?on\b", obj):
+        return Proposal(rank, "", start, end)  # "this work builds upon ...": prior work
+    obj = _HYPE.sub(_article, obj)
+    purpose = _PURPOSE.search(obj)
+    if purpose:
+        before = re.findall(r"[\w-]{4,}", obj[: purpose.start()].lower())
+        if sum(w not in _GENERIC for w in before) >= 2:
+            obj = obj[: purpose.start()]
+    return Proposal(rank, obj.strip(" ,-"), start, end)
+
+
+def _article(m: re.Match[str]) -> str:
+    """Drop the praise; keep `a`/`an`, agreeing with the word that now follows."""
+    if not m.group("article"):
+        return ""
+    return "an " if m.group("next").lower() in "aeiou" else "a "
+
+
+def is_named(obj: str, names: list[str]) -> bool:
+    """Whether the object's head is a name: `the Gaunt Tensor Product`, `a method (SKR)`."""
+    head = " ".join(obj.split()[:6])
+    if _NOT_METHOD.match(head):
+        return False  # "the performance of SKR" names it but is not it
+    return bool(_NAMED.search(head)) or any(n in head for n in names)
+
+
+def expand(name: str, abstract: str) -> str | None:
+    """`Sorting Krylov Recycling (SKR)` for SKR, when the abstract spells the acronym out.
+
+    The words before `(SKR)` are taken back to the furthest one that starts with
+    the acronym's first letter, provided their initials (hyphenated parts count)
+    hold all but one of its letters in order, and no article or verb intervenes.
+    """
+    letters = [c.lower() for c in re.findall(r"^[a-z]|[A-Z]", name)]
+    if len(letters) < 2 or " " in name:
+        return None
+    at = abstract.find(f"({name})")
+    if at <= 0:
+        return None
+    before = abstract[max(0, at - 160) : at].split()[-(len(letters) + 3) :]
+    best = 0
+    for k in range(1, len(before) + 1):
+        w = before[-k]
+        if w[-1] in ",.;:" or w.lower() in _NOT_IN_NAME:
+            break
+        if w[0].lower() != letters[0]:
+            continue
+        initials = [p[0].lower() for x in before[-k:] for p in re.split(r"[-/]", x) if p]
+        hit = i = 0
+        for c in letters:
+            j = next((j for j in range(i, len(initials)) if initials[j] == c), None)
+            if j is not None:
+                hit, i = hit + 1, j + 1
+        if hit >= max(2, len(letters) - 1):
+            best = k
+    return f"{' '.join(before[-best:])} ({name})" if best else None
+
+
+def with_name(obj: str, names: list[str], abstract: str) -> str:
+    """Put the coined name, spelled out where the abstract does, at the front of `obj`."""
+    inside = [n for n in names if n in obj]
+    paren = _PAREN_NAME.search(obj)
+    if not inside and paren:
+        acr = paren.group("n")
+        lead = obj[: obj.find(expand(acr, abstract) or acr)]
+        if len(lead.split()) <= 5 or re.search(r"\b(?:our|proposed|novel|new)\s+$", lead):
+            inside = [acr]  # "a novel architecture (NIOs)", "our proposed X (GFUCB)"
+    if not names and not inside:
+        return obj
+    name = inside[0] if inside else names[0]
+    full = expand(name, abstract) or name
+    at = obj.find(full)
+    if at >= 0 and len(obj[:at].split()) <= 2:
+        return obj  # "the accelerated optimistic gradient (AOG) algorithm": named up front
+    if name in obj:
+        obj = re.sub(
+            rf",?\s*(?:(?:called|named|dubbed|termed|coined|namely)\s+)?(?:the\s+)?"
+            rf"{re.escape(full)}|\s*\({re.escape(name)}\)",
+            "",
+            obj,
+        ).strip(" ,-")
+    return f"{full}, {obj}" if obj else full
+
+
+def new_words(a: str, b: str) -> bool:
+    """Whether most content words of `a` are not already in `b`."""
+    bl = b.lower()
+    content = re.findall(r"[a-z][a-z-]{3,}", a.lower())
+    return bool(content) and sum(w not in bl for w in content) / len(content) > 0.5
+
+
+def secondary(found: list[Proposal], first: Proposal, text: str, n: int) -> str | None:
+    """The head of another contribution (`we design a new branching heuristic`)."""
+    for p in found:
+        head = _HEAD_END.split(p.text, 1)[0]
+        if p.rank > 4 or p.start == first.start or len(head.split()) < 2 or _NOT_METHOD.match(head):
+            continue
+        return words(head, n) if new_words(head, text) else None
+    return None
+
+
+def title_mechanism(title: str, text: str, n: int) -> str | None:
+    """The title's `via Krylov Subspace Recycling` part, when the text lacks it."""
+    m = _TITLE_VIA.search(title.split(": ", 1)[-1])
+    return words(m.group(1), n) if m and new_words(m.group(1), text) else None
