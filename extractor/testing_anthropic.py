@@ -24,16 +24,10 @@ was sent (re-ask messages, the API key header).
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .testing import EMPTY_SUMMARY, Drop, Stall
+from .testing import EMPTY_SUMMARY, Drop, ScriptedServer, Stall
 
 __all__ = ["EMPTY_SUMMARY", "Drop", "FakeAnthropicServer", "Reply", "Stall", "Status", "Text"]
 
@@ -99,112 +93,16 @@ def _message(request: dict[str, Any], action: Reply | Text) -> dict[str, Any]:
     }
 
 
-class FakeAnthropicServer:
+class FakeAnthropicServer(ScriptedServer):
     """Start with `with FakeAnthropicServer() as server:`; pass `base_url=server.url`."""
 
-    def __init__(
-        self,
-        default: Callable[[dict[str, Any]], Action] | None = None,
-        delay: float = 0.0,
-    ) -> None:
-        self.script: deque[Action] = deque()
-        self.default = default or (lambda request: Reply(EMPTY_SUMMARY))
-        self.delay = delay
-        self.received: list[dict[str, Any]] = []
-        self.headers: list[dict[str, str]] = []
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+    route = "/v1/messages"
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+    def not_found(self, path: str) -> Any:
+        error = {"type": "not_found_error", "message": f"no route {path}"}
+        return {"type": "error", "error": error}
 
-    def push(self, *actions: Action) -> FakeAnthropicServer:
-        self.script.extend(actions)
-        return self
-
-    def _next(self, request: dict[str, Any]) -> Action:
-        with self._lock:
-            self.received.append(request)
-            if self.script:
-                return self.script.popleft()
-        return self.default(request)
-
-    def _after_stall(self, request: dict[str, Any]) -> Action:
-        with self._lock:
-            if self.script:
-                return self.script.popleft()
-        return self.default(request)
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:  # keep test output clean
-                pass
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length)
-                if self.path.split("?")[0].rstrip("/") != "/v1/messages":
-                    self._send(404, Status(404, {"type": "error", "error": {
-                        "type": "not_found_error", "message": f"no route {self.path}"}}).payload())
-                    return
-                try:
-                    request = json.loads(body)
-                except json.JSONDecodeError:
-                    self._send(400, Status(400).payload())
-                    return
-                with server._lock:
-                    server.headers.append(dict(self.headers))
-                if server.delay:
-                    time.sleep(server.delay)
-                action = server._next(request)
-                while isinstance(action, Stall):
-                    time.sleep(action.seconds)
-                    action = server._after_stall(request)
-                if isinstance(action, Drop):
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    self.close_connection = True
-                elif isinstance(action, Status):
-                    self._send(action.code, action.payload(), action.headers)
-                else:
-                    self._send(200, _message(request, action))
-
-            def _send(self, code: int, body: Any, headers: dict[str, str] | None = None) -> None:
-                data = (body if isinstance(body, str) else json.dumps(body)).encode()
-                try:
-                    self.send_response(code)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(data)))
-                    for key, value in (headers or {}).items():
-                        self.send_header(key, value)
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout); nothing to answer
-
-        return Handler
-
-    def start(self) -> FakeAnthropicServer:
-        # A short poll interval keeps stop() (and so each test's teardown) quick.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeAnthropicServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def answer(self, request: dict[str, Any], action: Action) -> tuple[int, Any, dict[str, str]]:
+        if isinstance(action, Status):
+            return action.code, action.payload(), action.headers
+        return 200, _message(request, action), {}

@@ -223,4 +223,4 @@ def test_aextract_goes_through_the_async_client(server, tmp_path):
     with make(server, tmp_path) as ex:
         result = asyncio.run(ex.aextract(ABSTRACT))
     assert result.meta.reasks == 1
-    assert server.headers[0].get("X-Stainless-Async", "").startswith("async")
+    assert server.headers[0].get("x-stainless-async", "").startswith("async")

@@ -9,9 +9,10 @@ backend CI runs the evals with.
 A recording is keyed by the SHA-256 of the canonical JSON request body: the
 model, the messages (system prompt, title, abstract, any re-ask), the tools
 schema and every sampling option. Only the pydantic version inside the docs
-link that re-asks quote is masked, so recordings survive a pydantic upgrade. Anything that changes the request changes
-the key, and a request with no recording is a `ReplayMiss` that says how to
-re-record, never a silent fallback. Headers are neither keyed nor stored, so
+link that re-asks quote is masked, so recordings survive a pydantic upgrade.
+Anything else that changes the request changes the key, and a request with
+no recording is a `ReplayMiss` that says how to re-record, never a silent
+fallback. Headers are neither keyed nor stored, so
 no API key reaches a recording.
 
 Files are JSONL, one exchange a line: {"key", "model", "prompt_hash",
