@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass
@@ -91,36 +91,59 @@ def _completion(request: dict[str, Any], text: str) -> dict[str, Any]:
     }
 
 
-class FakeOpenAIServer:
-    """Start with `with FakeOpenAIServer() as server:`; point the backend at `server.url`."""
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: 64 clients connecting at once
+    # saw resets and 1-3 s SYN retries.
+    request_queue_size = 128
+    daemon_threads = True
+
+
+class ScriptedServer:
+    """The HTTP plumbing of a fake provider: a script of actions, a record of
+    what was received, delays, stalls and dropped connections. Subclasses say
+    which path they serve, where clients point (`url`), and how an action
+    becomes a response (`answer`)."""
+
+    route: str | None = None  # None: any path
 
     def __init__(
         self,
-        default: Callable[[dict[str, Any]], Action] | None = None,
+        default: Callable[[dict[str, Any]], Any] | None = None,
         delay: float = 0.0,
     ) -> None:
-        self.script: deque[Action] = deque()
+        self.script: deque[Any] = deque()
         self.default = default or (lambda request: Reply(EMPTY_SUMMARY))
         self.delay = delay
         self.received: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread: threading.Thread | None = None
 
     @property
-    def url(self) -> str:
+    def base(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host}:{port}"
 
-    def push(self, *actions: Action) -> FakeOpenAIServer:
+    @property
+    def url(self) -> str:
+        return self.base
+
+    def push(self, *actions: Any) -> Self:
         self.script.extend(actions)
         return self
 
-    def _next(self, request: dict[str, Any]) -> Action:
+    def answer(self, request: dict[str, Any], action: Any) -> tuple[int, Any, dict[str, str]]:
+        """(status, body, headers) for an action other than Stall or Drop."""
+        raise NotImplementedError
+
+    def not_found(self, path: str) -> Any:
+        return {"error": {"message": f"no route {path}"}}
+
+    def _next(self, request: dict[str, Any], *, record: bool) -> Any:
         with self._lock:
-            self.received.append(request)
+            if record:
+                self.received.append(request)
             if self.script:
                 return self.script.popleft()
         return self.default(request)
@@ -130,6 +153,9 @@ class FakeOpenAIServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; with Nagle on, each answer
+            # waited ~40 ms for the client's delayed ACK.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
@@ -137,6 +163,9 @@ class FakeOpenAIServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
+                if server.route and self.path.split("?")[0].rstrip("/") != server.route:
+                    self._send(404, server.not_found(self.path))
+                    return
                 try:
                     request = json.loads(body)
                 except json.JSONDecodeError:
@@ -146,18 +175,15 @@ class FakeOpenAIServer:
                     server.headers.append({k.lower(): v for k, v in self.headers.items()})
                 if server.delay:
                     time.sleep(server.delay)
-                action = server._next(request)
+                action = server._next(request, record=True)
                 while isinstance(action, Stall):
                     time.sleep(action.seconds)
-                    action = server.script.popleft() if server.script else server.default(request)
+                    action = server._next(request, record=False)
                 if isinstance(action, Drop):
                     self.connection.shutdown(socket.SHUT_RDWR)
                     self.close_connection = True
-                elif isinstance(action, Status):
-                    self._send(action.code, action.body, action.headers)
                 else:
-                    text = json.dumps(action.data) if isinstance(action, Reply) else action.text
-                    self._send(200, _completion(request, text))
+                    self._send(*server.answer(request, action))
 
             def _send(self, code: int, body: Any, headers: dict[str, str] | None = None) -> None:
                 data = (body if isinstance(body, str) else json.dumps(body)).encode()
@@ -174,8 +200,11 @@ class FakeOpenAIServer:
 
         return Handler
 
-    def start(self) -> FakeOpenAIServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+    def start(self) -> Self:
+        # A short poll interval keeps stop() (and so each test's teardown) quick.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -183,8 +212,22 @@ class FakeOpenAIServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> FakeOpenAIServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class FakeOpenAIServer(ScriptedServer):
+    """Start with `with FakeOpenAIServer() as server:`; point the backend at `server.url`."""
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/v1"
+
+    def answer(self, request: dict[str, Any], action: Action) -> tuple[int, Any, dict[str, str]]:
+        if isinstance(action, Status):
+            return action.code, action.body, action.headers
+        text = json.dumps(action.data) if isinstance(action, Reply) else action.text
+        return 200, _completion(request, text), {}
