@@ -15,6 +15,7 @@ from .backends.base import (
     create_backend,
     register,
 )
+from .batch import extract_many
 from .cache import Cache
 from .errors import (
     BackendError,
@@ -59,6 +60,7 @@ __all__ = [
     "available_backends",
     "create_backend",
     "extract",
+    "extract_many",
     "find_speedups",
     "parse_speedup",
     "register",

@@ -209,7 +209,74 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--quiet", action="store_true", help="no progress line")
     _backend_flags(evaluate)
     evaluate.set_defaults(run=_cmd_eval)
+
+    batch = commands.add_parser(
+        "batch", help="summarise every paper in dump files, resumably",
+        description="Summarise every paper in the INPUT dumps into OUT, concurrently. Results "
+        "are appended as they complete; rerun the same command to resume after a crash. "
+        "Prints the run summary (also written to <OUT stem>.summary.json); exits 1 if the "
+        "output holds failed records or an input line was malformed.",
+    )
+    batch.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
+                       help="dump files: daily-papers text, JSONL, CSV or the arXiv "
+                       "metadata snapshot (optionally .gz)")
+    batch.add_argument("-o", "--out", type=Path, required=True, help="output file")
+    batch.add_argument("--format", choices=["jsonl", "csv", "parquet"],
+                       help="output format (default: from OUT's suffix, else jsonl); csv and "
+                       "parquet are written at the end from a JSONL log kept beside OUT")
+    batch.add_argument("--input-format", choices=["text", "jsonl", "csv", "arxiv"],
+                       help="read every INPUT as this format (default: detected per file)")
+    batch.add_argument("--id-field", default="id", help="JSONL/CSV field holding the id "
+                       "(id); without one the id is a hash of title and abstract")
+    batch.add_argument("--title-field", default="title", help="JSONL/CSV title field (title)")
+    batch.add_argument("--abstract-field", default="abstract",
+                       help="JSONL/CSV abstract field (abstract)")
+    batch.add_argument("--concurrency", type=int, default=16, help="requests in flight (16)")
+    batch.add_argument("--rpm", type=float, help="at most this many requests per minute")
+    batch.add_argument("--tpm", type=float, help="at most this many tokens per minute")
+    batch.add_argument("--shard", metavar="I/N", help="do only shard I of N (0-based, e.g. "
+                       "0/4 to 3/4), split deterministically by content hash")
+    batch.add_argument("--retry-failed", action="store_true",
+                       help="rerun only the records OUT holds as failed")
+    batch.add_argument("--max-failures", type=int, metavar="N",
+                       help="stop the run after N records failed")
+    batch.add_argument("--retry-wait", type=float, metavar="SECONDS",
+                       help="first wait between network attempts (1.0; doubles, jittered)")
+    batch.add_argument("--price-per-mtok", metavar="IN,OUT", help="USD per million input,"
+                       "output tokens, for the cost estimate (default: a table of known models)")
+    batch.add_argument("--quiet", action="store_true",
+                       help="no progress line or warnings (the line shows only on a terminal)")
+    _backend_flags(batch)
+    batch.set_defaults(run=_cmd_batch)
     return parser
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from dataclasses import replace  # batch runs only: keep the other commands' imports lean
+
+    from .batch import Limits, RunConfig, exit_code, parse_price, parse_shard, run
+    from .dumps import Fields
+
+    config = RunConfig(
+        limits=Limits(args.concurrency, args.rpm, args.tpm),
+        output_format=args.format,
+        input_format=args.input_format,
+        fields=Fields(args.id_field, args.title_field, args.abstract_field),
+        shard=parse_shard(args.shard) if args.shard else None,
+        retry_failed=args.retry_failed,
+        refresh=args.refresh,
+        use_cache=not args.no_cache,
+        max_failures=args.max_failures,
+        price=parse_price(args.price_per_mtok) if args.price_per_mtok else None,
+        quiet=args.quiet,
+    )
+    with build_extractor(args) as extractor:
+        if args.retry_wait is not None:
+            policy = replace(extractor.options.retry, initial_wait=args.retry_wait)
+            extractor.options = replace(extractor.options, retry=policy)
+        result = run(args.inputs, args.out, extractor, config)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return exit_code(result)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

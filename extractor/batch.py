@@ -1,0 +1,405 @@
+"""Batch runs: many abstracts through one Extractor, concurrently, resumably.
+
+Design note. Two layers, each usable alone.
+
+`aextract_many` / `extract_many` are the engine: a fixed pool of `concurrency`
+workers pulls records from one iterator and awaits `Extractor.aextract` on
+each, so at most that many requests are in flight and at most that many
+records are in memory, however long the input. Results come out as they
+complete, not in input order. A record that fails (after the retry layer's
+own retries) is an `Outcome` carrying its error, never an exception that
+ends the run: failures are data. Optional requests- and tokens-per-minute
+limits wrap the backend, so they pace real requests (retries included) and
+never cache hits.
+
+`run` is a whole batch job over files: read the dumps as a stream
+(`dumps.read`), drop duplicates, other shards and what the output already
+holds, feed the rest to the engine, append each result to the JSONL log as it
+completes (`outputs.Log`), then compact, convert to CSV or Parquet if asked,
+and write the summary beside the output (`progress.summary`). Rerunning the
+same command resumes; `retry_failed` reruns exactly the failed records.
+
+Dedup keeps a 64-bit hash of each unique record's content, and of its id when
+the source has its own; resume keeps one of each id already done. That is the
+only state that grows with the input: a million records with source ids peak
+at about 200 MB RSS in all (benchmarks/bench_batch.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import queue
+import sys
+import threading
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import aclosing, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .dumps import Fields, Record, make_record, read
+from .errors import ConfigError, InputError
+from .extract import Extractor
+from .limits import Limits, paced
+from .outputs import WRITERS, Log, LogState, convert, id_hash
+from .progress import Progress, Tally, price_for, summary
+from .result import Extraction, Usage
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One finished record: its result, or the error it failed with."""
+
+    record: Record
+    result: Extraction | None = None
+    error: Exception | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    def row(self, extractor: Extractor) -> dict[str, Any]:
+        """The output line: id, title, summary, metadata and error."""
+        record = self.record
+        if self.result is not None:
+            meta = self.result.meta.model_dump(mode="json")
+            summary = self.result.summary.model_dump(mode="json")
+            error = None
+        else:
+            exc = self.error
+            usage = getattr(exc, "usage", None)
+            meta = {
+                "backend": extractor.backend.name, "model": extractor.backend.model,
+                "prompt_hash": extractor.prompt.hash, "cache_hit": False,
+                "attempts": getattr(exc, "attempts", 0 if isinstance(exc, InputError) else 1),
+                "reasks": getattr(exc, "reasks", 0),
+                "usage": (usage if isinstance(usage, Usage) else Usage()).as_dict(),
+                "latency_s": None, "evidence": [],
+            }
+            summary = None
+            error = {"type": type(exc).__name__, "message": str(exc)}
+        return {"id": record.id, "title": record.title, "source": record.source,
+                "summary": summary, "meta": meta, "error": error}
+
+
+# -- the engine --------------------------------------------------------------------
+
+
+class _End:
+    def __init__(self, error: BaseException | None) -> None:
+        self.error = error
+
+
+def _as_record(item: Record | str, number: int) -> Record:
+    if isinstance(item, Record):
+        return item
+    if isinstance(item, str):
+        return make_record("", item, f"<item {number}>")
+    raise InputError(f"extract_many takes Records or abstract strings, not {type(item).__name__}")
+
+
+async def _one(extractor: Extractor, record: Record, refresh: bool, use_cache: bool) -> Outcome:
+    try:
+        result = await extractor.aextract(
+            record.abstract, record.title or None, use_cache=use_cache, refresh=refresh
+        )
+    except Exception as exc:  # failures are data; cancellation is not caught
+        return Outcome(record, error=exc)
+    return Outcome(record, result)
+
+
+async def aextract_many(
+    records: Iterable[Record | str], extractor: Extractor, limits: Limits | None = None, *,
+    refresh: bool = False, use_cache: bool = True,
+) -> AsyncIterator[Outcome]:
+    """Extract every record with at most `limits.concurrency` in flight,
+    yielding each `Outcome` as it completes."""
+    limits = limits or Limits()
+    view = paced(extractor, limits)
+    items = enumerate(records)
+    finished: asyncio.Queue[Outcome | _End] = asyncio.Queue(limits.concurrency)
+
+    async def worker() -> None:
+        for number, item in items:  # one shared iterator: each item goes to one worker
+            await finished.put(await _one(view, _as_record(item, number), refresh, use_cache))
+
+    workers = [asyncio.create_task(worker()) for _ in range(limits.concurrency)]
+
+    async def close() -> None:
+        results = await asyncio.gather(*workers, return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)
+                  and not isinstance(r, asyncio.CancelledError)]
+        await finished.put(_End(errors[0] if errors else None))
+
+    closer = asyncio.create_task(close())
+    try:
+        while not isinstance(item := await finished.get(), _End):
+            yield item
+        if item.error is not None:
+            raise item.error
+    finally:
+        for task in (*workers, closer):
+            task.cancel()
+        await asyncio.gather(*workers, closer, return_exceptions=True)
+
+
+def extract_many(
+    records: Iterable[Record | str], extractor: Extractor | None = None, *,
+    backend: str | None = None, limits: Limits | None = None,
+) -> Iterator[Outcome]:
+    """Extract many abstracts concurrently; yields each `Outcome` as it completes.
+
+        for outcome in extract_many(dumps.read(["dump.txt"]), backend="rules"):
+            print(outcome.id, outcome.result.task if outcome.ok else outcome.error)
+
+    `records` are `dumps.Record`s or abstract strings. Runs its own event loop
+    in a helper thread, so it works from plain code and from notebooks alike.
+    With no `extractor`, one is built for `backend` and closed at the end."""
+    own = extractor is None
+    extractor = extractor or Extractor(backend)
+    limits = limits or Limits()
+    handoff: queue.Queue[Outcome | _End] = queue.Queue(limits.concurrency)
+    stop = threading.Event()
+    loop = asyncio.new_event_loop()
+
+    async def pump() -> None:
+        error = None
+        try:
+            async with aclosing(aextract_many(records, extractor, limits)) as outcomes:
+                async for outcome in outcomes:
+                    while True:  # never block the loop: requests are in flight
+                        if stop.is_set():
+                            return
+                        try:
+                            handoff.put_nowait(outcome)
+                            break
+                        except queue.Full:
+                            await asyncio.sleep(0.005)
+        except Exception as exc:
+            error = exc
+        finally:
+            handoff.put(_End(error))
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(pump(),), daemon=True)
+    thread.start()
+    try:
+        while not isinstance(item := handoff.get(), _End):
+            yield item
+        if item.error is not None:
+            raise item.error
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock the pump if the consumer stopped early
+            with suppress(queue.Empty):
+                handoff.get(timeout=0.05)
+        loop.close()
+        if own:
+            extractor.close()
+
+
+# -- a whole run over files ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything about a batch run except the extractor and the files."""
+
+    limits: Limits = field(default_factory=Limits)
+    output_format: str | None = None  # default: from the output's suffix, else jsonl
+    input_format: str | None = None  # default: detected per file
+    fields: Fields = field(default_factory=Fields)
+    shard: tuple[int, int] | None = None  # (index, count), index from 0
+    retry_failed: bool = False
+    refresh: bool = False
+    use_cache: bool = True
+    max_failures: int | None = None
+    price: tuple[float, float] | None = None  # USD per million input, output tokens
+    progress: bool | None = None  # default: when stderr is a terminal
+    quiet: bool = False  # no progress line, no warnings on stderr
+
+
+def paths_for(out: Path, fmt: str | None) -> tuple[str, Path, Path]:
+    """(format, JSONL log, summary) for output `out`: results.csv keeps its log
+    in results.jsonl and its summary in results.summary.json."""
+    fmt = fmt or {".csv": "csv", ".parquet": "parquet"}.get(out.suffix.lower(), "jsonl")
+    if fmt not in WRITERS:
+        raise ConfigError(f"unknown output format {fmt!r}; choose from {', '.join(WRITERS)}")
+    log = out if fmt == "jsonl" else out.with_suffix(".jsonl")
+    if log == out and fmt != "jsonl":
+        raise ConfigError(f"{out} would be both the {fmt} output and its JSONL log; "
+                          f"name the output {out.with_suffix('.' + fmt)}")
+    return fmt, log, out.with_suffix(".summary.json")
+
+
+def _plan(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally | None
+          ) -> Iterator[Record]:
+    """The records this run does, in input order: no duplicates (by id or by
+    content), only this shard, nothing the output already holds."""
+    seen: set[int] = set()
+    counts = tally or Tally()
+    on_bad = counts.bad_line if tally is not None else (lambda bad: None)
+    for record in read(inputs, config.input_format, config.fields, on_bad):
+        counts.read += 1
+        content = int(record.key, 16)
+        if config.shard and content % config.shard[1] != config.shard[0]:
+            counts.other_shard += 1
+            continue
+        named = id_hash(record.id) if record.id != record.key else content
+        if content in seen or named in seen:
+            counts.duplicates += 1
+            continue
+        seen.add(content)
+        seen.add(named)
+        done = id_hash(record.id)
+        wanted = done in state.failed if config.retry_failed else (
+            done not in state.ok and done not in state.failed)
+        if not wanted:
+            counts.skipped += 1
+            continue
+        yield record
+
+
+def _check_same_run(state: LogState, extractor: Extractor, log: Path) -> None:
+    meta = (state.first or {}).get("meta") or {}
+    theirs = (meta.get("backend"), meta.get("prompt_hash"))
+    ours = (extractor.backend.name, extractor.prompt.hash)
+    if state.first is not None and theirs != ours:
+        raise ConfigError(
+            f"{log} holds results from backend {theirs[0]!r} with prompt {theirs[1]}, not "
+            f"{ours[0]!r} with prompt {ours[1]}; resuming would mix them: pick another "
+            "output (-o) or remove that file"
+        )
+
+
+async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunConfig
+               ) -> dict[str, Any]:
+    """The async body of `run`."""
+    missing = [str(p) for p in inputs if not p.is_file()]
+    if missing:
+        raise ConfigError(f"no such input file: {', '.join(missing)}")
+    fmt, log_path, summary_path = paths_for(out, config.output_format)
+    log = Log(log_path)
+    log.open()  # the lock first: no other run touches the file while we read or repair it
+    try:
+        state = log.load()
+        _check_same_run(state, extractor, log_path)
+        show = not config.quiet and (sys.stderr.isatty() if config.progress is None
+                                     else config.progress)
+        total = sum(1 for _ in _plan(inputs, config, state, None)) if show else None
+    except BaseException:
+        log.close()
+        raise
+    tally = Tally()
+    progress = Progress(tally, total, show)
+    notes = [state.repaired_tail] if state.repaired_tail else []
+    notes += [f"ignored unreadable line {n} of {log_path}" for n in state.bad_lines[:10]]
+    if not config.quiet:
+        for note in notes:
+            progress.warn(note)
+        tally.on_bad_line = lambda bad: progress.warn(f"malformed input: {bad}")
+    retried: set[int] = set()
+    stopped = aborted = None
+    ticker = asyncio.create_task(_tick(progress))
+    try:
+        plan = _plan(inputs, config, state, tally)
+        engine = aextract_many(plan, extractor, config.limits, refresh=config.refresh,
+                               use_cache=config.use_cache)
+        async with aclosing(engine) as outcomes:
+            async for outcome in outcomes:
+                row = outcome.row(extractor)
+                log.append(row)
+                if config.retry_failed:
+                    retried.add(id_hash(outcome.id))
+                tally.add(outcome.ok, row["meta"]["cache_hit"], row["meta"]["usage"],
+                          row["error"] and row["error"]["type"])
+                if config.max_failures is not None and tally.failed >= config.max_failures:
+                    stopped = f"stopped after {tally.failed} failures (--max-failures)"
+                    break
+    except BaseException as exc:
+        interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
+        aborted = "interrupted" if interrupted else f"aborted: {type(exc).__name__}: {exc}"
+        raise
+    finally:
+        ticker.cancel()
+        progress.finish()
+        if state.needs_compaction or retried:
+            log.compact(state.multi | retried)  # still holding the lock: nobody appends
+        log.close()
+        if aborted is None:
+            convert(log, fmt, out)
+        stopped = stopped or aborted
+        result = _summary(tally, state, config, extractor, inputs, out, fmt, stopped, notes)
+        summary_path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    return result
+
+
+async def _tick(progress: Progress) -> None:
+    while True:
+        progress.update()
+        await asyncio.sleep(Progress.INTERVAL)
+
+
+def _summary(tally: Tally, state: LogState, config: RunConfig, extractor: Extractor,
+             inputs: list[Path], out: Path, fmt: str, stopped: str | None, notes: list[str]
+             ) -> dict[str, Any]:
+    failed_before = len(state.failed)
+    if config.retry_failed:  # every retried record was failed before
+        failed_now = failed_before - tally.done
+        records = len(state.ok) + failed_before
+    else:
+        failed_now = failed_before + tally.failed
+        records = len(state.ok) + failed_before + tally.finished
+    model = extractor.backend.model
+    price = config.price or price_for(model)
+    shard = f"{config.shard[0]}/{config.shard[1]}" if config.shard else None
+    run_info = {
+        "inputs": [str(p) for p in inputs], "output": str(out), "format": fmt,
+        "backend": extractor.backend.name, "model": model, "prompt_hash": extractor.prompt.hash,
+        "concurrency": config.limits.concurrency, "shard": shard,
+        "retry_failed": config.retry_failed, "stopped": stopped, "notes": notes,
+    }
+    output = {"records": records, "failed": failed_now}
+    return summary(tally, run=run_info, output=output, price=price)
+
+
+def run(inputs: Iterable[str | Path], out: str | Path, extractor: Extractor,
+        config: RunConfig | None = None) -> dict[str, Any]:
+    """Run a batch job over dump files into `out`; returns the summary (also
+    written to <out stem>.summary.json). Rerun to resume."""
+    return asyncio.run(arun([Path(p) for p in inputs], Path(out), extractor,
+                            config or RunConfig()))
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """"I/N" (0 <= I < N) -> (I, N)."""
+    index, sep, count = text.partition("/")
+    try:
+        shard = (int(index), int(count))
+    except ValueError:
+        shard = (-1, 0)
+    if not sep or not 0 <= shard[0] < shard[1]:
+        raise ConfigError(f"--shard takes I/N with 0 <= I < N (e.g. 0/4 to 3/4), got {text!r}")
+    return shard
+
+
+def parse_price(text: str) -> tuple[float, float]:
+    """"IN,OUT" in USD per million tokens -> (IN, OUT)."""
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--price-per-mtok takes IN,OUT (e.g. 0.15,0.60), got {text!r}") from None
+    if low < 0 or high < 0:
+        raise ConfigError(f"--price-per-mtok cannot be negative, got {text!r}")
+    return low, high
+
+
+def exit_code(result: dict[str, Any]) -> int:
+    """0 when the output holds no failed record and no input line was
+    malformed; 1 otherwise."""
+    return int(bool(result["output"]["failed"] or result["counts"]["malformed"]
+                    or result["stopped"]))

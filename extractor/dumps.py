@@ -1,0 +1,331 @@
+"""Streaming readers for the dump formats a batch run takes as input.
+
+Design note. Every reader turns one file into a stream of `Record`s and reads
+one line (or one CSV row) at a time, so memory stays flat however large the
+dump. Readers are registered by format name in `READERS`; `detect_format`
+picks one by sniffing the file and `--input-format` overrides it. Nothing
+downstream branches on the format.
+
+- `text`: the "daily papers" pages in shared/dumps/. Header lines first, then
+  a title line and an abstract line per paper, with or without blank lines in
+  between; the first title may be glued to the header ("SubscribeOperator
+  Learning ..."). Titles are short and abstracts long, and that is what keeps
+  the pairing in step: a title with no abstract, or an abstract with no title,
+  is reported and the pairing resynchronises on the next title.
+- `jsonl`: one JSON object a line; the id, title and abstract field names are
+  configurable (`Fields`).
+- `csv`: a header row, then one paper a row; fields configurable likewise.
+- `arxiv`: the arXiv metadata snapshot (JSONL with `id`, `title`, `abstract`,
+  hard-wrapped): JSONL with its line breaks unwrapped.
+
+Files ending in `.gz` are read through gzip. Input is UTF-8; a line that is not
+is reported like any other malformed line.
+
+Ids. Every record gets a stable id: the source's own when it has one, else the
+first 16 hex digits of the SHA-256 of its title and abstract (NFC, whitespace
+collapsed), so the same paper saved in two dumps gets the same id. `Record.key`
+is that content hash for every record, whatever its id, so a batch run can also
+recognise the same paper under two different source ids.
+
+A malformed line never stops a reader: it is handed to `on_malformed` with its
+file and line number, and reading goes on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import hashlib
+import io
+import json
+import re
+import sys
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from .errors import ConfigError
+
+TITLE_MAX = 300  # longer than any real title, shorter than any real abstract
+ARXIV_KEYS = {"authors_parsed", "versions", "update_date", "submitter", "journal-ref"}
+HEADER_LINES = {
+    "new",
+    "Get trending papers in your email inbox!",
+    "Get trending papers in your email inbox once a day!",
+    "Subscribe",
+    "Daily Papers",
+    "byAK and the research community",
+}
+_DATE = re.compile(r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{1,2}(, \d{4})?")
+_GLUED = "Subscribe"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One paper read from a dump. `source` is "file:line" for messages;
+    `key` is the content hash (see the module note)."""
+
+    id: str
+    title: str
+    abstract: str
+    source: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    """A line a reader could not turn into a record, and why."""
+
+    path: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Which fields of a JSONL object or CSV row hold the id, title and abstract.
+    A missing id field is fine (the content hash is used); a missing abstract is not."""
+
+    id: str = "id"
+    title: str = "title"
+    abstract: str = "abstract"
+
+
+OnMalformed = Callable[[Malformed], None]
+Reader = Callable[[IO[bytes], str, Fields, OnMalformed], Iterator[Record]]
+
+
+def content_key(title: str, abstract: str) -> str:
+    """16 hex digits of SHA-256 over the normalised title and abstract."""
+    text = f"{_norm(title)}\n{_norm(abstract)}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def make_record(title: str, abstract: str, source: str, source_id: object = None) -> Record:
+    key = content_key(title, abstract)
+    has_id = source_id is not None and str(source_id).strip() != ""
+    return Record(str(source_id).strip() if has_id else key, title, abstract, source, key)
+
+
+# -- line sources -------------------------------------------------------------
+
+
+def _lines(stream: IO[bytes], path: str, on_malformed: OnMalformed) -> Iterator[tuple[int, str]]:
+    """(line number, text without its line ending) for every line that is UTF-8."""
+    for number, raw in enumerate(stream, 1):
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            on_malformed(Malformed(path, number, f"not UTF-8 ({exc.reason} at byte {exc.start})"))
+            continue
+        yield number, text.rstrip("\r\n")
+
+
+# -- text dumps ---------------------------------------------------------------
+
+
+def _is_header(line: str) -> bool:
+    return line in HEADER_LINES or _DATE.fullmatch(line) is not None
+
+
+def read_text(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed
+              ) -> Iterator[Record]:
+    """Title line, abstract line, repeated, after a few header lines."""
+    lines = ((n, s.strip()) for n, s in _lines(stream, path, on_malformed) if s.strip())
+    in_header = True
+    pending: tuple[int, str] | None = None  # a title waiting for its abstract
+    lookahead: tuple[int, str] | None = None
+    while True:
+        if lookahead is not None:
+            item, lookahead = lookahead, None
+        else:
+            item = next(lines, None)
+        if item is None:
+            break
+        number, line = item
+        if in_header:
+            if _is_header(line):
+                continue
+            in_header = False
+            if line.startswith(_GLUED) and len(line) > len(_GLUED):
+                line = line[len(_GLUED):].strip()
+        if pending is None:
+            if len(line) > TITLE_MAX:
+                on_malformed(Malformed(path, number, "an abstract with no title line before it"))
+            else:
+                pending = (number, line)
+            continue
+        if len(line) <= TITLE_MAX:
+            # A short line after a title: a cut-off abstract, or the next title
+            # because this one lost its abstract. The line after it decides.
+            lookahead = next(lines, None)
+            if lookahead is not None and len(lookahead[1]) > TITLE_MAX:
+                on_malformed(Malformed(path, pending[0], "a title with no abstract after it"))
+                pending = (number, line)
+                continue
+        yield make_record(pending[1], line, f"{path}:{pending[0]}")
+        pending = None
+    if pending is not None:
+        on_malformed(Malformed(path, pending[0], "a title with no abstract after it (end of file)"))
+
+
+# -- JSON lines ----------------------------------------------------------------
+
+
+def _from_mapping(obj: object, fields: Fields, path: str, number: int, on_malformed: OnMalformed,
+                  unwrap: bool) -> Record | None:
+    if not isinstance(obj, dict):
+        on_malformed(Malformed(path, number, f"expected a JSON object, got {type(obj).__name__}"))
+        return None
+    abstract = obj.get(fields.abstract)
+    title = obj.get(fields.title) or ""
+    if not isinstance(abstract, str) or not abstract.strip():
+        on_malformed(Malformed(path, number, f"no text in field {fields.abstract!r}"))
+        return None
+    if not isinstance(title, str):
+        on_malformed(Malformed(path, number, f"field {fields.title!r} is not text"))
+        return None
+    if unwrap:
+        title, abstract = _norm(title), _norm(abstract)
+    return make_record(title.strip(), abstract.strip(), f"{path}:{number}", obj.get(fields.id))
+
+
+def _read_json_lines(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed,
+                     unwrap: bool) -> Iterator[Record]:
+    for number, line in _lines(stream, path, on_malformed):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            on_malformed(Malformed(path, number, f"not valid JSON ({exc.msg}, column {exc.colno})"))
+            continue
+        record = _from_mapping(obj, fields, path, number, on_malformed, unwrap)
+        if record is not None:
+            yield record
+
+
+def read_jsonl(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed
+               ) -> Iterator[Record]:
+    """One JSON object a line, fields named by `fields`."""
+    return _read_json_lines(stream, path, fields, on_malformed, unwrap=False)
+
+
+def read_arxiv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed
+               ) -> Iterator[Record]:
+    """The arXiv metadata snapshot: always id/title/abstract, hard wraps undone."""
+    return _read_json_lines(stream, path, Fields(), on_malformed, unwrap=True)
+
+
+# -- CSV -----------------------------------------------------------------------
+
+
+def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed
+             ) -> Iterator[Record]:
+    """A header row naming the fields, then one paper a row (quoted fields may
+    span lines; the line number given is where the row starts)."""
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    reader = csv.reader(text)
+    header = next(reader, None)
+    if header is None:
+        return
+    columns = {name.strip(): i for i, name in enumerate(header)}
+    if fields.abstract not in columns:
+        on_malformed(Malformed(path, 1, f"no {fields.abstract!r} column in the header "
+                               f"(columns: {', '.join(columns) or 'none'})"))
+        return
+    start = reader.line_num + 1
+    for row in reader:
+        number, start = start, reader.line_num + 1
+        if not row:
+            continue
+        if len(row) != len(header):
+            reason = f"{len(row)} fields, the header has {len(header)}"
+            on_malformed(Malformed(path, number, reason))
+            continue
+        if any("\udc80" <= c <= "\udcff" for value in row for c in value):
+            on_malformed(Malformed(path, number, "not UTF-8"))
+            continue
+        obj = {name: row[i] for name, i in columns.items()}
+        record = _from_mapping(obj, fields, path, number, on_malformed, unwrap=False)
+        if record is not None:
+            yield record
+
+
+READERS: dict[str, Reader] = {
+    "text": read_text,
+    "jsonl": read_jsonl,
+    "csv": read_csv,
+    "arxiv": read_arxiv,
+}
+
+
+# -- opening and detecting ------------------------------------------------------
+
+
+def _open(path: Path) -> IO[bytes]:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
+
+
+def _first_line(path: Path) -> str:
+    with _open(path) as stream:
+        for raw in stream:
+            if raw.strip():
+                return codecs.decode(raw[:65536], "utf-8-sig", errors="replace").strip()
+    return ""
+
+
+def detect_format(path: str | Path, fields: Fields | None = None) -> str:
+    """The reader for `path`, from its suffix and first non-blank line."""
+    path = Path(path)
+    fields = fields or Fields()
+    suffix = Path(path.stem).suffix if path.suffix == ".gz" else path.suffix
+    if suffix.lower() == ".csv":
+        return "csv"
+    first = _first_line(path)
+    if first.startswith("{"):
+        try:
+            keys = set(json.loads(first))
+        except (json.JSONDecodeError, TypeError):
+            keys = set()
+        return "arxiv" if keys & ARXIV_KEYS else "jsonl"
+    if "," in first and fields.abstract in next(csv.reader([first]), []):
+        return "csv"
+    return "text"
+
+
+def read(
+    paths: Iterable[str | Path],
+    fmt: str | None = None,
+    fields: Fields | None = None,
+    on_malformed: OnMalformed | None = None,
+) -> Iterator[Record]:
+    """Every record of every file, in order, one at a time. `fmt` forces a
+    format for all files (else each is detected); `on_malformed` receives each
+    line that could not be read (default: a warning)."""
+    fields = fields or Fields()
+    report = on_malformed or (lambda bad: warnings.warn(str(bad), stacklevel=3))
+    if fmt is not None and fmt not in READERS:
+        raise ConfigError(f"unknown input format {fmt!r}; choose from {', '.join(READERS)}")
+    for path in map(Path, paths):
+        try:
+            reader = READERS[fmt or detect_format(path, fields)]
+            stream = _open(path)
+        except OSError as exc:
+            raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        with stream:
+            yield from reader(stream, str(path), fields, report)

@@ -1,0 +1,304 @@
+"""Where batch results go: an append-only JSONL log that survives kill -9, and
+the CSV and Parquet views made from it. The only module that imports pyarrow.
+
+Design note. The JSONL log is the durable record of a run, whatever format
+was asked for. Each result is one line, written with a single write() on an
+O_APPEND descriptor as soon as its record completes, so a killed run loses at
+most the records in flight. Nothing is fsync'd per line: the page cache
+survives the death of the process, which is the failure this guards against
+(not a power cut).
+
+Reading a log back (`Log.load`) is how a rerun resumes:
+
+- A last line without its newline is the one write a crash interrupted. If it
+  still parses it is kept (its newline added); otherwise it is cut off and its
+  record is done again.
+- A line in the middle that does not parse is reported and ignored; its record
+  is done again.
+- The last line for an id wins: `--retry-failed` appends a new line for each
+  retried record, and at the end of the run the log is compacted (rewritten to
+  a temporary file, then renamed over the original, so a crash during it loses
+  nothing) to one line per id.
+
+Ids are kept as 64-bit hashes (`id_hash`), so a million done ids cost tens of
+megabytes rather than hundreds.
+
+CSV and Parquet are written once, at the end, by streaming the compacted log;
+they share one flat column layout (`COLUMNS`). List columns (speedups,
+hardware, datasets) are JSON text in CSV and native lists in Parquet.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory lock
+    fcntl = None  # type: ignore[assignment]
+
+COLUMNS = [
+    "id", "title", "source", "task", "method", "speedups", "max_speedup", "hardware",
+    "datasets", "backend", "model", "prompt_hash", "cache_hit", "attempts", "reasks",
+    "prompt_tokens", "completion_tokens", "total_tokens", "latency_s", "error_type",
+    "error_message",
+]
+_LIST_COLUMNS = {"speedups", "hardware", "datasets"}
+_BATCH_ROWS = 10_000
+
+
+def id_hash(record_id: str) -> int:
+    """A 64-bit stand-in for an id in the sets that track what is done."""
+    return int.from_bytes(hashlib.blake2b(record_id.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+@dataclass
+class LogState:
+    """What an existing log already holds, as read by `Log.load`."""
+
+    ok: set[int] = field(default_factory=set)
+    failed: set[int] = field(default_factory=set)
+    lines: int = 0
+    superseded: int = 0  # lines for an id that a later line replaces
+    multi: set[int] = field(default_factory=set)  # ids with more than one line
+    bad_lines: list[int] = field(default_factory=list)
+    repaired_tail: str | None = None
+    first: dict[str, Any] | None = None
+
+    @property
+    def needs_compaction(self) -> bool:
+        return bool(self.superseded or self.bad_lines)
+
+
+def _parse(line: bytes) -> dict[str, Any] | None:
+    try:
+        row = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return row if isinstance(row, dict) and isinstance(row.get("id"), str) else None
+
+
+class Log:
+    """The JSONL output of a batch run: read back to resume, appended to as
+    records complete, compacted at the end."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def load(self) -> LogState:
+        """Read what is already done, repairing a line cut short by a crash."""
+        state = LogState()
+        if not self.path.exists():
+            return state
+        self._repair_tail(state)
+        with self.path.open("rb") as stream:
+            for number, line in enumerate(stream, 1):
+                state.lines = number
+                row = _parse(line)
+                if row is None:
+                    if line.strip():
+                        state.bad_lines.append(number)
+                    continue
+                if state.first is None:
+                    state.first = row
+                key = id_hash(row["id"])
+                if key in state.ok or key in state.failed:
+                    state.superseded += 1
+                    state.multi.add(key)
+                state.ok.discard(key)
+                state.failed.discard(key)
+                (state.failed if row.get("error") else state.ok).add(key)
+        return state
+
+    def _repair_tail(self, state: LogState) -> None:
+        with self.path.open("rb+") as stream:
+            size = stream.seek(0, os.SEEK_END)
+            if size == 0:
+                return
+            stream.seek(max(size - 1, 0))
+            if stream.read(1) == b"\n":
+                return
+            # Find the start of the unterminated last line.
+            start, chunk = size, 65536
+            while start > 0:
+                begin = max(start - chunk, 0)
+                stream.seek(begin)
+                block = stream.read(start - begin)
+                cut = block.rfind(b"\n")
+                if cut >= 0:
+                    start = begin + cut + 1
+                    break
+                start = begin
+            stream.seek(start)
+            tail = stream.read()
+            if _parse(tail) is not None:
+                stream.seek(size)
+                stream.write(b"\n")
+                state.repaired_tail = "kept the last line and added its missing newline"
+            else:
+                stream.truncate(start)
+                state.repaired_tail = (f"dropped an unfinished last line ({len(tail)} bytes, "
+                                       "left by a crash); its record will be done again")
+
+    def open(self) -> None:
+        """Open for appending and take an advisory lock, so two runs cannot
+        interleave their lines in one file."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        if fcntl is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(self._fd)
+                self._fd = None
+                raise ConfigError(
+                    f"another batch run is writing to {self.path}; wait for it or pick "
+                    "another output (-o)"
+                ) from None
+
+    def append(self, row: dict[str, Any]) -> None:
+        """Write one result as one line, now."""
+        assert self._fd is not None, "Log.open() first"
+        data = (json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view):]
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """Every readable line, in order."""
+        with self.path.open("rb") as stream:
+            for line in stream:
+                if (row := _parse(line)) is not None:
+                    yield row
+
+    def compact(self, multi: set[int]) -> None:
+        """Rewrite the log keeping, for each id in `multi` (the ids that may have
+        several lines), only its last line, and dropping lines that do not
+        parse. Atomic: a temporary file renamed over the log."""
+        last: dict[int, int] = {}
+        with self.path.open("rb") as stream:
+            for number, line in enumerate(stream):
+                if (row := _parse(line)) is not None and (key := id_hash(row["id"])) in multi:
+                    last[key] = number
+        temporary = self.path.with_name(self.path.name + ".compacting")
+        with self.path.open("rb") as source, temporary.open("wb") as target:
+            for number, line in enumerate(source):
+                row = _parse(line)
+                if row is not None and last.get(id_hash(row["id"]), number) == number:
+                    target.write(line)
+            target.flush()
+            os.fsync(target.fileno())
+        os.replace(temporary, self.path)
+
+
+# -- the flat views -------------------------------------------------------------
+
+
+def flatten(row: dict[str, Any]) -> dict[str, Any]:
+    """One log line as the flat columns of COLUMNS (lists stay lists)."""
+    summary = row.get("summary") or {}
+    meta = row.get("meta") or {}
+    usage = meta.get("usage") or {}
+    error = row.get("error") or {}
+    speedups = summary.get("speedups") or []
+    factors = [s.get("factor_max") or s["factor"] for s in speedups if s.get("factor")]
+    return {
+        "id": row["id"],
+        "title": row.get("title"),
+        "source": row.get("source"),
+        "task": summary.get("task"),
+        "method": summary.get("method"),
+        "speedups": speedups,
+        "max_speedup": max(factors) if factors else None,
+        "hardware": summary.get("hardware") or [],
+        "datasets": summary.get("datasets") or [],
+        "backend": meta.get("backend"),
+        "model": meta.get("model"),
+        "prompt_hash": meta.get("prompt_hash"),
+        "cache_hit": meta.get("cache_hit"),
+        "attempts": meta.get("attempts"),
+        "reasks": meta.get("reasks"),
+        "prompt_tokens": usage.get("prompt_tokens"),
+        "completion_tokens": usage.get("completion_tokens"),
+        "total_tokens": usage.get("total_tokens"),
+        "latency_s": meta.get("latency_s"),
+        "error_type": error.get("type"),
+        "error_message": error.get("message"),
+    }
+
+
+def write_csv(rows: Iterator[dict[str, Any]], path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(COLUMNS)
+        for row in rows:
+            flat = flatten(row)
+            writer.writerow([_csv_cell(name, flat[name]) for name in COLUMNS])
+
+
+def _csv_cell(name: str, value: Any) -> Any:
+    if name in _LIST_COLUMNS:
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
+
+
+def write_parquet(rows: Iterator[dict[str, Any]], path: Path) -> None:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise ConfigError(
+            "Parquet output needs pyarrow: pip install 'extractor[parquet]' "
+            "(the JSONL log beside it holds every result meanwhile)"
+        ) from exc
+    speedup = pa.struct([("factor", pa.float64()), ("factor_max", pa.float64()),
+                         ("baseline", pa.string()), ("text", pa.string())])
+    types = {"speedups": pa.list_(speedup), "hardware": pa.list_(pa.string()),
+             "datasets": pa.list_(pa.string()), "max_speedup": pa.float64(),
+             "cache_hit": pa.bool_(), "latency_s": pa.float64()}
+    for name in ("attempts", "reasks", "prompt_tokens", "completion_tokens", "total_tokens"):
+        types[name] = pa.int64()
+    schema = pa.schema([(name, types.get(name, pa.string())) for name in COLUMNS])
+    with pq.ParquetWriter(path, schema) as writer:
+        batch: list[dict[str, Any]] = []
+        for row in rows:
+            batch.append(flatten(row))
+            if len(batch) >= _BATCH_ROWS:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                batch = []
+        if batch:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+
+
+WRITERS: dict[str, Callable[[Iterator[dict[str, Any]], Path], None] | None] = {
+    "jsonl": None,  # the log is the output
+    "csv": write_csv,
+    "parquet": write_parquet,
+}
+
+
+def convert(log: Log, fmt: str, path: Path) -> None:
+    """Write the `fmt` view of the log to `path` (via a temporary file)."""
+    writer = WRITERS[fmt]
+    if writer is None:
+        return
+    temporary = path.with_name(path.name + ".partial")
+    writer(log.rows(), temporary)
+    os.replace(temporary, path)

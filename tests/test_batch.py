@@ -1,0 +1,373 @@
+"""Batch runs end to end: dedup over the real dumps, failures recorded as data,
+resume after kill -9, malformed input, shards, outputs, limits and progress."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from extractor import (
+    Backend,
+    Completion,
+    Extractor,
+    PaperSummary,
+    TransientError,
+    extract_many,
+    register,
+)
+from extractor.backends.base import unregister
+from extractor.batch import Limits, RunConfig, run
+from extractor.cli import main
+from extractor.dumps import make_record
+from extractor.limits import RateLimiter
+from extractor.outputs import COLUMNS, Log
+from extractor.progress import Progress, Tally, price_for
+from extractor.testing import Reply, Stall, Status
+
+from .conftest import DUMPS, FAST_RETRY, GOOD, REPO
+
+FAST = ["--no-cache", "--retry-wait", "0.01"]
+
+
+def abstract(i: int) -> str:
+    return (f"In paper {i} we study sparse solvers for linear systems arising from discretised "
+            f"partial differential equations and report experiments on benchmark {i}.")
+
+
+def write_jsonl(path, n, *, start=0):
+    rows = [{"id": f"P{i}", "title": f"Paper {i}", "abstract": abstract(i)}
+            for i in range(start, start + n)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return [r["id"] for r in rows]
+
+
+def lines(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def cli(capsys, *args):
+    code = main(["batch", *map(str, args)])
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out), captured.err
+
+
+def paper_number(request):
+    return int(re.search(r"In paper (\d+) ", request["messages"][-1]["content"]).group(1))
+
+
+class Slow(Backend):
+    """An async backend that records how many calls overlap, and fails on demand."""
+
+    name = "slow"
+
+    def __init__(self, config=None):
+        self.active = self.peak = 0
+
+    async def acomplete(self, request):
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        await asyncio.sleep(0.01)
+        self.active -= 1
+        if "fail" in request.abstract:
+            raise TransientError("scripted failure")
+        return Completion(PaperSummary.model_validate(GOOD | {"speedups": []}))
+
+
+# -- whole runs through the CLI -------------------------------------------------------
+
+
+def test_rules_over_the_four_dumps_extracts_572_unique_valid_records(tmp_path, capsys):
+    dumps = sorted(DUMPS.glob("*.txt")) if DUMPS.is_dir() else []
+    if len(dumps) != 4:
+        pytest.skip("shared/dumps is not present")
+    out = tmp_path / "papers.jsonl"
+    code, summary, _ = cli(capsys, *dumps, "-o", out, "--backend", "rules", "--no-cache")
+    assert code == 0
+    assert summary["counts"] | {"cached": 0} == {
+        "read": 640, "done": 572, "cached": 0, "failed": 0, "skipped": 0, "duplicates": 68,
+        "other_shard": 0, "malformed": 0}
+    rows = lines(out)
+    assert len(rows) == len({r["id"] for r in rows}) == 572
+    for row in rows:
+        PaperSummary.model_validate(row["summary"])
+        assert row["error"] is None and row["meta"]["backend"] == "rules"
+    assert json.loads((tmp_path / "papers.summary.json").read_text())["counts"]["done"] == 572
+
+    # The CSV view of the same results reuses papers.jsonl as its log: nothing is redone.
+    code, summary, _ = cli(capsys, *dumps, "-o", tmp_path / "papers.csv", "--backend", "rules",
+                           "--no-cache")
+    assert code == 0 and summary["counts"]["skipped"] == 572 and summary["counts"]["done"] == 0
+    with (tmp_path / "papers.csv").open(newline="") as stream:
+        table = list(csv.DictReader(stream))
+    assert len(table) == 572 and list(table[0]) == COLUMNS
+
+
+def test_429s_500s_and_timeouts_end_done_or_recorded_failed_and_retry_failed_heals(
+        tmp_path, capsys, server):
+    always_failing = {4, 9}
+    seen: dict[int, int] = {}
+    healthy = threading.Event()
+    lock = threading.Lock()
+
+    def script(request):
+        number = paper_number(request)
+        with lock:
+            seen[number] = attempt = seen.get(number, 0) + 1
+        if number in always_failing and not healthy.is_set():
+            return Status(500)
+        if attempt == 1 and number % 5 == 1:
+            return Status(429, headers={"retry-after": "0"})
+        if attempt == 1 and number % 5 == 2:
+            return Status(503)
+        if attempt == 1 and number % 5 == 3:
+            return Stall(0.6)  # the client times out first
+        return Reply(GOOD | {"speedups": []})
+
+    server.default = script
+    ids = write_jsonl(tmp_path / "in.jsonl", 20)
+    out = tmp_path / "out.jsonl"
+    args = [tmp_path / "in.jsonl", "-o", out, "--backend", "openai", "--base-url", server.url,
+            "--model", "m", "--timeout", "0.3", "--max-attempts", "3", "--concurrency", "8",
+            *FAST]
+    code, summary, _ = cli(capsys, *args)
+    rows = lines(out)
+    assert code == 1
+    assert sorted(r["id"] for r in rows) == sorted(ids)  # nothing lost, nothing twice
+    failed = {r["id"]: r for r in rows if r["error"]}
+    assert set(failed) == {"P4", "P9"}
+    assert failed["P4"]["error"]["type"] == "TransientError"
+    assert "500" in failed["P4"]["error"]["message"] and failed["P4"]["meta"]["attempts"] == 3
+    retried = {r["id"]: r["meta"]["attempts"] for r in rows if not r["error"]}
+    assert retried["P1"] == retried["P2"] == retried["P3"] == 2 and retried["P0"] == 1
+    assert summary["counts"]["failed"] == 2 and summary["errors"] == {"TransientError": 2}
+    assert summary["output"] == {"records": 20, "failed": 2}
+
+    code, summary, _ = cli(capsys, *args)  # a plain rerun does not retry failures
+    assert code == 1 and summary["counts"]["skipped"] == 20 and len(lines(out)) == 20
+
+    healthy.set()
+    code, summary, _ = cli(capsys, *args, "--retry-failed")
+    rows = lines(out)
+    assert code == 0
+    assert summary["counts"]["done"] == 2 and summary["counts"]["skipped"] == 18
+    assert summary["output"] == {"records": 20, "failed": 0}
+    assert sorted(r["id"] for r in rows) == sorted(ids) and not any(r["error"] for r in rows)
+
+
+def test_a_run_killed_with_sigkill_resumes_without_duplicates_or_gaps(tmp_path, capsys, server):
+    server.delay = 0.02
+    ids = write_jsonl(tmp_path / "in.jsonl", 150)
+    out = tmp_path / "out.jsonl"
+    args = [str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "openai", "--base-url",
+            server.url, "--model", "m", "--concurrency", "4", *FAST]
+    child = subprocess.Popen([sys.executable, "-m", "extractor.cli", "batch", *args], cwd=REPO,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while (not out.exists() or out.read_text().count("\n") < 30) and child.poll() is None:
+            assert time.monotonic() < deadline, "the batch run did not start writing"
+            time.sleep(0.02)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait()
+    assert child.returncode == -signal.SIGKILL
+    before = out.read_text().count("\n")
+    assert 30 <= before < 150
+    with out.open("a") as stream:  # as if the kill had landed in the middle of a write
+        stream.write('{"id": "P149", "title": "Paper 1')
+
+    server.delay = 0
+    code, summary, err = cli(capsys, *args)
+    rows = lines(out)
+    assert code == 0
+    assert sorted(r["id"] for r in rows) == sorted(ids)
+    assert summary["counts"]["skipped"] == before
+    assert summary["counts"]["done"] == 150 - before
+    assert "dropped an unfinished last line" in err
+
+
+def test_a_malformed_input_line_is_reported_with_its_line_number_and_the_rest_proceeds(
+        tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    write_jsonl(source, 4)
+    text = source.read_text().splitlines()
+    text.insert(2, '{"id": "broken", "title": "no closing brace"')
+    source.write_text("\n".join(text) + "\n")
+    code, summary, err = cli(capsys, source, "-o", tmp_path / "out.jsonl", "--backend", "rules",
+                             "--no-cache")
+    assert code == 1
+    assert summary["counts"]["done"] == 4 and summary["counts"]["malformed"] == 1
+    assert summary["malformed_lines"][0]["line"] == 3
+    assert f"{source}:3: not valid JSON" in err
+    assert len(lines(tmp_path / "out.jsonl")) == 4
+
+
+def test_shards_split_the_input_into_disjoint_parts_that_cover_it(tmp_path, capsys):
+    ids = write_jsonl(tmp_path / "in.jsonl", 60)
+    found = []
+    for index in range(3):
+        out = tmp_path / f"shard{index}.jsonl"
+        code, summary, _ = cli(capsys, tmp_path / "in.jsonl", "-o", out, "--shard", f"{index}/3",
+                               "--backend", "rules", "--no-cache", "--quiet")
+        assert code == 0 and summary["counts"]["other_shard"] == 60 - len(lines(out))
+        found += [r["id"] for r in lines(out)]
+    assert sorted(found) == sorted(ids)
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "x.jsonl"),
+                 "--shard", "3/3", "--backend", "rules"]) == 2
+
+
+def test_parquet_output_has_the_documented_columns_and_types(tmp_path, capsys):
+    pq = pytest.importorskip("pyarrow.parquet")
+    write_jsonl(tmp_path / "in.jsonl", 5)
+    out = tmp_path / "out.parquet"
+    code, summary, _ = cli(capsys, tmp_path / "in.jsonl", "-o", out, "--backend", "rules",
+                           "--no-cache")
+    table = pq.read_table(out)
+    assert code == 0 and summary["format"] == "parquet"
+    assert table.column_names == COLUMNS and table.num_rows == 5
+    assert str(table.schema.field("hardware").type) == "list<element: string>"
+    assert (tmp_path / "out.jsonl").exists()
+
+
+def test_resuming_into_an_output_of_another_backend_is_refused(tmp_path, capsys):
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    out = tmp_path / "out.jsonl"
+    assert cli(capsys, tmp_path / "in.jsonl", "-o", out, "--backend", "rules", "--no-cache")[0] == 0
+    register("slow", Slow)
+    try:
+        code = main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "slow"])
+    finally:
+        unregister("slow")
+    assert code == 2 and "resuming would mix them" in capsys.readouterr().err
+
+
+def test_max_failures_stops_a_run_that_fails_every_record(tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"abstract": f"{abstract(i)} We fail."}) + "\n"
+                              for i in range(200)))
+    register("slow", Slow)
+    try:
+        code, summary, _ = cli(capsys, source, "-o", tmp_path / "out.jsonl", "--backend", "slow",
+                               "--max-attempts", "1", "--max-failures", "5", "--concurrency", "2",
+                               *FAST)
+    finally:
+        unregister("slow")
+    assert code == 1 and summary["stopped"].startswith("stopped after 5 failures")
+    assert summary["counts"]["failed"] == 5 == len(lines(tmp_path / "out.jsonl"))
+
+
+def test_a_second_run_on_the_same_output_is_refused_before_it_touches_it(tmp_path, capsys):
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"id": "P0", "error": null, "meta": {}}\n{"id": "P1", "tit')
+    running = Log(out)
+    running.open()
+    try:
+        code = main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "rules"])
+    finally:
+        running.close()
+    assert code == 2 and "another batch run" in capsys.readouterr().err
+    assert out.read_text().endswith('"tit')  # the other run's unfinished line is untouched
+
+
+def test_summary_counts_tokens_and_estimates_cost(tmp_path, capsys, server):
+    write_jsonl(tmp_path / "in.jsonl", 4)
+    code, summary, _ = cli(capsys, tmp_path / "in.jsonl", "-o", tmp_path / "out.jsonl",
+                           "--backend", "openai", "--base-url", server.url, "--model", "m",
+                           "--price-per-mtok", "1,2", *FAST)
+    tokens = summary["tokens"]
+    assert code == 0 and tokens["prompt"] > 0 and tokens["completion"] > 0
+    assert summary["cost_usd"] == pytest.approx((tokens["prompt"] + 2 * tokens["completion"]) / 1e6)
+    assert summary["throughput_per_s"] > 0 and summary["wall_s"] > 0
+    assert price_for("gpt-4o-mini-2024-07-18") == (0.15, 0.60) and price_for("m") is None
+
+
+# -- the engine and its parts ------------------------------------------------------------
+
+
+def test_extract_many_bounds_concurrency_and_yields_failures_as_outcomes():
+    backend = Slow()
+    extractor = Extractor(backend, cache=False, options=FAST_RETRY)
+    items = [abstract(i) for i in range(30)] + ["this one should fail, as scripted for it"]
+    outcomes = list(extract_many(items, extractor, limits=Limits(concurrency=5)))
+    assert len(outcomes) == 31 and backend.peak == 5
+    [bad] = [o for o in outcomes if not o.ok]
+    assert isinstance(bad.error, TransientError) and bad.row(extractor)["error"]["type"] == \
+        "TransientError"
+    assert {o.id for o in outcomes if o.ok} == {make_record("", a, "").id for a in items[:30]}
+
+
+def test_extract_many_can_be_abandoned_midway():
+    extractor = Extractor(Slow(), cache=False)
+    stream = extract_many((abstract(i) for i in range(10_000)), extractor)
+    first = next(stream)
+    started = time.monotonic()
+    stream.close()
+    assert first.ok and time.monotonic() - started < 2
+
+
+def test_a_cache_hit_is_not_rate_limited(tmp_path):
+    extractor = Extractor(Slow(), cache=tmp_path / "cache")
+    list(extract_many([abstract(1)], extractor))
+    started = time.monotonic()
+    [hit] = list(extract_many([abstract(1)] * 1, extractor, limits=Limits(rpm=1)))
+    assert hit.result.meta.cache_hit and time.monotonic() - started < 0.5
+
+
+async def test_the_rate_limiter_paces_requests_after_a_burst_and_settles_tokens():
+    limiter = RateLimiter(per_minute=1200, burst=0.1)  # 20 a second
+    started = time.monotonic()
+    for _ in range(8):
+        await limiter.acquire()
+    assert 0.2 < time.monotonic() - started < 0.45  # 2 at once, then 6 at 50 ms
+    tokens = RateLimiter(per_minute=60_000, burst=0)
+    await tokens.acquire(500)
+    tokens.settle(500, 100)  # only 100 were used: the next 400 are free at once
+    started = time.monotonic()
+    await tokens.acquire(300)
+    assert time.monotonic() - started < 0.2
+
+
+def test_a_log_keeps_a_complete_last_line_and_cuts_a_broken_one(tmp_path):
+    path = tmp_path / "out.jsonl"
+    path.write_text('{"id": "a", "error": null}\n{"id": "b", "error": null}')
+    state = Log(path).load()
+    assert state.ok and len(state.ok) == 2 and "kept" in state.repaired_tail
+    assert path.read_text().endswith("}\n")
+    path.write_text('{"id": "a", "error": null}\n{"id": "b", "err')
+    state = Log(path).load()
+    assert len(state.ok) == 1 and "dropped" in state.repaired_tail
+    assert path.read_text() == '{"id": "a", "error": null}\n'
+
+
+def test_two_runs_cannot_write_one_log(tmp_path):
+    first, second = Log(tmp_path / "out.jsonl"), Log(tmp_path / "out.jsonl")
+    first.open()
+    try:
+        with pytest.raises(Exception, match="another batch run"):
+            second.open()
+    finally:
+        first.close()
+
+
+def test_the_progress_line_and_its_silence_off_a_terminal(tmp_path, capsys):
+    tally = Tally(done=30, cached=10, failed=2)
+    tally.started -= 4.0
+    line = Progress(tally, total=64, enabled=True).line()
+    assert re.fullmatch(r"batch 32/64  50%  8\.0/s  ETA 0:04  cached 10  failed 2", line)
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    run([tmp_path / "in.jsonl"], tmp_path / "out.jsonl", Extractor("rules", cache=False))
+    assert capsys.readouterr().err == ""  # stderr is not a terminal under pytest
+    run([tmp_path / "in.jsonl"], tmp_path / "o2.jsonl", Extractor("rules", cache=False),
+        RunConfig(progress=True))
+    assert "\rbatch 3/3 100%" in capsys.readouterr().err

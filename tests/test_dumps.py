@@ -1,0 +1,162 @@
+"""The streaming dump readers: every format, both text layouts, stable ids,
+and malformed lines reported with their line numbers."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from extractor.dumps import Fields, content_key, detect_format, read
+
+from .conftest import DUMPS
+
+ABSTRACT_A = ("We propose a solver for sparse linear systems that reuses Krylov subspaces "
+              "across related systems. " * 4).strip()
+ABSTRACT_B = ("A graph neural network that learns message passing schedules, evaluated on "
+              "molecular property prediction benchmarks. " * 4).strip()
+
+
+def records(path, **kwargs):
+    bad = []
+    found = list(read([path], on_malformed=bad.append, **kwargs))
+    return found, bad
+
+
+def test_the_four_real_dumps_hold_640_papers_of_which_572_are_unique():
+    dumps = sorted(DUMPS.glob("*.txt")) if DUMPS.is_dir() else []
+    if len(dumps) != 4:
+        pytest.skip("shared/dumps is not present")
+    bad = []
+    found = list(read(dumps, on_malformed=bad.append))
+    assert bad == []
+    assert len(found) == 640
+    assert len({r.id for r in found}) == len({r.abstract for r in found}) == 572
+    titles = {r.title for r in found}
+    assert "Operator Learning Meets Numerical Analysis: Improving Neural Networks through "\
+        "Iterative Methods" in titles  # glued to "Subscribe" in 001
+    assert not titles & {"Subscribe", "Daily Papers", "new", "Sep 1"}
+    assert all(len(r.abstract) > 250 for r in found)
+    assert {detect_format(p) for p in dumps} == {"text"}
+
+
+def test_both_text_layouts_give_the_same_records(tmp_path):
+    spaced = tmp_path / "spaced.txt"
+    compact = tmp_path / "compact.txt"
+    spaced.write_text("new\n\nSubscribe\n\nDaily Papers\n\nSep 1\n\nTitle A\n\n"
+                      f"{ABSTRACT_A}\n\nTitle B\n\n{ABSTRACT_B}\n")
+    compact.write_text("Get trending papers in your email inbox!\n"
+                       f"SubscribeTitle A\n{ABSTRACT_A}\nTitle B\n{ABSTRACT_B}")
+    first, bad1 = records(spaced)
+    second, bad2 = records(compact)
+    assert bad1 == bad2 == []
+    assert [(r.id, r.title) for r in first] == [(r.id, r.title) for r in second]
+    assert [r.title for r in first] == ["Title A", "Title B"]
+    assert first[0].source.endswith("spaced.txt:9") and second[1].source.endswith(":4")
+
+
+def test_a_title_without_its_abstract_is_reported_and_pairing_recovers(tmp_path):
+    path = tmp_path / "dump.txt"
+    path.write_text(f"Title A\n{ABSTRACT_A}\nOrphan title\nTitle B\n{ABSTRACT_B}\n"
+                    f"{ABSTRACT_A} again\nTitle C\nA short cut-off abstract.\nLast title\n")
+    found, bad = records(path)
+    assert [(r.title, r.abstract[:8]) for r in found] == [
+        ("Title A", ABSTRACT_A[:8]), ("Title B", ABSTRACT_B[:8]), ("Title C", "A short ")]
+    assert [(b.line, b.reason.split(" ")[1]) for b in bad] == [
+        (3, "title"), (6, "abstract"), (9, "title")]
+    assert "end of file" in bad[-1].reason
+
+
+def test_jsonl_with_custom_fields_source_ids_and_hashed_ids(tmp_path):
+    path = tmp_path / "papers.jsonl"
+    rows = [{"paper_id": "P1", "name": "A", "text": ABSTRACT_A},
+            {"name": "B", "text": ABSTRACT_B}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    found, bad = records(path, fields=Fields(id="paper_id", title="name", abstract="text"))
+    assert bad == []
+    assert [r.id for r in found] == ["P1", content_key("B", ABSTRACT_B)]
+    assert found[0].key == content_key("A", ABSTRACT_A)
+    assert detect_format(path) == "jsonl"
+
+
+def test_malformed_jsonl_lines_are_reported_with_line_numbers_and_reading_goes_on(tmp_path):
+    path = tmp_path / "papers.jsonl"
+    path.write_bytes(
+        json.dumps({"title": "A", "abstract": ABSTRACT_A}).encode() + b"\n"
+        b"{not json\n"
+        b"\n"
+        + json.dumps({"title": "no abstract"}).encode() + b"\n"
+        b"[1, 2]\n"
+        b"\xff\xfe broken bytes\n"
+        + json.dumps({"title": "B", "abstract": ABSTRACT_B}).encode() + b"\n"
+        b'{"title": "cut", "abstr'  # a crash mid-write
+    )
+    found, bad = records(path)
+    assert [r.title for r in found] == ["A", "B"]
+    assert [b.line for b in bad] == [2, 4, 5, 6, 8]
+    assert "not valid JSON" in bad[0].reason and "not UTF-8" in bad[3].reason
+    assert str(bad[0]).startswith(f"{path}:2: ")
+
+
+def test_csv_with_quoted_multiline_fields_and_bad_rows(tmp_path):
+    path = tmp_path / "papers.csv"
+    path.write_text('\ufeffid,title,abstract\n'
+                    f'1,A,"{ABSTRACT_A[:40]}\nsecond line"\n'
+                    '2,B\n'
+                    f'3,"B, with comma","{ABSTRACT_B}"\n', encoding="utf-8")
+    found, bad = records(path)
+    assert [(r.id, r.title) for r in found] == [("1", "A"), ("3", "B, with comma")]
+    assert found[0].abstract.endswith("second line")
+    assert [(b.line, b.reason) for b in bad] == [(4, "2 fields, the header has 3")]
+    assert found[1].source.endswith(":5")
+
+
+def test_csv_without_the_abstract_column_says_which_columns_it_has(tmp_path):
+    path = tmp_path / "papers.csv"
+    path.write_text("id,summary\n1,x\n")
+    found, bad = records(path)
+    assert found == [] and "columns: id, summary" in bad[0].reason
+
+
+def test_arxiv_snapshot_is_detected_and_its_hard_wraps_undone(tmp_path):
+    path = tmp_path / "arxiv-metadata-oai-snapshot.json"
+    row = {"id": "0704.0001", "submitter": "x", "authors": "y", "title": "Calculation of\n  "
+           "prompt diphoton", "abstract": "  A fully differential calculation\nin perturbative "
+           "QCD.\n", "versions": [], "update_date": "2008-11-13"}
+    path.write_text(json.dumps(row) + "\n")
+    assert detect_format(path) == "arxiv"
+    [record], bad = records(path)
+    assert bad == []
+    assert (record.id, record.title) == ("0704.0001", "Calculation of prompt diphoton")
+    assert record.abstract == "A fully differential calculation in perturbative QCD."
+
+
+def test_gzip_and_a_forced_format(tmp_path):
+    path = tmp_path / "dump.data.gz"
+    with gzip.open(path, "wt") as stream:
+        stream.write(f"Title A\n{ABSTRACT_A}\n")
+    assert detect_format(path) == "text"
+    found, _ = records(path, fmt="text")
+    assert [r.title for r in found] == ["Title A"]
+
+
+def test_the_same_paper_gets_the_same_key_whatever_its_whitespace_or_format(tmp_path):
+    text = tmp_path / "a.txt"
+    text.write_text(f"Title  A\n{ABSTRACT_A}\n")
+    jsonl = tmp_path / "b.jsonl"
+    jsonl.write_text(json.dumps({"title": "Title A", "abstract": ABSTRACT_A.replace(" ", "\n", 3)})
+                     + "\n")
+    [a], _ = records(text)
+    [b], _ = records(jsonl)
+    assert a.key == b.key == a.id == b.id
+
+
+def test_reading_is_lazy(tmp_path):
+    path = tmp_path / "big.jsonl"
+    path.write_text("".join(json.dumps({"abstract": f"{ABSTRACT_A} {i}"}) + "\n"
+                            for i in range(1000)))
+    stream = read([path])
+    first = next(stream)
+    assert first.abstract.endswith(" 0")
+    stream.close()
