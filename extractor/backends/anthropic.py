@@ -8,7 +8,7 @@ SDK's exceptions at this border, the same way the openai backend does:
   429 (with its Retry-After), 5xx including 529 "overloaded", 408, 409,
   timeouts and dropped connections. 401/403 and other 4xx fail at once.
 - The answer is a forced `tool_use` of a tool whose input schema is
-  PaperSummary's; instructor validates its input with the abstract as context
+  PaperSummary's; instructor validates its input against the abstract
   and, on a validation error, re-asks with a `tool_result` (is_error) carrying
   the message. Re-asks are counted through per-call hooks, apart from network
   attempts, and only when one was actually sent (not after the last attempt).
@@ -39,8 +39,8 @@ import instructor
 
 from ..errors import BackendError, ConfigError, TransientError, ValidationFailed
 from ..result import Usage
-from ..schema import PaperSummary, grounded_in
-from ._instructor import Meter, first_line, parse_failure, status_error, unwrap
+from ..schema import grounded_in
+from ._instructor import RESPONSE_MODEL, Meter, first_line, parse_failure, status_error, unwrap
 from .base import Backend, BackendConfig, Completion, Request
 
 DEFAULT_MODEL = "claude-haiku-4-5"
@@ -108,7 +108,7 @@ class AnthropicBackend(Backend):
     def _kwargs(self, request: Request, meter: Meter) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "model": self._model,
-            "response_model": PaperSummary,
+            "response_model": RESPONSE_MODEL,
             "messages": [
                 {"role": "system", "content": request.system},
                 {"role": "user", "content": request.user},

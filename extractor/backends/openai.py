@@ -25,8 +25,8 @@ import instructor
 import openai
 
 from ..errors import BackendError, ConfigError, TransientError, ValidationFailed
-from ..schema import PaperSummary, grounded_in
-from ._instructor import Meter, first_line, parse_failure, status_error, unwrap
+from ..schema import grounded_in
+from ._instructor import RESPONSE_MODEL, Meter, first_line, parse_failure, status_error, unwrap
 from .base import Backend, BackendConfig, Completion, Request
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -90,7 +90,7 @@ class OpenAIBackend(Backend):
     def _kwargs(self, request: Request, meter: Meter) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "model": self._model,
-            "response_model": PaperSummary,
+            "response_model": RESPONSE_MODEL,
             "messages": [
                 {"role": "system", "content": request.system},
                 {"role": "user", "content": request.user},
