@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import shlex
 import socket
 import subprocess
@@ -35,31 +34,14 @@ from pathlib import Path
 
 from extractor import BackendConfig, Extractor, Options, Sampling, ValidationFailed
 from extractor.backends.llamacpp import LlamaCppBackend, resolve_model_path
+from extractor.dumps import read
 
-DUMPS = Path("/work/shared/dumps")
-HEADER_LINES = {
-    "new",
-    "Get trending papers in your email inbox!",
-    "Get trending papers in your email inbox once a day!",
-    "Subscribe",
-    "Daily Papers",
-    "byAK and the research community",
-}
-DATE = re.compile(r"^[A-Z][a-z]{2} \d{1,2}$")
+DUMPS = Path(__file__).resolve().parents[2] / "shared" / "dumps"
 
 
 def read_dump(path: Path, n: int) -> list[tuple[str, str]]:
-    """The first `n` (title, abstract) pairs of a dump."""
-    lines = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line in HEADER_LINES or DATE.match(line):
-            continue
-        if line.startswith("Subscribe") and not lines:  # title glued to the header
-            line = line.removeprefix("Subscribe")
-        lines.append(line)
-    pairs = list(zip(lines[0::2], lines[1::2], strict=False))
-    return pairs[:n]
+    """The first `n` (title, abstract) pairs of a dump, through the library's reader."""
+    return [(r.title, r.abstract) for r in read([path], fmt="text")][:n]
 
 
 @dataclass

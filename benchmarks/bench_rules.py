@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -27,27 +26,12 @@ sys.path.insert(0, str(ROOT))
 
 from extractor.backends.base import BackendConfig, Request, Sampling  # noqa: E402
 from extractor.backends.rules import RulesBackend  # noqa: E402
-
-HEADERS = {
-    "new",
-    "Get trending papers in your email inbox!",
-    "Get trending papers in your email inbox once a day!",
-    "Subscribe",
-    "Daily Papers",
-    "byAK and the research community",
-}
-DATE = re.compile(r"^[A-Z][a-z]{2} \d{1,2}$")
+from extractor.dumps import read  # noqa: E402
 
 
 def read_dump(path: Path) -> list[tuple[str, str]]:
-    """(title, abstract) pairs of one dump file."""
-    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
-    lines = [line for line in lines if line]
-    while lines and (lines[0] in HEADERS or DATE.match(lines[0])):
-        lines.pop(0)
-    if lines and lines[0].startswith("Subscribe"):
-        lines[0] = lines[0][len("Subscribe") :]
-    return list(zip(lines[0::2], lines[1::2], strict=False))
+    """(title, abstract) pairs of one dump file, through the library's reader."""
+    return [(r.title, r.abstract) for r in read([path], fmt="text")]
 
 
 def main() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from extractor.backends.base import BackendConfig, Request, Sampling
 from extractor.backends.rules import RULES_VERSION, RulesBackend, extract_spans
+from extractor.dumps import read
 from extractor.rules.contribution import expand, words
 from extractor.rules.datasets import find_datasets
 from extractor.rules.gazetteer import load
@@ -19,14 +19,6 @@ from extractor.rules.text import split_sentences
 from extractor.schema import PaperSummary
 
 DUMPS = Path(__file__).resolve().parents[2] / "shared" / "dumps"
-HEADERS = {
-    "new",
-    "Get trending papers in your email inbox!",
-    "Get trending papers in your email inbox once a day!",
-    "Subscribe",
-    "Daily Papers",
-    "byAK and the research community",
-}
 
 
 def hardware(text: str) -> list[str]:
@@ -524,13 +516,7 @@ def test_rules_backend_answer_passes_grounded_validation():
 def _papers() -> list[tuple[str, str]]:
     if not DUMPS.is_dir():
         pytest.skip("shared/dumps is not beside the repository")
-    papers = []
-    for path in sorted(DUMPS.glob("*.txt")):
-        lines = [x.strip() for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-        while lines and (lines[0] in HEADERS or re.fullmatch(r"[A-Z][a-z]{2} \d+", lines[0])):
-            lines.pop(0)
-        lines[0] = lines[0].removeprefix("Subscribe")
-        papers.extend(zip(lines[0::2], lines[1::2], strict=False))
+    papers = [(r.title, r.abstract) for r in read(sorted(DUMPS.glob("*.txt")), fmt="text")]
     return papers
 
 
