@@ -22,7 +22,7 @@ import email.utils
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from instructor.core.exceptions import (
@@ -36,7 +36,8 @@ from pydantic import ValidationError
 
 from ..errors import BackendError, PermanentError, TransientError, ValidationFailed
 from ..result import Usage
-from ..schema import PaperSummary
+from ..schema import PaperSummary, grounded_in
+from .base import Completion, Request
 
 # instructor logs every failed attempt at ERROR; we report failures ourselves,
 # so keep its records out of stderr unless the application configures logging.
@@ -82,6 +83,32 @@ class Meter:
         """Attach what the failed call spent to the error the caller sees."""
         error.usage, error.reasks = self.usage, self.reasks
         return error
+
+
+Classify = Callable[[Exception], BackendError]
+
+
+def call(create: Callable[..., tuple[Any, Any]], request: Request, meter: Meter,
+         classify: Classify, kwargs: dict[str, Any]) -> Completion:
+    """One instructor `create_with_completion`, grounded in the abstract, with
+    its failure translated by the backend's `classify` and charged its cost."""
+    try:
+        with grounded_in(request.abstract):
+            summary, raw = create(**kwargs)
+    except Exception as exc:
+        raise meter.charge(classify(exc)) from exc
+    return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
+
+
+async def acall(create: Callable[..., Awaitable[tuple[Any, Any]]], request: Request,
+                meter: Meter, classify: Classify, kwargs: dict[str, Any]) -> Completion:
+    """The async twin of `call`."""
+    try:
+        with grounded_in(request.abstract):
+            summary, raw = await create(**kwargs)
+    except Exception as exc:
+        raise meter.charge(classify(exc)) from exc
+    return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
 
 
 def unwrap(exc: BaseException) -> BaseException:

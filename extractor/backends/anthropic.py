@@ -39,8 +39,16 @@ import instructor
 
 from ..errors import BackendError, ConfigError, TransientError, ValidationFailed
 from ..result import Usage
-from ..schema import grounded_in
-from ._instructor import RESPONSE_MODEL, Meter, first_line, parse_failure, status_error, unwrap
+from ._instructor import (
+    RESPONSE_MODEL,
+    Meter,
+    acall,
+    call,
+    first_line,
+    parse_failure,
+    status_error,
+    unwrap,
+)
 from .base import Backend, BackendConfig, Completion, Request
 
 DEFAULT_MODEL = "claude-haiku-4-5"
@@ -123,14 +131,8 @@ class AnthropicBackend(Backend):
 
     def complete(self, request: Request) -> Completion:
         meter = Meter(anthropic_usage)
-        try:
-            with grounded_in(request.abstract):
-                summary, raw = self._client.messages.create_with_completion(
-                    **self._kwargs(request, meter)
-                )
-        except Exception as exc:
-            raise meter.charge(self._classify(exc)) from exc
-        return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
+        return call(self._client.messages.create_with_completion, request, meter,
+                    self._classify, self._kwargs(request, meter))
 
     async def acomplete(self, request: Request) -> Completion:
         if self._aclient is None:
@@ -138,14 +140,8 @@ class AnthropicBackend(Backend):
                 anthropic.AsyncAnthropic(**self._common), mode=MODES[self.mode]
             )
         meter = Meter(anthropic_usage)
-        try:
-            with grounded_in(request.abstract):
-                summary, raw = await self._aclient.messages.create_with_completion(
-                    **self._kwargs(request, meter)
-                )
-        except Exception as exc:
-            raise meter.charge(self._classify(exc)) from exc
-        return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
+        return await acall(self._aclient.messages.create_with_completion, request, meter,
+                           self._classify, self._kwargs(request, meter))
 
     def close(self) -> None:
         self._client.client.close()

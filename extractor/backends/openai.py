@@ -25,8 +25,16 @@ import instructor
 import openai
 
 from ..errors import BackendError, ConfigError, TransientError, ValidationFailed
-from ..schema import grounded_in
-from ._instructor import RESPONSE_MODEL, Meter, first_line, parse_failure, status_error, unwrap
+from ._instructor import (
+    RESPONSE_MODEL,
+    Meter,
+    acall,
+    call,
+    first_line,
+    parse_failure,
+    status_error,
+    unwrap,
+)
 from .base import Backend, BackendConfig, Completion, Request
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -106,14 +114,8 @@ class OpenAIBackend(Backend):
 
     def complete(self, request: Request) -> Completion:
         meter = Meter()
-        try:
-            with grounded_in(request.abstract):
-                summary, raw = self._client.chat.completions.create_with_completion(
-                    **self._kwargs(request, meter)
-                )
-        except Exception as exc:
-            raise meter.charge(self._classify(exc)) from exc
-        return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
+        return call(self._client.chat.completions.create_with_completion, request, meter,
+                    self._classify, self._kwargs(request, meter))
 
     async def acomplete(self, request: Request) -> Completion:
         if self._aclient is None:
@@ -123,14 +125,8 @@ class OpenAIBackend(Backend):
                 openai.AsyncOpenAI(**self._common, http_client=http), mode=MODES[self.mode]
             )
         meter = Meter()
-        try:
-            with grounded_in(request.abstract):
-                summary, raw = await self._aclient.chat.completions.create_with_completion(
-                    **self._kwargs(request, meter)
-                )
-        except Exception as exc:
-            raise meter.charge(self._classify(exc)) from exc
-        return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
+        return await acall(self._aclient.chat.completions.create_with_completion, request, meter,
+                           self._classify, self._kwargs(request, meter))
 
     def close(self) -> None:
         self._client.client.close()
