@@ -25,6 +25,7 @@ import json
 import socket
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -98,7 +99,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
 
-class ScriptedServer:
+class ScriptedServer(ABC):
     """The HTTP plumbing of a fake provider: a script of actions, a record of
     what was received, delays, stalls and dropped connections. Subclasses say
     which path they serve, where clients point (`url`), and how an action
@@ -133,9 +134,9 @@ class ScriptedServer:
         self.script.extend(actions)
         return self
 
+    @abstractmethod
     def answer(self, request: dict[str, Any], action: Any) -> tuple[int, Any, dict[str, str]]:
         """(status, body, headers) for an action other than Stall or Drop."""
-        raise NotImplementedError
 
     def not_found(self, path: str) -> Any:
         return {"error": {"message": f"no route {path}"}}

@@ -95,6 +95,7 @@ class Backend:
         return {"backend": self.name, "model": self.model}
 
     def complete(self, request: Request) -> Completion:
+        # Not abstract: a backend may implement only `acomplete` (batch-only use).
         raise NotImplementedError(f"{type(self).__name__} must implement complete()")
 
     async def acomplete(self, request: Request) -> Completion:
