@@ -45,6 +45,9 @@ def _backend_flags(parser: argparse.ArgumentParser) -> None:
                        help="re-asks after a validation error (2)")
     group.add_argument("--max-attempts", type=int, default=5,
                        help="network attempts per abstract, transient errors only (5)")
+    group.add_argument("--retry-wait", type=float, default=1.0, metavar="SECONDS",
+                       help="first wait between network attempts (1.0; doubles, jittered, "
+                       "a server's Retry-After wins)")
     group.add_argument("--max-chars", type=int, default=20_000,
                        help="refuse abstracts longer than this (20000)")
     group.add_argument("--cache-dir", type=Path, help="default: $EXTRACTOR_CACHE_DIR or "
@@ -75,7 +78,7 @@ def _extract_options(args: argparse.Namespace) -> Options:
         sampling=Sampling(temperature=args.temperature, max_tokens=args.max_tokens),
         max_reasks=args.max_reasks,
         max_chars=args.max_chars,
-        retry=RetryPolicy(max_attempts=args.max_attempts),
+        retry=RetryPolicy(max_attempts=args.max_attempts, initial_wait=args.retry_wait),
     )
 
 
@@ -240,8 +243,6 @@ def _parser() -> argparse.ArgumentParser:
                        help="rerun only the records OUT holds as failed")
     batch.add_argument("--max-failures", type=int, metavar="N",
                        help="stop the run after N records failed")
-    batch.add_argument("--retry-wait", type=float, metavar="SECONDS",
-                       help="first wait between network attempts (1.0; doubles, jittered)")
     batch.add_argument("--price-per-mtok", metavar="IN,OUT", help="USD per million input,"
                        "output tokens, for the cost estimate (default: a table of known models)")
     batch.add_argument("--quiet", action="store_true",
@@ -252,8 +253,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from dataclasses import replace  # batch runs only: keep the other commands' imports lean
-
     from .batch import Limits, RunConfig, exit_code, parse_price, parse_shard, run
     from .dumps import Fields
 
@@ -271,9 +270,6 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         quiet=args.quiet,
     )
     with build_extractor(args) as extractor:
-        if args.retry_wait is not None:
-            policy = replace(extractor.options.retry, initial_wait=args.retry_wait)
-            extractor.options = replace(extractor.options, retry=policy)
         result = run(args.inputs, args.out, extractor, config)
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return exit_code(result)
