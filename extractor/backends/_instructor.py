@@ -12,6 +12,8 @@ their SDK's exception classes and usage fields, and agree on everything else:
   turns it into `ValidationFailed`; instructor >= 1.14 re-raises API errors
   at once, so `unwrap` hands those to the backend's own SDK mapping.
 - `RESPONSE_MODEL` is PaperSummary as instructor wants it, built once.
+- `classify` is the whole exception border of an HTTP SDK (openai, anthropic):
+  each backend hands it a `SdkErrors` naming its own exception classes.
 - `status_error` is the one place that decides which HTTP statuses are worth
   retrying: 408, 409, 429 and 5xx (529 "overloaded" included).
 """
@@ -23,6 +25,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from instructor.core.exceptions import (
@@ -130,6 +133,39 @@ def parse_failure(exc: BaseException, model: str, cutoff_hint: str) -> Validatio
             f"{first_line(cause)}"
         )
     return None
+
+
+@dataclass(frozen=True)
+class SdkErrors:
+    """The exception classes of one provider SDK (openai and anthropic share
+    their shape), and the setting a user should check when credentials fail."""
+
+    timeout: type[BaseException]
+    connection: type[BaseException]
+    status: type[BaseException]
+    unreadable: type[BaseException]
+    key_hint: str
+
+
+_CUTOFF_HINT = "raise max_tokens (--max-tokens) or use a model that answers more briefly"
+
+
+def classify(exc: BaseException, sdk: SdkErrors, *, where: str, model: str,
+             timeout: float) -> BackendError:
+    """The extractor error for whatever an instructor call over `sdk` raised."""
+    if failed := parse_failure(exc, model, _CUTOFF_HINT):
+        return failed
+    cause = unwrap(exc)
+    if isinstance(cause, sdk.timeout):
+        return TransientError(f"{where} did not answer within {timeout:g}s")
+    if isinstance(cause, sdk.connection):
+        return TransientError(f"could not reach {where}: {first_line(cause)}")
+    if isinstance(cause, sdk.status):
+        return status_error(where, cause.status_code, first_line(cause), cause.response.headers,
+                            model=model, key_hint=sdk.key_hint)
+    if isinstance(cause, sdk.unreadable):
+        return ValidationFailed(f"{where} sent a response the SDK could not read: {cause}")
+    return BackendError(f"unexpected error from {where}: {type(cause).__name__}: {cause}")
 
 
 def status_error(

@@ -37,18 +37,9 @@ from typing import Any
 import anthropic
 import instructor
 
-from ..errors import BackendError, ConfigError, TransientError, ValidationFailed
+from ..errors import BackendError, ConfigError
 from ..result import Usage
-from ._instructor import (
-    RESPONSE_MODEL,
-    Meter,
-    acall,
-    call,
-    first_line,
-    parse_failure,
-    status_error,
-    unwrap,
-)
+from ._instructor import RESPONSE_MODEL, Meter, SdkErrors, acall, call, classify
 from .base import Backend, BackendConfig, Completion, Request
 
 DEFAULT_MODEL = "claude-haiku-4-5"
@@ -56,6 +47,10 @@ DEFAULT_ENDPOINT = "https://api.anthropic.com"
 # instructor 1.17 names it Mode.TOOLS under from_anthropic (ANTHROPIC_TOOLS is its
 # deprecated alias): a forced tool_use whose input_schema is the response model.
 MODES = {"tools": instructor.Mode.TOOLS}
+_ERRORS = SdkErrors(
+    anthropic.APITimeoutError, anthropic.APIConnectionError, anthropic.APIStatusError,
+    anthropic.APIResponseValidationError, key_hint="ANTHROPIC_API_KEY or --api-key",
+)
 
 
 def anthropic_usage(response: Any) -> Usage:
@@ -149,18 +144,5 @@ class AnthropicBackend(Backend):
     # -- the exception border ------------------------------------------------
 
     def _classify(self, exc: Exception) -> BackendError:
-        hint = "raise max_tokens (--max-tokens) or use a model that answers more briefly"
-        if failed := parse_failure(exc, self._model, hint):
-            return failed
-        cause, where = unwrap(exc), self.base_url
-        if isinstance(cause, anthropic.APITimeoutError):
-            return TransientError(f"{where} did not answer within {self.timeout:g}s")
-        if isinstance(cause, anthropic.APIConnectionError):
-            return TransientError(f"could not reach {where}: {first_line(cause)}")
-        if isinstance(cause, anthropic.APIStatusError):
-            return status_error(where, cause.status_code, first_line(cause),
-                                cause.response.headers, model=self._model,
-                                key_hint="ANTHROPIC_API_KEY or --api-key")
-        if isinstance(cause, anthropic.APIResponseValidationError):
-            return ValidationFailed(f"{where} sent a response the SDK could not read: {cause}")
-        return BackendError(f"unexpected error from {where}: {type(cause).__name__}: {cause}")
+        return classify(exc, _ERRORS, where=self.base_url, model=self._model,
+                        timeout=self.timeout)

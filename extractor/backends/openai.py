@@ -24,17 +24,8 @@ import httpx
 import instructor
 import openai
 
-from ..errors import BackendError, ConfigError, TransientError, ValidationFailed
-from ._instructor import (
-    RESPONSE_MODEL,
-    Meter,
-    acall,
-    call,
-    first_line,
-    parse_failure,
-    status_error,
-    unwrap,
-)
+from ..errors import BackendError, ConfigError
+from ._instructor import RESPONSE_MODEL, Meter, SdkErrors, acall, call, classify
 from .base import Backend, BackendConfig, Completion, Request
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -45,6 +36,8 @@ MODES = {
     "json_schema": instructor.Mode.JSON_SCHEMA,
     "md_json": instructor.Mode.MD_JSON,
 }
+_ERRORS = SdkErrors(openai.APITimeoutError, openai.APIConnectionError, openai.APIStatusError,
+                    openai.OpenAIError, key_hint="OPENAI_API_KEY or --api-key")
 # Local servers ignore the key, but the SDK refuses to start without one.
 _NO_KEY = "no-key-needed"
 
@@ -134,18 +127,5 @@ class OpenAIBackend(Backend):
     # -- the exception border ------------------------------------------------
 
     def _classify(self, exc: Exception) -> BackendError:
-        hint = "raise max_tokens (--max-tokens) or use a model that answers more briefly"
-        if failed := parse_failure(exc, self._model, hint):
-            return failed
-        cause, where = unwrap(exc), self._endpoint()
-        if isinstance(cause, openai.APITimeoutError):
-            return TransientError(f"{where} did not answer within {self.timeout:g}s")
-        if isinstance(cause, openai.APIConnectionError):
-            return TransientError(f"could not reach {where}: {first_line(cause)}")
-        if isinstance(cause, openai.APIStatusError):
-            return status_error(where, cause.status_code, first_line(cause),
-                                cause.response.headers, model=self._model,
-                                key_hint="OPENAI_API_KEY or --api-key")
-        if isinstance(cause, openai.OpenAIError):
-            return ValidationFailed(f"{where} sent a response the SDK could not read: {cause}")
-        return BackendError(f"unexpected error from {where}: {type(cause).__name__}: {cause}")
+        return classify(exc, _ERRORS, where=self._endpoint(), model=self._model,
+                        timeout=self.timeout)
