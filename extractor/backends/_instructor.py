@@ -88,6 +88,22 @@ class Meter:
         return error
 
 
+def request_kwargs(model: str, request: Request, meter: Meter,
+                   max_tokens: int | None = None) -> dict[str, Any]:
+    """The instructor arguments every backend sends; each adds its own sampling."""
+    return {
+        "model": model,
+        "response_model": RESPONSE_MODEL,
+        "messages": [
+            {"role": "system", "content": request.system},
+            {"role": "user", "content": request.user},
+        ],
+        "max_retries": request.max_reasks,
+        "max_tokens": max_tokens or request.sampling.max_tokens,
+        "hooks": meter.hooks,
+    }
+
+
 Classify = Callable[[Exception], BackendError]
 
 

@@ -39,7 +39,7 @@ import instructor
 
 from ..errors import BackendError, ConfigError
 from ..result import Usage
-from ._instructor import RESPONSE_MODEL, Meter, SdkErrors, acall, call, classify
+from ._instructor import Meter, SdkErrors, acall, call, classify, request_kwargs
 from .base import Backend, BackendConfig, Completion, Request
 
 DEFAULT_MODEL = "claude-haiku-4-5"
@@ -109,17 +109,7 @@ class AnthropicBackend(Backend):
                 "mode": self.mode, "temperature_sent": self.send_temperature}
 
     def _kwargs(self, request: Request, meter: Meter) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {
-            "model": self._model,
-            "response_model": RESPONSE_MODEL,
-            "messages": [
-                {"role": "system", "content": request.system},
-                {"role": "user", "content": request.user},
-            ],
-            "max_retries": request.max_reasks,
-            "max_tokens": request.sampling.max_tokens,
-            "hooks": meter.hooks,
-        }
+        kwargs = request_kwargs(self._model, request, meter)
         if self.send_temperature:
             kwargs["extra_body"] = {"temperature": request.sampling.temperature}
         return kwargs

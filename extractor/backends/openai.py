@@ -25,7 +25,7 @@ import instructor
 import openai
 
 from ..errors import BackendError, ConfigError
-from ._instructor import RESPONSE_MODEL, Meter, SdkErrors, acall, call, classify
+from ._instructor import Meter, SdkErrors, acall, call, classify, request_kwargs
 from .base import Backend, BackendConfig, Completion, Request
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -89,18 +89,8 @@ class OpenAIBackend(Backend):
         return (self.base_url or "https://api.openai.com/v1").rstrip("/")
 
     def _kwargs(self, request: Request, meter: Meter) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {
-            "model": self._model,
-            "response_model": RESPONSE_MODEL,
-            "messages": [
-                {"role": "system", "content": request.system},
-                {"role": "user", "content": request.user},
-            ],
-            "max_retries": request.max_reasks,
-            "temperature": request.sampling.temperature,
-            "max_tokens": request.sampling.max_tokens,
-            "hooks": meter.hooks,
-        }
+        kwargs = request_kwargs(self._model, request, meter)
+        kwargs["temperature"] = request.sampling.temperature
         if request.sampling.seed is not None:
             kwargs["seed"] = request.sampling.seed
         return kwargs
