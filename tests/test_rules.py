@@ -15,6 +15,7 @@ from extractor.rules.datasets import find_datasets
 from extractor.rules.gazetteer import load
 from extractor.rules.gist import coined_names, find_method, find_task
 from extractor.rules.hardware import find_hardware
+from extractor.rules.mechanism import how_clause, participle, relative_to_participle
 from extractor.rules.text import split_sentences
 from extractor.schema import PaperSummary
 
@@ -236,21 +237,21 @@ def test_task_is_at_most_eight_words():
 
 
 def test_find_method_starts_with_the_coined_name():
-    """`we propose a method called SKR that ...` gives a method starting with SKR."""
+    """`we propose a method called SKR that sorts ...` gives `SKR, sorting ...`."""
     abstract = (
         "Data generation is slow. We propose a novel method called SKR that sorts "
         "linear systems and recycles Krylov subspaces. SKR is fast."
     )
     got = find_method("Accelerating Data Generation", abstract)
-    assert got.text.startswith("SKR, a method")
+    assert got.text.startswith("SKR, sorting linear systems")
     assert "recycles Krylov subspaces" in got.text
 
 
 def test_find_method_uses_the_title_name():
-    """`NeuPL: ...` names the method."""
+    """`NeuPL: Neural Population Learning` names the method and spells it out."""
     abstract = "We introduce a general framework that learns a population of policies."
     got = find_method("NeuPL: Neural Population Learning", abstract)
-    assert got.text.startswith("NeuPL, a general framework")
+    assert got.text.startswith("Neural Population Learning (NeuPL), learning a population")
 
 
 def test_find_method_is_at_most_fifteen_words():
@@ -312,7 +313,7 @@ def test_find_method_spells_out_the_acronym_first():
         "Recycling (SKR), to boost the efficiency of solving these systems."
     )
     got = find_method("Accelerating Data Generation", abstract)
-    assert got.text.startswith("Sorting Krylov Recycling (SKR), a method")
+    assert got.text == "Sorting Krylov Recycling (SKR)"
 
 
 def test_expand_matches_initials_through_hyphens_and_extra_words():
@@ -375,7 +376,7 @@ def test_find_method_cuts_a_purpose_clause_after_enough_content():
 
 
 def test_find_method_adds_a_second_contribution_and_the_title_mechanism():
-    """Another `we design X` and the title's `via Y` fill the words the first clause leaves."""
+    """Another `we design X` and the title's `via Y` fill the words, joined by `with`."""
     abstract = (
         "We propose GenBaB, a framework for verification of general nonlinearities. "
         "We also design a branching heuristic which uses linear bounds."
@@ -383,9 +384,97 @@ def test_find_method_adds_a_second_contribution_and_the_title_mechanism():
     got = find_method("Verification via Branch-and-Bound", abstract)
     assert got.text == (
         "GenBaB, a framework for verification of general nonlinearities, "
-        "with a branching heuristic, via Branch-and-Bound"
+        "with a branching heuristic and Branch-and-Bound"
     )
     assert len(got.text.split()) <= 15
+
+
+def test_how_clause_reads_the_next_sentence_about_the_named_method():
+    """`Unlike X, FooNet compresses ...` after `we present FooNet` is how FooNet works."""
+    abstract = (
+        "We present FooNet, a new architecture. Unlike dense models, FooNet quietly "
+        "compresses the hidden states into sparse codes, which saves memory."
+    )
+    assert (
+        how_clause(abstract, 38, ["FooNet"])
+        == "quietly compressing the hidden states into sparse codes"
+    )
+
+
+def test_how_clause_skips_results_and_reads_design_copulas():
+    """`our method outperforms` is a result; `our method is based on X` is the design."""
+    abstract = (
+        "We propose a solver. Our method outperforms all baselines. "
+        "Our method is based on random sketches of the matrix."
+    )
+    assert how_clause(abstract, 20, []) == "based on random sketches of the matrix"
+
+
+def test_how_clause_reads_this_is_achieved_by():
+    """`This is achieved by V-ing ...` gives the means."""
+    abstract = "We propose a cache. This is achieved by reusing keys across layers."
+    assert how_clause(abstract, 19, []) == "reusing keys across layers"
+
+
+@pytest.mark.parametrize(
+    ("verb", "ing"),
+    [("obfuscates", "obfuscating"), ("applies", "applying"), ("matches", "matching"),
+     ("maps", "mapping"), ("learns", "learning"), ("uses", "using"), ("frees", "freeing")],
+)  # fmt: skip
+def test_participle_follows_english_spelling(verb, ing):
+    """The -ing form drops a silent e, doubles a short final consonant, turns -ies to -ying."""
+    assert participle(verb) == ing
+
+
+def test_relative_to_participle_rewrites_that_and_which():
+    """`a model which predicts X` becomes `a model predicting X`; `of which` is left alone."""
+    assert relative_to_participle("a model which predicts motion") == "a model predicting motion"
+    assert relative_to_participle("X, which learns Y") == "X, learning Y"
+    assert (
+        relative_to_participle("the proof of which builds on Z") == "the proof of which builds on Z"
+    )
+
+
+def test_find_method_drops_praise_after_an_article():
+    """`an efficient, robust sampler` is a sampler; `fast Fourier transform` is kept."""
+    got = find_method("T", "We propose an efficient, robust sampler for graphs.")
+    assert got.text == "a sampler for graphs"
+    got = find_method("T", "We present a fast Fourier transform variant for graphs.")
+    assert got.text == "a fast Fourier transform variant for graphs"
+
+
+def test_find_method_drops_a_bare_generic_head_after_the_name():
+    """`ZetaOpt, a framework` says no more than `ZetaOpt`; `ZetaOpt, a framework V-ing` keeps V."""
+    got = find_method("T", "We introduce ZetaOpt, a framework. It is good.")
+    assert got.text == "ZetaOpt"
+    got = find_method("T", "We introduce ZetaOpt, a framework that prunes redundant layers.")
+    assert got.text == "ZetaOpt, pruning redundant layers"
+
+
+def test_find_method_adds_the_titles_method_part():
+    """`Damped Mirror Iteration for Task` names the method the abstract leaves unnamed."""
+    abstract = "We develop a scheme for these inclusions. It converges."
+    got = find_method("Damped Mirror Iteration for Monotone Inclusions", abstract)
+    assert got.text == "Damped Mirror Iteration, a scheme for these inclusions"
+
+
+def test_find_method_drops_asides_and_a_second_verb_of_we():
+    """`(i.e., ...)` explains and `, and study X` is another act: neither is the method."""
+    abstract = "We propose a sketching solver (i.e., one that samples rows), and study its rate."
+    assert find_method("T", abstract).text == "a sketching solver"
+
+
+def test_find_method_reads_propose_to_as_a_participle():
+    """`we propose to reuse old Hessians` proposes reusing them."""
+    got = find_method("T", "We propose to reuse old Hessians for several steps.")
+    assert got.text == "reusing old Hessians for several steps"
+
+
+def test_find_method_spells_out_an_acronym_only_the_title_expands():
+    """`QRNs: Quantum Residual Networks` spells QRNs out though the abstract never does."""
+    abstract = "We introduce QRNs, a family of circuits with skip connections."
+    got = find_method("QRNs: Quantum Residual Networks", abstract)
+    assert got.text.startswith("Quantum Residual Networks (QRNs), a family of circuits")
 
 
 def test_words_leaves_no_dangling_function_word():

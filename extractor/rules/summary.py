@@ -49,7 +49,7 @@ def extract_spans(title: str, abstract: str) -> SpannedSummary:
     coined = coined_names(title, abstract)
     names = set(coined)
     task = find_task(title, abstract) if title.strip() else _fallback_task(abstract)
-    method = find_method(title, abstract, coined)
+    method = find_method(title, abstract, coined, task if title.strip() else None)
     # The schema's bounds: a quote of at most 300 characters, names of at most 80.
     speeds = [s for s in find_speedups(abstract, own_names=names) if len(s.text) <= 300]
     speeds = speeds[:MAX_SPEEDUPS]
