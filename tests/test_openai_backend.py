@@ -194,3 +194,45 @@ def test_template_syntax_in_the_abstract_reaches_the_model_verbatim(server, make
     result = make_extractor().extract(latex, TITLE)
     assert result.speedups[0].factor == 13.9
     assert f"<abstract>{latex}</abstract>" in server.received[0]["messages"][1]["content"]
+
+
+@pytest.mark.parametrize("mode", ["tools", "json", "json_schema", "md_json", "tools_strict"])
+def test_the_body_posted_is_what_the_sdks_own_create_sends(server, make_extractor, mode):
+    """Posting through the SDK's `post` skips only its parameter walk: the same JSON goes out."""
+    import instructor
+    import openai
+
+    from extractor.backends._instructor import RESPONSE_MODEL
+    from extractor.backends.openai import MODES
+
+    server.push(Reply(GOOD), Reply(GOOD))
+    extractor = make_extractor(config=BackendConfig(mode=mode))
+    extractor.extract(ABSTRACT, TITLE)
+    request = extractor._request(ABSTRACT, TITLE)
+    stock = instructor.from_openai(openai.OpenAI(api_key="k", base_url=server.url, max_retries=0),
+                                   mode=MODES[mode])
+    stock.chat.completions.create(
+        model="test-model", response_model=RESPONSE_MODEL, max_retries=0, max_tokens=1024,
+        temperature=0.0, seed=0, messages=[{"role": "system", "content": request.system},
+                                           {"role": "user", "content": request.user}])
+    ours, theirs = server.received
+    assert ours == theirs
+
+
+def test_instructor_still_refuses_other_models_with_async_validators():
+    """Our response model is checked once at import; every other model on every call."""
+    from instructor.v2.validation import async_validators
+    from pydantic import BaseModel
+
+    from extractor.backends._instructor import RESPONSE_MODEL
+
+    class Checked(BaseModel):
+        name: str
+
+        @async_validators.async_field_validator("name")
+        async def slow(self, value):
+            return value
+
+    async_validators.reject_async_validators(RESPONSE_MODEL)  # skipped: checked at import
+    with pytest.raises(ValueError, match="async validators are not supported"):
+        async_validators.reject_async_validators(Checked)

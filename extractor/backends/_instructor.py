@@ -11,7 +11,8 @@ their SDK's exception classes and usage fields, and agree on everything else:
   exception wrapping a validation or JSON error, or a cut-off answer) and
   turns it into `ValidationFailed`; instructor >= 1.14 re-raises API errors
   at once, so `unwrap` hands those to the backend's own SDK mapping.
-- `RESPONSE_MODEL` is PaperSummary as instructor wants it, built once.
+- `RESPONSE_MODEL` is PaperSummary as instructor wants it, built once, and
+  checked once for async validators instead of seven times per call.
 - `classify` is the whole exception border of an HTTP SDK (openai, anthropic):
   each backend hands it a `SdkErrors` naming its own exception classes.
 - `status_error` is the one place that decides which HTTP statuses are worth
@@ -53,6 +54,35 @@ _PARSE_ERRORS = (ValidationError, json.JSONDecodeError, ResponseParsingError)
 # of a batch run's client-side cost). Handing it the wrapped class, built once,
 # skips that; the schema sent is the same.
 RESPONSE_MODEL = response_schema(PaperSummary)
+
+
+def _check_response_model_once() -> None:
+    """instructor refuses response models with async validators, and checks by
+    walking every class the model reaches (with its whole MRO) seven times per
+    call: about 2 ms of CPU per request, a quarter of a batch run's client
+    cost. RESPONSE_MODEL never changes, so it is checked once, here (an async
+    validator added to the schema fails at import), and instructor's check is
+    skipped for it alone; every other model is still checked on every call.
+    Where instructor has no such check (other versions), nothing is changed."""
+    import instructor.v2.core.patch as patch_module
+    import instructor.v2.validation.async_validators as validators_module
+
+    original = getattr(validators_module, "reject_async_validators", None)
+    if original is None or getattr(original, "skips", None) is RESPONSE_MODEL:
+        return
+    original(RESPONSE_MODEL)
+
+    def reject_async_validators(response_model: Any) -> None:
+        if response_model is not RESPONSE_MODEL:
+            original(response_model)
+
+    reject_async_validators.skips = RESPONSE_MODEL  # type: ignore[attr-defined]
+    for module in (validators_module, patch_module):
+        if getattr(module, "reject_async_validators", None) is original:
+            module.reject_async_validators = reject_async_validators
+
+
+_check_response_model_once()
 
 
 def openai_usage(response: Any) -> Usage:
