@@ -28,16 +28,18 @@ at about 200 MB RSS in all (benchmarks/bench_batch.py).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import queue
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import aclosing, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import workers
 from .dumps import Fields, Record, make_record, read
 from .errors import ConfigError, InputError
 from .extract import Extractor
@@ -113,19 +115,48 @@ async def _one(extractor: Extractor, record: Record, refresh: bool, use_cache: b
     return Outcome(record, result)
 
 
+def _taker(records: Iterable[Any] | AsyncIterable[Any]
+           ) -> Callable[[], Awaitable[tuple[int, Any] | None]]:
+    """`await take()` gives the next (number, item), or None at the end. An
+    async source (records arriving from another process) is advanced by one
+    worker at a time: an async generator cannot be awaited twice at once."""
+    count = itertools.count()
+    if isinstance(records, AsyncIterable):
+        source, lock = aiter(records), asyncio.Lock()
+
+        async def take_async() -> tuple[int, Any] | None:
+            async with lock:
+                item = await anext(source, _DONE)
+            return None if item is _DONE else (next(count), item)
+
+        return take_async
+    items = iter(records)
+
+    async def take() -> tuple[int, Any] | None:
+        item = next(items, _DONE)
+        return None if item is _DONE else (next(count), item)
+
+    return take
+
+
+_DONE = object()
+
+
 async def aextract_many(
-    records: Iterable[Record | str], extractor: Extractor, limits: Limits | None = None, *,
-    refresh: bool = False, use_cache: bool = True,
+    records: Iterable[Record | str] | AsyncIterable[Record | str], extractor: Extractor,
+    limits: Limits | None = None, *, refresh: bool = False, use_cache: bool = True,
 ) -> AsyncIterator[Outcome]:
     """Extract every record with at most `limits.concurrency` in flight,
     yielding each `Outcome` as it completes."""
     limits = limits or Limits()
     view = paced(extractor, limits)
-    items = enumerate(records)
+    take = _taker(records)
     finished: asyncio.Queue[Outcome | _End] = asyncio.Queue(limits.concurrency)
 
     async def worker() -> None:
-        for number, item in items:  # one shared iterator: each item goes to one worker
+        # One shared source: each item goes to exactly one worker.
+        while (taken := await take()) is not None:
+            number, item = taken
             await finished.put(await _one(view, _as_record(item, number), refresh, use_cache))
 
     workers = [asyncio.create_task(worker()) for _ in range(limits.concurrency)]
@@ -221,6 +252,7 @@ class RunConfig:
     price: tuple[float, float] | None = None  # USD per million input, output tokens
     progress: bool | None = None  # default: when stderr is a terminal
     quiet: bool = False  # no progress line, no warnings on stderr
+    workers: int = 1  # processes sharing the concurrency (see workers.py)
 
 
 def paths_for(out: Path, fmt: str | None) -> tuple[str, Path, Path]:
@@ -282,6 +314,11 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
     missing = [str(p) for p in inputs if not p.is_file()]
     if missing:
         raise ConfigError(f"no such input file: {', '.join(missing)}")
+    if config.workers != 1:
+        workers.split(config.limits, config.workers)  # raises on a bad combination
+        if extractor.recipe is None:
+            raise ConfigError("workers need an Extractor built from a backend name (a "
+                              "Backend instance cannot be rebuilt in another process)")
     fmt, log_path, summary_path = paths_for(out, config.output_format)
     log = Log(log_path)
     log.open()  # the lock first: no other run touches the file while we read or repair it
@@ -307,15 +344,12 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
     ticker = asyncio.create_task(_tick(progress))
     try:
         plan = _plan(inputs, config, state, tally)
-        engine = aextract_many(plan, extractor, config.limits, refresh=config.refresh,
-                               use_cache=config.use_cache)
-        async with aclosing(engine) as outcomes:
-            async for outcome in outcomes:
-                row = outcome.row(extractor)
+        async with aclosing(_rows(plan, extractor, config)) as finished:
+            async for row in finished:
                 log.append(row)
                 if config.retry_failed:
-                    retried.add(id_hash(outcome.id))
-                tally.add(outcome.ok, row["meta"]["cache_hit"], row["meta"]["usage"],
+                    retried.add(id_hash(row["id"]))
+                tally.add(row["error"] is None, row["meta"]["cache_hit"], row["meta"]["usage"],
                           row["error"] and row["error"]["type"])
                 if config.max_failures is not None and tally.failed >= config.max_failures:
                     stopped = f"stopped after {tally.failed} failures (--max-failures)"
@@ -336,6 +370,23 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         result = _summary(tally, state, config, extractor, inputs, out, fmt, stopped, notes)
         summary_path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     return result
+
+
+async def _rows(plan: Iterator[Record], extractor: Extractor, config: RunConfig
+                ) -> AsyncIterator[dict[str, Any]]:
+    """The output row of every planned record, in this process or in workers."""
+    if config.workers > 1:
+        rows = workers.rows(plan, extractor.recipe, config.limits, config.workers,
+                            refresh=config.refresh, use_cache=config.use_cache)
+        async with aclosing(rows) as finished:
+            async for row in finished:
+                yield row
+        return
+    engine = aextract_many(plan, extractor, config.limits, refresh=config.refresh,
+                           use_cache=config.use_cache)
+    async with aclosing(engine) as outcomes:
+        async for outcome in outcomes:
+            yield outcome.row(extractor)
 
 
 async def _tick(progress: Progress) -> None:
@@ -360,7 +411,7 @@ def _summary(tally: Tally, state: LogState, config: RunConfig, extractor: Extrac
     run_info = {
         "inputs": [str(p) for p in inputs], "output": str(out), "format": fmt,
         "backend": extractor.backend.name, "model": model, "prompt_hash": extractor.prompt.hash,
-        "concurrency": config.limits.concurrency, "shard": shard,
+        "concurrency": config.limits.concurrency, "workers": config.workers, "shard": shard,
         "retry_failed": config.retry_failed, "stopped": stopped, "notes": notes,
     }
     output = {"records": records, "failed": failed_now}

@@ -93,6 +93,29 @@ def resolve_backend_name(name: str | None) -> str:
     return chosen
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """What an Extractor was built from, so another process can build the same
+    one (`extractor batch --workers`): picklable, and the cache as a directory."""
+
+    backend: str
+    config: BackendConfig
+    options: Options
+    cache: str | bool
+
+    def build(self) -> Extractor:
+        return Extractor(self.backend, config=self.config, options=self.options,
+                         cache=self.cache)
+
+
+def _cache_spec(cache: Cache | str | Path | bool | None) -> str | bool:
+    if isinstance(cache, Cache):
+        return str(cache.directory)
+    if isinstance(cache, str | Path):
+        return str(cache)
+    return bool(cache)
+
+
 def _open_cache(cache: Cache | str | Path | bool | None) -> Cache | None:
     if cache is None or cache is False:
         return None
@@ -117,14 +140,18 @@ class Extractor:
         options: Options | None = None,
         cache: Cache | str | Path | bool | None = True,
     ) -> None:
+        self.options = options or Options()
+        # None for a Backend instance: it cannot be rebuilt in another process.
+        self.recipe: Recipe | None = None
         if isinstance(backend, Backend):
             self.backend = backend
         else:
             config = config or BackendConfig()
             overrides = {k: v for k, v in (("model", model), ("base_url", base_url)) if v}
             name = resolve_backend_name(backend)
-            self.backend = create_backend(name, replace(config, **overrides))
-        self.options = options or Options()
+            config = replace(config, **overrides)
+            self.backend = create_backend(name, config)
+            self.recipe = Recipe(name, config, self.options, _cache_spec(cache))
         self.prompt = load_prompt()
         self.cache = _open_cache(cache) if self.backend.cacheable else None
 

@@ -1,0 +1,217 @@
+"""Batch runs over several processes (`extractor batch --workers N`).
+
+Design note. Through the openai SDK and instructor one request costs about 3 ms
+of client CPU (building, sending and parsing it), so one event loop, which is
+one core, tops out near 300 requests/s however many are in flight. Workers
+are child processes, each running the ordinary engine (`aextract_many`) over
+its own Extractor, rebuilt from the parent's `Extractor.recipe`. They are
+spawned, not forked: the parent may hold threads, sockets and an SQLite
+connection that a fork would copy half-way.
+
+The parent stays the only reader of the inputs and the only writer of the
+output, so dedup, resume, progress and the summary work exactly as with one
+process. It sends records down a pipe to each worker, never more than twice
+that worker's share of the concurrency outstanding (memory stays bounded),
+and each worker sends back the finished output rows. `concurrency`, `rpm` and
+`tpm` are split evenly over the workers, so the totals are what was asked
+for. The workers share the disk cache (diskcache is safe across processes).
+
+A worker that dies (killed, out of memory) ends the run with an error. Its
+records in flight were never written, so rerunning the command resumes them,
+as after any crash; a worker whose parent dies sees its pipe close and exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import multiprocessing
+import signal
+import threading
+from collections.abc import AsyncIterator, Iterable
+from contextlib import aclosing, suppress
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from .dumps import Record
+from .errors import BackendError, ConfigError, InputError
+from .extract import Recipe
+from .limits import Limits
+
+PREFETCH = 2  # records outstanding per worker, in multiples of its concurrency
+_ERRORS: dict[str, type[Exception]] = {"ConfigError": ConfigError, "InputError": InputError}
+
+
+def split(limits: Limits, workers: int) -> list[Limits]:
+    """Each worker's share of the limits; together they add up to `limits`."""
+    if workers < 1:
+        raise ConfigError(f"workers must be at least 1, got {workers}")
+    if limits.concurrency < workers:
+        raise ConfigError(f"concurrency ({limits.concurrency}) must be at least the number "
+                          f"of workers ({workers}): each worker needs a request in flight")
+    base, extra = divmod(limits.concurrency, workers)
+    return [Limits(concurrency=base + (i < extra),
+                   rpm=limits.rpm / workers if limits.rpm else None,
+                   tpm=limits.tpm / workers if limits.tpm else None)
+            for i in range(workers)]
+
+
+# -- the parent's side ------------------------------------------------------------
+
+
+@dataclass
+class _Worker:
+    index: int
+    process: Any  # multiprocessing's SpawnProcess
+    conn: Connection
+    room: int  # records it may still be sent
+    open: bool = True  # still taking records
+
+    def send(self, message: Any) -> None:
+        self.conn.send(message)
+
+
+def _listen(worker: _Worker, loop: asyncio.AbstractEventLoop, inbox: asyncio.Queue) -> None:
+    """Thread: hand each message from one worker to the parent's loop."""
+
+    def post(message: Any) -> None:
+        with suppress(RuntimeError):  # the loop is closed: the run is over
+            loop.call_soon_threadsafe(inbox.put_nowait, (worker.index, message))
+
+    try:
+        while True:
+            message = worker.conn.recv()
+            post(message)
+            if message[0] in ("done", "error"):
+                return
+    except (EOFError, OSError):
+        worker.process.join(timeout=5)
+        post(("died", worker.process.exitcode))
+
+
+async def rows(
+    records: Iterable[Record], recipe: Recipe, limits: Limits, workers: int, *,
+    refresh: bool = False, use_cache: bool = True,
+) -> AsyncIterator[dict[str, Any]]:
+    """The output row of every record, from `workers` processes, as each completes."""
+    shares = split(limits, workers)
+    context = multiprocessing.get_context("spawn")
+    loop = asyncio.get_running_loop()
+    inbox: asyncio.Queue[tuple[int, Any]] = asyncio.Queue()
+    pool: list[_Worker] = []
+    source = iter(records)
+    exhausted = False
+
+    def feed(worker: _Worker) -> None:
+        nonlocal exhausted
+        if not exhausted and (wanted := worker.room) > 0:
+            chunk = list(itertools.islice(source, wanted))
+            if chunk:
+                worker.room -= len(chunk)
+                worker.send(chunk)
+            exhausted = len(chunk) < wanted
+        if exhausted:
+            for each in pool:
+                if each.open:
+                    each.open = False
+                    each.send(None)
+
+    try:
+        for index, share in enumerate(shares):
+            ours, theirs = context.Pipe()
+            process = context.Process(
+                target=serve, args=(theirs, recipe, share, refresh, use_cache),
+                name=f"extractor-worker-{index}", daemon=True,
+            )
+            process.start()
+            theirs.close()  # so that its death reaches us as EOF
+            worker = _Worker(index, process, ours, PREFETCH * share.concurrency)
+            pool.append(worker)
+            threading.Thread(target=_listen, args=(worker, loop, inbox), daemon=True).start()
+        for worker in pool:
+            feed(worker)
+        running = len(pool)
+        while running:
+            index, message = await inbox.get()
+            worker = pool[index]
+            if message[0] == "rows":
+                worker.room += len(message[1])
+                for row in message[1]:
+                    yield row
+                feed(worker)
+            elif message[0] == "done":
+                running -= 1
+            elif message[0] == "error":
+                _, kind, text = message
+                raise _ERRORS.get(kind, BackendError)(f"batch worker {index}: {kind}: {text}")
+            else:
+                raise BackendError(
+                    f"batch worker {index} died (exit code {message[1]}); the records it had "
+                    "in flight were not written: rerun the same command to resume them"
+                )
+    finally:
+        for worker in pool:
+            if worker.process.is_alive():
+                worker.process.terminate()
+        for worker in pool:
+            worker.process.join(timeout=5)
+            worker.conn.close()
+
+
+# -- the worker's side --------------------------------------------------------------
+
+
+class _ParentGone(Exception):
+    pass
+
+
+def serve(conn: Connection, recipe: Recipe, limits: Limits, refresh: bool,
+          use_cache: bool) -> None:
+    """A worker process: extract the records the parent sends, send back rows."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        extractor = recipe.build()
+    except Exception as exc:
+        conn.send(("error", type(exc).__name__, str(exc)))
+        return
+    try:
+        with extractor:
+            asyncio.run(_work(conn, extractor, limits, refresh, use_cache))
+        conn.send(("done",))
+    except (_ParentGone, BrokenPipeError, EOFError):
+        return  # nobody is left to tell
+    except Exception as exc:
+        conn.send(("error", type(exc).__name__, str(exc)))
+
+
+async def _work(conn: Connection, extractor: Any, limits: Limits, refresh: bool,
+                use_cache: bool) -> None:
+    from .batch import aextract_many  # batch imports this module
+
+    loop = asyncio.get_running_loop()
+    incoming: asyncio.Queue[Any] = asyncio.Queue()
+    gone = object()
+
+    def listen() -> None:
+        try:
+            while (chunk := conn.recv()) is not None:
+                loop.call_soon_threadsafe(incoming.put_nowait, chunk)
+            loop.call_soon_threadsafe(incoming.put_nowait, None)
+        except (EOFError, OSError):
+            loop.call_soon_threadsafe(incoming.put_nowait, gone)
+
+    threading.Thread(target=listen, daemon=True).start()
+
+    async def records() -> AsyncIterator[Record]:
+        while (chunk := await incoming.get()) is not None:
+            if chunk is gone:
+                raise _ParentGone
+            for record in chunk:
+                yield record
+
+    engine = aextract_many(records(), extractor, limits, refresh=refresh,
+                           use_cache=use_cache)
+    async with aclosing(engine) as outcomes:
+        async for outcome in outcomes:
+            conn.send(("rows", [outcome.row(extractor)]))

@@ -1,0 +1,153 @@
+"""Batch runs over worker processes: the same output as one process, limits split
+to the totals asked for, failures recorded, and a dead worker loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import signal
+import threading
+
+import pytest
+
+from extractor import BackendConfig, BackendError, ConfigError, Extractor, Options
+from extractor.batch import Limits, RunConfig, arun
+from extractor.cli import main
+from extractor.dumps import make_record
+from extractor.extract import Recipe
+from extractor.testing import Reply, Status
+from extractor.workers import rows, split
+
+from .conftest import DUMPS, GOOD
+from .test_batch import lines, paper_number, write_jsonl
+
+FAST = ["--no-cache", "--retry-wait", "0.01"]
+
+
+def batch(capsys, *args):
+    code = main(["batch", *map(str, args)])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_split_gives_each_worker_a_share_that_adds_up_to_the_limits():
+    shares = split(Limits(concurrency=7, rpm=600, tpm=90_000), 3)
+    assert [s.concurrency for s in shares] == [3, 2, 2]
+    assert sum(s.rpm for s in shares) == pytest.approx(600)
+    assert sum(s.tpm for s in shares) == pytest.approx(90_000)
+    assert split(Limits(concurrency=4), 1) == [Limits(concurrency=4)]
+
+
+def test_split_refuses_fewer_requests_in_flight_than_workers():
+    with pytest.raises(ConfigError, match="at least the number of workers"):
+        split(Limits(concurrency=2), 3)
+    with pytest.raises(ConfigError, match="at least 1"):
+        split(Limits(concurrency=2), 0)
+
+
+def test_two_workers_write_the_same_records_as_one_process(tmp_path, capsys):
+    dumps = sorted(DUMPS.glob("*.txt")) if DUMPS.is_dir() else []
+    if len(dumps) != 4:
+        pytest.skip("shared/dumps is not present")
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    code, _ = batch(capsys, *dumps, "-o", one, "--backend", "rules", "--no-cache")
+    assert code == 0
+    code, summary = batch(capsys, *dumps, "-o", two, "--backend", "rules", "--no-cache",
+                          "--workers", "2", "--concurrency", "4")
+    assert code == 0
+    assert summary["counts"]["done"] == 572 and summary["counts"]["duplicates"] == 68
+    assert summary["workers"] == 2
+
+    def by_id(path):
+        return {r["id"]: (r["summary"], r["error"]) for r in lines(path)}
+
+    assert by_id(one) == by_id(two)
+
+
+def test_workers_through_the_real_sdk_retry_record_failures_and_share_the_cache(
+        tmp_path, capsys, server):
+    attempts: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def script(request):
+        number = paper_number(request)
+        with lock:
+            attempts[number] = attempt = attempts.get(number, 0) + 1
+        if number == 7:
+            return Status(500)
+        if attempt == 1 and number % 3 == 0:
+            return Status(429, headers={"retry-after": "0"})
+        return Reply(GOOD | {"speedups": []})
+
+    server.default = script
+    ids = write_jsonl(tmp_path / "in.jsonl", 40)
+    out = tmp_path / "out.jsonl"
+    cache = tmp_path / "cache"
+    args = [tmp_path / "in.jsonl", "-o", out, "--backend", "openai", "--base-url", server.url,
+            "--model", "m", "--max-attempts", "3", "--retry-wait", "0.01", "--cache-dir", cache,
+            "--workers", "2", "--concurrency", "6"]
+    code, summary = batch(capsys, *args)
+    rows = lines(out)
+    assert code == 1
+    assert sorted(r["id"] for r in rows) == sorted(ids)  # nothing lost, nothing twice
+    assert [r["id"] for r in rows if r["error"]] == ["P7"]
+    assert {r["meta"]["attempts"] for r in rows if r["id"] in ("P3", "P6")} == {2}
+    assert summary["counts"]["done"] == 39 and summary["errors"] == {"TransientError": 1}
+
+    # A second output over the same cache: every answer comes from it, across processes.
+    code, summary = batch(capsys, *args[:2], tmp_path / "again.jsonl", *args[3:])
+    assert summary["counts"]["cached"] == 39
+
+
+async def test_a_worker_that_cannot_build_its_extractor_fails_the_run_with_that_error():
+    recipe = Recipe("no-such-backend", BackendConfig(), Options(), False)
+    records = [make_record("T", "An abstract.", "<test>")]
+    with pytest.raises(ConfigError, match=r"batch worker \d: ConfigError: .*no-such-backend"):
+        async for _ in rows(records, recipe, Limits(concurrency=2), 2):
+            pass
+    assert not [p for p in multiprocessing.active_children()
+                if p.name.startswith("extractor-worker")]
+
+
+def test_workers_need_an_extractor_that_can_be_rebuilt(tmp_path):
+    from extractor.backends.rules import RulesBackend
+
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    extractor = Extractor(RulesBackend(BackendConfig()), cache=False)
+    with pytest.raises(ConfigError, match="backend name"):
+        asyncio.run(arun([tmp_path / "in.jsonl"], tmp_path / "out.jsonl", extractor,
+                         RunConfig(workers=2, limits=Limits(concurrency=2))))
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+async def test_a_killed_worker_ends_the_run_and_a_rerun_resumes_without_gaps(tmp_path, server):
+    server.delay = 0.03
+    ids = write_jsonl(tmp_path / "in.jsonl", 200)
+    out = tmp_path / "out.jsonl"
+    config = RunConfig(workers=2, limits=Limits(concurrency=4), quiet=True, use_cache=False)
+    extractor = Extractor("openai", model="m", base_url=server.url, cache=False)
+    run = asyncio.create_task(arun([tmp_path / "in.jsonl"], out, extractor, config))
+    for _ in range(400):
+        await asyncio.sleep(0.02)
+        if out.exists() and out.read_text().count("\n") >= 20:
+            break
+    else:
+        raise AssertionError("the workers did not start writing")
+    victim = next(p for p in multiprocessing.active_children()
+                  if p.name.startswith("extractor-worker"))
+    os.kill(victim.pid, signal.SIGKILL)
+    with pytest.raises(BackendError, match=r"died .* rerun the same command"):
+        await run
+    written = lines(out)
+    assert 20 <= len(written) < 200 and len({r["id"] for r in written}) == len(written)
+
+    server.delay = 0
+    summary = await arun([tmp_path / "in.jsonl"], out, extractor, config)
+    rows = lines(out)
+    assert sorted(r["id"] for r in rows) == sorted(ids)
+    assert summary["counts"]["skipped"] == len(written)
+    assert not any(r["error"] for r in rows)
+    assert not [p for p in multiprocessing.active_children()
+                if p.name.startswith("extractor-worker")]
+    extractor.close()
