@@ -61,6 +61,16 @@ def normalize_text(text: str) -> str:
     return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
+def _control_chars(text: str) -> int:
+    """How many characters are neither printable nor whitespace. The str
+    methods run in C, so the usual all-printable text costs two passes, not a
+    Python loop over every character (0.3 ms an abstract in a batch run)."""
+    visible = "".join(text.split())  # split() drops exactly the isspace() characters
+    if visible.isprintable():
+        return 0
+    return sum(not c.isprintable() for c in visible)
+
+
 def check_text(value: object, what: str, limit: int) -> str:
     """Return `value` stripped, or raise InputError saying what is wrong with it."""
     if isinstance(value, bytes | bytearray):
@@ -68,7 +78,7 @@ def check_text(value: object, what: str, limit: int) -> str:
     if not isinstance(value, str):
         raise InputError(f"{what} must be a str, not {type(value).__name__}")
     text = value.strip()
-    if "\x00" in text or sum(not (c.isprintable() or c.isspace()) for c in text) > len(text) // 20:
+    if "\x00" in text or _control_chars(text) > len(text) // 20:
         raise InputError(f"{what} looks like binary data (control characters), not text")
     if len(text) > limit:
         raise InputError(

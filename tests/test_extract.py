@@ -17,7 +17,7 @@ from extractor import (
     register,
 )
 from extractor.backends.base import unregister
-from extractor.extract import resolve_backend_name
+from extractor.extract import _control_chars, resolve_backend_name
 
 from .conftest import ABSTRACT, GOOD, TITLE
 
@@ -63,6 +63,20 @@ def test_bad_input_fails_before_any_backend_call(bad, message, echo):
     with pytest.raises(InputError, match=message):
         extractor.extract(bad, TITLE)
     assert echo.calls == 0
+
+
+@pytest.mark.parametrize(
+    "text, count",
+    [
+        ("plain words, ümlauts and ∑ maths", 0),
+        ("tabs\tnew\nlines\r\nand\u00a0no-break\u2003spaces", 0),
+        ("a bell\x07 and an escape\x1b[0m", 2),
+        ("zero\u200bwidth and a private\ue000 char", 2),
+    ],
+)
+def test_control_characters_are_those_neither_printable_nor_whitespace(text, count):
+    """Whitespace of any kind is text; bells, escapes and format characters are not."""
+    assert _control_chars(text) == count
 
 
 def test_input_error_is_also_a_value_error(echo):
