@@ -15,7 +15,9 @@ What each figure means:
   wall time includes starting them), and with `wire`, a minimal HTTP client
   registered here that speaks the same protocol, which shows what the batch
   layer itself sustains. The server runs in its own process so that its 64
-  threads do not compete with the client for one GIL.
+  threads do not compete with the client for one GIL. Each figure also gives
+  the CPU milliseconds per abstract spent by the client (parent and workers)
+  and by the server, which share the machine's cores.
 - warm: the same run into a fresh output with every answer already in the
   cache: abstracts per second (nothing is sent).
 - memory: peak RSS (ru_maxrss) of a separate `extractor batch` process over a
@@ -31,6 +33,7 @@ import asyncio
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -148,11 +151,30 @@ class Wire(Backend):
 # -- the measurements ------------------------------------------------------------------
 
 
-def timed_run(dump: Path, out: Path, extractor: Extractor, workers: int = 1) -> dict[str, Any]:
+def client_cpu_s() -> float:
+    """CPU seconds of this process and its reaped children (the batch workers;
+    the server is reaped only when it is closed)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def process_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed_run(dump: Path, out: Path, extractor: Extractor, workers: int = 1,
+              server: Server | None = None) -> dict[str, Any]:
     config = RunConfig(limits=Limits(concurrency=CONCURRENCY), quiet=True, workers=workers)
+    cpu, server_cpu = client_cpu_s(), process_cpu_s(server.process.pid) if server else 0.0
     started = time.perf_counter()
     summary = run([dump], out, extractor, config)
     summary["measured_wall_s"] = time.perf_counter() - started
+    records = max(summary["counts"]["done"], 1)
+    summary["client_cpu_ms"] = (client_cpu_s() - cpu) * 1000 / records
+    if server:
+        summary["server_cpu_ms"] = (process_cpu_s(server.process.pid) - server_cpu) * 1000 / records
     return summary
 
 
@@ -169,13 +191,15 @@ def throughput_and_warm(records: int, work: Path, which: list[str]) -> dict[str,
             extractor = Extractor(backend, model="m", base_url=server.url,
                                   cache=work / f"cache-{name}")
             with extractor:
-                cold = timed_run(dump, work / f"cold-{name}.jsonl", extractor, workers)
+                cold = timed_run(dump, work / f"cold-{name}.jsonl", extractor, workers, server)
                 rate = records / cold["measured_wall_s"]
                 assert cold["counts"]["done"] == records, cold["counts"]
                 figures[f"throughput_{name}"] = {
                     "abstracts_per_s": round(rate, 1), "ideal_per_s": CONCURRENCY / DELAY,
                     "ratio": round(rate / (CONCURRENCY / DELAY), 3),
-                    "wall_s": round(cold["measured_wall_s"], 2), "workers": workers}
+                    "wall_s": round(cold["measured_wall_s"], 2), "workers": workers,
+                    "client_cpu_ms_per_abstract": round(cold["client_cpu_ms"], 2),
+                    "server_cpu_ms_per_abstract": round(cold["server_cpu_ms"], 2)}
                 if "warm" in which and workers == 1:
                     warm = timed_run(dump, work / f"warm-{backend}.jsonl", extractor)
                     assert warm["counts"]["cached"] == records, warm["counts"]

@@ -86,8 +86,9 @@ def _listen(worker: _Worker, loop: asyncio.AbstractEventLoop, inbox: asyncio.Que
             if message[0] in ("done", "error"):
                 return
     except (EOFError, OSError):
-        worker.process.join(timeout=5)
-        post(("died", worker.process.exitcode))
+        # Not joined here: two threads reaping one child confuse multiprocessing
+        # (the loser's waitpid fails and it takes the child for alive forever).
+        post(("died",))
 
 
 async def rows(
@@ -146,9 +147,11 @@ async def rows(
                 _, kind, text = message
                 raise _ERRORS.get(kind, BackendError)(f"batch worker {index}: {kind}: {text}")
             else:
+                worker.process.join(timeout=5)
                 raise BackendError(
-                    f"batch worker {index} died (exit code {message[1]}); the records it had "
-                    "in flight were not written: rerun the same command to resume them"
+                    f"batch worker {index} died (exit code {worker.process.exitcode}); the "
+                    "records it had in flight were not written: rerun the same command to "
+                    "resume them"
                 )
     finally:
         for worker in pool:
@@ -156,6 +159,9 @@ async def rows(
                 worker.process.terminate()
         for worker in pool:
             worker.process.join(timeout=5)
+            if worker.process.is_alive():  # deaf to SIGTERM: not ours to wait for
+                worker.process.kill()
+                worker.process.join(timeout=5)
             worker.conn.close()
 
 
