@@ -216,8 +216,19 @@ async def _work(conn: Connection, extractor: Any, limits: Limits, refresh: bool,
             for record in chunk:
                 yield record
 
+    # Rows finished in the same turn of the loop go back in one message.
+    pending: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if pending:
+            conn.send(("rows", pending[:]))
+            pending.clear()
+
     engine = aextract_many(records(), extractor, limits, refresh=refresh,
                            use_cache=use_cache)
     async with aclosing(engine) as outcomes:
         async for outcome in outcomes:
-            conn.send(("rows", [outcome.row(extractor)]))
+            if not pending:
+                loop.call_soon(flush)
+            pending.append(outcome.row(extractor))
+    flush()

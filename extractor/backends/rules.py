@@ -35,3 +35,9 @@ class RulesBackend(Backend):
     def complete(self, request: Request) -> Completion:
         spanned = extract_spans(request.title or "", request.abstract)
         return Completion(summary=spanned.summary, usage=Usage(), reasks=0, model=None)
+
+    async def acomplete(self, request: Request) -> Completion:
+        # A millisecond or so of pure CPU: run it on the loop. The default
+        # worker thread per call only added handoffs and GIL contention (a
+        # 10,000-record batch ran 10-17% faster without it).
+        return self.complete(request)
