@@ -69,7 +69,17 @@ class _Worker:
     open: bool = True  # still taking records
 
     def send(self, message: Any) -> None:
-        self.conn.send(message)
+        try:
+            self.conn.send(message)
+        except OSError:  # a broken pipe: it died between two messages
+            raise self.died() from None
+
+    def died(self) -> BackendError:
+        self.process.join(timeout=5)
+        return BackendError(
+            f"batch worker {self.index} died (exit code {self.process.exitcode}); the records "
+            "it had in flight were not written: rerun the same command to resume them"
+        )
 
 
 def _listen(worker: _Worker, loop: asyncio.AbstractEventLoop, inbox: asyncio.Queue) -> None:
@@ -147,12 +157,7 @@ async def rows(
                 _, kind, text = message
                 raise _ERRORS.get(kind, BackendError)(f"batch worker {index}: {kind}: {text}")
             else:
-                worker.process.join(timeout=5)
-                raise BackendError(
-                    f"batch worker {index} died (exit code {worker.process.exitcode}); the "
-                    "records it had in flight were not written: rerun the same command to "
-                    "resume them"
-                )
+                raise worker.died()
     finally:
         for worker in pool:
             if worker.process.is_alive():

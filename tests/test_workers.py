@@ -18,7 +18,7 @@ from extractor.cli import main
 from extractor.dumps import make_record
 from extractor.extract import Recipe
 from extractor.testing import Reply, Status
-from extractor.workers import rows, split
+from extractor.workers import _Worker, rows, split
 
 from .conftest import DUMPS, GOOD
 from .test_batch import lines, paper_number, write_jsonl
@@ -151,3 +151,15 @@ async def test_a_killed_worker_ends_the_run_and_a_rerun_resumes_without_gaps(tmp
     assert not [p for p in multiprocessing.active_children()
                 if p.name.startswith("extractor-worker")]
     extractor.close()
+
+
+def test_sending_to_a_worker_that_died_is_a_backend_error_not_a_broken_pipe():
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=int)
+    process.start()
+    theirs.close()
+    process.join(timeout=30)
+    worker = _Worker(3, process, ours, room=1)
+    with pytest.raises(BackendError, match=r"batch worker 3 died \(exit code 0\)"):
+        worker.send([make_record("T", "An abstract.", "<test>")] * 1000)
