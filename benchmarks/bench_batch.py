@@ -1,6 +1,6 @@
 """Batch runs: throughput against a slow server, warm-cache rate, peak memory.
 
-    python benchmarks/bench_batch.py            # everything, full size (~20 min)
+    python benchmarks/bench_batch.py            # everything, full size (~45 min here)
     python benchmarks/bench_batch.py --quick    # fewer records (~1 min)
     python benchmarks/bench_batch.py throughput warm memory --records 3200 \\
         --memory-records 1000000
