@@ -372,16 +372,17 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
     return result
 
 
-async def _rows(plan: Iterator[Record], extractor: Extractor, config: RunConfig
-                ) -> AsyncIterator[dict[str, Any]]:
+def _rows(plan: Iterator[Record], extractor: Extractor, config: RunConfig
+          ) -> AsyncIterator[dict[str, Any]]:
     """The output row of every planned record, in this process or in workers."""
     if config.workers > 1:
-        rows = workers.rows(plan, extractor.recipe, config.limits, config.workers,
+        return workers.rows(plan, extractor.recipe, config.limits, config.workers,
                             refresh=config.refresh, use_cache=config.use_cache)
-        async with aclosing(rows) as finished:
-            async for row in finished:
-                yield row
-        return
+    return _rows_here(plan, extractor, config)
+
+
+async def _rows_here(plan: Iterator[Record], extractor: Extractor, config: RunConfig
+                     ) -> AsyncIterator[dict[str, Any]]:
     engine = aextract_many(plan, extractor, config.limits, refresh=config.refresh,
                            use_cache=config.use_cache)
     async with aclosing(engine) as outcomes:

@@ -1,8 +1,9 @@
 """Batch runs over several processes (`extractor batch --workers N`).
 
-Design note. Through the openai SDK and instructor one request costs about 3 ms
-of client CPU (building, sending and parsing it), so one event loop, which is
-one core, tops out near 300 requests/s however many are in flight. Workers
+Design note. Through the openai SDK and instructor one request costs about 6 ms
+of client CPU on this project's machines (building, sending and parsing it),
+so one event loop, which is one core, tops out near 160 requests/s however
+many are in flight. Workers
 are child processes, each running the ordinary engine (`aextract_many`) over
 its own Extractor, rebuilt from the parent's `Extractor.recipe`. They are
 spawned, not forked: the parent may hold threads, sockets and an SQLite
@@ -174,7 +175,7 @@ async def rows(
 
 
 class _ParentGone(Exception):
-    pass
+    """The pipe from the parent closed: the run is over, nobody reads our rows."""
 
 
 def serve(conn: Connection, recipe: Recipe, limits: Limits, refresh: bool,

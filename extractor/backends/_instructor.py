@@ -68,7 +68,7 @@ def _check_response_model_once() -> None:
     import instructor.v2.validation.async_validators as validators_module
 
     original = getattr(validators_module, "reject_async_validators", None)
-    if original is None or getattr(original, "skips", None) is RESPONSE_MODEL:
+    if original is None:
         return
     original(RESPONSE_MODEL)
 
@@ -76,7 +76,6 @@ def _check_response_model_once() -> None:
         if response_model is not RESPONSE_MODEL:
             original(response_model)
 
-    reject_async_validators.skips = RESPONSE_MODEL  # type: ignore[attr-defined]
     for module in (validators_module, patch_module):
         if getattr(module, "reject_async_validators", None) is original:
             module.reject_async_validators = reject_async_validators
