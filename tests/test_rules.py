@@ -477,6 +477,55 @@ def test_find_method_spells_out_an_acronym_only_the_title_expands():
     assert got.text.startswith("Quantum Residual Networks (QRNs), a family of circuits")
 
 
+def test_find_method_reads_and_propose_after_another_verb_of_we():
+    """`we focus on X, and propose Y` proposes Y; another subject's `and propose` does not."""
+    abstract = "Here we focus on sparse graphs, and propose a greedy coloring heuristic."
+    assert find_method("T", abstract).text == "a greedy coloring heuristic"
+    abstract = "Earlier studies cache activations and propose eviction rules. It is open."
+    assert find_method("Cache Eviction", abstract).source == "title"
+
+
+def test_find_method_reads_an_adverb_between_we_and_the_verb():
+    """`we formally introduce X` introduces X as `we introduce X` does."""
+    got = find_method("T", "We formally introduce a lattice sieve for short vectors.")
+    assert got.text == "a lattice sieve for short vectors"
+
+
+def test_find_method_calls_a_study_an_analysis():
+    """LABELLING.md: for an analysis paper the method is the analysis (`we study X`)."""
+    got = find_method("T", "We study the implicit bias of momentum in deep linear networks.")
+    assert got.text == "analysis of the implicit bias of momentum in deep linear networks"
+
+
+def test_find_method_reads_a_proven_noun_but_not_a_proven_that():
+    """`we prove new rates for X` contributes the rates; `we prove that` states a result."""
+    got = find_method("T", "We prove new regret bounds for adaptive pricing under drift.")
+    assert got.text == "regret bounds for adaptive pricing under drift"
+    got = find_method("Adaptive Pricing", "We prove that greedy pricing is optimal.")
+    assert got.source == "title"
+
+
+def test_coined_names_reads_a_title_head_the_abstract_repeats():
+    """`Spectral Echo Filters: ...` names the method when the abstract uses the words too."""
+    abstract = "We present spectral echo filters, which denoise seismic traces."
+    names = coined_names("Spectral Echo Filters: Denoising Seismic Traces", abstract)
+    assert names == ["Spectral Echo Filters"]
+    assert coined_names("Denoising Seismic Traces: A Study", "We study traces.") == []
+
+
+def test_find_method_drops_a_praising_relative_clause():
+    """`a sampler that is fast and lightweight` is a sampler: the clause only praises."""
+    got = find_method("T", "We introduce a tempered graph sampler that is fast and lightweight.")
+    assert got.text == "a tempered graph sampler"
+
+
+def test_expand_adds_the_acronym_to_a_spelled_out_name():
+    """A name in full (`Tangent Flow Kernel`) gains the `(TFK)` the abstract gives it."""
+    abstract = "We call it the Tangent Flow Kernel (TFK). The TFK is exact."
+    assert expand("Tangent Flow Kernel", abstract) == "Tangent Flow Kernel (TFK)"
+    assert expand("Tangent Flow Kernel", "No acronym here.") is None
+
+
 def test_words_leaves_no_dangling_function_word():
     """A cut never ends on `of the`, `and` or a comma."""
     assert words("a method for the computation of the truncated SVD", 7) == (

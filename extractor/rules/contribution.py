@@ -7,18 +7,23 @@ clause into the label's shape, and each one exists because it removes words a
 gold label never has or adds words it usually has:
 
 - `proposals`: every `we propose / introduce / present / develop ...` object, best
-  verb first, up to the end of its clause. Objects that only point elsewhere
+  verb first, up to the end of its clause. An adverb may come between (`we
+  formally introduce`), and `we focus on X, and propose Y` proposes Y. `we
+  prove / show` a noun (`new convergence rates for X`) is a weak last resort;
+  `we show that` states a result and is never one. Objects that only point elsewhere
   (`the following two settings`) or are not a method (`three experiments`), and
   `this work builds upon` (prior work), are dropped. Praise (`a novel, simple yet
   effective`, and after an article `an efficient, robust`) is removed, and a
   purpose clause (`... to reduce the memory footprint`) is cut when enough
-  content comes before it: the purpose restates the task. A second verb of the
+  content comes before it: the purpose restates the task. So is a praising
+  relative clause (`a representation that is fast and lightweight`). A second verb of the
   same `we` (`we propose X, and study its convergence`) ends the object, while
   `we describe and analyze X` shares it; `we propose to reuse X` proposes
   `reusing X`, the participle the gold labels use.
 - `expand` / `with_name`: an acronym that the abstract spells out (`Sorting
   Krylov Recycling (SKR)`, matched by initials) is written spelled out and
-  moved to the front, as LABELLING.md's own example does.
+  moved to the front, as LABELLING.md's own example does; a name already
+  spelled out (`Neural Tangent Kernel`) gains the acronym the abstract gives it.
 - `secondary` / `title_mechanism`: a second contribution (`we design a branching
   heuristic`) and the title's `via X` part add the how that the first clause
   usually lacks, in the words left under the 15-word limit.
@@ -35,8 +40,11 @@ from .mechanism import participle
 # Matched against the lower-cased abstract and without a leading \b, so that `re`
 # can skip ahead by first letter; the word boundary is checked by hand.
 _PROPOSE = re.compile(
-    r"(?:we|this\s+(?:paper|work|article|study|note|letter)|our\s+(?:paper|work))\s+"
+    r"(?:(?:we|this\s+(?:paper|work|article|study|note|letter)|our\s+(?:paper|work))\s+"
     r"(?:also\s+|first\s+|further\s+|then\s+|here\s+|therefore\s+|thus\s+)?"
+    r"(?:[a-z]+ly\s+)?"  # "we theoretically study", "we formally introduce"
+    # "we focus on X, and propose Y": the subject is still `we` (see `_we_before`).
+    r"|and\s+(?=(?:propose|introduce|present|develop|design|devise)[sd]?\s))"
     r"(?P<verb>propose|introduce|present|develop|design|devise|put\s+forward|describe|"
     r"formulate|derive|establish|construct|provide|build|create|release|offer|give|"
     r"study|analy[sz]e|investigate|prove|show|consider|explore|examine|characteri[sz]e|"
@@ -52,6 +60,8 @@ _VERB_RANK = {
     "characterise": 5, "address": 6, "tackle": 6,
 }
 # fmt: on
+STUDY_RANK = 5  # study, analyse, investigate, characterise: the object is what is analysed
+_RESULT_RANK = 8  # prove, show: `we show that X` states a result, it proposes nothing
 _PROBLEM_VIA = re.compile(
     r"^(?:this|these|both|such|the\s+above|this\s+important)\s+(?:\w+\s+){0,2}?"
     r"(?:issues?|problems?|gaps?|challenges?|limitations?|questions?|shortcomings?|"
@@ -87,6 +97,13 @@ _PRAISE = re.compile(
     r"lightweight|accurate|robust|practical|versatile|unified|elegant|"
     r"(?:highly|computationally|very)\s+efficient),?\s+(?:and\s+)?)+"
     r"(?=(?P<next>(?!fourier|multipole|marching)[a-z][\w-]*))",
+    re.I,
+)
+# "a representation that is fast and lightweight" is a representation: the clause praises.
+_PRAISE_CLAUSE = re.compile(
+    r",?\s+(?:that|which)\s+(?:is|are)\s+(?:both\s+|highly\s+|very\s+|provably\s+)?"
+    r"(?:fast|faster|efficient|effective|simple|accurate|robust|lightweight|scalable|flexible|"
+    r"practical|general|versatile|easy|cheap|memory-efficient|interpretable)\b.*$",
     re.I,
 )
 # "X to reduce the memory footprint": the purpose restates the task, not the method.
@@ -156,12 +173,34 @@ def proposals(abstract: str) -> list[Proposal]:
     for m in _PROPOSE.finditer(low):
         if m.start() and low[m.start() - 1].isalnum():
             continue
+        if m.group(0).startswith("and") and not _we_before(low, m.start()):
+            continue
         rank = _VERB_RANK.get(re.sub(r"\s+", " ", m.group("verb")), 9)
-        if rank < 8:
+        if rank == _RESULT_RANK and _RESULT_OBJECT.match(low, m.end()) is None:
+            rank -= 1  # "we prove new convergence rates for X": a result named as a thing
+        if rank < _RESULT_RANK:
             p = _object(abstract, m.end(), rank)
             if len(p.text.split()) >= 2 and not _VACUOUS.match(p.text):
                 found.append(p)
     return sorted(found, key=lambda p: p.rank)
+
+
+# "we show that", "we prove how", "we show empirically": a statement, not a thing.
+_RESULT_OBJECT = re.compile(r"\s+(?:that|how|why|when|whether|what|[a-z]+ly|it|this|these|to)\b")
+_WE = re.compile(r"\bwe\s")
+
+
+def _we_before(low: str, at: int) -> bool:
+    """Whether `we` is the subject of the `and propose` at `at`.
+
+    `we focus on X and propose Y` and `we show that X, and propose Y` share
+    `we`; `previous studies ... and propose Y` has another subject, and so has
+    `we show that X is flexible and introduces Y` (no comma after the `that`).
+    """
+    start = max(low.rfind(". ", 0, at), low.rfind("; ", 0, at)) + 1
+    before = low[start:at]
+    we = _WE.search(before)
+    return bool(we) and (" that " not in before[we.end() :] or before.rstrip().endswith(","))
 
 
 def _object(abstract: str, at: int, rank: int) -> Proposal:
@@ -190,6 +229,7 @@ def _object(abstract: str, at: int, rank: int) -> Proposal:
     if re.match(r"(?:up)?on\b", obj):
         return Proposal(rank, "", start, end)  # "this work builds upon ...": prior work
     obj = _PRAISE.sub(_article, _HYPE.sub(_article, obj))
+    obj = _PRAISE_CLAUSE.sub("", obj)
     purpose = _PURPOSE.search(obj)
     if purpose:
         before = re.findall(r"[\w-]{4,}", obj[: purpose.start()].lower())
@@ -223,8 +263,11 @@ def expand(name: str, abstract: str) -> str | None:
     the acronym's first letter, provided their initials (hyphenated parts count)
     hold all but one of its letters in order, and no article or verb intervenes.
     """
+    if " " in name:  # already spelled out: add the acronym the abstract gives it
+        m = re.search(rf"{re.escape(name)} (\([A-Z][\w-]*[A-Z][\w-]*\))", abstract)
+        return f"{name} {m.group(1)}" if m else None
     letters = [c.lower() for c in re.findall(r"^[a-z]|[A-Z]", name)]
-    if len(letters) < 2 or " " in name:
+    if len(letters) < 2:
         return None
     at = abstract.find(f"({name})")
     if at <= 0:
