@@ -526,12 +526,30 @@ def test_expand_adds_the_acronym_to_a_spelled_out_name():
     assert expand("Tangent Flow Kernel", "No acronym here.") is None
 
 
+def test_find_method_prefers_a_method_to_a_result():
+    """`we establish guarantees` states a result; the solver also described is the method."""
+    abstract = (
+        "We establish convergence guarantees for sparse regression. "
+        "We also describe a screening solver for the lasso."
+    )
+    assert find_method("T", abstract).text == "a screening solver for the lasso"
+
+
 def test_words_leaves_no_dangling_function_word():
     """A cut never ends on `of the`, `and` or a comma."""
     assert words("a method for the computation of the truncated SVD", 7) == (
         "a method for the computation"
     )
     assert words("GenBaB, a framework, and more", 3) == "GenBaB, a framework"
+
+
+def test_words_leaves_no_dangling_quantifier_or_preposition():
+    """A cut never ends on `of any`, `that is based` or `through`: half a phrase."""
+    assert words("a meta-solver improving the accuracy of any", 7) == (
+        "a meta-solver improving the accuracy"
+    )
+    assert words("a layered model that is based on", 6) == "a layered model"
+    assert words("a training strategy through", 4) == "a training strategy"
 
 
 # ---------------------------------------------------------------- sentences

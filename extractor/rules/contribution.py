@@ -7,7 +7,9 @@ clause into the label's shape, and each one exists because it removes words a
 gold label never has or adds words it usually has:
 
 - `proposals`: every `we propose / introduce / present / develop ...` object, best
-  verb first, up to the end of its clause. An adverb may come between (`we
+  verb first, up to the end of its clause; `find_method` takes the first that
+  names its contribution, else the first that is a method (`is_method`: not
+  `convergence guarantees` or `upper bounds`, which are results). An adverb may come between (`we
   formally introduce`), and `we focus on X, and propose Y` proposes Y. `we
   prove / show` a noun (`new convergence rates for X`) is a weak last resort;
   `we show that` states a result and is never one. Objects that only point elsewhere
@@ -27,7 +29,8 @@ gold label never has or adds words it usually has:
 - `secondary` / `title_mechanism`: a second contribution (`we design a branching
   heuristic`) and the title's `via X` part add the how that the first clause
   usually lacks, in the words left under the 15-word limit.
-- `words`: cut to a word budget without a dangling `of the` or `, and`.
+- `words`: cut to a word budget without a dangling `of the`, `, and`, `of any`
+  or `that is based`.
 """
 
 from __future__ import annotations
@@ -139,7 +142,8 @@ _NOT_IN_NAME = {
 _TAIL_WORDS = {
     "a", "an", "the", "of", "for", "to", "in", "on", "and", "or", "with", "by", "that",
     "which", "is", "are", "its", "their", "from", "at", "as", "via", "i.e.", "e.g.", "both",
-    "while", "this", "these", "we", "it",
+    "while", "this", "these", "we", "it", "any", "each", "such", "than", "into", "through",
+    "between", "over", "under", "within", "across", "using", "where", "whose", "based", "aimed",
 }  # fmt: skip
 _NAMED = re.compile(r"^(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)+|\([A-Z][\w-]*[A-Z][\w-]*\)")
 _PAREN_NAME = re.compile(r"\((?P<n>[A-Z][\w-]*(?:[a-z][A-Z]|[A-Z]{2}|-[A-Z])[\w-]*)\)")
@@ -157,7 +161,7 @@ class Proposal(NamedTuple):
 
 
 def words(text: str, n: int) -> str:
-    """The first `n` words, without a dangling `of the` or `, and` at the end."""
+    """The first `n` words, without a dangling `of the`, `, and` or `through` at the end."""
     kept = text.split()[:n]
     while len(kept) > 1 and (kept[-1].lower().strip(",;:") in _TAIL_WORDS or kept[-1] in "-,"):
         kept.pop()
@@ -246,6 +250,11 @@ def _article(m: re.Match[str]) -> str:
     if article in ("the", "our"):
         return m.group("article")
     return "an " if m.group("next")[0].lower() in "aeiou" else "a "
+
+
+def is_method(obj: str) -> bool:
+    """Whether the object is a thing built, not a result or a problem (`upper bounds on X`)."""
+    return not _NOT_METHOD.match(obj)
 
 
 def is_named(obj: str, names: list[str]) -> bool:

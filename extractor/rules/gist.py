@@ -51,6 +51,7 @@ from .compose import METHOD_WORDS, compose, drop_generic, subjects, title_gloss
 from .contribution import (
     STUDY_RANK,
     expand,
+    is_method,
     is_named,
     new_words,
     proposals,
@@ -201,7 +202,9 @@ def find_method(
     if found:
         # A contribution the abstract names is the one LABELLING.md puts first.
         named = [p for p in found if p.rank <= 3 and is_named(p.text, names)]
-        best = named[0] if named else found[0]
+        # Then one that is a method, not a result (`we establish convergence guarantees`).
+        methods = [p for p in found if is_method(p.text)]
+        best = named[0] if named else (methods or found)[0]
         glossed = title_gloss(title, abstract, names)
         full = drop_generic(relative_to_participle(with_name(best.text, names, glossed)))
         if best.rank == STUDY_RANK and not is_named(full, names):
