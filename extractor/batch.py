@@ -214,6 +214,7 @@ def extract_many(
         except Exception as exc:
             error = exc
         finally:
+            await extractor.aclose()
             handoff.put(_End(error))
 
     thread = threading.Thread(target=loop.run_until_complete, args=(pump(),), daemon=True)
@@ -423,8 +424,14 @@ def run(inputs: Iterable[str | Path], out: str | Path, extractor: Extractor,
         config: RunConfig | None = None) -> dict[str, Any]:
     """Run a batch job over dump files into `out`; returns the summary (also
     written to <out stem>.summary.json). Rerun to resume."""
-    return asyncio.run(arun([Path(p) for p in inputs], Path(out), extractor,
-                            config or RunConfig()))
+    async def main() -> dict[str, Any]:
+        try:
+            return await arun([Path(p) for p in inputs], Path(out), extractor,
+                              config or RunConfig())
+        finally:
+            await extractor.aclose()
+
+    return asyncio.run(main())
 
 
 def parse_shard(text: str) -> tuple[int, int]:

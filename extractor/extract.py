@@ -303,6 +303,12 @@ class Extractor:
         except BackendError as exc:
             raise _with_spent(exc, spent) from None
 
+    async def aclose(self) -> None:
+        """Close the backend's connections bound to the running event loop.
+        Await it before your own loop ends if you called `aextract`; `run`
+        and `extract_many` own their loops and do it themselves."""
+        await self.backend.aclose()
+
     def close(self) -> None:
         self.backend.close()
         if self.cache is not None:

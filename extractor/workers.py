@@ -232,9 +232,12 @@ async def _work(conn: Connection, extractor: Any, limits: Limits, refresh: bool,
 
     engine = aextract_many(records(), extractor, limits, refresh=refresh,
                            use_cache=use_cache)
-    async with aclosing(engine) as outcomes:
-        async for outcome in outcomes:
-            if not pending:
-                loop.call_soon(flush)
-            pending.append(outcome.row(extractor))
-    flush()
+    try:
+        async with aclosing(engine) as outcomes:
+            async for outcome in outcomes:
+                if not pending:
+                    loop.call_soon(flush)
+                pending.append(outcome.row(extractor))
+        flush()
+    finally:
+        await extractor.aclose()

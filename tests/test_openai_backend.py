@@ -187,6 +187,39 @@ async def test_aextract_retries_transient_errors(server, make_extractor):
     assert result.meta.attempts == 2
 
 
+async def test_async_timeout_and_dropped_connection_say_what_happened(server, make_extractor):
+    """Over the aiohttp transport, a stall is a timeout and a hang-up is a lost
+    connection (the transport reports both as ConnectTimeout), and both are retried."""
+    once = Options(retry=RetryPolicy(max_attempts=1))
+    extractor = make_extractor(options=once, config=BackendConfig(timeout=0.5))
+    server.push(Stall(2.0))
+    with pytest.raises(TransientError, match=r"did not answer within 0\.5s"):
+        await extractor.aextract(ABSTRACT, TITLE)
+    server.push(Drop())
+    with pytest.raises(TransientError, match=r"could not reach .*: Server disconnected"):
+        await extractor.aextract(ABSTRACT + " Again.", TITLE)
+    server.push(Drop(), Stall(2.0), Reply(GOOD))
+    retried = make_extractor(config=BackendConfig(timeout=0.5))
+    assert (await retried.aextract(ABSTRACT, TITLE)).meta.attempts == 3
+
+
+def test_aextract_from_a_new_event_loop_each_time_leaves_nothing_open(
+        server, make_extractor, caplog, recwarn):
+    """`asyncio.run(extractor.aextract(...))` in a loop: each loop gets its own
+    connections, and they are closed with it (no "Unclosed client session")."""
+    import asyncio
+    import gc
+
+    extractor = make_extractor()
+    for i in range(3):
+        server.push(Reply(GOOD))
+        assert asyncio.run(extractor.aextract(ABSTRACT + f" Variant {i}.", TITLE)).task
+    gc.collect()
+    assert "Unclosed" not in caplog.text
+    assert not [w for w in recwarn if issubclass(w.category, ResourceWarning)]
+    assert len(server.received) == 3
+
+
 def test_template_syntax_in_the_abstract_reaches_the_model_verbatim(server, make_extractor):
     """LaTeX-ish braces ({{...}}, {%, {#) are text: nothing renders them as a template."""
     latex = ABSTRACT + " A 1{{sigma(mu^star)}}-approximation, {% raw %} and {# kept #}."

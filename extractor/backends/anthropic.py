@@ -40,6 +40,7 @@ import instructor
 from ..errors import BackendError, ConfigError
 from ..result import Usage
 from ._instructor import Meter, SdkErrors, acall, call, classify, request_kwargs
+from ._loop import PerLoop
 from .base import Backend, BackendConfig, Completion, Request
 
 DEFAULT_MODEL = "claude-haiku-4-5"
@@ -61,6 +62,10 @@ def anthropic_usage(response: Any) -> Usage:
     prompt = sum(getattr(usage, name, None) or 0 for name in (
         "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
     return Usage(prompt, getattr(usage, "output_tokens", None) or 0)
+
+
+async def _close_async(client: Any) -> None:
+    await client.client.close()
 
 
 class AnthropicBackend(Backend):
@@ -98,7 +103,10 @@ class AnthropicBackend(Backend):
         self._client = instructor.from_anthropic(
             anthropic.Anthropic(**self._common), mode=MODES[mode_name]
         )
-        self._aclient: Any = None
+        self._aclient = PerLoop(
+            lambda: instructor.from_anthropic(anthropic.AsyncAnthropic(**self._common),
+                                              mode=MODES[self.mode]),
+            _close_async)
 
     @property
     def model(self) -> str:
@@ -120,13 +128,12 @@ class AnthropicBackend(Backend):
                     self._classify, self._kwargs(request, meter))
 
     async def acomplete(self, request: Request) -> Completion:
-        if self._aclient is None:
-            self._aclient = instructor.from_anthropic(
-                anthropic.AsyncAnthropic(**self._common), mode=MODES[self.mode]
-            )
         meter = Meter(anthropic_usage)
-        return await acall(self._aclient.messages.create_with_completion, request, meter,
+        return await acall(self._aclient.get().messages.create_with_completion, request, meter,
                            self._classify, self._kwargs(request, meter))
+
+    async def aclose(self) -> None:
+        await self._aclient.aclose()
 
     def close(self) -> None:
         self._client.client.close()

@@ -104,6 +104,12 @@ class Backend:
     def close(self) -> None:
         """Release connections or models; called by Extractor.close()."""
 
+    async def aclose(self) -> None:
+        """Release what is bound to the running event loop (an async HTTP
+        session). Called by whoever owns the loop, before it ends: `run`,
+        `extract_many` and batch workers do; with your own loop, await
+        `Extractor.aclose()`. The backend stays usable from another loop."""
+
 
 Factory = Callable[[BackendConfig], Backend]
 
