@@ -2,7 +2,7 @@
 
     python benchmarks/bench_batch.py            # everything, full size (~45 min here)
     python benchmarks/bench_batch.py --quick    # fewer records (~1 min)
-    python benchmarks/bench_batch.py throughput warm memory --records 3200 \\
+    python benchmarks/bench_batch.py throughput warm memory --records 16000 \\
         --memory-records 1000000
 
 What each figure means:
@@ -12,12 +12,14 @@ What each figure means:
   ideal 64 / 0.2 s = 320 abstracts/s. Measured three times in one run: with
   the `openai` backend (the real SDK and instructor, end to end) in one
   process and in two worker processes (`--workers 2`, 32 in flight each; the
-  wall time includes starting them), and with `wire`, a minimal HTTP client
-  registered here that speaks the same protocol, which shows what the batch
-  layer itself sustains. The server runs in its own process so that its 64
+  wall time includes starting them, about 2 s of imports), and with `wire`, a
+  minimal HTTP client registered here that speaks the same protocol, which
+  shows what the batch layer itself sustains. The server runs in its own process so that its 64
   threads do not compete with the client for one GIL. Each figure also gives
   the CPU milliseconds per abstract spent by the client (parent and workers)
-  and by the server, which share the machine's cores.
+  and by the server, which share the machine's cores, and `steady_ratio`: the
+  same fraction while the output grew from 20% to 80% (start-up and the tail
+  left out; the target is judged on `ratio`, wall time from start to end).
 - warm: the same run into a fresh output with every answer already in the
   cache: abstracts per second (nothing is sent).
 - memory: peak RSS (ru_maxrss) of a separate `extractor batch` process over a
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -37,6 +40,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -164,13 +168,43 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class Sizes:
+    """Samples the output file's size while a run writes it, to tell the steady
+    rate from start-up: rows are near enough one size that bytes stand for rows."""
+
+    def __init__(self, path: Path, every: float = 0.25) -> None:
+        self.path, self.every, self.samples = path, every, []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self.stop.wait(self.every):
+            with contextlib.suppress(FileNotFoundError):
+                self.samples.append((time.perf_counter(), self.path.stat().st_size))
+
+    def steady_rate(self, records: int) -> float | None:
+        """Records per second while the output grew from 20% to 80% of its size."""
+        final = self.path.stat().st_size
+        middle = [(t, b) for t, b in self.samples if 0.2 * final <= b <= 0.8 * final]
+        if len(middle) < 2 or middle[-1][0] == middle[0][0]:
+            return None
+        (t0, b0), (t1, b1) = middle[0], middle[-1]
+        return (b1 - b0) / final * records / (t1 - t0)
+
+
 def timed_run(dump: Path, out: Path, extractor: Extractor, workers: int = 1,
               server: Server | None = None) -> dict[str, Any]:
     config = RunConfig(limits=Limits(concurrency=CONCURRENCY), quiet=True, workers=workers)
     cpu, server_cpu = client_cpu_s(), process_cpu_s(server.process.pid) if server else 0.0
+    sizes = Sizes(out)
+    sizes.thread.start()
     started = time.perf_counter()
-    summary = run([dump], out, extractor, config)
+    try:
+        summary = run([dump], out, extractor, config)
+    finally:
+        sizes.stop.set()
     summary["measured_wall_s"] = time.perf_counter() - started
+    summary["steady_per_s"] = sizes.steady_rate(summary["counts"]["done"])
     records = max(summary["counts"]["done"], 1)
     summary["client_cpu_ms"] = (client_cpu_s() - cpu) * 1000 / records
     if server:
@@ -197,6 +231,8 @@ def throughput_and_warm(records: int, work: Path, which: list[str]) -> dict[str,
                 figures[f"throughput_{name}"] = {
                     "abstracts_per_s": round(rate, 1), "ideal_per_s": CONCURRENCY / DELAY,
                     "ratio": round(rate / (CONCURRENCY / DELAY), 3),
+                    "steady_ratio": cold["steady_per_s"] and round(
+                        cold["steady_per_s"] / (CONCURRENCY / DELAY), 3),
                     "wall_s": round(cold["measured_wall_s"], 2), "workers": workers,
                     "client_cpu_ms_per_abstract": round(cold["client_cpu_ms"], 2),
                     "server_cpu_ms_per_abstract": round(cold["server_cpu_ms"], 2)}
@@ -259,13 +295,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("which", nargs="*", help="throughput, warm and/or memory (default: all)")
     parser.add_argument("--quick", action="store_true", help="fewer records: a one-minute run")
-    parser.add_argument("--records", type=int, help="abstracts for throughput/warm (3200)")
+    parser.add_argument("--records", type=int, help="abstracts for throughput/warm (16,000)")
     parser.add_argument("--memory-records", type=int, help="abstracts for memory (1,000,000)")
     args = parser.parse_args()
     args.which = args.which or ["throughput", "warm", "memory"]
     if unknown := set(args.which) - {"throughput", "warm", "memory"}:
         parser.error(f"unknown measurement(s): {', '.join(sorted(unknown))}")
-    records = args.records or (640 if args.quick else 3200)
+    records = args.records or (640 if args.quick else 16_000)
     memory_records = args.memory_records or (50_000 if args.quick else 1_000_000)
     print("command:", " ".join([Path(sys.executable).name, *sys.argv]))
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
