@@ -1,13 +1,12 @@
 """Batch runs over several processes (`extractor batch --workers N`).
 
-Design note. Through the openai SDK and instructor one request costs about 6 ms
+Design note. Through the openai SDK and instructor one request costs about 3 ms
 of client CPU on this project's machines (building, sending and parsing it),
-so one event loop, which is one core, tops out near 160 requests/s however
-many are in flight. Workers
-are child processes, each running the ordinary engine (`aextract_many`) over
-its own Extractor, rebuilt from the parent's `Extractor.recipe`. They are
-spawned, not forked: the parent may hold threads, sockets and an SQLite
-connection that a fork would copy half-way.
+so one event loop, which is one core, tops out near 250 requests/s however
+many are in flight. Workers are child processes, each running the ordinary
+engine (`aextract_many`) over its own Extractor, rebuilt from the parent's
+`Extractor.recipe`. They are spawned, not forked: the parent may hold threads,
+sockets and an SQLite connection that a fork would copy half-way.
 
 The parent stays the only reader of the inputs and the only writer of the
 output, so dedup, resume, progress and the summary work exactly as with one

@@ -12,7 +12,7 @@ at this border:
 
 Async requests go over the SDK's aiohttp transport (`openai.DefaultAioHttpClient`,
 the `openai[aiohttp]` extra): in a batch run, client CPU bounds throughput, and
-aiohttp's connection pool costs about 1 ms less per request than httpx's
+the aiohttp transport costs 0.5–1 ms less client CPU per request than httpx's
 (`benchmarks/bench_batch.py`). An aiohttp session belongs to one event loop,
 so the async client is made per loop and closed by `aclose`.
 
