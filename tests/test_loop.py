@@ -72,3 +72,35 @@ def test_aclose_from_another_loop_leaves_the_resource_alone():
 
 def test_aclose_with_nothing_made_is_a_no_op():
     asyncio.run(per_loop([]).aclose())
+
+
+def test_two_live_loops_keep_one_each_and_close_their_own():
+    """extract_many's loop in a helper thread beside the caller's own loop."""
+    import threading
+
+    log: list[str] = []
+    clients = per_loop(log)
+    inside = threading.Event()
+    release = threading.Event()
+    seen: dict[str, Client] = {}
+
+    async def hold(name: str) -> None:
+        seen[name] = clients.get()
+        inside.set()
+        while not release.is_set():
+            await asyncio.sleep(0.01)
+        assert clients.get() is seen[name]  # the other loop did not replace it
+
+    helper = threading.Thread(target=asyncio.run, args=(hold("helper"),))
+    helper.start()
+    inside.wait(5)
+
+    async def main() -> None:
+        seen["main"] = clients.get()
+        release.set()
+        await asyncio.to_thread(helper.join, 5)
+        assert clients.get() is seen["main"]
+
+    asyncio.run(main())
+    assert seen["main"] is not seen["helper"]
+    assert log.count("made") == 2 and log.count("closed") == 2
