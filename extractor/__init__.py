@@ -15,8 +15,8 @@ from .backends.base import (
     create_backend,
     register,
 )
-from .batch import extract_many
 from .cache import Cache
+from .engine import extract_many
 from .errors import (
     BackendError,
     ConfigError,

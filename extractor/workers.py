@@ -35,6 +35,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from .dumps import Record
+from .engine import aextract_many
 from .errors import BackendError, ConfigError, InputError
 from .extract import Recipe
 from .limits import Limits
@@ -198,8 +199,6 @@ def serve(conn: Connection, recipe: Recipe, limits: Limits, refresh: bool,
 
 async def _work(conn: Connection, extractor: Any, limits: Limits, refresh: bool,
                 use_cache: bool) -> None:
-    from .batch import aextract_many  # batch imports this module
-
     loop = asyncio.get_running_loop()
     incoming: asyncio.Queue[Any] = asyncio.Queue()
     gone = object()

@@ -316,6 +316,27 @@ def test_extract_many_can_be_abandoned_midway():
     assert first.ok and time.monotonic() - started < 2
 
 
+def test_extract_many_over_the_openai_backend_closes_its_connections(
+        server, caplog, recwarn, monkeypatch):
+    """extract_many's own loop ends with the backend's async client closed: no
+    "Unclosed client session", no pending task destroyed, and it works twice."""
+    import gc
+    import sys
+
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    extractor = Extractor("openai", model="m", base_url=server.url, cache=False)
+    for batch in range(2):
+        outcomes = list(extract_many([abstract(batch * 10 + i) for i in range(5)], extractor))
+        assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    extractor.close()
+    del extractor, outcomes
+    gc.collect()
+    assert not unraisable, [u.exc_value for u in unraisable]
+    assert "Unclosed" not in caplog.text and "destroyed" not in caplog.text
+    assert not [w for w in recwarn if issubclass(w.category, ResourceWarning)]
+
+
 def test_a_cache_hit_is_not_rate_limited(tmp_path):
     extractor = Extractor(Slow(), cache=tmp_path / "cache")
     list(extract_many([abstract(1)], extractor))

@@ -62,10 +62,12 @@ class PerLoop(Generic[T]):
     async def _close_when_cancelled(self, loop: asyncio.AbstractEventLoop,
                                     slot: _Slot[T]) -> None:
         # A guard cancelled before it ever ran does not run at all; its client
-        # was then never used, and opened no connection to leak.
+        # was then never used, and opened no connection to leak. One dropped
+        # with its loop (closed without cancelling its tasks) can await nothing.
         try:
             await asyncio.Event().wait()
-        finally:
+        except asyncio.CancelledError:
             if self._slots.get(loop) is slot:
                 del self._slots[loop]
             await self._shut(slot)
+            raise
