@@ -9,19 +9,20 @@ gold label never has or adds words it usually has:
 - `proposals`: every `we propose / introduce / present / develop ...` object, best
   verb first, up to the end of its clause; `find_method` takes the first that
   names its contribution, else the first that is a method (`is_method`: not
-  `convergence guarantees` or `upper bounds`, which are results). An adverb may come between (`we
-  formally introduce`), and `we focus on X, and propose Y` proposes Y. `we
-  prove / show` a noun (`new convergence rates for X`) is a weak last resort;
-  `we show that` states a result and is never one. Objects that only point elsewhere
-  (`the following two settings`) or are not a method (`three experiments`), and
-  `this work builds upon` (prior work), are dropped. Praise (`a novel, simple yet
-  effective`, and after an article `an efficient, robust`) is removed, and a
-  purpose clause (`... to reduce the memory footprint`) is cut when enough
-  content comes before it: the purpose restates the task. So is a praising
-  relative clause (`a representation that is fast and lightweight`). A second verb of the
-  same `we` (`we propose X, and study its convergence`) ends the object, while
-  `we describe and analyze X` shares it; `we propose to reuse X` proposes
-  `reusing X`, the participle the gold labels use.
+  `convergence guarantees` or `upper bounds`, which are results). An adverb may
+  come between (`we formally introduce`), and `we focus on X, and propose Y`
+  proposes Y. `we prove / show` a noun (`new convergence rates for X`) is a weak
+  last resort; `we show that` states a result and is never one. Objects that
+  only point elsewhere (`the following two settings`) or are not a method
+  (`three experiments`), and `this work builds upon` (prior work), are dropped.
+  Praise (`a novel, simple yet effective`, and after an article `an efficient,
+  robust`) is removed, and so is a praising relative clause (`a representation
+  that is fast and lightweight`). A purpose clause (`... to reduce the memory
+  footprint`) is cut when enough content comes before it: the purpose restates
+  the task. A second verb of the same `we` (`we propose X, and study its
+  convergence`) ends the object, while `we describe and analyze X` shares it;
+  `we propose to reuse X` proposes `reusing X`, the participle the gold labels
+  use.
 - `expand` / `with_name`: an acronym that the abstract spells out (`Sorting
   Krylov Recycling (SKR)`, matched by initials) is written spelled out and
   moved to the front, as LABELLING.md's own example does; a name already

@@ -224,7 +224,8 @@ BASE_BEFORE = re.compile(
 NP_STOP = re.compile(
     r"\s+(?:on|in|for|while|with|without|when|where|which|that|at|across|under|by|using|"
     r"during|as|to|from|respectively|(?:and|or)\s+(?:is|are|was|were|has|have|can|could|we|"
-    r"it|also|achiev\w*|reduc\w*|improv\w*|maintain\w*|preserv\w*|requir\w*|uses?|shows?)|thanks|due|despite|but|whereas|through|via|"
+    r"it|also|achiev\w*|reduc\w*|improv\w*|maintain\w*|preserv\w*|requir\w*|uses?|shows?)|"
+    r"thanks|due|despite|but|whereas|through|via|"
     r"achiev\w*|reach\w*|is|are|was|were|has|have|we|it|showing|demonstrat\w*|"
     r"in\s+terms)\b.*",
     re.I,

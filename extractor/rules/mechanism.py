@@ -149,7 +149,8 @@ def _clip(pred: str) -> str:
 
 
 _RELATIVE = re.compile(
-    r"(?:,\s*|\s+)(?<!\bof\s)(?<!\bin\s)(?<!\bby\s)(?<!\bto\s)(?<!\bon\s)\b(?:that|which)\s+(?P<adv>[a-z]+ly\s+)?(?P<verb>[a-z]+s)\b(?!\s+(?:to|been)\b)"
+    r"(?:,\s*|\s+)(?<!\bof\s)(?<!\bin\s)(?<!\bby\s)(?<!\bto\s)(?<!\bon\s)"
+    r"\b(?:that|which)\s+(?P<adv>[a-z]+ly\s+)?(?P<verb>[a-z]+s)\b(?!\s+(?:to|been)\b)"
 )
 _NOT_VERB = {"is", "has", "was", "does", "its", "this", "thus", "always", "perhaps", "as", "us"}
 
