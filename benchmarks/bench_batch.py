@@ -1,6 +1,6 @@
 """Batch runs: throughput against a slow server, warm-cache rate, peak memory.
 
-    python benchmarks/bench_batch.py            # everything, full size (~45 min here)
+    python benchmarks/bench_batch.py            # everything, full size (30-50 min here)
     python benchmarks/bench_batch.py --quick    # fewer records (~1 min)
     python benchmarks/bench_batch.py throughput warm memory --records 16000 \\
         --memory-records 1000000
