@@ -195,6 +195,11 @@ class SdkErrors:
 _CUTOFF_HINT = "raise max_tokens (--max-tokens) or use a model that answers more briefly"
 
 
+async def aclose_client(client: Any) -> None:
+    """Close the async SDK client under an instructor client (its HTTP session)."""
+    await client.client.close()
+
+
 def classify(exc: BaseException, sdk: SdkErrors, *, where: str, model: str,
              timeout: float) -> BackendError:
     """The extractor error for whatever an instructor call over `sdk` raised."""

@@ -39,7 +39,7 @@ import instructor
 
 from ..errors import BackendError, ConfigError
 from ..result import Usage
-from ._instructor import Meter, SdkErrors, acall, call, classify, request_kwargs
+from ._instructor import Meter, SdkErrors, acall, aclose_client, call, classify, request_kwargs
 from ._loop import PerLoop
 from .base import Backend, BackendConfig, Completion, Request
 
@@ -62,10 +62,6 @@ def anthropic_usage(response: Any) -> Usage:
     prompt = sum(getattr(usage, name, None) or 0 for name in (
         "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
     return Usage(prompt, getattr(usage, "output_tokens", None) or 0)
-
-
-async def _close_async(client: Any) -> None:
-    await client.client.close()
 
 
 class AnthropicBackend(Backend):
@@ -106,7 +102,7 @@ class AnthropicBackend(Backend):
         self._aclient = PerLoop(
             lambda: instructor.from_anthropic(anthropic.AsyncAnthropic(**self._common),
                                               mode=MODES[self.mode]),
-            _close_async)
+            aclose_client)
 
     @property
     def model(self) -> str:

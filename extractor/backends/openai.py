@@ -34,7 +34,7 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from ..errors import BackendError, ConfigError, TransientError
-from ._instructor import Meter, SdkErrors, acall, call, classify, request_kwargs
+from ._instructor import Meter, SdkErrors, acall, aclose_client, call, classify, request_kwargs
 from ._loop import PerLoop
 from .base import Backend, BackendConfig, Completion, Request
 
@@ -76,10 +76,6 @@ def _instructor_client(client: openai.OpenAI | openai.AsyncOpenAI, mode: instruc
                                  mode=mode)
 
 
-async def _close_async(client: Any) -> None:
-    await client.client.close()
-
-
 class OpenAIBackend(Backend):
     name = "openai"
 
@@ -112,7 +108,7 @@ class OpenAIBackend(Backend):
                                           MODES[mode_name])
         self._async_transport = async_transport
         self._common = common
-        self._aclient = PerLoop(self._new_async_client, _close_async)
+        self._aclient = PerLoop(self._new_async_client, aclose_client)
 
     @property
     def model(self) -> str:
