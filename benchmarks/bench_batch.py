@@ -12,7 +12,7 @@ What each figure means:
   ideal 64 / 0.2 s = 320 abstracts/s. Measured three times in one run: with
   the `openai` backend (the real SDK and instructor, end to end) in one
   process and in two worker processes (`--workers 2`, 32 in flight each; the
-  wall time includes starting them, about 2 s of imports), and with `wire`, a
+  wall time includes starting them, 1-2 s of imports), and with `wire`, a
   minimal HTTP client registered here that speaks the same protocol, which
   shows what the batch layer itself sustains. The server runs in its own process so that its 64
   threads do not compete with the client for one GIL. Each figure also gives
