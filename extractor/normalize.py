@@ -112,7 +112,9 @@ def _magnitude(m: re.Match[str]) -> _Mag:
 
 def _magnitudes(sent: str) -> list[_Mag]:
     mags = []
-    for m in lx.MAGNITUDE.finditer(sent):
+    low = lx.lowered(sent)
+    found = lx.MAGNITUDE.finditer(sent) if low is None else lx.MAGNITUDE_LOWER.finditer(low)
+    for m in found:
         if lx.FORMULA_BEFORE.search(sent, max(0, m.start() - 2), m.start() + 1) and not (
             m.group("qual")
         ):
@@ -258,12 +260,13 @@ def find_speedups(text: str, own_names: set[str] | None = None) -> list[FoundSpe
     `own_names` are names known to be the paper's (its coined method name): a
     sentence that mentions one is about the paper even without `we` or `our`.
     """
-    if not lx.may_hold_claim(text):
+    may_hold_claim = lx.ClaimFilter(text)
+    if not may_hold_claim(text):
         return []
     names = own_names or set()
     out: list[FoundSpeedup] = []
     for sentence in split_sentences(text):
-        if not lx.may_hold_claim(sentence.text):
+        if not may_hold_claim(sentence.text):
             continue
         claims = _claims_in(sentence)
         if claims and _owned(sentence.text, names):

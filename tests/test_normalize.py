@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extractor.normalize import FoundSpeedup, find_speedups, parse_speedup
+from extractor.rules import lexicon as lx
 
 # (phrase, factor, factor_max): one row of LABELLING.md's table, or a pattern beyond it.
 SPEED_PHRASES = [
@@ -299,3 +300,31 @@ def test_find_speedups_offsets_point_into_the_text():
     text = "We study X. Our solver is up to 4000x faster on long sequences. We also do Y."
     claim = _one(text)
     assert text[claim.start : claim.end] == claim.text == "up to 4000x faster"
+
+
+def _spans(pattern, text):
+    return [(m.span(), m.lastgroup) for m in pattern.finditer(text)]
+
+
+def test_the_lower_case_magnitude_pattern_finds_what_the_case_blind_one_finds():
+    """On every dump sentence and on odd casings, both patterns give the same matches."""
+    from pathlib import Path
+
+    from extractor.dumps import read
+    from extractor.rules.text import split_sentences
+
+    dumps = Path(__file__).resolve().parents[2] / "shared" / "dumps"
+    abstracts = [r.abstract for r in read(sorted(dumps.glob("*.txt")), fmt="text")]
+    abstracts.append("SIXFOLD, Up To 6X, Three Orders Of Magnitude, a Factor of TEN, Doubling")
+    sentences = [s.text for a in abstracts for s in split_sentences(a)]
+    assert len(sentences) > 10
+    for sentence in sentences:
+        low = lx.lowered(sentence)
+        if low is not None:
+            assert _spans(lx.MAGNITUDE_LOWER, low) == _spans(lx.MAGNITUDE, sentence)
+
+
+@pytest.mark.parametrize("text", ["ſixfold faster", "up to 6x on İstanbul data", "ıx"])
+def test_text_whose_lower_case_differs_from_case_blind_matching_takes_the_slow_path(text):
+    """Long s and dotless i match ASCII letters case-blind; İ lower-cases to two characters."""
+    assert lx.lowered(text) is None

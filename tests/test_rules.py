@@ -196,6 +196,18 @@ def test_dataset_gazetteer_ships_several_hundred_names():
     assert load("datasets").exact["CIFAR-10"].canonical == "CIFAR-10"
 
 
+def test_lower_case_names_are_found_only_where_a_word_starts():
+    """`nuScenes` and two `ogbn-` names sharing a stem are found; `XnuScenes` is no name."""
+    hits = load("datasets").find("On nuScenes, (ogbn-arxiv) and ogbn-products, not XnuScenes.")
+    assert [h.text for h in hits] == ["nuScenes", "ogbn-arxiv", "ogbn-products"]
+
+
+def test_capitalised_words_start_lookups_only_at_a_word_start():
+    """`xCIFAR-10` is no name; `CIFAR-10` after a bracket or a line start is."""
+    hits = load("datasets").find("CIFAR-10 and xCIFAR-10 and (CIFAR-100)")
+    assert [(h.text, h.start) for h in hits] == [("CIFAR-10", 0), ("CIFAR-100", 28)]
+
+
 # ---------------------------------------------------------------- task and method
 
 TASKS = [

@@ -26,8 +26,12 @@ _WORD = rf"[^{_STOP}]+(?:[.'’!?*]+[^{_STOP}]+)*"
 _TOKEN = re.compile(rf"(?<![^{_STOP}]){_WORD}")
 # Only words that start with a capital or a digit can start most names, so those
 # are the only ones visited; the few names that start in lower case (`nuScenes`,
-# `miniImageNet`) are found with plain substring search.
-_CAPITAL_TOKEN = re.compile(rf"(?<![^{_STOP}])(?=[A-Z0-9]){_WORD}")
+# `miniImageNet`) are found with plain substring search. The capital comes first
+# and the look-behind after it, so that `re` skips ahead by that character set
+# (a lookbehind first would be tried at every character: 2.5 times slower).
+_CAPITAL_TOKEN = re.compile(
+    rf"[A-Z0-9](?<![^{_STOP}][A-Z0-9])[^{_STOP}]*(?:[.'’!?*]+[^{_STOP}]+)*"
+)
 _VARIANT_SUFFIX = re.compile(r"-(?:SXM\d?|PCIe|\d+\s?GB)(?:-[\w]+)*$")
 _NEXT = re.compile(rf"[ ]({_WORD})")
 _CAP_OR_DIGIT = re.compile(r"[A-Z0-9]")
@@ -58,7 +62,8 @@ class Gazetteer:
         self.folded: dict[str, _Entry] = {}
         self.odd: list[tuple[str, _Entry]] = []
         self.prefixes: set[str] = set()
-        self.lower_first: set[str] = set()
+        self.heads: set[str] = set()  # every alias's first word, case-folded
+        lower_first: set[str] = set()
         for canonical, aliases, context in rows:
             for alias in aliases:
                 entry = _Entry(canonical, context)
@@ -66,17 +71,25 @@ class Gazetteer:
                 if len(alias) >= 5 and not context:
                     self.folded.setdefault(alias.casefold(), entry)
                 words = alias.split(" ")
+                self.heads.add(words[0].casefold())
                 if any(c in alias for c in "/,;:()") or not _TOKEN.fullmatch(words[0]):
                     self.odd.append((alias, entry))  # found by substring search
                 elif not _CAP_OR_DIGIT.match(alias):
-                    self.lower_first.add(words[0])
+                    lower_first.add(words[0])
                 for n in range(1, len(words)):
                     prefix = " ".join(words[:n])
                     self.prefixes.add(prefix)
                     self.prefixes.add(prefix.casefold())
+        # Names that start in lower case, by their first three characters: one
+        # substring search per stem (`ogbn-`, `mini`), not one per name.
+        self.lower_stems: dict[str, list[str]] = {}
+        for word in sorted(lower_first):
+            self.lower_stems.setdefault(word[:3], []).append(word)
 
     def _longest(self, text: str, s: int, e: int) -> tuple[_Entry, int] | None:
         """The longest name starting with the word at text[s:e]."""
+        if text[s:e].casefold() not in self.heads:
+            return None  # one set lookup rules out the ~99% of words that start no name
         best = None
         while True:
             cand = text[s:e]
@@ -95,13 +108,14 @@ class Gazetteer:
     def find(self, text: str) -> list[Hit]:
         """Every non-overlapping name in `text`, longest first at each position."""
         starts = list(_capital_spans(text))
-        for word in self.lower_first:
-            at = text.find(word)
+        for stem, words in self.lower_stems.items():
+            at = text.find(stem)
             while at >= 0:
-                m = _TOKEN.match(text, at)
-                if m and (at == 0 or text[at - 1] in _STOP_CHARS):
-                    starts.append(m.span())
-                at = text.find(word, at + 1)
+                if (at == 0 or text[at - 1] in _STOP_CHARS) and any(
+                    text.startswith(w, at) for w in words
+                ):
+                    starts.append(_TOKEN.match(text, at).span())
+                at = text.find(stem, at + 1)
         hits: list[Hit] = []
         end = -1
         for s, e in sorted(starts):

@@ -70,6 +70,22 @@ MAGNITUDE = re.compile(
     )""",
     re.X | re.I,
 )
+# The same pattern for text already lower-cased, where it runs in half the time:
+# re.IGNORECASE compares every letter case-blind. Only for text whose lower case
+# has the same length (offsets stay valid) and lacks the two letters that
+# IGNORECASE equates with an ASCII one but lower() leaves alone (see `lowered`).
+MAGNITUDE_LOWER = re.compile(MAGNITUDE.pattern, re.X)
+_CASE_ODD = ("ı", "ſ")  # dotless i ~ i, long s ~ s under re.IGNORECASE
+
+
+def lowered(text: str) -> str | None:
+    """`text.lower()` when MAGNITUDE_LOWER on it finds what MAGNITUDE finds on `text`."""
+    low = text.lower()
+    if len(low) != len(text) or any(c in low for c in _CASE_ODD):
+        return None
+    return low
+
+
 # A magnitude glued to a formula: "R^3times", "n_1 times", "v2x".
 FORMULA_BEFORE = re.compile(r"[\^_{]\d|[A-Za-z]\d")
 # "64×64", "1 times 1 convolutions", "2x2 kernels".
@@ -185,12 +201,30 @@ _SPEED_HINTS = (
 )
 
 
-def may_hold_claim(text: str) -> bool:
-    """Cheap pre-check: a speed word and something that could be a magnitude."""
-    low = text.lower()
-    if not any(w in low for w in _SPEED_HINTS):
-        return False
-    return bool(_DIGIT.search(text)) or any(w in low for w in _HINT_WORDS)
+class ClaimFilter:
+    """Cheap pre-check: a speed word and something that could be a magnitude.
+
+    Built once per abstract, it keeps only the hint words the abstract holds, so
+    that each of its sentences is tested against those few (a word missing from
+    the abstract is missing from every sentence of it) rather than all of them.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._low = text.lower()
+        self.speed = [w for w in _SPEED_HINTS if w in self._low]
+        self._words: list[str] | None = None  # found when first needed: digits are common
+
+    def __call__(self, text: str) -> bool:
+        if not self.speed:
+            return False
+        low = text.lower()
+        if not any(w in low for w in self.speed):
+            return False
+        if _DIGIT.search(text):
+            return True
+        if self._words is None:
+            self._words = [w for w in _HINT_WORDS if w in self._low]
+        return any(w in low for w in self._words)
 
 
 # Ownership: a claim needs the paper (or its coined method) as its subject.
