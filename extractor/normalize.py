@@ -261,8 +261,8 @@ def find_speedups(text: str, own_names: set[str] | None = None) -> list[FoundSpe
     sentence that mentions one is about the paper even without `we` or `our`.
     """
     may_hold_claim = lx.ClaimFilter(text)
-    if not may_hold_claim(text):
-        return []
+    if not may_hold_claim.speed:
+        return []  # no speed word anywhere: no sentence can hold a claim
     names = own_names or set()
     out: list[FoundSpeedup] = []
     for sentence in split_sentences(text):

@@ -4,9 +4,10 @@ Design note. Through the openai SDK and instructor one request costs 1.8-3.5 ms
 of client CPU on this project's machines (building, sending and parsing it),
 so one event loop, which is one core, tops out at 220-290 requests/s however
 many are in flight (`benchmarks/bench_batch.py`). Workers are child processes,
-each running the ordinary engine (`aextract_many`) over its own Extractor, rebuilt from the parent's
-`Extractor.recipe`. They are spawned, not forked: the parent may hold threads,
-sockets and an SQLite connection that a fork would copy half-way.
+each running the ordinary engine (`aextract_many`) over its own Extractor,
+rebuilt from the parent's `Extractor.recipe`. They are spawned, not forked: the
+parent may hold threads, sockets and an SQLite connection that a fork would
+copy half-way.
 
 The parent stays the only reader of the inputs and the only writer of the
 output, so dedup, resume, progress and the summary work exactly as with one

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from extractor.dumps import read
 from extractor.normalize import FoundSpeedup, find_speedups, parse_speedup
 from extractor.rules import lexicon as lx
+from extractor.rules.text import split_sentences
+
+from .conftest import DUMPS
 
 # (phrase, factor, factor_max): one row of LABELLING.md's table, or a pattern beyond it.
 SPEED_PHRASES = [
@@ -308,15 +312,9 @@ def _spans(pattern, text):
 
 def test_the_lower_case_magnitude_pattern_finds_what_the_case_blind_one_finds():
     """On every dump sentence and on odd casings, both patterns give the same matches."""
-    from pathlib import Path
-
-    from extractor.dumps import read
-    from extractor.rules.text import split_sentences
-
-    dumps = Path(__file__).resolve().parents[2] / "shared" / "dumps"
-    if not dumps.is_dir():
+    if not DUMPS.is_dir():
         pytest.skip("shared/dumps is not beside the repository")
-    abstracts = [r.abstract for r in read(sorted(dumps.glob("*.txt")), fmt="text")]
+    abstracts = [r.abstract for r in read(sorted(DUMPS.glob("*.txt")), fmt="text")]
     abstracts.append("SIXFOLD, Up To 6X, Three Orders Of Magnitude, a Factor of TEN, Doubling")
     sentences = [s.text for a in abstracts for s in split_sentences(a)]
     assert len(sentences) > 10
