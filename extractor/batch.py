@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import workers
-from .dumps import Fields, Record, read
+from .dumps import Fields, Record, check_input, read
 from .engine import aextract_many
 from .errors import ConfigError
 from .extract import Extractor
@@ -115,6 +115,8 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
     missing = [str(p) for p in inputs if not p.is_file()]
     if missing:
         raise ConfigError(f"no such input file: {', '.join(missing)}")
+    for path in inputs:  # a binary or unreadable file is refused before anything is written
+        check_input(path, config.fields)
     if config.workers != 1:
         workers.split(config.limits, config.workers)  # raises on a bad combination
         if extractor.recipe is None:

@@ -19,7 +19,9 @@ downstream branches on the format.
   hard-wrapped): JSONL with its line breaks unwrapped.
 
 Files ending in `.gz` are read through gzip. Input is UTF-8; a line that is not
-is reported like any other malformed line.
+is reported like any other malformed line. A file with a NUL byte in its first
+64 KiB (a PDF, an archive, UTF-16 text) is refused as a whole, whatever the
+format asked for: its lines would only be noise.
 
 Ids. Every record gets a stable id: the source's own when it has one, else the
 first 16 hex digits of the SHA-256 of its title and abstract (NFC, whitespace
@@ -281,11 +283,24 @@ def _open(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
+_HEAD_BYTES = 65536  # what format detection reads: one line of any sane dump, and then some
+
+
 def _first_line(path: Path) -> str:
+    """The first non-blank line among the file's first 64 KiB.
+
+    A bounded read, so that a file of one endless line (or a mistaken binary
+    file) is not read whole just to be told apart. A NUL byte never occurs in
+    UTF-8 text, so a file that holds one near its start is refused here, before
+    a run writes anything, instead of being read as garbage records."""
     with _open(path) as stream:
-        for raw in stream:
-            if raw.strip():
-                return codecs.decode(raw[:65536], "utf-8-sig", errors="replace").strip()
+        head = stream.read(_HEAD_BYTES)
+    if b"\0" in head:
+        raise ConfigError(f"{path} is not a text dump: it holds NUL bytes, so it is binary "
+                          "(or UTF-16 text, which must be converted to UTF-8 first)")
+    for raw in head.split(b"\n"):
+        if raw.strip():
+            return codecs.decode(raw, "utf-8-sig", errors="replace").strip()
     return ""
 
 
@@ -293,19 +308,32 @@ def detect_format(path: str | Path, fields: Fields | None = None) -> str:
     """The reader for `path`, from its suffix and first non-blank line."""
     path = Path(path)
     fields = fields or Fields()
+    first = _first_line(path)  # read first, so that a binary `x.csv` is refused too
     suffix = Path(path.stem).suffix if path.suffix == ".gz" else path.suffix
     if suffix.lower() == ".csv":
         return "csv"
-    first = _first_line(path)
     if first.startswith("{"):
         try:
             keys = set(json.loads(first))
         except (json.JSONDecodeError, TypeError):
             keys = set()
         return "arxiv" if keys & ARXIV_KEYS else "jsonl"
-    if "," in first and fields.abstract in next(csv.reader([first]), []):
-        return "csv"
-    return "text"
+    try:
+        header = next(csv.reader([first]), [])
+    except csv.Error:  # a stray carriage return: not a CSV header
+        header = []
+    return "csv" if "," in first and fields.abstract in header else "text"
+
+
+def check_input(path: Path, fields: Fields) -> str:
+    """The detected format of `path`; ConfigError when it cannot be read or is binary.
+
+    `read` calls it on each file as it comes to it; a batch run calls it on
+    every input before it writes anything, so a wrong file fails at once."""
+    try:
+        return detect_format(path, fields)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
 def read(
@@ -322,8 +350,9 @@ def read(
     if fmt is not None and fmt not in READERS:
         raise ConfigError(f"unknown input format {fmt!r}; choose from {', '.join(READERS)}")
     for path in map(Path, paths):
+        detected = check_input(path, fields)  # refuses a binary file whatever `fmt` says
+        reader = READERS[fmt or detected]
         try:
-            reader = READERS[fmt or detect_format(path, fields)]
             stream = _open(path)
         except OSError as exc:
             raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc

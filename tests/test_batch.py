@@ -212,6 +212,17 @@ def test_a_malformed_input_line_is_reported_with_its_line_number_and_the_rest_pr
     assert len(lines(tmp_path / "out.jsonl")) == 4
 
 
+def test_a_binary_input_fails_before_the_run_writes_anything(tmp_path, capsys):
+    good = tmp_path / "in.jsonl"
+    write_jsonl(good, 3)
+    binary = tmp_path / "paper.pdf"
+    binary.write_bytes(b"%PDF-1.4\n\x00\x01\x02 stream\r\nendstream\n")
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", str(good), str(binary), "-o", str(out), "--backend", "rules"]) == 2
+    assert "paper.pdf is not a text dump" in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / "out.summary.json").exists()
+
+
 def test_shards_split_the_input_into_disjoint_parts_that_cover_it(tmp_path, capsys):
     ids = write_jsonl(tmp_path / "in.jsonl", 60)
     found = []

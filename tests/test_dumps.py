@@ -9,6 +9,7 @@ import json
 import pytest
 
 from extractor.dumps import Fields, content_key, detect_format, read
+from extractor.errors import ConfigError
 
 from .conftest import DUMPS
 
@@ -139,6 +140,27 @@ def test_gzip_and_a_forced_format(tmp_path):
     assert detect_format(path) == "text"
     found, _ = records(path, fmt="text")
     assert [r.title for r in found] == ["Title A"]
+
+
+def test_a_binary_or_utf16_file_is_refused_whatever_the_format(tmp_path):
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\x00\nendobj\n")
+    utf16 = tmp_path / "dump.csv"
+    utf16.write_text(f"Title A\n{ABSTRACT_A}\n", encoding="utf-16")
+    for path in (pdf, utf16):
+        with pytest.raises(ConfigError, match="NUL bytes, so it is binary"):
+            detect_format(path)
+        for fmt in (None, "text"):
+            with pytest.raises(ConfigError, match=str(path)):
+                list(read([path], fmt=fmt))
+
+
+def test_detection_reads_a_bounded_head_and_survives_a_stray_carriage_return(tmp_path):
+    path = tmp_path / "one-line"
+    path.write_bytes(b"abstract,title\r" + b"x" * 200_000)  # no newline at all
+    assert detect_format(path) == "text"  # the CSV sniff no longer raises _csv.Error
+    path.write_bytes(b"title,abstract\n" + b"x" * 200_000)
+    assert detect_format(path) == "csv"
 
 
 def test_the_same_paper_gets_the_same_key_whatever_its_whitespace_or_format(tmp_path):
