@@ -123,6 +123,10 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
             raise ConfigError("workers need an Extractor built from a backend name (a "
                               "Backend instance cannot be rebuilt in another process)")
     fmt, log_path, summary_path = paths_for(out, config.output_format)
+    for path in (out, log_path, summary_path):
+        if any(path.resolve() == p.resolve() for p in inputs):
+            raise ConfigError(f"{path} is both an input and where this run writes; "
+                              "pick another output (-o)")
     log = Log(log_path)
     log.open()  # the lock first: no other run touches the file while we read or repair it
     try:

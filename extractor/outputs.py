@@ -153,8 +153,12 @@ class Log:
     def open(self) -> None:
         """Open for appending and take an advisory lock, so two runs cannot
         interleave their lines in one file."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:  # a directory, no permission, a read-only disk
+            raise ConfigError(f"cannot write the output {self.path}: "
+                              f"{exc.strerror or exc}") from exc
         if fcntl is not None:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -223,6 +223,18 @@ def test_a_binary_input_fails_before_the_run_writes_anything(tmp_path, capsys):
     assert not out.exists() and not (tmp_path / "out.summary.json").exists()
 
 
+def test_an_output_that_is_a_directory_or_an_input_is_refused_with_one_line(tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    write_jsonl(source, 2)
+    before = source.read_bytes()
+    (tmp_path / "out").mkdir()
+    for out, message in ((tmp_path / "out", "cannot write the output"),
+                         (source, "is both an input and where this run writes")):
+        assert main(["batch", str(source), "-o", str(out), "--backend", "rules"]) == 2
+        assert message in capsys.readouterr().err
+    assert source.read_bytes() == before
+
+
 def test_shards_split_the_input_into_disjoint_parts_that_cover_it(tmp_path, capsys):
     ids = write_jsonl(tmp_path / "in.jsonl", 60)
     found = []
