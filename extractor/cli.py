@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .backends.base import BackendConfig, Sampling, available_backends
-from .cache import Cache
+from .cache import Cache, default_cache_dir
 from .errors import BackendError, ExtractorError
 from .extract import Extractor, Options
 from .retry import RetryPolicy
@@ -102,7 +102,14 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 
 def _cmd_cache(args: argparse.Namespace) -> int:
-    cache = Cache(args.cache_dir)
+    directory = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+    if not directory.exists():  # inspecting or clearing a cache never creates one
+        if args.action == "clear":
+            print(f"removed 0 entries from {directory} (no cache there)")
+        else:
+            print(json.dumps({"directory": str(directory), "entries": 0, "size_bytes": 0}))
+        return 0
+    cache = Cache(directory)
     try:
         if args.action == "clear":
             print(f"removed {cache.clear()} entries from {cache.directory}")

@@ -70,6 +70,15 @@ def test_cache_stats_and_clear(server, tmp_path, capsys):
     assert "removed 1 entries" in capsys.readouterr().out
 
 
+def test_cache_stats_and_clear_do_not_create_a_missing_cache(tmp_path, capsys):
+    missing = tmp_path / "never-made"
+    assert main(["cache", "stats", "--cache-dir", str(missing)]) == 0
+    assert json.loads(capsys.readouterr().out)["entries"] == 0
+    assert main(["cache", "clear", "--cache-dir", str(missing)]) == 0
+    assert "removed 0 entries" in capsys.readouterr().out
+    assert not missing.exists()
+
+
 def test_no_cache_and_refresh_flags(server, tmp_path, capsys):
     """--no-cache leaves nothing behind; --refresh asks again."""
     server.push(Reply(GOOD), Reply(GOOD), Reply(GOOD))
