@@ -30,6 +30,7 @@ Only stdlib `re` is used; every pattern is compiled once at import.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -65,9 +66,17 @@ def _number(token: str | None) -> float | None:
     if token in lx.NUMBER_WORDS:
         return float(lx.NUMBER_WORDS[token])
     try:
-        return float(token.replace(",", ""))
+        value = float(token.replace(",", ""))
     except ValueError:
         return None
+    return value if math.isfinite(value) else None  # "999...9x" past 1e308 is no number
+
+
+def _power_of_ten(exponent: float | None) -> float | None:
+    """10 ** exponent, or None past the largest float (`1,000 orders of magnitude`)."""
+    if exponent is None or exponent > 308:
+        return None
+    return 10.0**exponent
 
 
 def _reciprocal(p: float) -> float:
@@ -79,10 +88,11 @@ def _magnitude(m: re.Match[str]) -> _Mag:
     g = m.groupdict()
     s, e = m.start(), m.end()
     if g["o1"]:
-        low, high = _number(g["o1"]), _number(g["o2"] or g["o3"])
+        low = _power_of_ten(_number(g["o1"]))
+        high = _power_of_ten(_number(g["o2"] or g["o3"]))
         if low is None:
             return _Mag(s, e, "null", None, None)
-        return _Mag(s, e, "mult", 10.0**low, 10.0**high if high is not None else None)
+        return _Mag(s, e, "mult", low, high)
     if g["oplain"]:
         if g["onull"] or g["oplain"].lower() == "orders":
             return _Mag(s, e, "null", None, None)

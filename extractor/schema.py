@@ -75,6 +75,7 @@ class Speedup(BaseModel):
     factor: float | None = Field(
         default=None,
         gt=0,
+        allow_inf_nan=False,  # JSON has no Infinity: it would corrupt every output format
         description=(
             "How many times faster, as a number: '6x' -> 6, '37% faster' -> 1.37, "
             "'3 orders of magnitude' -> 1000, 'reduces time by 50%' -> 2. "
@@ -85,6 +86,7 @@ class Speedup(BaseModel):
     factor_max: float | None = Field(
         default=None,
         gt=0,
+        allow_inf_nan=False,
         description="Upper end of a range ('2x to 30x' -> 30); otherwise null.",
     )
     baseline: str | None = Field(

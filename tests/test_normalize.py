@@ -299,6 +299,15 @@ def test_find_speedups_ignores_a_negated_claim():
     assert find_speedups("We find our method is not 2x faster in practice.") == []
 
 
+def test_a_magnitude_past_the_largest_float_is_no_number_and_no_crash():
+    """`10 ** 1e9` overflowed and `9...9x` became inf: neither may reach a summary."""
+    [orders] = find_speedups("Our solver is 1,000,000,000 orders of magnitude faster.")
+    assert (orders.factor, orders.factor_max) == (None, None)
+    [ranged] = find_speedups("Our solver is 2 to 500 orders of magnitude faster.")
+    assert (ranged.factor, ranged.factor_max) == (100.0, None)
+    assert find_speedups(f"Our solver is {'9' * 400}x faster than PyTorch.") == []
+
+
 def test_find_speedups_offsets_point_into_the_text():
     """Each claim's (start, end) slices its quote out of the abstract."""
     text = "We study X. Our solver is up to 4000x faster on long sequences. We also do Y."

@@ -64,6 +64,17 @@ def test_malformed_json_is_reasked_then_accepted(server, make_extractor):
     assert (result.meta.reasks, result.meta.attempts) == (1, 1)
 
 
+def test_an_infinite_factor_is_reasked_not_written_as_invalid_json(server, make_extractor):
+    """`"factor": Infinity` parses in Python but is not JSON: it must never reach an output."""
+    lying = json.dumps(GOOD).replace("13.9", "Infinity")
+    assert "Infinity" in lying
+    server.push(Raw(lying), Reply(GOOD))
+    result = make_extractor().extract(ABSTRACT, TITLE)
+    assert result.meta.reasks == 1 and result.speedups[0].factor == 13.9
+    assert "finite number" in json.dumps(server.received[1]["messages"])
+    json.dumps(result.summary.model_dump(), allow_nan=False)
+
+
 def test_reasks_are_bounded(server, make_extractor):
     """After max_reasks re-asks the call fails with ValidationFailed, not a hang."""
     server.push(*[Raw("not json")] * 5)

@@ -25,10 +25,12 @@ def test_a_gold_answer_validates_against_its_abstract():
         ({"factor": None, "factor_max": 2, "text": "x"}, "factor_max is set"),
         ({"factor": 2, "text": ""}, "at least 1 character"),
         ({"factor": "fast", "text": "x"}, "valid number"),
+        ({"factor": float("inf"), "text": "x"}, "finite number"),
+        ({"factor": 2, "factor_max": float("nan"), "text": "x"}, "finite number"),
     ],
 )
 def test_speedup_invariants(speedup, message):
-    """Factors are positive, ranges ordered, quotes non-empty."""
+    """Factors are positive and finite, ranges ordered, quotes non-empty."""
     with pytest.raises(ValidationError, match=message):
         Speedup.model_validate(speedup)
 
