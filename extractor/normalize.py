@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 from .rules import lexicon as lx
 from .rules.text import Sentence, split_sentences
+from .schema import MAX_BASELINE
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,7 @@ def _named(np: str) -> str | None:
     """The comparator as written, or None when it is unnamed prior work."""
     np = lx.NP_STOP.sub("", np).strip().rstrip(".")
     words = np.split()
-    if not words or len(words) > 8 or words[0][0].isdigit():
+    if not words or len(words) > 8 or len(np) > MAX_BASELINE or words[0][0].isdigit():
         return None
     rest = [w.lower() for w in words if w.lower() not in lx.GENERIC_MOD]
     if not rest or all(w in lx.GENERIC_HEAD for w in rest):

@@ -50,6 +50,7 @@ def grounded_in(abstract: str) -> Iterator[None]:
 
 
 MAX_SPEEDUPS = 16
+MAX_BASELINE = 120  # characters: a comparator's name, not a sentence
 MAX_NAMES = 24
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
@@ -91,7 +92,7 @@ class Speedup(BaseModel):
     )
     baseline: str | None = Field(
         default=None,
-        max_length=120,
+        max_length=MAX_BASELINE,
         description=(
             "What the claim is compared against, only when its own sentence names it "
             "('SciPy', 'conventional PDE solvers'); null for unnamed prior work."

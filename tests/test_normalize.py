@@ -308,6 +308,12 @@ def test_a_magnitude_past_the_largest_float_is_no_number_and_no_crash():
     assert find_speedups(f"Our solver is {'9' * 400}x faster than PyTorch.") == []
 
 
+def test_a_baseline_longer_than_the_schema_allows_is_no_name():
+    """A 150-character `word` after `than` is not a comparator; the claim stays, unnamed."""
+    text = f"Our solver is 3x faster than existing direct and PDE-{'9' * 150} solvers."
+    assert [(c.factor, c.baseline) for c in find_speedups(text)] == [(3.0, None)]
+
+
 def test_find_speedups_offsets_point_into_the_text():
     """Each claim's (start, end) slices its quote out of the abstract."""
     text = "We study X. Our solver is up to 4000x faster on long sequences. We also do Y."
