@@ -157,6 +157,21 @@ def test_401_fails_at_once_without_a_retry(server, tmp_path):
     assert len(server.received) == 1
 
 
+@pytest.mark.parametrize("body, message", [
+    ("<html>Sign in to the proxy</html>", "body that is not JSON"),
+    ({}, "without a list of content blocks"),
+    ({"type": "message", "role": "assistant", "content": None}, "without a list of content"),
+])
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_200_that_is_not_a_message_fails_once_and_says_so(
+        server, tmp_path, body, message, use_async):
+    """A web page or a broken proxy answering 200 is neither retried nor re-asked."""
+    server.push(*[Status(200, body)] * 3)
+    with make(server, tmp_path) as ex, pytest.raises(PermanentError, match=message):
+        asyncio.run(ex.aextract(ABSTRACT)) if use_async else ex.extract(ABSTRACT)
+    assert len(server.received) == 1
+
+
 def test_a_reply_slower_than_the_timeout_is_a_transient_error(server, tmp_path):
     server.push(Stall(1.0))
     once = RetryPolicy(max_attempts=1, initial_wait=0.01)

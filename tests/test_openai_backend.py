@@ -75,6 +75,25 @@ def test_an_infinite_factor_is_reasked_not_written_as_invalid_json(server, make_
     json.dumps(result.summary.model_dump(), allow_nan=False)
 
 
+@pytest.mark.parametrize("body, message", [
+    ("<html>Sign in to the proxy</html>", "body that is not JSON"),
+    ({}, "without a choice holding a message"),
+    ({"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": []},
+     "without a choice holding a message"),
+    ({"choices": [{"index": 0, "finish_reason": "stop", "message": None}]},
+     "without a choice holding a message"),
+    ([1, 2], "without a choice holding a message"),
+])
+def test_a_200_that_is_not_a_chat_completion_fails_once_and_says_so(
+        server, make_extractor, body, message):
+    """A web page or a broken proxy answering 200 is neither retried nor re-asked."""
+    server.push(*[Status(200, body)] * 3)
+    with pytest.raises(PermanentError, match=message) as info:
+        make_extractor().extract(ABSTRACT, TITLE)
+    assert server.url.rstrip("/") in str(info.value)
+    assert len(server.received) == 1
+
+
 def test_reasks_are_bounded(server, make_extractor):
     """After max_reasks re-asks the call fails with ValidationFailed, not a hang."""
     server.push(*[Raw("not json")] * 5)

@@ -17,11 +17,15 @@ their SDK's exception classes and usage fields, and agree on everything else:
   each backend hands it a `SdkErrors` naming its own exception classes.
 - `status_error` is the one place that decides which HTTP statuses are worth
   retrying: 408, 409, 429 and 5xx (529 "overloaded" included).
+- `checked` wraps an SDK's create so that a 200 which is not the API's answer
+  (a web page, `{}`, no choices) is one clear PermanentError, not a re-ask or
+  an "unexpected error" from inside instructor.
 """
 
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import logging
 import time
@@ -82,6 +86,53 @@ def _check_response_model_once() -> None:
 
 
 _check_response_model_once()
+
+
+def checked(create: Callable[..., Any], where: str, is_answer: Callable[[Any], bool],
+            what: str, *, asynchronous: bool) -> Callable[..., Any]:
+    """`create`, an SDK call, failing at once with a message when an endpoint
+    answers 200 with something that is not the API's answer. `asynchronous`
+    says whether to await it: the SDKs' async methods hide behind plain
+    decorators, so it is not guessed.
+
+    The SDKs build their response models without validating them. A body
+    that is not JSON (a web page, a proxy's login screen) reached instructor as
+    a JSONDecodeError and was re-asked as if the model had written bad JSON; a
+    body without the expected parts (`{}`, no choices, a null message) failed
+    inside instructor as a TypeError, reported as an "unexpected error". The
+    same body would come back on a retry or a re-ask, so this is a
+    PermanentError naming the endpoint. `is_answer` says whether a parsed
+    response has what instructor reads; `what` names it for the message."""
+
+    def refuse(answer: Any) -> Any:
+        if not is_answer(answer):
+            raise PermanentError(f"{where} answered 200 without {what}: not this API's answer")
+        return answer
+
+    def not_json() -> PermanentError:
+        return PermanentError(f"{where} answered with a body that is not JSON: check that "
+                              "the base URL is the API's root")
+
+    if asynchronous:
+        @functools.wraps(create)
+        async def acreate(*args: Any, **kwargs: Any) -> Any:
+            try:
+                answer = await create(*args, **kwargs)
+            except json.JSONDecodeError:
+                raise not_json() from None
+            return refuse(answer)
+
+        return acreate
+
+    @functools.wraps(create)
+    def screate(*args: Any, **kwargs: Any) -> Any:
+        try:
+            answer = create(*args, **kwargs)
+        except json.JSONDecodeError:
+            raise not_json() from None
+        return refuse(answer)
+
+    return screate
 
 
 def openai_usage(response: Any) -> Usage:
@@ -206,6 +257,8 @@ def classify(exc: BaseException, sdk: SdkErrors, *, where: str, model: str,
     if failed := parse_failure(exc, model, _CUTOFF_HINT):
         return failed
     cause = unwrap(exc)
+    if isinstance(cause, BackendError):  # raised by the backend's own create(), already ours
+        return cause
     if isinstance(cause, sdk.timeout):
         return TransientError(f"{where} did not answer within {timeout:g}s")
     if isinstance(cause, sdk.connection):

@@ -39,7 +39,16 @@ import instructor
 
 from ..errors import BackendError, ConfigError
 from ..result import Usage
-from ._instructor import Meter, SdkErrors, acall, aclose_client, call, classify, request_kwargs
+from ._instructor import (
+    Meter,
+    SdkErrors,
+    acall,
+    aclose_client,
+    call,
+    checked,
+    classify,
+    request_kwargs,
+)
 from ._loop import PerLoop
 from .base import Backend, BackendConfig, Completion, Request
 
@@ -62,6 +71,10 @@ def anthropic_usage(response: Any) -> Usage:
     prompt = sum(getattr(usage, name, None) or 0 for name in (
         "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
     return Usage(prompt, getattr(usage, "output_tokens", None) or 0)
+
+
+def _has_content(message: Any) -> bool:
+    return isinstance(getattr(message, "content", None), list)
 
 
 class AnthropicBackend(Backend):
@@ -96,13 +109,18 @@ class AnthropicBackend(Backend):
         self.timeout = config.timeout
         self._common = {"api_key": api_key, "base_url": self.base_url,
                         "timeout": config.timeout, "max_retries": 0}
-        self._client = instructor.from_anthropic(
-            anthropic.Anthropic(**self._common), mode=MODES[mode_name]
-        )
+        self._client = self._instructor(anthropic.Anthropic(**self._common))
         self._aclient = PerLoop(
-            lambda: instructor.from_anthropic(anthropic.AsyncAnthropic(**self._common),
-                                              mode=MODES[self.mode]),
-            aclose_client)
+            lambda: self._instructor(anthropic.AsyncAnthropic(**self._common)), aclose_client)
+
+    def _instructor(self, client: anthropic.Anthropic | anthropic.AsyncAnthropic) -> Any:
+        """instructor over `client`, whose `messages.create` refuses a 200 that is
+        not a message (see `_instructor.checked`). The wrapper is set on this
+        client's own `messages` resource, which is what `from_anthropic` reads."""
+        client.messages.create = checked(  # type: ignore[method-assign]
+            client.messages.create, self.base_url, _has_content, "a list of content blocks",
+            asynchronous=isinstance(client, anthropic.AsyncAnthropic))
+        return instructor.from_anthropic(client, mode=MODES[self.mode])
 
     @property
     def model(self) -> str:

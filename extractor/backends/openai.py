@@ -34,7 +34,16 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from ..errors import BackendError, ConfigError, TransientError
-from ._instructor import Meter, SdkErrors, acall, aclose_client, call, classify, request_kwargs
+from ._instructor import (
+    Meter,
+    SdkErrors,
+    acall,
+    aclose_client,
+    call,
+    checked,
+    classify,
+    request_kwargs,
+)
 from ._loop import PerLoop
 from .base import Backend, BackendConfig, Completion, Request
 
@@ -62,18 +71,28 @@ def _instructor_client(client: openai.OpenAI | openai.AsyncOpenAI, mode: instruc
     it is posted as it is; request building, auth, timeouts, errors and
     parsing into a `ChatCompletion` are still the SDK's, and `instructor.patch`
     is instructor's documented hook for a custom `create`."""
+    where = str(client.base_url).rstrip("/")
     if isinstance(client, openai.AsyncOpenAI):
-        async def acreate(**body: Any) -> ChatCompletion:
+        async def apost(**body: Any) -> ChatCompletion:
             return await client.post("/chat/completions", body=body, cast_to=ChatCompletion)
 
+        acreate = checked(apost, where, _has_message, "a choice holding a message",
+                          asynchronous=True)
         return instructor.AsyncInstructor(
             client=client, create=instructor.patch(create=acreate, mode=mode), mode=mode)
 
-    def create(**body: Any) -> ChatCompletion:
+    def post(**body: Any) -> ChatCompletion:
         return client.post("/chat/completions", body=body, cast_to=ChatCompletion)
 
+    create = checked(post, where, _has_message, "a choice holding a message",
+                     asynchronous=False)
     return instructor.Instructor(client=client, create=instructor.patch(create=create, mode=mode),
                                  mode=mode)
+
+
+def _has_message(completion: Any) -> bool:
+    choices = getattr(completion, "choices", None)
+    return isinstance(choices, list) and bool(choices) and choices[0].message is not None
 
 
 class OpenAIBackend(Backend):
