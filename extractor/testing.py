@@ -14,6 +14,8 @@ empty. Actions:
   (for malformed JSON).
 - `Status(code, body, headers)`: an HTTP error, e.g. 429 with Retry-After.
 - `Stall(seconds)`: wait, then take the next action (slower than a timeout).
+- `Trickle(seconds)`: send the next action's answer a byte at a time, spread
+  over `seconds` (each read is quick, the whole answer is not).
 - `Drop()`: close the connection without answering.
 
 Every request body is kept in `received`, so tests assert on what was sent.
@@ -56,11 +58,16 @@ class Stall:
 
 
 @dataclass
+class Trickle:
+    seconds: float
+
+
+@dataclass
 class Drop:
     pass
 
 
-Action = Reply | Raw | Status | Stall | Drop
+Action = Reply | Raw | Status | Stall | Trickle | Drop
 
 EMPTY_SUMMARY = {"task": "unknown task", "method": "unknown method", "speedups": [],
                  "hardware": [], "datasets": []}
@@ -177,16 +184,21 @@ class ScriptedServer(ABC):
                 if server.delay:
                     time.sleep(server.delay)
                 action = server._next(request, record=True)
-                while isinstance(action, Stall):
-                    time.sleep(action.seconds)
+                trickle = 0.0
+                while isinstance(action, Stall | Trickle):
+                    if isinstance(action, Stall):
+                        time.sleep(action.seconds)
+                    else:
+                        trickle = action.seconds
                     action = server._next(request, record=False)
                 if isinstance(action, Drop):
                     self.connection.shutdown(socket.SHUT_RDWR)
                     self.close_connection = True
                 else:
-                    self._send(*server.answer(request, action))
+                    self._send(*server.answer(request, action), trickle=trickle)
 
-            def _send(self, code: int, body: Any, headers: dict[str, str] | None = None) -> None:
+            def _send(self, code: int, body: Any, headers: dict[str, str] | None = None,
+                      trickle: float = 0.0) -> None:
                 data = (body if isinstance(body, str) else json.dumps(body)).encode()
                 try:
                     self.send_response(code)
@@ -195,7 +207,12 @@ class ScriptedServer(ABC):
                     for key, value in (headers or {}).items():
                         self.send_header(key, value)
                     self.end_headers()
-                    self.wfile.write(data)
+                    if not trickle:
+                        self.wfile.write(data)
+                        return
+                    for at in range(len(data)):
+                        self.wfile.write(data[at : at + 1])
+                        time.sleep(trickle / len(data))
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout); nothing to answer
 

@@ -14,11 +14,12 @@ empty. Actions:
 - `Status(code, body, headers)`: an HTTP error in Anthropic's error shape; the
   error type follows the code (429 rate_limit_error, 529 overloaded_error, ...).
 - `Stall(seconds)`: wait, then take the next action (slower than a timeout).
+- `Trickle(seconds)`: send the next action's answer a byte at a time.
 - `Drop()`: close the connection without answering.
 
-`Stall` and `Drop` are the same classes as in `extractor.testing`. Every request
-body is kept in `received` and its headers in `headers`, so tests assert on what
-was sent (re-ask messages, the API key header).
+`Stall`, `Trickle` and `Drop` are the same classes as in `extractor.testing`.
+Every request body is kept in `received` and its headers in `headers`, so
+tests assert on what was sent (re-ask messages, the API key header).
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .testing import EMPTY_SUMMARY, Drop, ScriptedServer, Stall
+from .testing import EMPTY_SUMMARY, Drop, ScriptedServer, Stall, Trickle
 
-__all__ = ["EMPTY_SUMMARY", "Drop", "FakeAnthropicServer", "Reply", "Stall", "Status", "Text"]
+__all__ = [
+    "EMPTY_SUMMARY", "Drop", "FakeAnthropicServer", "Reply", "Stall", "Status", "Text", "Trickle",
+]
 
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -66,7 +69,7 @@ class Status:
         return {"type": "error", "error": {"type": kind, "message": f"scripted {self.code}"}}
 
 
-Action = Reply | Text | Status | Stall | Drop
+Action = Reply | Text | Status | Stall | Trickle | Drop
 
 
 def _message(request: dict[str, Any], action: Reply | Text) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from extractor.testing_anthropic import (
     Stall,
     Status,
     Text,
+    Trickle,
 )
 
 ABSTRACT = (
@@ -181,6 +182,18 @@ def test_a_reply_slower_than_the_timeout_is_a_transient_error(server, tmp_path):
             ex.extract(ABSTRACT)
     assert time.perf_counter() - started < 0.9
     assert len(server.received) == 1
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+def test_an_answer_trickled_past_the_timeout_is_a_transient_error(server, tmp_path, use_async):
+    """Each read is quick but the answer is not: the timeout bounds the whole answer."""
+    server.push(Trickle(3.0), Reply(GOOD))
+    once = RetryPolicy(max_attempts=1, initial_wait=0.01)
+    with make(server, tmp_path, retry=once, timeout=0.3) as ex:
+        started = time.perf_counter()
+        with pytest.raises(TransientError, match=r"did not answer within 0\.3s"):
+            asyncio.run(ex.aextract(ABSTRACT)) if use_async else ex.extract(ABSTRACT)
+    assert time.perf_counter() - started < 1.5
 
 
 def test_a_timed_out_call_succeeds_on_the_retry(server, tmp_path):

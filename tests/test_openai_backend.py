@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 import pytest
 
@@ -16,7 +18,7 @@ from extractor import (
     TransientError,
     ValidationFailed,
 )
-from extractor.testing import Drop, Raw, Reply, Stall, Status
+from extractor.testing import Drop, Raw, Reply, Stall, Status, Trickle
 
 from .conftest import ABSTRACT, GOOD, TITLE
 
@@ -215,6 +217,24 @@ async def test_aextract_retries_transient_errors(server, make_extractor):
     server.push(Status(502), Reply(GOOD))
     result = await make_extractor().aextract(ABSTRACT, TITLE)
     assert result.meta.attempts == 2
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+async def test_an_answer_trickled_past_the_timeout_is_cut_off_and_retried(
+        server, make_extractor, use_async):
+    """Each read is quick but the answer is not: the timeout bounds the whole answer."""
+    server.push(Trickle(3.0), Reply(GOOD), Reply(GOOD))
+    extractor = make_extractor(config=BackendConfig(timeout=0.5))
+    started = time.perf_counter()
+    result = (await extractor.aextract(ABSTRACT, TITLE) if use_async
+              else await asyncio.to_thread(extractor.extract, ABSTRACT, TITLE))
+    assert result.meta.attempts == 2 and time.perf_counter() - started < 2.5
+    once = make_extractor(config=BackendConfig(timeout=0.5),
+                          options=Options(retry=RetryPolicy(max_attempts=1)))
+    server.push(Trickle(3.0), Reply(GOOD))
+    with pytest.raises(TransientError, match=r"did not answer within 0\.5s"):
+        await (once.aextract(ABSTRACT + " Again.", TITLE) if use_async
+               else asyncio.to_thread(once.extract, ABSTRACT + " Again.", TITLE))
 
 
 async def test_async_timeout_and_dropped_connection_say_what_happened(server, make_extractor):

@@ -24,10 +24,14 @@ their SDK's exception classes and usage fields, and agree on everything else:
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextvars
 import email.utils
 import functools
 import json
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -89,20 +93,30 @@ _check_response_model_once()
 
 
 def checked(create: Callable[..., Any], where: str, is_answer: Callable[[Any], bool],
-            what: str, *, asynchronous: bool) -> Callable[..., Any]:
-    """`create`, an SDK call, failing at once with a message when an endpoint
-    answers 200 with something that is not the API's answer. `asynchronous`
-    says whether to await it: the SDKs' async methods hide behind plain
-    decorators, so it is not guessed.
+            what: str, *, asynchronous: bool, deadline: float) -> Callable[..., Any]:
+    """`create`, an SDK call, bounded in time and refusing an answer that is not one.
 
-    The SDKs build their response models without validating them. A body
-    that is not JSON (a web page, a proxy's login screen) reached instructor as
-    a JSONDecodeError and was re-asked as if the model had written bad JSON; a
-    body without the expected parts (`{}`, no choices, a null message) failed
-    inside instructor as a TypeError, reported as an "unexpected error". The
-    same body would come back on a retry or a re-ask, so this is a
-    PermanentError naming the endpoint. `is_answer` says whether a parsed
-    response has what instructor reads; `what` names it for the message."""
+    Time. The SDKs' timeout bounds each socket read, not the answer: a server
+    that sends its body a byte at a time kept a call with a 2 s timeout busy
+    for 52 s, and one that never stops trickling would hold it for ever. Each
+    call now ends after `deadline` seconds in all, as a TransientError, so the
+    retry layer decides. An async call is cancelled; a sync one cannot be, so
+    it runs on a daemon thread that is left to finish on its own.
+
+    Shape. The SDKs build their response models without validating them. A
+    body that is not JSON (a web page, a proxy's login screen) reached
+    instructor as a JSONDecodeError and was re-asked as if the model had
+    written bad JSON; a body without the expected parts (`{}`, no choices, a
+    null message) failed inside instructor as a TypeError, reported as an
+    "unexpected error". The same body would come back on a retry or a
+    re-ask, so it is a PermanentError naming the endpoint. `is_answer` says
+    whether a parsed response has what instructor reads; `what` names it.
+
+    `asynchronous` says whether `create` is awaited: the SDKs' async methods
+    hide behind plain decorators, so it is not guessed."""
+
+    def too_slow() -> TransientError:
+        return TransientError(f"{where} did not answer within {deadline:g}s")
 
     def refuse(answer: Any) -> Any:
         if not is_answer(answer):
@@ -117,7 +131,10 @@ def checked(create: Callable[..., Any], where: str, is_answer: Callable[[Any], b
         @functools.wraps(create)
         async def acreate(*args: Any, **kwargs: Any) -> Any:
             try:
-                answer = await create(*args, **kwargs)
+                async with asyncio.timeout(deadline):
+                    answer = await create(*args, **kwargs)
+            except TimeoutError:
+                raise too_slow() from None
             except json.JSONDecodeError:
                 raise not_json() from None
             return refuse(answer)
@@ -126,8 +143,20 @@ def checked(create: Callable[..., Any], where: str, is_answer: Callable[[Any], b
 
     @functools.wraps(create)
     def screate(*args: Any, **kwargs: Any) -> Any:
+        done: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+        def work() -> None:
+            try:
+                done.set_result(create(*args, **kwargs))
+            except BaseException as exc:  # handed to the caller's thread
+                done.set_exception(exc)
+
+        context = contextvars.copy_context()
+        threading.Thread(target=context.run, args=(work,), daemon=True).start()
         try:
-            answer = create(*args, **kwargs)
+            answer = done.result(timeout=deadline)
+        except concurrent.futures.TimeoutError:
+            raise too_slow() from None
         except json.JSONDecodeError:
             raise not_json() from None
         return refuse(answer)

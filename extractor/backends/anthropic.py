@@ -119,7 +119,7 @@ class AnthropicBackend(Backend):
         client's own `messages` resource, which is what `from_anthropic` reads."""
         client.messages.create = checked(  # type: ignore[method-assign]
             client.messages.create, self.base_url, _has_content, "a list of content blocks",
-            asynchronous=isinstance(client, anthropic.AsyncAnthropic))
+            asynchronous=isinstance(client, anthropic.AsyncAnthropic), deadline=self.timeout)
         return instructor.from_anthropic(client, mode=MODES[self.mode])
 
     @property

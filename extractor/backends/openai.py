@@ -61,7 +61,8 @@ _ERRORS = SdkErrors(openai.APITimeoutError, openai.APIConnectionError, openai.AP
 _NO_KEY = "no-key-needed"
 
 
-def _instructor_client(client: openai.OpenAI | openai.AsyncOpenAI, mode: instructor.Mode) -> Any:
+def _instructor_client(client: openai.OpenAI | openai.AsyncOpenAI, mode: instructor.Mode,
+                       deadline: float) -> Any:
     """instructor over `client`, sending through the SDK's own `post`.
 
     `chat.completions.create` first walks every parameter against its TypedDict
@@ -77,7 +78,7 @@ def _instructor_client(client: openai.OpenAI | openai.AsyncOpenAI, mode: instruc
             return await client.post("/chat/completions", body=body, cast_to=ChatCompletion)
 
         acreate = checked(apost, where, _has_message, "a choice holding a message",
-                          asynchronous=True)
+                          asynchronous=True, deadline=deadline)
         return instructor.AsyncInstructor(
             client=client, create=instructor.patch(create=acreate, mode=mode), mode=mode)
 
@@ -85,7 +86,7 @@ def _instructor_client(client: openai.OpenAI | openai.AsyncOpenAI, mode: instruc
         return client.post("/chat/completions", body=body, cast_to=ChatCompletion)
 
     create = checked(post, where, _has_message, "a choice holding a message",
-                     asynchronous=False)
+                     asynchronous=False, deadline=deadline)
     return instructor.Instructor(client=client, create=instructor.patch(create=create, mode=mode),
                                  mode=mode)
 
@@ -124,7 +125,7 @@ class OpenAIBackend(Backend):
                   "max_retries": 0}
         sync_http = httpx.Client(transport=transport, timeout=config.timeout) if transport else None
         self._client = _instructor_client(openai.OpenAI(**common, http_client=sync_http),
-                                          MODES[mode_name])
+                                          MODES[mode_name], config.timeout)
         self._async_transport = async_transport
         self._common = common
         self._aclient = PerLoop(self._new_async_client, aclose_client)
@@ -161,7 +162,7 @@ class OpenAIBackend(Backend):
         http = (httpx.AsyncClient(transport=self._async_transport, timeout=self.timeout)
                 if self._async_transport else openai.DefaultAioHttpClient(timeout=self.timeout))
         return _instructor_client(openai.AsyncOpenAI(**self._common, http_client=http),
-                                  MODES[self.mode])
+                                  MODES[self.mode], self.timeout)
 
     async def aclose(self) -> None:
         await self._aclient.aclose()
