@@ -70,7 +70,11 @@ class Cache:
                 str(self.directory), disk=_JsonOnlyDisk, size_limit=size_limit
             )
         except Exception as exc:  # sqlite3 or OS errors: unusable directory
-            raise ConfigError(f"cannot open cache directory {self.directory}: {exc}") from exc
+            raise ConfigError(
+                f"cannot open cache directory {self.directory}: {exc} (it only holds answers "
+                "that can be asked for again: delete it, or use another --cache-dir or "
+                "--no-cache)"
+            ) from exc
         self.hits = 0
         self.misses = 0
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from extractor import Cache, Extractor, Options, Sampling, TransientError
+from extractor import Cache, ConfigError, Extractor, Options, Sampling, TransientError
 from extractor.testing import Reply, Status
 
 from .conftest import ABSTRACT, GOOD, TITLE
@@ -204,3 +204,10 @@ def test_the_cache_refuses_non_text_values(tmp_path):
     with pytest.raises(TypeError):
         cache._cache.set("k", {"a": 1})
     cache.close()
+
+
+def test_a_cache_file_that_is_not_a_database_is_a_config_error_saying_what_to_do(tmp_path):
+    Cache(tmp_path / "cache").close()
+    (tmp_path / "cache" / "cache.db").write_bytes(b"garbage" * 100)
+    with pytest.raises(ConfigError, match=r"not a database .*delete it, or use another"):
+        Cache(tmp_path / "cache")
