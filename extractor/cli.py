@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from .backends.base import BackendConfig, Sampling, available_backends
 from .cache import Cache, default_cache_dir
@@ -285,20 +288,49 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return exit_code(result)
 
 
+class _Terminate:
+    """SIGTERM, the polite stop of `kill`, SLURM or Kubernetes, ends a command
+    the way Ctrl-C does: turned into SIGINT, so a batch run cancels what is
+    in flight, keeps every finished line, writes its summary and stops its
+    workers, instead of dying with no summary (rerunning resumes either way).
+    Installed only around `main` and only from the main thread."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self.previous: Any = None
+
+    def __enter__(self) -> _Terminate:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.seen = True
+        signal.raise_signal(signal.SIGINT)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
-    try:
-        return run(args)
-    except BackendError as exc:
-        print(f"extractor: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except ExtractorError as exc:
-        print(f"extractor: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("extractor: interrupted", file=sys.stderr)
-        return 130
+    with _Terminate() as terminate:
+        try:
+            return run(args)
+        except BackendError as exc:
+            print(f"extractor: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        except ExtractorError as exc:
+            print(f"extractor: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            if terminate.seen:
+                print("extractor: terminated (SIGTERM)", file=sys.stderr)
+                return 128 + signal.SIGTERM
+            print("extractor: interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":

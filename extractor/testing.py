@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -104,6 +105,12 @@ class _Server(ThreadingHTTPServer):
     # saw resets and 1-3 s SYN retries.
     request_queue_size = 128
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a timeout, a killed run) is not the server's error;
+        anything else is still printed."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class ScriptedServer(ABC):

@@ -196,6 +196,36 @@ def test_a_run_killed_with_sigkill_resumes_without_duplicates_or_gaps(tmp_path, 
     assert "dropped an unfinished last line" in err
 
 
+def test_sigterm_stops_a_run_like_ctrl_c_with_its_summary_and_it_resumes(tmp_path, capsys,
+                                                                         server):
+    server.delay = 0.02
+    ids = write_jsonl(tmp_path / "in.jsonl", 150)
+    out = tmp_path / "out.jsonl"
+    args = [str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "openai", "--base-url",
+            server.url, "--model", "m", "--concurrency", "4", *FAST]
+    child = subprocess.Popen([sys.executable, "-m", "extractor.cli", "batch", *args], cwd=REPO,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while (not out.exists() or out.read_text().count("\n") < 30) and child.poll() is None:
+            assert time.monotonic() < deadline, "the batch run did not start writing"
+            time.sleep(0.02)
+        child.terminate()
+        _, err = child.communicate(timeout=20)
+    finally:
+        child.kill()
+    assert child.returncode == 128 + signal.SIGTERM
+    assert "terminated (SIGTERM)" in err
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    before = len(lines(out))
+    assert summary["stopped"] == "interrupted" and summary["counts"]["done"] == before < 150
+
+    server.delay = 0
+    code, summary, _ = cli(capsys, *args)
+    assert code == 0 and sorted(r["id"] for r in lines(out)) == sorted(ids)
+    assert summary["counts"]["skipped"] == before
+
+
 def test_a_malformed_input_line_is_reported_with_its_line_number_and_the_rest_proceeds(
         tmp_path, capsys):
     source = tmp_path / "in.jsonl"
