@@ -310,7 +310,10 @@ class _Terminate:
 
     def _handle(self, signum: int, frame: object) -> None:
         self.seen = True
-        signal.raise_signal(signal.SIGINT)
+        if callable(signal.getsignal(signal.SIGINT)):  # Python's or asyncio's handler
+            signal.raise_signal(signal.SIGINT)
+        else:  # SIGINT ignored, as in a background job of a script: it would be lost
+            raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -196,15 +196,18 @@ def test_a_run_killed_with_sigkill_resumes_without_duplicates_or_gaps(tmp_path, 
     assert "dropped an unfinished last line" in err
 
 
-def test_sigterm_stops_a_run_like_ctrl_c_with_its_summary_and_it_resumes(tmp_path, capsys,
-                                                                         server):
+@pytest.mark.parametrize("sigint_ignored", [False, True])  # True: a script's background job
+def test_sigterm_stops_a_run_like_ctrl_c_with_its_summary_and_it_resumes(
+        tmp_path, capsys, server, sigint_ignored):
     server.delay = 0.02
     ids = write_jsonl(tmp_path / "in.jsonl", 150)
     out = tmp_path / "out.jsonl"
     args = [str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "openai", "--base-url",
             server.url, "--model", "m", "--concurrency", "4", *FAST]
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
     child = subprocess.Popen([sys.executable, "-m", "extractor.cli", "batch", *args], cwd=REPO,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=ignore)
     try:
         deadline = time.monotonic() + 20
         while (not out.exists() or out.read_text().count("\n") < 30) and child.poll() is None:
