@@ -55,6 +55,11 @@ class RunConfig:
     quiet: bool = False  # no progress line, no warnings on stderr
     workers: int = 1  # processes sharing the concurrency (see workers.py)
 
+    def __post_init__(self) -> None:
+        if self.max_failures is not None and self.max_failures < 1:
+            raise ConfigError(f"max_failures (--max-failures) must be at least 1, got "
+                              f"{self.max_failures}: a run cannot stop before its first failure")
+
 
 def paths_for(out: Path, fmt: str | None) -> tuple[str, Path, Path]:
     """(format, JSONL log, summary) for output `out`: results.csv keeps its log

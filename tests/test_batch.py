@@ -322,6 +322,16 @@ def test_max_failures_stops_a_run_that_fails_every_record(tmp_path, capsys):
     assert summary["counts"]["failed"] == 5 == len(lines(tmp_path / "out.jsonl"))
 
 
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_max_failures_under_one_is_refused_not_a_stop_after_the_first_record(
+        tmp_path, capsys, value):
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.jsonl"),
+                 "--backend", "rules", "--max-failures", value]) == 2
+    assert "must be at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "out.jsonl").exists()
+
+
 def test_a_second_run_on_the_same_output_is_refused_before_it_touches_it(tmp_path, capsys):
     write_jsonl(tmp_path / "in.jsonl", 3)
     out = tmp_path / "out.jsonl"
