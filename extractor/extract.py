@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from . import retry
 from .backends.base import Backend, BackendConfig, Completion, Request, Sampling, create_backend
 from .cache import Cache, cache_key
-from .errors import BackendError, InputError, ValidationFailed
+from .errors import BackendError, ConfigError, InputError, ValidationFailed
 from .grounding import find_quote
 from .prompts import load_prompt
 from .result import Extraction, Meta, Usage
@@ -48,6 +48,14 @@ class Options:
     max_reasks: int = 2
     max_chars: int = 20_000
     retry: retry.RetryPolicy = field(default_factory=retry.RetryPolicy)
+
+    def __post_init__(self) -> None:
+        if self.max_reasks < 0:
+            raise ConfigError(f"max_reasks (--max-reasks) must be 0 or more, got "
+                              f"{self.max_reasks}")
+        if self.max_chars < 1:
+            raise ConfigError(f"max_chars (--max-chars) must be at least 1, got "
+                              f"{self.max_chars}")
 
 
 @lru_cache(maxsize=1)

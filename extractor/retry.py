@@ -26,7 +26,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from .errors import TransientError
+from .errors import ConfigError, TransientError
 from .result import Usage
 
 T = TypeVar("T")
@@ -40,7 +40,12 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
+            raise ConfigError(f"max_attempts (--max-attempts) must be at least 1, got "
+                              f"{self.max_attempts}")
+        for name in ("initial_wait", "max_wait"):
+            if not getattr(self, name) >= 0:  # also refuses NaN
+                raise ConfigError(f"retry {name} must be 0 or more seconds, got "
+                                  f"{getattr(self, name)}")
 
 
 @dataclass

@@ -7,16 +7,20 @@ import pytest
 
 from extractor import (
     Backend,
+    BackendConfig,
     Completion,
     ConfigError,
     Extractor,
     InputError,
     Options,
     PaperSummary,
+    RetryPolicy,
+    Sampling,
     ValidationFailed,
     register,
 )
 from extractor.backends.base import unregister
+from extractor.cli import main
 from extractor.extract import _control_chars, resolve_backend_name
 
 from .conftest import ABSTRACT, GOOD, TITLE
@@ -89,6 +93,30 @@ def test_a_non_text_title_is_refused(echo):
     """The title is checked like the abstract."""
     with pytest.raises(InputError, match="title"):
         Extractor("echo", cache=False).extract(ABSTRACT, title=["a list"])
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: RetryPolicy(max_attempts=0), "max_attempts"),
+    (lambda: RetryPolicy(initial_wait=-1), "initial_wait"),
+    (lambda: RetryPolicy(max_wait=float("nan")), "max_wait"),
+    (lambda: Options(max_reasks=-1), "max_reasks"),
+    (lambda: Options(max_chars=0), "max_chars"),
+    (lambda: Sampling(temperature=-0.5), "temperature"),
+    (lambda: Sampling(temperature=7), "temperature"),
+    (lambda: Sampling(max_tokens=0), "max_tokens"),
+    (lambda: BackendConfig(timeout=0), "timeout"),
+    (lambda: BackendConfig(timeout=float("nan")), "timeout"),
+])
+def test_settings_out_of_range_are_config_errors_naming_the_setting(build, message):
+    with pytest.raises(ConfigError, match=message):
+        build()
+
+
+def test_out_of_range_flags_exit_2_with_one_line(capsys):
+    for flags in (["--max-attempts", "0"], ["--timeout", "-1"], ["--temperature", "5"]):
+        assert main(["extract", "--backend", "rules", *flags, "We propose X."]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("extractor: ConfigError:") and len(err.splitlines()) == 1
 
 
 def test_the_size_limit_is_configurable(echo):

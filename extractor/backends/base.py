@@ -41,6 +41,11 @@ class BackendConfig:
     mode: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not self.timeout > 0:
+            raise ConfigError(f"timeout (--timeout) must be a positive number of seconds, "
+                              f"got {self.timeout}")
+
 
 @dataclass(frozen=True)
 class Sampling:
@@ -49,6 +54,13 @@ class Sampling:
     temperature: float = 0.0
     max_tokens: int = 1024
     seed: int | None = 0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.temperature <= 2:  # the range OpenAI and Anthropic accept
+            raise ConfigError(f"temperature must be between 0 and 2, got {self.temperature}")
+        if self.max_tokens < 1:
+            raise ConfigError(f"max_tokens (--max-tokens) must be at least 1, got "
+                              f"{self.max_tokens}")
 
 
 @dataclass(frozen=True)
