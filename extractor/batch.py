@@ -180,8 +180,23 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
             convert(log, fmt, out)
         stopped = stopped or aborted
         result = _summary(tally, state, config, extractor, inputs, out, fmt, stopped, notes)
-        summary_path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        _write_summary(summary_path, result)
     return result
+
+
+def _write_summary(path: Path, result: dict[str, Any]) -> None:
+    """Write the summary whole or not at all (a temporary file renamed over it).
+
+    It is written while an error may be on its way out (a full disk, say), so
+    failing to write it is a warning, never a second error that hides the first."""
+    temporary = path.with_name(path.name + ".writing")
+    try:
+        temporary.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        temporary.replace(path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        print(f"extractor: could not write the run summary {path}: {exc.strerror or exc}",
+              file=sys.stderr)
 
 
 def _rows(plan: Iterator[Record], extractor: Extractor, config: RunConfig

@@ -30,6 +30,7 @@ hardware, datasets) are JSON text in CSV and native lists in Parquet.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -171,12 +172,24 @@ class Log:
                 ) from None
 
     def append(self, row: dict[str, Any]) -> None:
-        """Write one result as one line, now."""
+        """Write one result as one line, now.
+
+        A write that fails part-way (a full disk) is cut back to where the line
+        began, so the log never holds half a line, and the run stops with an
+        error that says the lines before it are kept."""
         assert self._fd is not None, "Log.open() first"
         data = (json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         view = memoryview(data)
-        while view:
-            view = view[os.write(self._fd, view):]
+        try:
+            while view:
+                view = view[os.write(self._fd, view):]
+        except OSError as exc:
+            written = len(data) - len(view)  # the lock makes ours the only appends
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, os.fstat(self._fd).st_size - written)
+            raise ConfigError(f"cannot write to {self.path}: {exc.strerror or exc}; every "
+                              "result written before is kept: fix that and rerun the same "
+                              "command to resume") from exc
 
     def close(self) -> None:
         if self._fd is not None:
@@ -200,13 +213,18 @@ class Log:
                 if (row := _parse(line)) is not None and (key := id_hash(row["id"])) in multi:
                     last[key] = number
         temporary = self.path.with_name(self.path.name + ".compacting")
-        with self.path.open("rb") as source, temporary.open("wb") as target:
-            for number, line in enumerate(source):
-                row = _parse(line)
-                if row is not None and last.get(id_hash(row["id"]), number) == number:
-                    target.write(line)
-            target.flush()
-            os.fsync(target.fileno())
+        try:
+            with self.path.open("rb") as source, temporary.open("wb") as target:
+                for number, line in enumerate(source):
+                    row = _parse(line)
+                    if row is not None and last.get(id_hash(row["id"]), number) == number:
+                        target.write(line)
+                target.flush()
+                os.fsync(target.fileno())
+        except OSError as exc:  # the log itself is untouched: a rerun compacts it
+            temporary.unlink(missing_ok=True)
+            raise ConfigError(f"cannot compact {self.path}: {exc.strerror or exc}; it is "
+                              "complete but may hold an id twice until a rerun") from exc
         os.replace(temporary, self.path)
 
 

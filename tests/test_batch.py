@@ -13,12 +13,14 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from extractor import (
     Backend,
     Completion,
+    ConfigError,
     Extractor,
     PaperSummary,
     TransientError,
@@ -435,6 +437,42 @@ def test_a_log_keeps_a_complete_last_line_and_cuts_a_broken_one(tmp_path):
     state = Log(path).load()
     assert len(state.ok) == 1 and "dropped" in state.repaired_tail
     assert path.read_text() == '{"id": "a", "error": null}\n'
+
+
+def test_a_full_disk_mid_line_leaves_whole_lines_and_a_clear_error(tmp_path, monkeypatch):
+    log = Log(tmp_path / "out.jsonl")
+    log.open()
+    log.append({"id": "a", "error": None})
+    real_write = os.write
+
+    def half_then_full(fd, data):  # the disk fills up half-way through the line
+        if len(data) > 10:
+            return real_write(fd, bytes(data[: len(data) // 2]))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("extractor.outputs.os.write", half_then_full)
+    with pytest.raises(ConfigError, match="No space left on device; every result written"):
+        log.append({"id": "b", "error": None, "padding": "x" * 200})
+    log.close()
+    assert (tmp_path / "out.jsonl").read_text() == '{"id":"a","error":null}\n'
+
+
+def test_a_summary_that_cannot_be_written_is_a_warning_not_a_second_error(
+        tmp_path, capsys, monkeypatch):
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    real = Path.write_text
+
+    def full(self, *args, **kwargs):
+        if self.name.endswith(".summary.json.writing"):
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    code, summary, err = cli(capsys, tmp_path / "in.jsonl", "-o", tmp_path / "out.jsonl",
+                             "--backend", "rules")
+    assert code == 0 and summary["counts"]["done"] == 3
+    assert "could not write the run summary" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
 
 
 def test_two_runs_cannot_write_one_log(tmp_path):
