@@ -8,7 +8,9 @@ directory is treated as corrupt.
 
 A corrupt, unreadable or unparseable entry is a miss: it is deleted and the
 caller recomputes and overwrites it. Errors are never stored, because a caller
-stores only a validated answer.
+stores only a validated answer. A write that fails (a full disk, a read-only
+directory) is a warning, once per cache, and the answer is still returned: it
+was paid for, and the cache only saves asking again.
 
 diskcache keeps its index in SQLite with its own locking, so several processes
 may share one directory; writes are atomic per key.
@@ -20,6 +22,8 @@ import contextlib
 import hashlib
 import json
 import os
+import sqlite3
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +81,7 @@ class Cache:
             ) from exc
         self.hits = 0
         self.misses = 0
+        self._write_failed = False
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The stored value, or None on a miss or an entry that cannot be read."""
@@ -95,7 +100,14 @@ class Cache:
         return value
 
     def set(self, key: str, value: dict[str, Any]) -> None:
-        self._cache.set(key, json.dumps(value, ensure_ascii=False))
+        text = json.dumps(value, ensure_ascii=False)  # a value that is not JSON is a bug: raise
+        try:
+            self._cache.set(key, text)
+        except (sqlite3.Error, OSError, diskcache.Timeout) as exc:  # the disk, not the answer
+            if not self._write_failed:
+                self._write_failed = True
+                warnings.warn(f"cannot write to the cache {self.directory} ({exc}); answers "
+                              "are returned but not cached", RuntimeWarning, stacklevel=2)
 
     def delete(self, key: str) -> None:
         with contextlib.suppress(Exception):  # the next set() overwrites it anyway

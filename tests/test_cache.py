@@ -211,3 +211,20 @@ def test_a_cache_file_that_is_not_a_database_is_a_config_error_saying_what_to_do
     (tmp_path / "cache" / "cache.db").write_bytes(b"garbage" * 100)
     with pytest.raises(ConfigError, match=r"not a database .*delete it, or use another"):
         Cache(tmp_path / "cache")
+
+
+def test_a_cache_that_cannot_be_written_warns_once_and_the_answers_still_come_back(
+        server, make_extractor, monkeypatch):
+    """A full disk under the cache must not lose answers that were already paid for."""
+    extractor = make_extractor(cache=True)
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(extractor.cache._cache, "set", full)
+    server.push(Reply(GOOD), Reply(GOOD))
+    with pytest.warns(RuntimeWarning, match="cannot write to the cache") as caught:
+        first = extractor.extract(ABSTRACT, TITLE)
+        second = extractor.extract(ABSTRACT + " Again.", TITLE)
+    assert first.speedups and second.speedups and len(caught) == 1
+    assert not second.meta.cache_hit and len(server.received) == 2
