@@ -25,6 +25,7 @@ from extractor import (
     PaperSummary,
     TransientError,
     extract_many,
+    outputs,
     register,
 )
 from extractor.backends.base import unregister
@@ -473,6 +474,22 @@ def test_a_summary_that_cannot_be_written_is_a_warning_not_a_second_error(
     assert code == 0 and summary["counts"]["done"] == 3
     assert "could not write the run summary" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+def test_a_conversion_that_fails_leaves_the_log_and_no_partial_file(tmp_path, monkeypatch):
+    log = Log(tmp_path / "out.jsonl")
+    log.open()
+    log.append({"id": "a", "error": None})
+    log.close()
+
+    def full(rows, path):
+        path.write_text("id,title\n")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setitem(outputs.WRITERS, "csv", full)
+    with pytest.raises(ConfigError, match=r"every result is in .*out\.jsonl"):
+        outputs.convert(log, "csv", tmp_path / "out.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
 
 
 def test_two_runs_cannot_write_one_log(tmp_path):
