@@ -9,6 +9,11 @@ text format) before any timing starts, so the timed passes measure the rules
 alone. Duplicate abstracts are kept (a batch run would see them too). The
 process is pinned to one CPU where the OS allows it; the best of `--repeat`
 timed passes is reported, after one warm-up pass that loads the gazetteers.
+
+Then the worst case: abstracts of 20,000 characters (the default `max_chars`)
+made of one phrase repeated (`A100 GPU`, `CIFAR-10 and`, `2x faster`, ...), the
+inputs on which a rule that looks back over its sentence turns quadratic. The
+slowest of them is reported in milliseconds per abstract.
 """
 
 from __future__ import annotations
@@ -67,6 +72,23 @@ def main() -> None:
     rate = len(requests) / best
     print(f"command: python benchmarks/bench_rules.py --repeat {args.repeat}")
     print(f"{len(requests)} abstracts in {best:.3f} s on one core: {rate:,.0f} abstracts/s")
+    worst = max((_time_one(backend, phrase), phrase) for phrase in HOSTILE)
+    print(f"slowest hostile abstract (20,000 characters of {worst[1]!r} repeated): "
+          f"{worst[0] * 1000:,.0f} ms")
+
+
+HOSTILE = ["A100 GPU ", "A100 ", "CIFAR-10 and ", "2x faster ", "we propose ",
+           "compared with X, 2x faster ", "the X dataset ", "on the X benchmark ",
+           "Capital Words ", "We propose X, which ", "1,", "( "]
+
+
+def _time_one(backend: RulesBackend, phrase: str) -> float:
+    abstract = (phrase * (20_000 // len(phrase)))[:20_000]
+    request = Request(title="T", abstract=abstract, system="", user="", prompt_hash="",
+                      schema_hash="", sampling=Sampling(), max_reasks=0)
+    start = time.perf_counter()
+    backend.complete(request)
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

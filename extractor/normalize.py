@@ -190,14 +190,21 @@ def _factor(mag: _Mag, value: float | None, cue: str, window: str) -> float | bo
     return value
 
 
-def _baseline(sent: str, lo: int, hi: int) -> tuple[str | None, int, int]:
-    """The named comparator in the claim's sentence, and the widened span."""
+def _baseline(sent: str, lo: int, hi: int, befores: list[re.Match[str]]
+              ) -> tuple[str | None, int, int]:
+    """The named comparator in the claim's sentence, and the widened span.
+
+    `befores` are the sentence's `compared with X,` phrases, found once per
+    sentence: scanning the sentence up to each claim was quadratic, 0.6 s
+    for a 20,000-character abstract of `2x faster` repeated."""
     after = lx.BASE_AFTER.match(sent, hi)
     if after:
         np = _named(after.group("np"))
         if np:
             return np, lo, after.start("np") + len(np)
-    for before in lx.BASE_BEFORE.finditer(sent, 0, lo):
+    for before in befores:
+        if before.end() > lo:
+            break
         np = _named(before.group("np"))
         if np:
             return np, before.start("cmp"), hi
@@ -218,6 +225,7 @@ def _named(np: str) -> str | None:
 
 def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
     sent = sentence.text
+    befores = list(lx.BASE_BEFORE.finditer(sent))
     found = []
     for mag in _magnitudes(sent):
         c = _cue(sent, mag)
@@ -226,9 +234,9 @@ def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
                 sent[mag.start - 1 : mag.start] == "(" and sent[mag.end : mag.end + 1] == ")"
             )
             if bracketed and mag.kind == "mult" and lx.SPEED_WORD.search(sent):
-                found.append(_entry(sentence, mag.start, mag.end, mag.low, None))
+                found.append(_entry(sentence, mag.start, mag.end, mag.low, None, befores))
             elif mag.kind == "null" and lx.EXP_SPEEDUP.match(sent, mag.start):
-                found.append(_entry(sentence, mag.start, mag.end, None, None))
+                found.append(_entry(sentence, mag.start, mag.end, None, None, befores))
             continue
         if c.lastgroup not in ("rate", "time"):
             continue
@@ -245,14 +253,15 @@ def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
             factor, high = high, factor  # "30x to 2x": factor is the lower end
         if factor is not None and high == factor:
             high = None
-        found.append(_entry(sentence, lo, hi, factor, high))
+        found.append(_entry(sentence, lo, hi, factor, high, befores))
     return found
 
 
 def _entry(
-    sentence: Sentence, lo: int, hi: int, factor: float | None, high: float | None
+    sentence: Sentence, lo: int, hi: int, factor: float | None, high: float | None,
+    befores: list[re.Match[str]],
 ) -> FoundSpeedup:
-    baseline, lo, hi = _baseline(sentence.text, lo, hi)
+    baseline, lo, hi = _baseline(sentence.text, lo, hi, befores)
     text = sentence.text[lo:hi]
     start = sentence.start + lo
     return FoundSpeedup(factor, high, baseline, text, start, start + len(text))

@@ -125,6 +125,8 @@ class Found:
 
 
 def _is_model(name: str) -> bool:
+    if not name.startswith(_MODEL_PREFIXES):  # one C call rejects almost every name
+        return False
     for p in _MODEL_PREFIXES:
         if name.startswith(p):
             rest = name[len(p) :].removeprefix("s")  # "ResNets20" is a ResNet too
