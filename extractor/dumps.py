@@ -42,7 +42,6 @@ import hashlib
 import io
 import json
 import re
-import sys
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -123,9 +122,30 @@ def make_record(title: str, abstract: str, source: str, source_id: object = None
 # -- line sources -------------------------------------------------------------
 
 
+MAX_LINE = 4 * 2**20  # bytes: 200 times a 20,000-character abstract; no paper is longer
+
+
+def _raw_lines(stream: IO[bytes], path: str, on_malformed: OnMalformed
+               ) -> Iterator[tuple[int, bytes]]:
+    """Every line no longer than MAX_LINE, numbered; a longer one is skipped
+    without being held whole. A file with no line breaks (a JSON array, a
+    dump saved with bare carriage returns) would otherwise be read as one line
+    of any size, and splitting 300 MB of words took 5.7 GB."""
+    number = 0
+    while raw := stream.readline(MAX_LINE + 1):
+        number += 1
+        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+            while (rest := stream.readline(MAX_LINE)) and not rest.endswith(b"\n"):
+                pass
+            on_malformed(Malformed(path, number, f"longer than {MAX_LINE // 2**20} MiB: not "
+                                   "one paper (a file without line breaks?)"))
+            continue
+        yield number, raw
+
+
 def _lines(stream: IO[bytes], path: str, on_malformed: OnMalformed) -> Iterator[tuple[int, str]]:
     """(line number, text without its line ending) for every line that is UTF-8."""
-    for number, raw in enumerate(stream, 1):
+    for number, raw in _raw_lines(stream, path, on_malformed):
         try:
             text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as exc:
@@ -237,10 +257,16 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
              ) -> Iterator[Record]:
     """A header row naming the fields, then one paper a row (quoted fields may
     span lines; the line number given is where the row starts)."""
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    # A field over MAX_LINE is an unterminated quote swallowing the rest of the
+    # file, not an abstract: csv stops there instead of holding it all.
+    csv.field_size_limit(MAX_LINE)
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     reader = csv.reader(text)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        on_malformed(Malformed(path, 1, f"unreadable header ({exc})"))
+        return
     if header is None:
         return
     columns = {name.strip(): i for i, name in enumerate(header)}
@@ -249,7 +275,15 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
                                f"(columns: {', '.join(columns) or 'none'})"))
         return
     start = reader.line_num + 1
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a field past the limit: report it, read on after it
+            number, start = start, reader.line_num + 1
+            on_malformed(Malformed(path, number, f"not a CSV row ({exc})"))
+            continue
         number, start = start, reader.line_num + 1
         if not row:
             continue

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from extractor import dumps
 from extractor.dumps import Fields, content_key, detect_format, read
 from extractor.errors import ConfigError
 
@@ -161,6 +162,27 @@ def test_detection_reads_a_bounded_head_and_survives_a_stray_carriage_return(tmp
     assert detect_format(path) == "text"  # the CSV sniff no longer raises _csv.Error
     path.write_bytes(b"title,abstract\n" + b"x" * 200_000)
     assert detect_format(path) == "csv"
+
+
+def test_a_line_past_the_limit_is_skipped_unread_and_reading_goes_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(dumps, "MAX_LINE", 1000)
+    path = tmp_path / "dump.jsonl"
+    good = json.dumps({"id": "ok", "abstract": ABSTRACT_A})
+    path.write_text(good + "\n" + json.dumps({"abstract": "x" * 5000}) + "\n" + good[:-1]
+                    + ', "title": "again"}\n')
+    found, bad = records(path)
+    assert [r.id for r in found] == ["ok", "ok"]
+    assert [(b.line, "longer than" in b.reason) for b in bad] == [(2, True)]
+
+
+def test_a_csv_field_past_the_limit_is_reported_and_the_rows_after_it_are_read(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(dumps, "MAX_LINE", 1000)
+    path = tmp_path / "dump.csv"
+    path.write_text(f'id,abstract\n1,"{ABSTRACT_A}"\n2,"{"y" * 5000}"\n3,"{ABSTRACT_B}"\n')
+    found, bad = records(path)
+    assert found[0].id == "1" and found[-1].id == "3"
+    assert bad and "field larger than field limit" in bad[0].reason
 
 
 def test_the_same_paper_gets_the_same_key_whatever_its_whitespace_or_format(tmp_path):
