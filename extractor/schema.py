@@ -19,10 +19,10 @@ when it is given a `context`, so an abstract containing `{{`, `{%` or `{#`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -49,6 +49,8 @@ def grounded_in(abstract: str) -> Iterator[None]:
         _ABSTRACT.reset(token)
 
 
+T = TypeVar("T")
+
 MAX_SPEEDUPS = 16
 MAX_BASELINE = 120  # characters: a comparator's name, not a sentence
 MAX_NAMES = 24
@@ -56,16 +58,32 @@ MAX_NAMES = 24
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
-def _dedupe(items: list[str]) -> list[str]:
-    """Drop repeats (case-insensitively), keeping the first spelling and the order."""
-    seen: set[str] = set()
+def first_of_each(items: Iterable[T], key: Callable[[T], Hashable]) -> list[T]:
+    """The items in order, without those whose key was seen before: how the
+    summary drops repeated names and claims (the rules backend drops them the
+    same way first, so that each item keeps its span)."""
+    seen: set[Hashable] = set()
     kept = []
     for item in items:
-        key = item.casefold()
-        if key not in seen:
-            seen.add(key)
+        k = key(item)
+        if k not in seen:
+            seen.add(k)
             kept.append(item)
     return kept
+
+
+def name_repeat(name: str) -> str:
+    """Names that differ only in case are one name; the first spelling is kept."""
+    return name.strip().casefold()
+
+
+def claim_repeat(claim: Any) -> tuple[float | None, float | None, str]:
+    """A speedup (or anything with its fields) that says the same as another."""
+    return claim.factor, claim.factor_max, claim.text.strip().casefold()
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    return first_of_each(items, name_repeat)
 
 
 class Speedup(BaseModel):
@@ -194,11 +212,4 @@ class PaperSummary(BaseModel):
 
 
 def _dedupe_speedups(speedups: list[Speedup]) -> list[Speedup]:
-    seen = set()
-    kept = []
-    for s in speedups:
-        key = (s.factor, s.factor_max, s.text.casefold())
-        if key not in seen:
-            seen.add(key)
-            kept.append(s)
-    return kept
+    return first_of_each(speedups, claim_repeat)

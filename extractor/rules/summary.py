@@ -9,17 +9,22 @@ method belongs to the paper, and the method's name is never a dataset.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from ..normalize import find_speedups
-from ..schema import MAX_NAMES, MAX_SPEEDUPS, PaperSummary, Speedup
+from ..schema import (
+    MAX_NAMES,
+    MAX_SPEEDUPS,
+    PaperSummary,
+    Speedup,
+    claim_repeat,
+    first_of_each,
+    name_repeat,
+)
 from .datasets import find_datasets
 from .gist import Phrase, coined_names, find_method, find_task
 from .hardware import find_hardware
 
-T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Span:
@@ -55,15 +60,15 @@ def extract_spans(title: str, abstract: str) -> SpannedSummary:
     method = find_method(title, abstract, coined, task if title.strip() else None)
     # The schema's bounds: a quote of at most 300 characters, names of at most 80.
     # The schema drops repeats; dropping them here first keeps each span beside its item.
-    speeds = _first_of_each(
-        [s for s in find_speedups(abstract, own_names=names) if len(s.text) <= 300],
-        lambda s: (s.factor, s.factor_max, s.text.strip().casefold()),
+    speeds = first_of_each(
+        (s for s in find_speedups(abstract, own_names=names) if len(s.text) <= 300), claim_repeat
     )[:MAX_SPEEDUPS]
-    hardware = _first_of_each([h for h in find_hardware(abstract) if len(h.name) <= 80],
-                              lambda h: h.name.strip().casefold())[:MAX_NAMES]
-    datasets = _first_of_each(
-        [d for d in find_datasets(abstract, own_names=names) if len(d.name) <= 80],
-        lambda d: d.name.strip().casefold(),
+    hardware = first_of_each(
+        (h for h in find_hardware(abstract) if len(h.name) <= 80), lambda h: name_repeat(h.name)
+    )[:MAX_NAMES]
+    datasets = first_of_each(
+        (d for d in find_datasets(abstract, own_names=names) if len(d.name) <= 80),
+        lambda d: name_repeat(d.name),
     )[:MAX_NAMES]
     summary = PaperSummary(
         task=task.text[:160],
@@ -83,18 +88,6 @@ def extract_spans(title: str, abstract: str) -> SpannedSummary:
         hardware=[Span("abstract", h.start, h.end) for h in hardware],
         datasets=[Span("abstract", d.start, d.end) for d in datasets],
     )
-
-
-def _first_of_each(items: list[T], key: Callable[[T], object]) -> list[T]:
-    """Items in order, without those whose key was seen before."""
-    seen: set[object] = set()
-    kept = []
-    for item in items:
-        k = key(item)
-        if k not in seen:
-            seen.add(k)
-            kept.append(item)
-    return kept
 
 
 def _fallback_task(abstract: str) -> Phrase:
