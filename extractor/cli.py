@@ -41,7 +41,7 @@ def _backend_flags(parser: argparse.ArgumentParser) -> None:
                        "md_json, tools_strict")
     group.add_argument("--timeout", type=float, default=60.0, help="seconds per request (60)")
     group.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                       help="backend-specific option, e.g. recordings=DIR for replay")
+                       help="backend-specific option, e.g. recordings=PATH for replay")
     group.add_argument("--temperature", type=float, default=0.0)
     group.add_argument("--max-tokens", type=int, default=1024)
     group.add_argument("--max-reasks", type=int, default=2,
@@ -135,7 +135,9 @@ def _cmd_record(args: argparse.Namespace) -> int:
     config = _config(args)
     probe = OpenAIBackend(config)  # resolves the model and key exactly as a live run would
     slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in probe.model)
-    out = args.out or Path("fixtures/recordings") / f"{slug}.jsonl"
+    out = args.out or Path("fixtures/recordings")
+    if out.is_dir() or not args.out:  # a directory, as the replay backend reads them
+        out = out / f"{slug}.jsonl"
     out.unlink(missing_ok=True)  # a recording is always made whole from one run
     transport = RecordingTransport(out, probe.model)
     backend = OpenAIBackend(config, transport=transport)
@@ -207,7 +209,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     record.add_argument("fixtures", nargs="+", type=Path)
     record.add_argument("--out", type=Path, help="recording file (default: "
-                        "fixtures/recordings/<model>.jsonl)")
+                        "fixtures/recordings/<model>.jsonl; an existing "
+                        "directory gets <model>.jsonl inside it)")
     _backend_flags(record)
     record.set_defaults(run=_cmd_record)
 

@@ -261,5 +261,5 @@ def record(fixtures_paths: list[Path], extractor: Extractor, out: Path) -> dict[
     """Run every fixture through `extractor` (whose backend records its traffic)."""
     fixtures = [f for path in fixtures_paths for f in load_fixtures(path)]
     items = evaluate(fixtures, extractor)
-    failed = [i.fixture.id for i in items if i.error]
+    failed = [{"id": i.fixture.id, "error": i.error} for i in items if i.error]
     return {"recorded": len(items) - len(failed), "failed": failed, "out": str(out)}

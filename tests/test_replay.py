@@ -139,3 +139,33 @@ def test_the_key_ignores_the_pydantic_version_in_reask_links():
 
     assert request_key(body("2.13")) == request_key(body("2.14"))
     assert request_key(body("2.13")) != request_key(body("2.13").replace("value_error", "x"))
+
+
+def test_record_into_a_directory_and_replay_from_one_file(server, gold, tmp_path, capsys):
+    """`--out DIR` writes DIR/<model>.jsonl, as replay reads directories; and
+    `recordings=` may name that one file."""
+    (tmp_path / "rec").mkdir()
+    server.push(Reply(GOOD), Reply(GOOD))
+    assert record(server, gold, tmp_path / "rec") == 0
+    assert json.loads(capsys.readouterr().out)["out"] == str(tmp_path / "rec" / "rec-model.jsonl")
+    server.stop()
+    single = Extractor("replay", config=BackendConfig(
+        options={"recordings": str(tmp_path / "rec" / "rec-model.jsonl")}), cache=False)
+    assert single.extract(ABSTRACT, TITLE).task == GOOD["task"]
+
+
+def test_an_empty_recordings_directory_says_so(tmp_path):
+    (tmp_path / "rec").mkdir()
+    with pytest.raises(ConfigError, match="holds no recordings"):
+        replay(tmp_path)
+
+
+def test_a_200_that_is_not_json_fails_as_it_would_live(server, gold, tmp_path, capsys):
+    """Recording does not turn a lying server into a connection error: the
+    failure says what it is, and nothing is stored for it."""
+    server.push(*[Status(200, "<html>a login page</html>")] * 2)
+    assert record(server, gold, tmp_path / "rec" / "m.jsonl", "--max-attempts", "1") == 1
+    failed = json.loads(capsys.readouterr().out)["failed"]
+    assert [f["id"] for f in failed] == ["skr", "two"]
+    assert all("not JSON" in f["error"] and "PermanentError" in f["error"] for f in failed)
+    assert not (tmp_path / "rec" / "m.jsonl").exists()

@@ -16,7 +16,8 @@ fallback. Headers are neither keyed nor stored, so
 no API key reaches a recording.
 
 Files are JSONL, one exchange a line: {"key", "model", "prompt_hash",
-"request", "response"}. Every *.jsonl under the recordings directory is read.
+"request", "response"}. `recordings` names one such file, or a directory whose
+*.jsonl files are all read.
 """
 
 from __future__ import annotations
@@ -53,14 +54,20 @@ def request_key(body: bytes | str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def load_recordings(directory: Path) -> dict[str, dict[str, Any]]:
-    if not directory.is_dir():
+def load_recordings(where: Path) -> dict[str, dict[str, Any]]:
+    """Every exchange in `where`: one recording file, or each *.jsonl in a directory."""
+    if where.is_file():
+        paths = [where]
+    elif where.is_dir():
+        paths = sorted(where.glob("*.jsonl"))
+    else:
         raise ConfigError(
-            f"no recordings directory at {directory}; record one with "
-            "`extractor record FIXTURES --backend openai ...` or pass recordings=PATH"
+            f"no recordings at {where}; record some with "
+            "`extractor record FIXTURES --backend openai ...` or pass recordings=PATH "
+            "(a directory of .jsonl recordings, or one such file)"
         )
     found: dict[str, dict[str, Any]] = {}
-    for path in sorted(directory.glob("*.jsonl")):
+    for path in paths:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -93,27 +100,30 @@ class _ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
 
 class ReplayBackend(OpenAIBackend):
-    """Answers from recordings; `options={"recordings": DIR}` or
-    $EXTRACTOR_RECORDINGS picks the directory (default fixtures/recordings)."""
+    """Answers from recordings; `options={"recordings": PATH}` or
+    $EXTRACTOR_RECORDINGS picks a file or directory (default fixtures/recordings)."""
 
     name = "replay"
     cacheable = False  # reading a recording is already as cheap as the cache
 
     def __init__(self, config: BackendConfig) -> None:
-        directory = Path(
+        where = Path(
             config.options.get("recordings")
             or os.environ.get("EXTRACTOR_RECORDINGS")
             or DEFAULT_RECORDINGS
         )
-        recordings = load_recordings(directory)
+        recordings = load_recordings(where)
+        if not recordings:
+            raise ConfigError(f"{where} holds no recordings; record some with "
+                              "`extractor record FIXTURES --backend openai ...`")
         models = sorted({e.get("model") for e in recordings.values() if e.get("model")})
         model = config.model or (models[0] if len(models) == 1 else None)
         if model is None:
             raise ConfigError(
-                f"{directory} holds recordings of {len(models)} models ({', '.join(models)}); "
+                f"{where} holds recordings of {len(models)} models ({', '.join(models)}); "
                 "pick one with --model"
             )
-        self.directory = directory
+        self.where = where
         self.prompt_hashes = sorted({e.get("prompt_hash", "?") for e in recordings.values()})
         transport = _ReplayTransport(recordings)
         super().__init__(
@@ -138,11 +148,18 @@ class ReplayBackend(OpenAIBackend):
                 if stale else "the abstract, schema, model or sampling options differ"
             )
             return ReplayMiss(
-                f"no recording in {self.directory} for this request to {self.model}: {why}. "
+                f"no recording in {self.where} for this request to {self.model}: {why}. "
                 "Re-record with `extractor record FIXTURES --backend openai --model M "
                 "--base-url URL`"
             )
         return super()._classify(exc)
+
+
+def _json_or_none(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError both
+        return None
 
 
 class RecordingTransport(httpx.BaseTransport):
@@ -162,13 +179,16 @@ class RecordingTransport(httpx.BaseTransport):
         body = request.read()
         response = self.inner.handle_request(request)
         content = response.read()
-        if response.status_code == 200:
+        answer = _json_or_none(content) if response.status_code == 200 else None
+        # A 200 that is not JSON is not stored (replay could not serve it) but is
+        # passed on as it came, so the SDK reports it exactly as on a live run.
+        if answer is not None:
             entry = {
                 "key": request_key(body),
                 "model": self.model,
                 "prompt_hash": self.prompt_hash,
                 "request": json.loads(body),
-                "response": json.loads(content),
+                "response": answer,
             }
             with self._lock, self.path.open("a", encoding="utf-8") as out:
                 out.write(json.dumps(entry, ensure_ascii=False) + "\n")
