@@ -173,12 +173,15 @@ def summarise(items: list[ItemResult]) -> dict[str, dict[str, float]]:
     return fields
 
 
-def report_data(items: list[ItemResult], extractor: Extractor) -> dict[str, Any]:
-    """The JSON report: the shape `extractor eval --json` writes."""
+def report_data(items: list[ItemResult], extractor: Extractor, *,
+                titles: bool = True) -> dict[str, Any]:
+    """The JSON report: the shape `extractor eval --json` writes. `titles` is
+    False when the fixtures' titles were withheld (`eval --no-titles`)."""
     return {
         "backend": extractor.backend.name,
         "model": extractor.backend.model,
         "prompt_hash": extractor.prompt.hash,
+        "titles": titles,
         "n": len(items),
         "errors": sum(1 for i in items if i.error),
         "fields": summarise(items),
@@ -195,7 +198,8 @@ def format_table(report: dict[str, Any]) -> str:
     """The per-field score table printed by `extractor eval`."""
     lines = [
         f"backend {report['backend']}  model {report['model']}  prompt {report['prompt_hash']}"
-        f"  n={report['n']}  errors={report['errors']}",
+        f"  n={report['n']}  errors={report['errors']}"
+        + ("" if report.get("titles", True) else "  titles withheld"),
         f"{'field':<10} {'precision':>9} {'recall':>7} {'F1':>7}   n",
     ]
     for name in SET_FIELDS:
@@ -229,11 +233,13 @@ def _metric_name(name: str) -> str:
     return name
 
 
-def load_thresholds(path: str | Path, backend: str) -> dict[str, float]:
-    """The `[backend]` table of a thresholds TOML file, flattened to field.metric."""
+def load_thresholds(path: str | Path, backend: str, *, untitled: bool = False) -> dict[str, float]:
+    """The `[backend]` table of a thresholds TOML file, flattened to field.metric;
+    with `untitled`, the `[untitled.backend]` table (scores with titles withheld)."""
     path = Path(path)
     try:
-        table = tomllib.loads(path.read_text(encoding="utf-8")).get(backend, {})
+        tables = tomllib.loads(path.read_text(encoding="utf-8"))
+        table = (tables.get("untitled", {}) if untitled else tables).get(backend, {})
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ExtractorError(f"cannot read thresholds {path}: {exc}") from exc
     flat = {}

@@ -124,7 +124,8 @@ def render_html(report: dict[str, Any]) -> str:
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
-        f"<p>{report['n']} papers, {report['errors']} failed extractions, prompt "
+        f"<p>{report['n']} papers, {report['errors']} failed extractions, "
+        f"{'' if report.get('titles', True) else 'titles withheld, '}prompt "
         f"<code>{report['prompt_hash']}</code>. <u class='gold'>underlined</u> = gold, "
         f"<mark class='pred'>shaded</mark> = predicted.</p>"
         + "".join(bars) + "".join(_paper(i) for i in items) + "</body></html>"

@@ -171,3 +171,40 @@ def test_eval_refuses_a_bad_threshold_name(scripted, tmp_path, capsys):
     scripted[ABSTRACT] = GOOD
     assert main(["eval", str(gold), "--backend", "scripted", "--threshold", "speedup.f1=1"]) == 2
     assert "threshold must look like" in capsys.readouterr().err
+
+
+def test_no_titles_withholds_every_title_and_uses_the_untitled_gate(tmp_path, capsys):
+    """`eval --no-titles` sends each abstract alone, says so, and is gated by the
+    `[untitled.BACKEND]` tables, not by the titled ones."""
+    seen = []
+
+    class Recording(Backend):
+        name = "recording"
+
+        def complete(self, request):
+            seen.append(request.title)
+            return Completion(PaperSummary.model_validate(GOOD))
+
+    register("recording", lambda config: Recording())
+    try:
+        gold = write(tmp_path, GOLD_LINE)
+        thresholds = tmp_path / "t.toml"
+        thresholds.write_text("[recording.task]\ntoken_f1 = 1.1\n"
+                              "[untitled.recording.method]\ntoken_f1 = 1.1\n")
+        out = tmp_path / "r.json"
+        args = ["eval", str(gold), "--backend", "recording", "--no-cache", "--quiet",
+                "--thresholds", str(thresholds), "--json", str(out), "--html",
+                str(tmp_path / "r.html")]
+        assert main([*args, "--no-titles"]) == 1
+        captured = capsys.readouterr()
+        assert seen == [""]
+        assert "titles withheld" in captured.out
+        assert "method.token_f1" in captured.err and "task.token_f1" not in captured.err
+        assert json.loads(out.read_text())["titles"] is False
+        assert "titles withheld" in (tmp_path / "r.html").read_text()
+        assert main(args) == 1
+        assert seen == ["", TITLE]
+        assert "task.token_f1" in capsys.readouterr().err
+        assert json.loads(out.read_text())["titles"] is True
+    finally:
+        unregister("recording")
