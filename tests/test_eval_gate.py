@@ -57,6 +57,17 @@ def test_thresholds_cover_every_field_of_both_backends():
     """A gate with a field missing would let that field regress silently."""
     from extractor.evals import load_thresholds
 
-    for backend in ("rules", "replay"):
-        names = {name.split(".")[0] for name in load_thresholds(THRESHOLDS, backend)}
+    for backend, untitled in (("rules", False), ("replay", False), ("rules", True)):
+        gate = load_thresholds(THRESHOLDS, backend, untitled=untitled)
+        names = {name.split(".")[0] for name in gate}
         assert names == {"speedups", "hardware", "datasets", "task", "method"}, backend
+
+
+def test_rules_without_titles_meet_their_thresholds(tmp_path, capsys):
+    """`extract(abstract)` with no title is gated too: `eval --no-titles`."""
+    out = tmp_path / "report.json"
+    code = main(["eval", str(GOLD), "--backend", "rules", "--no-titles", "--quiet",
+                 "--no-cache", "--thresholds", str(THRESHOLDS), "--json", str(out)])
+    assert code == 0, capsys.readouterr().err
+    report = json.loads(out.read_text())
+    assert report["titles"] is False and report["n"] >= 100

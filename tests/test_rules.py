@@ -17,6 +17,7 @@ from extractor.rules.gist import coined_names, find_method, find_task
 from extractor.rules.hardware import find_hardware
 from extractor.rules.mechanism import how_clause, participle, relative_to_participle
 from extractor.rules.text import split_sentences
+from extractor.rules.topic import find_topic
 from extractor.schema import PaperSummary
 
 DUMPS = Path(__file__).resolve().parents[2] / "shared" / "dumps"
@@ -636,8 +637,49 @@ def test_extract_spans_survives_odd_input(title, abstract):
 
 
 def test_extract_spans_handles_an_empty_title():
-    """A paper with no title still gets a task."""
-    assert extract_spans("", ABSTRACT).summary.task
+    """A paper with no title still gets a task, read from the abstract."""
+    got = extract_spans("", ABSTRACT)
+    assert got.summary.task and got.task.source == "abstract"
+    assert 0 <= got.task.start < got.task.end <= len(ABSTRACT)
+
+
+# Without a title, the topic each convention of an abstract's opening gives.
+TOPICS = [
+    # a stated problem in the opening sentences
+    ("Many tools exist. We study the problem of learning linear dynamical systems.",
+     "learning linear dynamical systems"),
+    # else the subject of the first sentence, up to its verb
+    ("Second-order optimizers have low regret. We propose X.", "second-order optimizers"),
+    # after an opening subordinate clause's conjunction
+    ("While multitask representation learning has become popular, little is known.",
+     "multitask representation learning"),
+    # after a leading phrase closed by a comma, and an adverb
+    ("Unlike prior analyses, recently sparse linear systems arise everywhere.",
+     "sparse linear systems"),
+    # vague determiners are dropped; acronyms and proper names keep their case
+    ("Modern large language models (LLMs) cost a lot.", "large language models"),
+    ("Krylov subspace recycling is fast. We extend Krylov methods.", "Krylov subspace recycling"),
+    # a sentence about the paper itself, or one that points back, gives no topic
+    ("We present TailorNet. Clothing deformation models are slow.",
+     "clothing deformation models"),
+    ("These systems are hard. Graph neural networks are widely used.", "graph neural networks"),
+    # a problem statement deep in the abstract loses to the opening's subject
+    ("Neural operators are popular. They are fast. They are cheap. We study the problem "
+     "of data reuse.", "neural operators"),
+]
+
+
+@pytest.mark.parametrize(("abstract", "topic"), TOPICS)
+def test_find_topic_reads_the_task_from_the_opening(abstract, topic):
+    got = find_topic(abstract)
+    assert got.text == topic
+    assert got.source == "abstract" and 0 <= got.start < got.end <= len(abstract)
+
+
+def test_find_topic_falls_back_to_the_first_sentence():
+    """With no convention to go on, the first sentence is read as a title."""
+    got = find_topic("We show it. We do.")
+    assert got.text and got.source == "abstract"
 
 
 # ---------------------------------------------------------------- the backend seam

@@ -36,7 +36,8 @@ half is scored only in aggregate (see tests/test_rules.py for one example each).
   capitalises mid-sentence (proper names such as `Krylov`) and acronyms, loses
   its articles (they are not scored and would crowd out content words) and is
   cut to 2-8 words. When the title yields less than two words, `the problem of
-  X` / `we study X` in the abstract is used instead.
+  X` / `we study X` in the abstract is used instead (`problem_statement`). With
+  no title at all, `topic.find_topic` reads the task from the abstract alone.
 
 Every phrase is returned with its (source, start, end) so a reader can see
 where it came from.
@@ -231,13 +232,13 @@ def find_method(
     return Phrase(words(first.text, METHOD_WORDS), "abstract", first.start, first.end)
 
 
-def _case(word: str, seen: set[str]) -> str:
+def lower_case(word: str, seen: set[str]) -> str:
     """Lower-case a title word unless it is an acronym or a proper name in the abstract.
 
     A proper name is a word the abstract writes capitalised and never in lower case.
     """
     if "-" in word:
-        return "-".join(_case(part, seen) for part in word.split("-"))
+        return "-".join(lower_case(part, seen) for part in word.split("-"))
     core = word.strip("()[],.")
     if _ACRONYMISH.search(core):
         return word
@@ -313,7 +314,7 @@ def find_task(title: str, abstract: str) -> Phrase:
     if deferred:
         t = _cut_weak_tail(t)
     seen = {w.strip(".,;:()[]'\"") for w in set(abstract.split())}  # strip each word once
-    words = [_case(w, seen) for w in t.split() if w.lower() not in _ARTICLES][:8]
+    words = [lower_case(w, seen) for w in t.split() if w.lower() not in _ARTICLES][:8]
     while words and words[-1].lower().rstrip(",;") in _DANGLING:
         words.pop()
     if words:
@@ -321,20 +322,33 @@ def find_task(title: str, abstract: str) -> Phrase:
     if len(words) >= 2:
         at = title.find(t.split()[0], start) if t.split() else 0
         return Phrase(" ".join(words), "title", max(at, 0), max(at, 0) + len(t))
-    m = _PROBLEM.search(abstract)
-    if m:
-        np = re.sub(
-            r"^(?:the\s+)?(?:problem|task|question|challenge)\s+of\s+",
-            "",
-            m.group("np"),
-            flags=re.I,
-        )
-        np = " ".join(np.split()[:8])
-        return Phrase(
-            np.lower() if not re.search(r"[A-Z]{2}", np) else np,
-            "abstract",
-            m.start("np"),
-            m.start("np") + len(np),
-        )
+    stated = problem_statement(abstract)
+    if stated:
+        return stated
     text = " ".join(words) or " ".join(title.lower().split()[:8])
     return Phrase(text, "title", 0, len(title))
+
+
+# "we address these issues": a pointer back to earlier text, not a topic.
+POINTER = re.compile(r"(?:it|its|this|these|those|they|their|such|we|our|here|there|one)\b",
+                     re.I)
+
+
+def problem_statement(abstract: str) -> Phrase | None:
+    """`the problem of X`, `we study X`, `this paper addresses X`: X, at most 8 words."""
+    m = _PROBLEM.search(abstract)
+    if not m or POINTER.match(m.group("np")):
+        return None
+    np = re.sub(
+        r"^(?:(?:the\s+)?(?:problem|task|question|challenge)\s+of\s+)?(?:(?:a|an|the)\s+)?",
+        "",
+        m.group("np"),
+        flags=re.I,
+    )
+    np = " ".join(np.split()[:8])
+    return Phrase(
+        np.lower() if not re.search(r"[A-Z]{2}", np) else np,
+        "abstract",
+        m.start("np"),
+        m.start("np") + len(np),
+    )

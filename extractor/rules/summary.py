@@ -24,6 +24,7 @@ from ..schema import (
 from .datasets import find_datasets
 from .gist import Phrase, coined_names, find_method, find_task
 from .hardware import find_hardware
+from .topic import find_topic
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def extract_spans(title: str, abstract: str) -> SpannedSummary:
     title = title or ""
     coined = coined_names(title, abstract)
     names = set(coined)
-    task = find_task(title, abstract) if title.strip() else _fallback_task(abstract)
+    task = find_task(title, abstract) if title.strip() else find_topic(abstract)
     method = find_method(title, abstract, coined, task if title.strip() else None)
     # The schema's bounds: a quote of at most 300 characters, names of at most 80.
     # The schema drops repeats; dropping them here first keeps each span beside its item.
@@ -89,8 +90,3 @@ def extract_spans(title: str, abstract: str) -> SpannedSummary:
         datasets=[Span("abstract", d.start, d.end) for d in datasets],
     )
 
-
-def _fallback_task(abstract: str) -> Phrase:
-    """With no title, the abstract's own statement of the problem, else its opening."""
-    p = find_task(abstract.split(".")[0][:120], abstract)
-    return Phrase(p.text, "abstract", p.start, p.end)
