@@ -676,6 +676,18 @@ def test_find_topic_reads_the_task_from_the_opening(abstract, topic):
     assert got.source == "abstract" and 0 <= got.start < got.end <= len(abstract)
 
 
+def test_find_method_without_a_title_or_proposal_reads_what_the_paper_does():
+    """With no `we propose` clause and no title, the first `we <verb> (that) X`
+    sentence gives X; the background opening does not."""
+    abstract = ("Quantum algorithms are of general interest. In this paper, we show that "
+                "quantum lower bounds are tight. They are.")
+    got = find_method("", abstract)
+    assert got.text == "quantum lower bounds are tight"
+    assert abstract[got.start : got.end].startswith(got.text)
+    assert find_method("", "Quantum algorithms are of general interest.").text == (
+        "Quantum algorithms are of general interest")
+
+
 def test_find_topic_falls_back_to_the_first_sentence():
     """With no convention to go on, the first sentence is read as a title."""
     got = find_topic("We show it. We do.")

@@ -22,7 +22,8 @@ half is scored only in aggregate (see tests/test_rules.py for one example each).
   object of `we study / analyse X` is written `analysis of X`: LABELLING.md's
   method of an analysis paper is the analysis. With no such clause: `Name,
   description` from a `Name: description` title, else the title itself (an
-  analysis paper). Expect little more from extraction: the gold methods are
+  analysis paper); with no title either, the rest of the first `we show that
+  X` sentence, else the opening sentence. Expect little more from extraction: the gold methods are
   abstractive. `benchmarks/method_ceiling.py` picks, by looking at the gold,
   the best title or abstract sentence cut to 15 words (0.43 over all papers)
   and the best run of up to 15 words anywhere (0.61); these rules reach 0.42
@@ -226,10 +227,28 @@ def find_method(
         return Phrase(words(text, METHOD_WORDS), "title", 0, len(title))
     if title.strip():  # an analysis paper: its title says what it contributes
         return Phrase(words(title, METHOD_WORDS), "title", 0, len(title))
-    first = split_sentences(abstract)[0] if abstract.strip() else None
-    if first is None:
+    sentences = split_sentences(abstract)
+    if not sentences:
         return Phrase("", "abstract", 0, 0)
-    return Phrase(words(first.text, METHOD_WORDS), "abstract", first.start, first.end)
+    # No title either: what the paper says it does beats its opening background.
+    for sentence in sentences:
+        said = _WE_DO.match(sentence.text)
+        if said and sentence.text[said.end() :].strip():
+            start = sentence.start + said.end()
+            text = words(sentence.text[said.end() :], METHOD_WORDS).rstrip(".!?")
+            return Phrase(text, "abstract", start, sentence.end)
+    first = sentences[0]
+    text = words(first.text, METHOD_WORDS).rstrip(".!?")
+    return Phrase(text, "abstract", first.start, first.end)
+
+
+# "In this paper, we show that X", "This work presents X": X is what it does.
+_WE_DO = re.compile(
+    r"(?:(?:in\s+)?(?:this|the\s+present)\s+(?:paper|work|article|note|study)[\s,]*|here[\s,]*)?"
+    r"(?:we|this\s+(?:paper|work|article|note|study))\s+(?:(?:also|further|then|first|now)\s+)?"
+    r"[a-z]+\s+(?:that\s+)?",
+    re.I,
+)
 
 
 def lower_case(word: str, seen: set[str]) -> str:
