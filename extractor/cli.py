@@ -39,7 +39,7 @@ def _backend_flags(parser: argparse.ArgumentParser) -> None:
                        "http://127.0.0.1:8080/v1 (default: $OPENAI_BASE_URL)")
     group.add_argument("--api-key", help="API key (prefer $OPENAI_API_KEY: flags show in ps)")
     group.add_argument("--mode", help="instructor mode: tools (default), json, json_schema, "
-                       "md_json, tools_strict")
+                       "md_json")
     group.add_argument("--timeout", type=float, default=60.0, help="seconds per request (60)")
     group.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                        help="backend-specific option, e.g. recordings=PATH for replay")

@@ -279,7 +279,7 @@ def test_template_syntax_in_the_abstract_reaches_the_model_verbatim(server, make
     assert f"<abstract>{latex}</abstract>" in server.received[0]["messages"][1]["content"]
 
 
-@pytest.mark.parametrize("mode", ["tools", "json", "json_schema", "md_json", "tools_strict"])
+@pytest.mark.parametrize("mode", ["tools", "json", "json_schema", "md_json"])
 def test_the_body_posted_is_what_the_sdks_own_create_sends(server, make_extractor, mode):
     """Posting through the SDK's `post` skips only its parameter walk: the same JSON goes out."""
     import instructor
@@ -319,3 +319,10 @@ def test_instructor_still_refuses_other_models_with_async_validators():
     async_validators.reject_async_validators(RESPONSE_MODEL)  # skipped: checked at import
     with pytest.raises(ValueError, match="async validators are not supported"):
         async_validators.reject_async_validators(Checked)
+
+
+def test_tools_strict_is_refused_not_silently_sent_as_tools():
+    """instructor sends the plain tools request for TOOLS_STRICT; offering it lied."""
+    with pytest.raises(ConfigError, match=r"tools_strict.*use 'tools'"):
+        Extractor("openai", config=BackendConfig(base_url="http://127.0.0.1:9/v1",
+                                                 mode="tools_strict"), cache=False)

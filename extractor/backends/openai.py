@@ -55,6 +55,15 @@ MODES = {
     "json_schema": instructor.Mode.JSON_SCHEMA,
     "md_json": instructor.Mode.MD_JSON,
 }
+# instructor (>= 1.14) sends exactly the `tools` request for TOOLS_STRICT, with no
+# strict schema, and OpenAI's strict mode would refuse PaperSummary anyway (it
+# needs every field required and no length limits). Offering it promised what
+# no request carried, so asking for it says so.
+_NOT_MODES = {
+    "tools_strict": "instructor sends the same request for it as for 'tools' (no strict "
+                    "schema), and OpenAI's strict mode refuses this schema's optional fields "
+                    "and length limits; use 'tools'",
+}
 _ERRORS = SdkErrors(openai.APITimeoutError, openai.APIConnectionError, openai.APIStatusError,
                     openai.OpenAIError, key_hint="OPENAI_API_KEY or --api-key")
 # Local servers ignore the key, but the SDK refuses to start without one.
@@ -117,6 +126,8 @@ class OpenAIBackend(Backend):
                 )
             api_key = _NO_KEY
         mode_name = (config.mode or "tools").lower()
+        if mode_name in _NOT_MODES:
+            raise ConfigError(f"mode {mode_name!r} is not offered: {_NOT_MODES[mode_name]}")
         if mode_name not in MODES:
             raise ConfigError(f"unknown mode {config.mode!r}; choose from {', '.join(MODES)}")
         self.mode = mode_name
