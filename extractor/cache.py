@@ -48,6 +48,26 @@ def cache_key(parts: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def discard_unreadable(directory: Path) -> bool:
+    """Delete the cache database in `directory` if SQLite cannot read it.
+
+    For `extractor cache clear` on a cache that cannot be opened (a crash of the
+    disk, a file overwritten): clearing is what the user asked for, and nothing
+    in it can be read anyway. Only diskcache's own database files go; a database
+    that SQLite reads is never touched here. True when something was deleted."""
+    database = directory / "cache.db"
+    if not database.is_file():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(database)) as connection:
+            connection.execute("PRAGMA quick_check").fetchall()
+        return False
+    except sqlite3.DatabaseError:
+        for name in ("cache.db", "cache.db-wal", "cache.db-shm"):
+            (directory / name).unlink(missing_ok=True)
+        return True
+
+
 class _CorruptEntry(Exception):
     pass
 

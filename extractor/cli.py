@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from .backends.base import BackendConfig, Sampling, available_backends
-from .cache import Cache, default_cache_dir
-from .errors import BackendError, ExtractorError
+from .cache import Cache, default_cache_dir, discard_unreadable
+from .errors import BackendError, ConfigError, ExtractorError
 from .extract import Extractor, Options
 from .retry import RetryPolicy
 
@@ -113,7 +113,14 @@ def _cmd_cache(args: argparse.Namespace) -> int:
         else:
             print(json.dumps({"directory": str(directory), "entries": 0, "size_bytes": 0}))
         return 0
-    cache = Cache(directory)
+    try:
+        cache = Cache(directory)
+    except ConfigError:
+        if args.action == "clear" and discard_unreadable(directory):
+            print(f"removed the unreadable cache database in {directory} (its entries could "
+                  "not be counted)")
+            return 0
+        raise
     try:
         if args.action == "clear":
             print(f"removed {cache.clear()} entries from {cache.directory}")

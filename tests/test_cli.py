@@ -79,6 +79,30 @@ def test_cache_stats_and_clear_do_not_create_a_missing_cache(tmp_path, capsys):
     assert not missing.exists()
 
 
+def test_cache_clear_removes_an_unreadable_cache_and_only_that(server, tmp_path, capsys):
+    """`cache clear` is the way out of a corrupt cache: it deletes the database
+    SQLite cannot read, and the next run caches again. Stats still refuses, and
+    a readable cache, or a path that is a file, is never deleted this way."""
+    cache_dir = tmp_path / "cache"
+    server.push(Reply(GOOD), Reply(GOOD))
+    main(["extract", ABSTRACT, *openai_flags(server, tmp_path)])
+    (cache_dir / "cache.db").write_bytes(b"garbage" * 100)
+    (cache_dir / "keep.txt").write_text("not the cache's")
+    assert main(["cache", "stats", "--cache-dir", str(cache_dir)]) == 2
+    capsys.readouterr()
+    assert main(["cache", "clear", "--cache-dir", str(cache_dir)]) == 0
+    assert "removed the unreadable cache database" in capsys.readouterr().out
+    assert (cache_dir / "keep.txt").exists() and not (cache_dir / "cache.db").exists()
+    main(["extract", ABSTRACT, *openai_flags(server, tmp_path)])
+    capsys.readouterr()
+    main(["cache", "stats", "--cache-dir", str(cache_dir)])
+    assert json.loads(capsys.readouterr().out)["entries"] == 1
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    assert main(["cache", "clear", "--cache-dir", str(a_file)]) == 2
+    assert a_file.read_text() == "x"
+
+
 def test_no_cache_and_refresh_flags(server, tmp_path, capsys):
     """--no-cache leaves nothing behind; --refresh asks again."""
     server.push(Reply(GOOD), Reply(GOOD), Reply(GOOD))
