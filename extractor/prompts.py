@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,8 +34,14 @@ class Prompt:
     hash: str
 
     def render(self, title: str, abstract: str) -> str:
-        # Replace the abstract last, so a title containing "{abstract}" stays text.
-        return self.user_template.replace("{title}", title).replace("{abstract}", abstract)
+        # One pass over the template: a title holding "{abstract}" (or an abstract
+        # holding "{title}") stays text. Two chained replaces spliced the abstract
+        # into such a title.
+        fields = {"title": title, "abstract": abstract}
+        return _FIELD.sub(lambda m: fields[m.group(1)], self.user_template)
+
+
+_FIELD = re.compile(r"\{(title|abstract)\}")
 
 
 def prompt_dir() -> Path:
