@@ -77,8 +77,15 @@ def paths_for(out: Path, fmt: str | None) -> tuple[str, Path, Path]:
 def _plan(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally | None
           ) -> Iterator[Record]:
     """The records this run does, in input order: no duplicates (by id or by
-    content), only this shard, nothing the output already holds."""
-    seen: set[int] = set()
+    content), only this shard, nothing the output already holds.
+
+    A source id names one paper, so a later record with the same id is a
+    duplicate even when its abstract differs (a revised abstract in a newer
+    snapshot). But an id column that is not unique (a wrong `--id-field`) would
+    collapse different papers silently, so those are counted as `reused_ids`
+    and the first is named in the summary."""
+    contents: set[int] = set()
+    ids: dict[int, int] = {}  # id hash -> content hash of the first record with that id
     counts = tally or Tally()
     on_bad = counts.bad_line if tally is not None else (lambda bad: None)
     for record in read(inputs, config.input_format, config.fields, on_bad):
@@ -87,12 +94,17 @@ def _plan(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally |
         if config.shard and content % config.shard[1] != config.shard[0]:
             counts.other_shard += 1
             continue
-        named = id_hash(record.id) if record.id != record.key else content
-        if content in seen or named in seen:
+        named = id_hash(record.id) if record.id != record.key else None
+        first = ids.get(named) if named is not None else None
+        if content in contents or first is not None:
             counts.duplicates += 1
+            if first is not None and first != content:
+                counts.reused_ids += 1
+                counts.first_reused = counts.first_reused or f"id {record.id!r} at {record.source}"
             continue
-        seen.add(content)
-        seen.add(named)
+        contents.add(content)
+        if named is not None:
+            ids[named] = content
         done = id_hash(record.id)
         wanted = done in state.failed if config.retry_failed else (
             done not in state.ok and done not in state.failed)
@@ -179,6 +191,11 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         if aborted is None:
             convert(log, fmt, out)
         stopped = stopped or aborted
+        if tally.reused_ids:
+            notes.append(
+                f"{tally.reused_ids} records reused an id already given to a different abstract "
+                f"(the first: {tally.first_reused}); only the first record of each id was "
+                "extracted: if the papers differ, the id field (--id-field) is not unique")
         result = _summary(tally, state, config, extractor, inputs, out, fmt, stopped, notes)
         _write_summary(summary_path, result)
     return result

@@ -60,6 +60,8 @@ class Tally:
     failed: int = 0
     skipped: int = 0
     duplicates: int = 0
+    reused_ids: int = 0  # duplicates by id whose abstract differs from the first's
+    first_reused: str | None = None
     other_shard: int = 0
     malformed: list[Malformed] = field(default_factory=list)
     malformed_count: int = 0
@@ -163,7 +165,8 @@ def summary(tally: Tally, *, run: dict[str, Any], output: dict[str, Any],
         "counts": {
             "read": tally.read, "done": tally.done, "cached": tally.cached,
             "failed": tally.failed, "skipped": tally.skipped, "duplicates": tally.duplicates,
-            "other_shard": tally.other_shard, "malformed": tally.malformed_count,
+            "reused_ids": tally.reused_ids, "other_shard": tally.other_shard,
+            "malformed": tally.malformed_count,
         },
         "errors": dict(tally.errors),
         "malformed_lines": [

@@ -98,7 +98,7 @@ def test_rules_over_the_four_dumps_extracts_572_unique_valid_records(tmp_path, c
     assert code == 0
     assert summary["counts"] | {"cached": 0} == {
         "read": 640, "done": 572, "cached": 0, "failed": 0, "skipped": 0, "duplicates": 68,
-        "other_shard": 0, "malformed": 0}
+        "reused_ids": 0, "other_shard": 0, "malformed": 0}
     rows = lines(out)
     assert len(rows) == len({r["id"] for r in rows}) == 572
     for row in rows:
@@ -283,6 +283,24 @@ def test_shards_split_the_input_into_disjoint_parts_that_cover_it(tmp_path, caps
     assert sorted(found) == sorted(ids)
     assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "x.jsonl"),
                  "--shard", "3/3", "--backend", "rules"]) == 2
+
+
+def test_an_id_field_that_is_not_unique_is_reported_not_silently_collapsed(tmp_path, capsys):
+    """One id is one paper, so only the first record of an id is extracted; when
+    later ones hold other abstracts, the summary counts them and names the first."""
+    source = tmp_path / "papers.csv"
+    source.write_text("year,title,abstract\n"
+                      "2020,A,We propose A. It is 2x faster than B.\n"
+                      "2020,C,We propose C. It is 5x faster than D.\n"
+                      "2021,A,We propose A. It is 2x faster than B.\n"
+                      "2020,A,We propose A. It is 2x faster than B.\n")
+    code, summary, _ = cli(capsys, source, "-o", tmp_path / "out.jsonl", "--id-field", "year",
+                           "--backend", "rules", "--quiet")
+    assert code == 0
+    assert summary["counts"]["done"] == 1
+    assert summary["counts"]["duplicates"] == 3 and summary["counts"]["reused_ids"] == 1
+    assert any("id '2020' at " in note and "papers.csv:3" in note and "--id-field" in note
+               for note in summary["notes"])
 
 
 def test_parquet_output_has_the_documented_columns_and_types(tmp_path, capsys):
