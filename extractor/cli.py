@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import signal
 import sys
 import threading
@@ -143,9 +144,9 @@ def _cmd_record(args: argparse.Namespace) -> int:
     config = _config(args)
     probe = OpenAIBackend(config)  # resolves the model and key exactly as a live run would
     slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in probe.model)
-    out = args.out or Path("fixtures/recordings")
-    if out.is_dir() or not args.out:  # a directory, as the replay backend reads them
-        out = out / f"{slug}.jsonl"
+    out = Path(args.out or "fixtures/recordings/")
+    if not args.out or args.out.endswith(("/", os.sep)) or out.is_dir():
+        out = out / f"{slug}.jsonl"  # a directory, as the replay backend reads them
     out.unlink(missing_ok=True)  # a recording is always made whole from one run
     transport = RecordingTransport(out, probe.model)
     backend = OpenAIBackend(config, transport=transport)
@@ -219,9 +220,9 @@ def _parser() -> argparse.ArgumentParser:
         "record", help="record a real backend's responses for the replay backend"
     )
     record.add_argument("fixtures", nargs="+", type=Path)
-    record.add_argument("--out", type=Path, help="recording file (default: "
-                        "fixtures/recordings/<model>.jsonl; an existing "
-                        "directory gets <model>.jsonl inside it)")
+    record.add_argument("--out", help="recording file (default: "
+                        "fixtures/recordings/<model>.jsonl); a directory (existing, or "
+                        "written with a trailing /) gets <model>.jsonl inside it")
     _backend_flags(record)
     record.set_defaults(run=_cmd_record)
 

@@ -148,6 +148,9 @@ def test_record_into_a_directory_and_replay_from_one_file(server, gold, tmp_path
     server.push(Reply(GOOD), Reply(GOOD))
     assert record(server, gold, tmp_path / "rec") == 0
     assert json.loads(capsys.readouterr().out)["out"] == str(tmp_path / "rec" / "rec-model.jsonl")
+    server.push(Reply(GOOD), Reply(GOOD))  # a directory not made yet, named with a slash
+    assert record(server, gold, f"{tmp_path / 'new'}/") == 0
+    assert (tmp_path / "new" / "rec-model.jsonl").is_file()
     server.stop()
     single = Extractor("replay", config=BackendConfig(
         options={"recordings": str(tmp_path / "rec" / "rec-model.jsonl")}), cache=False)
