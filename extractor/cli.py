@@ -10,6 +10,7 @@ no traceback for a mistake the user can fix.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import json
 import os
@@ -330,8 +331,21 @@ class _Terminate:
         self.seen = True
         if callable(signal.getsignal(signal.SIGINT)):  # Python's or asyncio's handler
             signal.raise_signal(signal.SIGINT)
-        else:  # SIGINT ignored, as in a background job of a script: it would be lost
-            raise KeyboardInterrupt
+            return
+        # SIGINT ignored, as in a background job of a script: raising SIGINT would
+        # be lost, so the stop is ours to raise. Not here, though, when a loop runs:
+        # a handler runs wherever the main thread is, a finalizer (`__del__`) too,
+        # and Python drops what a finalizer raises, so the run would go on to the
+        # end. A loop callback is a place where KeyboardInterrupt always escapes.
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise KeyboardInterrupt from None
+        loop.call_soon_threadsafe(_interrupt)
+
+
+def _interrupt() -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
 
-from extractor.cli import main
+import pytest
+
+from extractor.cli import _Terminate, main
 from extractor.testing import Reply, Status
 
 from .conftest import ABSTRACT, GOOD, TITLE
@@ -129,3 +134,31 @@ def test_console_script_is_installed(server, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["meta"]["model"] == "m"
+
+
+def test_a_sigterm_landing_in_a_finalizer_still_stops_a_run_whose_sigint_is_ignored():
+    # A signal handler runs wherever the main thread is, a `__del__` too, and
+    # Python drops what a finalizer raises: a batch run in a script's background
+    # job once went on to the end after `kill`. The stop must reach the loop,
+    # which cancels the run's task (so its summary is written) and then exits.
+    seen = []
+
+    class Finalized:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    async def run() -> None:
+        Finalized()  # dropped at once: the handler runs inside __del__
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            seen.append("cancelled")
+            raise
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with _Terminate() as terminate, pytest.raises(KeyboardInterrupt):
+            asyncio.run(run())
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert terminate.seen and seen == ["cancelled"]
