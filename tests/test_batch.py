@@ -199,14 +199,17 @@ def test_a_run_killed_with_sigkill_resumes_without_duplicates_or_gaps(tmp_path, 
     assert "dropped an unfinished last line" in err
 
 
-@pytest.mark.parametrize("sigint_ignored", [False, True])  # True: a script's background job
+@pytest.mark.parametrize(("sigint_ignored", "workers"), [
+    (False, 1), (True, 1),  # True: a script's background job
+    (False, 2), (True, 2),  # workers: SLURM's time limit on a run that uses both cores
+])
 def test_sigterm_stops_a_run_like_ctrl_c_with_its_summary_and_it_resumes(
-        tmp_path, capsys, server, sigint_ignored):
+        tmp_path, capsys, server, sigint_ignored, workers):
     server.delay = 0.02
     ids = write_jsonl(tmp_path / "in.jsonl", 150)
     out = tmp_path / "out.jsonl"
     args = [str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "openai", "--base-url",
-            server.url, "--model", "m", "--concurrency", "4", *FAST]
+            server.url, "--model", "m", "--concurrency", "4", "--workers", str(workers), *FAST]
     ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
     child = subprocess.Popen([sys.executable, "-m", "extractor.cli", "batch", *args], cwd=REPO,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
