@@ -22,6 +22,11 @@ What each figure means:
   left out; the target is judged on `ratio`, wall time from start to end).
 - warm: the same run into a fresh output with every answer already in the
   cache: abstracts per second (nothing is sent).
+- modes: the same kind of run, one process, a quarter of the records, once per
+  instructor mode (`tools`, `json`, `md_json`, `json_schema`), and once more in
+  `json` mode with the JSON Schema built anew for every request, as pydantic
+  does and as this library did before `PaperSummary` kept it (`json_rebuilt`):
+  the ratio to ideal and the client CPU per abstract of each.
 - memory: peak RSS (ru_maxrss) of a separate `extractor batch` process over a
   generated JSONL dump of 1,000,000 abstracts with the rules backend and no
   cache. Before the run the process holds only its imports; the growth is the
@@ -45,7 +50,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from extractor import Backend, Completion, Extractor, PaperSummary, Usage, register
+from extractor.backends.base import BackendConfig
 from extractor.batch import Limits, RunConfig, run
 
 DELAY = 0.2
@@ -247,6 +255,38 @@ def throughput_and_warm(records: int, work: Path, which: list[str]) -> dict[str,
     return figures
 
 
+def modes(records: int, work: Path) -> dict[str, Any]:
+    """One process, each instructor mode, and JSON mode with the schema built
+    for every request as pydantic does unless `PaperSummary` caches it (the
+    code before that cache): what a mode costs the client."""
+    dump = work / "modes.jsonl"
+    write_dump(dump, records, seed=2)
+    server = Server(DELAY)
+    figures: dict[str, Any] = {}
+    runs = [(m, m) for m in ("tools", "json", "md_json", "json_schema")] + [
+        ("json_rebuilt", "json")]
+    try:
+        for name, mode in runs:
+            extractor = Extractor("openai", cache=work / f"cache-mode-{name}",
+                                  config=BackendConfig(model="m", base_url=server.url, mode=mode))
+            cached = PaperSummary.__dict__["model_json_schema"]
+            if name.endswith("_rebuilt"):  # pydantic's own: it builds the schema on each call
+                PaperSummary.model_json_schema = classmethod(  # type: ignore[method-assign]
+                    BaseModel.model_json_schema.__func__)  # type: ignore[attr-defined]
+            try:
+                with extractor:
+                    cold = timed_run(dump, work / f"mode-{name}.jsonl", extractor, 1, server)
+            finally:
+                PaperSummary.model_json_schema = cached  # type: ignore[method-assign]
+            assert cold["counts"]["done"] == records, cold["counts"]
+            figures[f"mode_{name}"] = {
+                "ratio": round(records / cold["measured_wall_s"] / (CONCURRENCY / DELAY), 3),
+                "client_cpu_ms_per_abstract": round(cold["client_cpu_ms"], 2)}
+    finally:
+        server.close()
+    return figures
+
+
 # On Linux a process inherits its parent's peak RSS through fork and exec, so
 # the measured process is started by a small launcher, not by this (large) one,
 # and VmHWM (peak RSS of its own address space) is reported as a cross-check.
@@ -293,13 +333,14 @@ def memory(records: int, work: Path) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("which", nargs="*", help="throughput, warm and/or memory (default: all)")
+    parser.add_argument("which", nargs="*",
+                        help="throughput, warm, modes and/or memory (default: all)")
     parser.add_argument("--quick", action="store_true", help="fewer records: a one-minute run")
     parser.add_argument("--records", type=int, help="abstracts for throughput/warm (16,000)")
     parser.add_argument("--memory-records", type=int, help="abstracts for memory (1,000,000)")
     args = parser.parse_args()
-    args.which = args.which or ["throughput", "warm", "memory"]
-    if unknown := set(args.which) - {"throughput", "warm", "memory"}:
+    args.which = args.which or ["throughput", "warm", "modes", "memory"]
+    if unknown := set(args.which) - {"throughput", "warm", "modes", "memory"}:
         parser.error(f"unknown measurement(s): {', '.join(sorted(unknown))}")
     records = args.records or (640 if args.quick else 16_000)
     memory_records = args.memory_records or (50_000 if args.quick else 1_000_000)
@@ -311,6 +352,10 @@ def main() -> None:
         if {"throughput", "warm"} & set(args.which):
             figures |= throughput_and_warm(records, work, args.which)
             for name, value in figures.items():
+                print(f"{name}: {json.dumps(value)}", flush=True)
+        if "modes" in args.which:
+            for name, value in modes(records // 4, work).items():
+                figures[name] = value
                 print(f"{name}: {json.dumps(value)}", flush=True)
         if "memory" in args.which:
             figures["memory"] = memory(memory_records, work)

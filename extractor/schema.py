@@ -15,10 +15,15 @@ model with that message. The abstract comes either from pydantic's context
 Backends use the latter: instructor renders every message as a Jinja template
 when it is given a `context`, so an abstract containing `{{`, `{%` or `{#`
 (LaTeX does) would be rewritten or crash before it reached the model.
+
+The JSON Schema is built once per class and set of arguments: instructor's
+JSON modes write it into every request's prompt, and pydantic builds it anew on
+each call, 2.3 ms of CPU that was a third of a JSON-mode client's time.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -37,6 +42,7 @@ from pydantic import (
 from .grounding import find_quote
 
 _ABSTRACT: ContextVar[str | None] = ContextVar("extractor_abstract", default=None)
+_SCHEMAS: dict[Hashable, str] = {}  # see model_json_schema
 
 
 @contextmanager
@@ -189,6 +195,17 @@ class PaperSummary(BaseModel):
             "('ImageNet', 'CIFAR-10'). Not unnamed data, equations, methods or models."
         ),
     )
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            key = (cls, args, tuple(sorted(kwargs.items())))
+            text = _SCHEMAS.get(key)
+        except TypeError:  # an unhashable argument: build it as pydantic would
+            return super().model_json_schema(*args, **kwargs)
+        if text is None:
+            text = _SCHEMAS[key] = json.dumps(super().model_json_schema(*args, **kwargs))
+        return json.loads(text)  # a new dict each time, as pydantic's: callers edit it
 
     @field_validator("hardware", "datasets")
     @classmethod

@@ -190,6 +190,35 @@ def test_json_mode_reads_the_message_content(server, make_extractor):
     assert result.datasets == ["PDEBench"]
 
 
+@pytest.mark.parametrize("mode", ["json", "md_json", "json_schema"])
+def test_json_modes_build_the_schema_once_not_for_every_request(
+        server, make_extractor, monkeypatch, mode):
+    """instructor's JSON modes write the schema into every request, and pydantic
+    built it anew each time: 2.3 ms of CPU, a third of the client's per request."""
+    from pydantic import BaseModel
+
+    import extractor.schema
+
+    builds = []
+    pydantics = BaseModel.model_json_schema.__func__
+
+    def counted(cls, *args, **kwargs):
+        builds.append(cls)
+        return pydantics(cls, *args, **kwargs)
+
+    monkeypatch.setattr(BaseModel, "model_json_schema", classmethod(counted))
+    monkeypatch.setattr(extractor.schema, "_SCHEMAS", {})
+    made = make_extractor(config=BackendConfig(mode=mode))
+    after = []
+    for number in range(4):
+        server.push(Reply(GOOD))
+        assert made.extract(f"{ABSTRACT} ({number})", TITLE).datasets == ["PDEBench"]
+        after.append(len(builds))
+    assert after[0] >= 1 and after[-1] == after[0]  # built for the first request only
+    sent = [json.dumps(body) for body in server.received]
+    assert all("speedups" in body and "factor_max" in body for body in sent)
+
+
 def test_prompt_injection_in_the_abstract_is_data(server, make_extractor):
     """An abstract that asks the model to misbehave is sent inside the data tags,
     and whatever comes back must still satisfy the schema and grounding."""

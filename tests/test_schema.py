@@ -106,3 +106,16 @@ def test_a_missing_quote_is_none():
     """A quote that is not there is reported as missing, not approximated."""
     assert find_quote(ABSTRACT, "14 times") is None
     assert find_quote(ABSTRACT, "   ") is None
+
+
+def test_the_json_schema_is_pydantics_own_and_a_caller_may_edit_its_copy():
+    from pydantic import BaseModel
+
+    def built(**kwargs):  # pydantic's own, never cached
+        return BaseModel.model_json_schema.__func__(PaperSummary, **kwargs)
+
+    first = PaperSummary.model_json_schema()
+    assert first == built()
+    first["properties"].clear()  # instructor edits the schemas it is given
+    assert PaperSummary.model_json_schema() == built()
+    assert PaperSummary.model_json_schema(mode="serialization") == built(mode="serialization")
