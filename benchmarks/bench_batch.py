@@ -1,4 +1,4 @@
-"""Batch runs: throughput against a slow server, warm-cache rate, peak memory.
+"""Batch runs: throughput against a slow server, warm-cache rate, instructor modes, memory.
 
     python benchmarks/bench_batch.py            # everything, full size (30-50 min here)
     python benchmarks/bench_batch.py --quick    # fewer records (~1 min)
