@@ -23,6 +23,7 @@ each call, 2.3 ms of CPU that was a third of a JSON-mode client's time.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
@@ -42,7 +43,6 @@ from pydantic import (
 from .grounding import find_quote
 
 _ABSTRACT: ContextVar[str | None] = ContextVar("extractor_abstract", default=None)
-_SCHEMAS: dict[Hashable, str] = {}  # see model_json_schema
 
 
 @contextmanager
@@ -199,12 +199,9 @@ class PaperSummary(BaseModel):
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         try:
-            key = (cls, args, tuple(sorted(kwargs.items())))
-            text = _SCHEMAS.get(key)
+            text = _schema_text(cls, args, tuple(sorted(kwargs.items())))
         except TypeError:  # an unhashable argument: build it as pydantic would
             return super().model_json_schema(*args, **kwargs)
-        if text is None:
-            text = _SCHEMAS[key] = json.dumps(super().model_json_schema(*args, **kwargs))
         return json.loads(text)  # a new dict each time, as pydantic's: callers edit it
 
     @field_validator("hardware", "datasets")
@@ -226,6 +223,12 @@ class PaperSummary(BaseModel):
                 "be copied verbatim from the abstract; drop any claim you cannot quote."
             )
         return _dedupe_speedups(speedups)
+
+
+@functools.lru_cache(maxsize=16)  # bounded, should a caller make a subclass per call
+def _schema_text(cls: type[PaperSummary], args: tuple[Any, ...],
+                 kwargs: tuple[tuple[str, Any], ...]) -> str:
+    return json.dumps(super(PaperSummary, cls).model_json_schema(*args, **dict(kwargs)))
 
 
 def _dedupe_speedups(speedups: list[Speedup]) -> list[Speedup]:

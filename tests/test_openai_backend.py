@@ -207,7 +207,7 @@ def test_json_modes_build_the_schema_once_not_for_every_request(
         return pydantics(cls, *args, **kwargs)
 
     monkeypatch.setattr(BaseModel, "model_json_schema", classmethod(counted))
-    monkeypatch.setattr(extractor.schema, "_SCHEMAS", {})
+    extractor.schema._schema_text.cache_clear()
     made = make_extractor(config=BackendConfig(mode=mode))
     after = []
     for number in range(4):
