@@ -1,8 +1,8 @@
 """Batch runs over several processes (`extractor batch --workers N`).
 
-Design note. Through the openai SDK and instructor one request costs 1.8-3.5 ms
+Design note. Through the openai SDK and instructor one request costs 1.8-5.9 ms
 of client CPU on this project's machines (building, sending and parsing it),
-so one event loop, which is one core, tops out at 220-290 requests/s however
+so one event loop, which is one core, tops out at 140-290 requests/s however
 many are in flight (`benchmarks/bench_batch.py`). Workers are child processes,
 each running the ordinary engine (`aextract_many`) over its own Extractor,
 rebuilt from the parent's `Extractor.recipe`. They are spawned, not forked: the
