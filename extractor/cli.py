@@ -165,6 +165,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.no_titles:
         fixtures = [dataclasses.replace(f, title="") for f in fixtures]
     names = [n.strip() for n in (args.backend or "").split(",") if n.strip()] or [None]
+    before = evals.load_report(args.compare) if args.compare else None  # before any call
     status = 0
     for name in names:
         args.backend = name
@@ -172,6 +173,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             items = evals.evaluate(fixtures, extractor, _progress(len(fixtures), args.quiet))
             report = evals.report_data(items, extractor, titles=not args.no_titles)
         print(evals.format_table(report))
+        if before is not None:
+            print(evals.format_comparison(report, before, str(args.compare)))
         suffix = f".{report['backend']}" if len(names) > 1 else ""
         if args.json:
             path = args.json.with_suffix(suffix + args.json.suffix)
@@ -238,6 +241,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-titles", action="store_true",
                           help="withhold every title, as extract(abstract) is often called "
                           "(thresholds from the file's [untitled.BACKEND.FIELD] tables)")
+    evaluate.add_argument("--compare", type=Path, metavar="REPORT",
+                          help="a report an earlier run wrote with --json: print every "
+                          "metric before and after, and per field the papers that scored "
+                          "better and worse")
     evaluate.add_argument("--quiet", action="store_true", help="no progress line")
     _backend_flags(evaluate)
     evaluate.set_defaults(run=_cmd_eval)

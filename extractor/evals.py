@@ -215,6 +215,58 @@ def format_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def load_report(path: str | Path) -> dict[str, Any]:
+    """A report that `extractor eval --json` wrote, to compare a new run with."""
+    path = Path(path)
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ExtractorError(f"cannot read the report {path}: {exc}") from exc
+    if not (isinstance(report, dict) and isinstance(report.get("fields"), dict)
+            and isinstance(report.get("items"), list)):
+        raise ExtractorError(f"{path} is not a report written by `extractor eval --json`")
+    return report
+
+
+def _paper_score(item: dict[str, Any], name: str) -> float:
+    scores = item["scores"][name]
+    if name in TEXT_FIELDS:
+        return float(scores["token_f1"])
+    return Counts(scores["tp"], scores["fp"], scores["fn"]).prf()["f1"]
+
+
+def format_comparison(report: dict[str, Any], before: dict[str, Any], label: str) -> str:
+    """Every metric before and after, and for each field how many papers scored
+    better and how many worse (`eval --compare`). A change to the extractor is
+    reported whole: the fields that got worse are printed beside the others."""
+    old = {item["id"]: item for item in before["items"]}
+    pairs = [(old[item["id"]], item) for item in report["items"] if item["id"] in old]
+    lines = [f"against {label}: backend {before.get('backend')}  prompt "
+             f"{before.get('prompt_hash')}  n={before.get('n')}  ({len(pairs)} papers in both)"]
+    if report.get("titles", True) != before.get("titles", True):
+        lines.append("note: titles were withheld in one run and not in the other")
+    if len(pairs) != len(report["items"]) or len(pairs) != len(old):
+        lines.append("note: the runs scored different papers; each field's score is over "
+                     "its own run's papers, the papers better/worse over those in both")
+    lines.append(f"{'field':<10} {'metric':<19} {'before':>7} {'after':>7} {'change':>7}"
+                 "   papers better/worse")
+    for name in (*SET_FIELDS, *TEXT_FIELDS):  # the order of the score table
+        metrics = report["fields"][name]
+        for metric, value in metrics.items():
+            was = before["fields"].get(name, {}).get(metric)
+            head = f"{name:<10} {metric:<19}"
+            if not isinstance(was, int | float):
+                lines.append(f"{head} {'—':>7} {value:>7.3f}")
+                continue
+            line = f"{head} {was:>7.3f} {value:>7.3f} {value - was:>+7.3f}"
+            if metric in ("f1", "token_f1"):
+                changes = [_paper_score(new, name) - _paper_score(old_item, name)
+                           for old_item, new in pairs]
+                line += f"   {sum(c > 1e-9 for c in changes)}/{sum(c < -1e-9 for c in changes)}"
+            lines.append(line)
+    return "\n".join(lines)
+
+
 def parse_threshold(text: str) -> tuple[str, float]:
     """`speedups.f1=0.9` -> ("speedups.f1", 0.9)."""
     name, sep, value = text.partition("=")

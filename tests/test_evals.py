@@ -208,3 +208,55 @@ def test_no_titles_withholds_every_title_and_uses_the_untitled_gate(tmp_path, ca
         assert json.loads(out.read_text())["titles"] is True
     finally:
         unregister("recording")
+
+
+def test_compare_prints_every_metric_before_and_after_and_the_papers_that_moved(
+        scripted, tmp_path, capsys):
+    """`eval --compare` reports a change whole: the field that got worse too."""
+    second = dict(GOLD_LINE, id="second", abstract=ABSTRACT + " Second paper.")
+    gold = write(tmp_path, GOLD_LINE, second)
+    args = ["eval", str(gold), "--backend", "scripted", "--no-cache", "--quiet",
+            "--thresholds", str(tmp_path / "none")]
+    scripted[ABSTRACT] = dict(GOOD, datasets=[])
+    scripted[second["abstract"]] = GOOD
+    assert main([*args, "--json", str(tmp_path / "before.json")]) == 0
+    capsys.readouterr()
+
+    scripted[ABSTRACT] = GOOD  # datasets: one paper better
+    scripted[second["abstract"]] = dict(GOOD, task="something else entirely")  # task: worse
+    assert main([*args, "--compare", str(tmp_path / "before.json")]) == 0
+    out = capsys.readouterr().out
+    rows = {tuple(line.split()[:2]): line.split()[2:] for line in out.splitlines()
+            if line.split()[:1] in (["datasets"], ["task"], ["method"])}
+    assert rows[("datasets", "f1")] == ["0.667", "1.000", "+0.333", "1/0"]
+    assert rows[("task", "token_f1")][2:] == ["-0.500", "0/1"]
+    assert rows[("method", "token_f1")] == ["1.000", "1.000", "+0.000", "0/0"]
+    assert "(2 papers in both)" in out and "note:" not in out
+
+    write(tmp_path, GOLD_LINE, name="one.jsonl")
+    assert main([*args[:1], str(tmp_path / "one.jsonl"), *args[2:],
+                 "--compare", str(tmp_path / "before.json")]) == 0
+    assert "note: the runs scored different papers" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("content", ["not json", "[1, 2]", '{"fields": {}}'])
+def test_compare_refuses_a_file_that_is_no_report_before_calling_the_backend(
+        tmp_path, capsys, content):
+    calls = []
+
+    class Counting(Scripted):
+        def complete(self, request):
+            calls.append(request)
+            return super().complete(request)
+
+    register("counting", lambda config: Counting({ABSTRACT: GOOD}))
+    try:
+        gold = write(tmp_path, GOLD_LINE)
+        (tmp_path / "old.json").write_text(content)
+        code = main(["eval", str(gold), "--backend", "counting", "--no-cache", "--quiet",
+                     "--compare", str(tmp_path / "old.json")])
+    finally:
+        unregister("counting")
+    assert code == 2 and calls == []  # nothing paid for a comparison that cannot be made
+    err = capsys.readouterr().err
+    assert "old.json" in err and ("cannot read the report" in err or "is not a report" in err)
