@@ -223,16 +223,23 @@ def load_report(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ExtractorError(f"cannot read the report {path}: {exc}") from exc
     if not (isinstance(report, dict) and isinstance(report.get("fields"), dict)
-            and isinstance(report.get("items"), list)):
+            and all(isinstance(v, dict) for v in report["fields"].values())
+            and isinstance(report.get("items"), list)
+            and all(isinstance(i, dict) and isinstance(i.get("id"), str)
+                    and isinstance(i.get("scores"), dict) for i in report["items"])):
         raise ExtractorError(f"{path} is not a report written by `extractor eval --json`")
     return report
 
 
-def _paper_score(item: dict[str, Any], name: str) -> float:
-    scores = item["scores"][name]
-    if name in TEXT_FIELDS:
-        return float(scores["token_f1"])
-    return Counts(scores["tp"], scores["fp"], scores["fn"]).prf()["f1"]
+def _paper_score(item: dict[str, Any], name: str) -> float | None:
+    """One paper's F1 for one field; None when the report lacks it (edited by hand)."""
+    try:
+        scores = item["scores"][name]
+        if name in TEXT_FIELDS:
+            return float(scores["token_f1"])
+        return Counts(int(scores["tp"]), int(scores["fp"]), int(scores["fn"])).prf()["f1"]
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def format_comparison(report: dict[str, Any], before: dict[str, Any], label: str) -> str:
@@ -260,8 +267,9 @@ def format_comparison(report: dict[str, Any], before: dict[str, Any], label: str
                 continue
             line = f"{head} {was:>7.3f} {value:>7.3f} {value - was:>+7.3f}"
             if metric in ("f1", "token_f1"):
-                changes = [_paper_score(new, name) - _paper_score(old_item, name)
-                           for old_item, new in pairs]
+                scored = [(_paper_score(old_item, name), _paper_score(new, name))
+                          for old_item, new in pairs]
+                changes = [b - a for a, b in scored if a is not None and b is not None]
                 line += f"   {sum(c > 1e-9 for c in changes)}/{sum(c < -1e-9 for c in changes)}"
             lines.append(line)
     return "\n".join(lines)

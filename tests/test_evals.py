@@ -233,13 +233,24 @@ def test_compare_prints_every_metric_before_and_after_and_the_papers_that_moved(
     assert rows[("method", "token_f1")] == ["1.000", "1.000", "+0.000", "0/0"]
     assert "(2 papers in both)" in out and "note:" not in out
 
+    edited = json.loads((tmp_path / "before.json").read_text())  # by hand: a score gone
+    del edited["items"][1]["scores"]["task"]
+    (tmp_path / "before.json").write_text(json.dumps(edited))
+    assert main([*args, "--compare", str(tmp_path / "before.json")]) == 0
+    out = capsys.readouterr().out
+    assert [line.split()[-1] for line in out.splitlines()
+            if line.split()[:2] == ["task", "token_f1"]] == ["0/0"]  # the other paper: same
+
     write(tmp_path, GOLD_LINE, name="one.jsonl")
     assert main([*args[:1], str(tmp_path / "one.jsonl"), *args[2:],
                  "--compare", str(tmp_path / "before.json")]) == 0
     assert "note: the runs scored different papers" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("content", ["not json", "[1, 2]", '{"fields": {}}'])
+@pytest.mark.parametrize("content", [
+    "not json", "[1, 2]", '{"fields": {}}', '{"fields": {"task": 1}, "items": []}',
+    '{"fields": {}, "items": [{"scores": {}}]}', b"\xff\xfe{\x00}\x00",  # UTF-16
+])
 def test_compare_refuses_a_file_that_is_no_report_before_calling_the_backend(
         tmp_path, capsys, content):
     calls = []
@@ -252,7 +263,8 @@ def test_compare_refuses_a_file_that_is_no_report_before_calling_the_backend(
     register("counting", lambda config: Counting({ABSTRACT: GOOD}))
     try:
         gold = write(tmp_path, GOLD_LINE)
-        (tmp_path / "old.json").write_text(content)
+        (tmp_path / "old.json").write_bytes(content if isinstance(content, bytes)
+                                            else content.encode())
         code = main(["eval", str(gold), "--backend", "counting", "--no-cache", "--quiet",
                      "--compare", str(tmp_path / "old.json")])
     finally:
