@@ -52,8 +52,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from extractor import Backend, Completion, Extractor, PaperSummary, Usage, register
-from extractor.backends.base import BackendConfig
+from extractor import Backend, BackendConfig, Completion, Extractor, PaperSummary, Usage, register
 from extractor.batch import Limits, RunConfig, run
 
 DELAY = 0.2

@@ -23,11 +23,11 @@ half is scored only in aggregate (see tests/test_rules.py for one example each).
   method of an analysis paper is the analysis. With no such clause: `Name,
   description` from a `Name: description` title, else the title itself (an
   analysis paper); with no title either, the rest of the first `we show that
-  X` sentence, else the opening sentence. Expect little more from extraction: the gold methods are
-  abstractive. `benchmarks/method_ceiling.py` picks, by looking at the gold,
-  the best title or abstract sentence cut to 15 words (0.43 over all papers)
-  and the best run of up to 15 words anywhere (0.61); these rules reach 0.42
-  on the development half and 0.37 on the held-out half.
+  X` sentence, else the opening sentence. Expect little more from extraction:
+  the gold methods are abstractive. `benchmarks/method_ceiling.py` picks, by
+  looking at the gold, the best title or abstract sentence cut to 15 words
+  (0.43 over all papers) and the best run of up to 15 words anywhere (0.61);
+  these rules reach 0.42 on the development half and 0.37 on the held-out half.
 - task (`find_task`): the title with its method part removed. `Name: description`
   keeps the description, and so does a slogan head (`Recursions Are All You
   Need: ...`); `X via/using/driven by Y` keeps X; `Method for Task` keeps Task,
@@ -267,7 +267,7 @@ def lower_case(word: str, seen: set[str]) -> str:
     return word.lower()
 
 
-_ARTICLES = {"a", "an", "the"}
+ARTICLES = {"a", "an", "the"}
 _DANGLING = {"for", "of", "in", "on", "and", "with", "to"}
 _ACRONYMISH = re.compile(r"[A-Z].*[A-Z]|\d|^[a-z]+[A-Z]")
 
@@ -333,7 +333,7 @@ def find_task(title: str, abstract: str) -> Phrase:
     if deferred:
         t = _cut_weak_tail(t)
     seen = {w.strip(".,;:()[]'\"") for w in set(abstract.split())}  # strip each word once
-    words = [lower_case(w, seen) for w in t.split() if w.lower() not in _ARTICLES][:8]
+    words = [lower_case(w, seen) for w in t.split() if w.lower() not in ARTICLES][:8]
     while words and words[-1].lower().rstrip(",;") in _DANGLING:
         words.pop()
     if words:
