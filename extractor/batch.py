@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import workers
-from .dumps import Fields, Record, check_input, read
+from .dumps import Fields, Record, as_paths, check_input, read
 from .engine import aextract_many
 from .errors import ConfigError
 from .extract import Extractor
@@ -263,13 +263,13 @@ def _summary(tally: Tally, state: LogState, config: RunConfig, extractor: Extrac
     return summary(tally, run=run_info, output=output, price=price)
 
 
-def run(inputs: Iterable[str | Path], out: str | Path, extractor: Extractor,
+def run(inputs: str | Path | Iterable[str | Path], out: str | Path, extractor: Extractor,
         config: RunConfig | None = None) -> dict[str, Any]:
     """Run a batch job over dump files into `out`; returns the summary (also
     written to <out stem>.summary.json). Rerun to resume."""
     async def main() -> dict[str, Any]:
         try:
-            return await arun([Path(p) for p in inputs], Path(out), extractor,
+            return await arun(as_paths(inputs), Path(out), extractor,
                               config or RunConfig())
         finally:
             await extractor.aclose()

@@ -41,6 +41,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import re
 import unicodedata
 import warnings
@@ -370,8 +371,15 @@ def check_input(path: Path, fields: Fields) -> str:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
+def as_paths(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """One path or many: `read("dump.txt")` means that file, not its characters."""
+    if isinstance(paths, str | os.PathLike):
+        return [Path(paths)]
+    return [Path(p) for p in paths]
+
+
 def read(
-    paths: Iterable[str | Path],
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     fmt: str | None = None,
     fields: Fields | None = None,
     on_malformed: OnMalformed | None = None,
@@ -383,7 +391,7 @@ def read(
     report = on_malformed or (lambda bad: warnings.warn(str(bad), stacklevel=3))
     if fmt is not None and fmt not in READERS:
         raise ConfigError(f"unknown input format {fmt!r}; choose from {', '.join(READERS)}")
-    for path in map(Path, paths):
+    for path in as_paths(paths):
         detected = check_input(path, fields)  # refuses a binary file whatever `fmt` says
         reader = READERS[fmt or detected]
         try:

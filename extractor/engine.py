@@ -100,6 +100,9 @@ def _taker(records: Iterable[Any] | AsyncIterable[Any]
     """`await take()` gives the next (number, item), or None at the end. An
     async source (records arriving from another process) is advanced by one
     worker at a time: an async generator cannot be awaited twice at once."""
+    if isinstance(records, str | bytes | Record):
+        raise TypeError("records must be an iterable of Records or abstracts, not one "
+                        f"{type(records).__name__}: use extract() for a single abstract")
     count = itertools.count()
     if isinstance(records, AsyncIterable):
         source, lock = aiter(records), asyncio.Lock()

@@ -397,6 +397,14 @@ def test_extract_many_bounds_concurrency_and_yields_failures_as_outcomes():
     assert {o.id for o in outcomes if o.ok} == {make_record("", a, "").id for a in items[:30]}
 
 
+def test_extract_many_refuses_one_abstract_instead_of_reading_its_letters():
+    """A str is iterable: without the check each character became a failed record."""
+    backend = Slow()
+    with pytest.raises(TypeError, match="use extract"):
+        next(extract_many(abstract(1), Extractor(backend, cache=False)))
+    assert backend.peak == 0
+
+
 def test_extract_many_can_be_abandoned_midway():
     extractor = Extractor(Slow(), cache=False)
     stream = extract_many((abstract(i) for i in range(10_000)), extractor)
@@ -534,3 +542,11 @@ def test_the_progress_line_and_its_silence_off_a_terminal(tmp_path, capsys):
     run([tmp_path / "in.jsonl"], tmp_path / "o2.jsonl", Extractor("rules", cache=False),
         RunConfig(progress=True))
     assert "\rbatch 3/3 100%" in capsys.readouterr().err
+
+
+def test_run_takes_one_input_path_as_a_str(tmp_path):
+    """`run("dump.jsonl", ...)` reads that file, not the paths "d", "u", "m", ..."""
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    summary = run(str(tmp_path / "in.jsonl"), tmp_path / "out.jsonl",
+                  Extractor("rules", cache=False))
+    assert summary["counts"]["done"] == 3

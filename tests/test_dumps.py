@@ -204,3 +204,12 @@ def test_reading_is_lazy(tmp_path):
     first = next(stream)
     assert first.abstract.endswith(" 0")
     stream.close()
+
+
+@pytest.mark.parametrize("as_given", [str, lambda p: p], ids=["str", "Path"])
+def test_read_takes_one_path_as_well_as_a_list(tmp_path, as_given):
+    """`read("dump.jsonl")` reads that file; a str is not a list of one-letter paths."""
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({"abstract": ABSTRACT_A}) + "\n")
+    [record] = read(as_given(path))
+    assert record.abstract == ABSTRACT_A
