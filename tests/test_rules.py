@@ -439,6 +439,16 @@ def test_participle_follows_english_spelling(verb, ing):
     assert participle(verb) == ing
 
 
+@pytest.mark.parametrize(
+    ("verb", "ing"),
+    [("bias", "biasing"), ("compress", "compressing"), ("focus", "focusing"),
+     ("leverage", "leveraging"), ("map", "mapping"), ("apply", "applying"), ("see", "seeing")],
+)  # fmt: skip
+def test_participle_of_a_bare_infinitive_keeps_its_final_s(verb, ing):
+    """`propose to bias` gives `biasing`; read as third person it gave `biaing`."""
+    assert participle(verb, base=True) == ing
+
+
 def test_relative_to_participle_rewrites_that_and_which():
     """`a model which predicts X` becomes `a model predicting X`; `of which` is left alone."""
     assert relative_to_participle("a model which predicts motion") == "a model predicting motion"
@@ -446,6 +456,16 @@ def test_relative_to_participle_rewrites_that_and_which():
     assert (
         relative_to_participle("the proof of which builds on Z") == "the proof of which builds on Z"
     )
+
+
+def test_find_method_drops_praise_joined_by_and():
+    """`a novel and efficient X` is X: not `an and efficient X`, as the `and` once stayed."""
+    got = find_method("T", "We propose a novel and efficient error-feedback technique.")
+    assert got.text == "an error-feedback technique"
+    got = find_method("T", "We present a simple and practical method for ranking.")
+    assert got.text == "a method for ranking"
+    got = find_method("T", "We propose new and existing benchmarks for ranking.")
+    assert got.text.startswith("new and existing benchmarks")  # not praise: kept
 
 
 def test_find_method_drops_praise_after_an_article():
@@ -481,6 +501,10 @@ def test_find_method_reads_propose_to_as_a_participle():
     """`we propose to reuse old Hessians` proposes reusing them."""
     got = find_method("T", "We propose to reuse old Hessians for several steps.")
     assert got.text == "reusing old Hessians for several steps"
+    got = find_method("T", "We propose to bias sampling on the posterior.")
+    assert got.text == "biasing sampling on the posterior"  # a bare verb: no `s` to drop
+    got = find_method("T", "We propose to compress the optimizer state.")
+    assert got.text == "compressing the optimizer state"
 
 
 def test_find_method_spells_out_an_acronym_only_the_title_expands():
@@ -563,6 +587,29 @@ def test_words_leaves_no_dangling_quantifier_or_preposition():
     )
     assert words("a layered model that is based on", 6) == "a layered model"
     assert words("a training strategy through", 4) == "a training strategy"
+
+
+def test_words_leaves_no_dangling_auxiliary():
+    """`a technique that can be` is half a clause: the auxiliaries and `that` go."""
+    assert words("an error-feedback technique that can be applied to X", 5) == (
+        "an error-feedback technique")
+
+
+def test_words_never_leaves_a_parenthesis_open():
+    """A cut inside an aside drops the aside: `X (one for plasticity,` is `X`."""
+    text = "Sy-CON consisting of two losses (one for plasticity, one for stability)"
+    assert words(text, 8) == "Sy-CON consisting of two losses"
+    assert words(text, 11) == text  # closed within the limit: kept
+    assert words("a solver with cost O(dm) per step and more", 5) == "a solver with cost O(dm)"
+    assert words("a solver with cost O(dm log m) per step", 5) == "a solver with cost"
+
+
+def test_words_drops_a_relative_clause_the_limit_cut_short():
+    """`a family of subspaces that we call` names nothing; a whole clause stays."""
+    text = "a family of subspaces in manifolds that we call barycentric subspaces"
+    assert words(text, 9) == "a family of subspaces in manifolds"
+    assert words(text, 11) == text
+    assert words("a sampler that mixes fast", 5) == "a sampler that mixes fast"
 
 
 # ---------------------------------------------------------------- sentences

@@ -61,19 +61,23 @@ _STOP = re.compile(
 _LOOKAHEAD = 3  # sentences after the announcement that may still describe the design
 
 
-def participle(verb: str) -> str:
-    """The -ing form of a third-person verb: `obfuscates` -> `obfuscating`.
+def participle(verb: str, *, base: bool = False) -> str:
+    """The -ing form of a third-person verb: `obfuscates` -> `obfuscating`; with
+    `base`, of a bare infinitive (`propose to bias` -> `biasing`, not `biaing`).
 
     English spelling rules only: `-ies` -> `-ying`, `-sses/-shes/-ches/-xes/-zes`
     lose `es`, a silent `e` is dropped, and a one-vowel stem ending in one
     consonant after its vowel doubles it (`maps` -> `mapping`).
     """
     v = verb.lower()
-    if v.endswith("ies") and len(v) > 4:
+    if base:
+        stem = v
+    elif v.endswith("ies") and len(v) > 4:
         return v[:-3] + "ying"
-    if v.endswith(("sses", "shes", "ches", "xes", "zes")):
+    elif v.endswith(("sses", "shes", "ches", "xes", "zes")):
         return v[:-2] + "ing"
-    stem = v[:-1] if v.endswith("s") else v
+    else:
+        stem = v[:-1] if v.endswith("s") else v
     if stem.endswith("e") and not stem.endswith(("ee", "ye", "oe")):
         return stem[:-1] + "ing"
     vowels = [c for c in stem if c in "aeiou"]
