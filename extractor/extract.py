@@ -9,7 +9,11 @@ sampling option, the normalised text). The retry layer retries transient
 failures only; instructor's re-asks happen inside the backend and are counted
 apart. Whatever the backend returns is validated once more against the
 abstract here, so a third-party backend cannot hand back ungrounded quotes,
-and only an answer that passed is ever written to the cache.
+and only an answer that passed is ever written to the cache. A dataset name
+that is not written in the title or abstract is removed and listed in
+`meta.dropped_datasets`: datasets are named "as written" (LABELLING.md), so such
+a name was made up (a 135M-parameter model invented 259 of its 294), and a
+re-ask for it would cost a round trip to fix nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from . import retry
 from .backends.base import Backend, BackendConfig, Completion, Request, Sampling, create_backend
 from .cache import Cache, cache_key
 from .errors import BackendError, ConfigError, InputError, ValidationFailed
-from .grounding import find_quote
+from .grounding import find_quote, name_in
 from .prompts import load_prompt
 from .result import Extraction, Meta, Usage
 from .schema import PaperSummary
@@ -216,8 +220,12 @@ class Extractor:
         except (KeyError, TypeError, ValidationError):
             self.cache.delete(key)  # an entry we cannot trust is a miss
             return None
+        dropped = value.get("dropped_datasets")
+        if not (isinstance(dropped, list) and all(isinstance(n, str) for n in dropped)):
+            # stored before datasets were checked (or edited by hand): check now
+            summary, dropped = _named_datasets(summary, request)
         done = Completion(summary, Usage(), 0, value.get("model"))
-        return self._result(request, done, started, cache_hit=True, attempts=0)
+        return self._result(request, done, started, cache_hit=True, attempts=0, dropped=dropped)
 
     def _grounded(self, completion: Completion, request: Request) -> Completion:
         try:
@@ -233,15 +241,17 @@ class Extractor:
             ) from exc
         return replace(completion, summary=summary)
 
-    def _store(self, key: str | None, completion: Completion) -> None:
+    def _store(self, key: str | None, completion: Completion, dropped: list[str]) -> None:
         if key is not None:
             self.cache.set(key, {
                 "summary": completion.summary.model_dump(mode="json"),
                 "model": completion.model,
+                "dropped_datasets": dropped,
             })
 
     def _result(
-        self, request: Request, done: Completion, started: float, *, cache_hit: bool, attempts: int
+        self, request: Request, done: Completion, started: float, *, cache_hit: bool,
+        attempts: int, dropped: list[str],
     ) -> Extraction:
         meta = Meta(
             backend=self.backend.name,
@@ -253,6 +263,7 @@ class Extractor:
             usage=done.usage.as_dict(),
             latency_s=round(time.perf_counter() - started, 6),
             evidence=[find_quote(request.abstract, s.text) for s in done.summary.speedups],
+            dropped_datasets=dropped,
         )
         return Extraction(summary=done.summary, meta=meta)
 
@@ -270,9 +281,12 @@ class Extractor:
         started: float,
     ) -> Extraction:
         done = self._grounded(done, request)
-        done = replace(done, usage=done.usage + spent.usage, reasks=done.reasks + spent.reasks)
-        self._store(key, done)
-        return self._result(request, done, started, cache_hit=False, attempts=spent.attempts)
+        summary, dropped = _named_datasets(done.summary, request)
+        done = replace(done, summary=summary, usage=done.usage + spent.usage,
+                       reasks=done.reasks + spent.reasks)
+        self._store(key, done, dropped)
+        return self._result(request, done, started, cache_hit=False, attempts=spent.attempts,
+                            dropped=dropped)
 
     # -- the public calls ------------------------------------------------------
 
@@ -327,6 +341,18 @@ class Extractor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _named_datasets(summary: PaperSummary, request: Request) -> tuple[PaperSummary, list[str]]:
+    """The summary without dataset names its title and abstract never write, and those names."""
+    if not summary.datasets:
+        return summary, []
+    text = f"{request.title}\n{request.abstract}"
+    dropped = [name for name in summary.datasets if not name_in(text, name)]
+    if not dropped:
+        return summary, []
+    kept = [name for name in summary.datasets if name not in dropped]
+    return summary.model_copy(update={"datasets": kept}), dropped
 
 
 def _with_spent(exc: BackendError, spent: retry.Spent) -> BackendError:

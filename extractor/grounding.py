@@ -8,6 +8,7 @@ so `abstract[start:end]` is what the reader highlights.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 _SPACE = re.compile(r"\s+")
@@ -50,3 +51,47 @@ def find_quote(text: str, quote: str) -> tuple[int, int] | None:
         return None
     last = index[at + len(folded_quote) - 1]
     return index[at], last + 1
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def name_in(text: str, name: str) -> bool:
+    """Whether `name` is written in `text`: as a run of whole words up to case,
+    spacing and punctuation (`CIFAR10` finds `CIFAR-10`; `MNIST` does not find
+    `FashionMNIST`), or word by word in any order (`Caltech Dogs` in
+    `Caltech CUB, Dogs and Cars`)."""
+    wanted = _WORD.findall(name.casefold())
+    if not wanted:
+        return False
+    folded = text.casefold()
+    if _whole(folded, name.casefold().strip()):  # as written: most names, a few µs
+        return True
+    words = _WORD.findall(folded)
+    if set(wanted) <= set(words):
+        return True
+    # The name's letters as a run of whole words of the text, found in the text's
+    # words joined together: linear time, whatever the name and the text.
+    letters, joined = "".join(wanted), "".join(words)
+    bounds = set(itertools.accumulate(map(len, words), initial=0))
+    at = joined.find(letters)
+    while at >= 0:
+        if at in bounds and at + len(letters) in bounds:
+            return True
+        at = joined.find(letters, at + 1)
+    return False
+
+
+def _whole(text: str, part: str) -> bool:
+    """Whether `part` occurs in `text` not glued to a letter or digit on either side."""
+    if not part:
+        return False
+    at = text.find(part)
+    while at >= 0:
+        end = at + len(part)
+        glued_before = part[0].isalnum() and at > 0 and text[at - 1].isalnum()
+        glued_after = part[-1].isalnum() and end < len(text) and text[end].isalnum()
+        if not (glued_before or glued_after):
+            return True
+        at = text.find(part, at + 1)
+    return False

@@ -37,7 +37,9 @@ class Usage:
 class Meta(BaseModel):
     """How the summary was produced. `evidence[i]` is the (start, end) offset of
     `speedups[i].text` in the abstract, or None when it could not be found
-    (possible only for answers that skipped grounding, e.g. old cache entries)."""
+    (possible only for answers that skipped grounding, e.g. old cache entries).
+    `dropped_datasets` are names the backend returned that the title and abstract
+    never write, removed from the summary."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -50,6 +52,7 @@ class Meta(BaseModel):
     usage: dict[str, int]
     latency_s: float
     evidence: list[tuple[int, int] | None]
+    dropped_datasets: list[str] = []
 
 
 class Extraction(BaseModel):

@@ -106,6 +106,19 @@ def test_values_are_json_text_not_pickle(server, make_extractor, tmp_path):
     assert json.loads(value)["summary"]["task"] == GOOD["task"]
 
 
+def test_a_made_up_dataset_is_dropped_before_the_answer_is_cached(server, make_extractor,
+                                                                   tmp_path):
+    """Through the real SDK: the entry holds the checked summary and what was dropped."""
+    server.push(Reply(dict(GOOD, datasets=["PDEBench", "ImageNet"])))
+    result = make_extractor(cache=True).extract(ABSTRACT, TITLE)
+    assert result.datasets == ["PDEBench"] and result.meta.dropped_datasets == ["ImageNet"]
+    with sqlite3.connect(tmp_path / "cache" / "cache.db") as db:
+        (value,) = db.execute("SELECT value FROM Cache").fetchone()
+    entry = json.loads(value)
+    assert entry["summary"]["datasets"] == ["PDEBench"]
+    assert entry["dropped_datasets"] == ["ImageNet"]
+
+
 def test_errors_are_never_cached(server, make_extractor):
     """A failed call leaves no entry, so the next call asks again."""
     server.push(*[Status(500)] * 4, Reply(GOOD))

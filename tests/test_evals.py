@@ -105,7 +105,7 @@ def test_perfect_answers_score_one_and_failures_score_as_empty(scripted, tmp_pat
 
 def test_eval_command_writes_json_html_and_enforces_thresholds(scripted, tmp_path, capsys):
     """The CLI prints the table, writes both reports and exits 1 under a threshold."""
-    scripted[ABSTRACT] = dict(GOOD, datasets=["PDEBench", "ImageNet"])
+    scripted[ABSTRACT] = dict(GOOD, datasets=["PDEBench", "GMRES"])
     gold = write(tmp_path, GOLD_LINE)
     out_json, out_html = tmp_path / "r.json", tmp_path / "r.html"
     code = main(
@@ -130,7 +130,7 @@ def test_eval_command_writes_json_html_and_enforces_thresholds(scripted, tmp_pat
     assert set(report) >= {"backend", "model", "prompt_hash", "n", "fields", "items"}
     assert set(report["items"][0]) >= {"id", "gold", "predicted", "scores"}
     page = out_html.read_text()
-    assert '<mark class="pred">' in page and "extra ImageNet" in page
+    assert '<mark class="pred">' in page and "extra GMRES" in page
     thresholds = tmp_path / "t.toml"
     thresholds.write_text("[scripted.datasets]\nprecision = 0.9\n")
     code = main(

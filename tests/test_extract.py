@@ -133,6 +133,33 @@ def test_ungrounded_answer_from_any_backend_is_refused(echo):
         Extractor("echo", cache=False).extract(ABSTRACT, TITLE)
 
 
+def test_dataset_names_the_text_never_writes_are_dropped_and_listed(echo, tmp_path):
+    """A made-up dataset is removed, not re-asked; the title counts; a hit says the same."""
+    echo.answer = dict(GOOD, datasets=["PDE-Bench", "ImageNet", "FooBench"])
+    extractor = Extractor("echo", cache=tmp_path)
+    first = extractor.extract(ABSTRACT, "SKR on the FooBench suite")
+    assert first.datasets == ["PDE-Bench", "FooBench"]
+    assert first.meta.dropped_datasets == ["ImageNet"] and echo.calls == 1
+    again = extractor.extract(ABSTRACT, "SKR on the FooBench suite")
+    assert again.meta.cache_hit and again.datasets == first.datasets
+    assert again.meta.dropped_datasets == ["ImageNet"]
+    assert Extractor("echo", cache=False).extract(ABSTRACT, TITLE).datasets == ["PDE-Bench"]
+
+
+@pytest.mark.parametrize("stored_dropped", [{}, {"dropped_datasets": [1]}],
+                         ids=["before the check", "edited by hand"])
+def test_a_cache_entry_without_a_dataset_check_is_checked_on_read(
+        stored_dropped, echo, tmp_path):
+    extractor = Extractor("echo", cache=tmp_path)
+    request = extractor._request(ABSTRACT, TITLE)
+    stored = dict(GOOD, datasets=["PDEBench", "ImageNet"])
+    extractor.cache.set(extractor.key(request), {"summary": stored, "model": None,
+                                                 **stored_dropped})
+    hit = extractor.extract(ABSTRACT, TITLE)
+    assert hit.meta.cache_hit and echo.calls == 0
+    assert hit.datasets == ["PDEBench"] and hit.meta.dropped_datasets == ["ImageNet"]
+
+
 def test_explicit_backend_wins(monkeypatch, capsys):
     """An explicit name is used as is, with no notice."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-x")

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from extractor import PaperSummary, Speedup
-from extractor.grounding import find_quote
+from extractor.grounding import find_quote, name_in
 
 from .conftest import ABSTRACT, GOOD
 
@@ -119,3 +119,50 @@ def test_the_json_schema_is_pydantics_own_and_a_caller_may_edit_its_copy():
     first["properties"].clear()  # instructor edits the schemas it is given
     assert PaperSummary.model_json_schema() == built()
     assert PaperSummary.model_json_schema(mode="serialization") == built(mode="serialization")
+
+
+@pytest.mark.parametrize(
+    "name, written",
+    [
+        ("PDEBench", True),
+        ("pdebench", True),
+        ("PDE-Bench", True),  # punctuation and spacing are not spelling
+        ("CIFAR10", False),
+        ("A100 GPU", True),  # word by word, in any order
+        ("ImageNet", False),
+        ("Bench", False),  # part of a word is not the name
+        ("Krylov subspaces SKR", True),
+        ("---", False),  # no letters at all: nothing that could be written
+    ],
+)
+def test_a_name_is_in_the_text_up_to_case_spacing_and_punctuation(name, written):
+    assert name_in(ABSTRACT, name) is written
+
+
+def test_a_name_split_across_a_list_is_found_word_by_word():
+    assert name_in("on Caltech CUB, Dogs and Cars", "Caltech Dogs")
+    assert name_in("trained on CIFAR-10 and CIFAR-100", "CIFAR10")
+    assert not name_in("trained on FashionMNIST", "MNIST")  # a part of a word is not it
+    assert name_in("trained on Fashion-MNIST", "FashionMNIST")
+
+
+def test_name_in_agrees_with_its_definition_on_random_text():
+    """Checked against the definition spelled out slowly: the name's words all among
+    the text's words, or its letters equal to some run of whole words of the text."""
+    import random
+    import re
+
+    def definition(text, name):
+        words, wanted = re.findall(r"[^\W_]+", text.lower()), re.findall(r"[^\W_]+", name.lower())
+        if not wanted:
+            return False
+        letters = "".join(wanted)
+        ends = range(len(words) + 1)
+        runs = {"".join(words[i:j]) for i in ends for j in ends if i < j}
+        return set(wanted) <= set(words) or letters in runs
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice("abAB1 -_.") for _ in range(rng.randint(0, 30)))
+        name = "".join(rng.choice("abAB1 -_.") for _ in range(rng.randint(0, 6)))
+        assert name_in(text, name) is definition(text, name), (text, name)
