@@ -595,6 +595,15 @@ def test_words_leaves_no_dangling_auxiliary():
         "an error-feedback technique")
 
 
+def test_words_leaves_no_dangling_possessive_comparison_or_conjunction():
+    """`convergence of our`, `performance similar`, `but only`: each wants more words."""
+    assert words("fast global convergence of our method", 4) == "fast global convergence"
+    assert words("maintaining performance similar to 32-bit", 3) == "maintaining performance"
+    assert words("an algorithm without pairs, but only rewards", 6) == (
+        "an algorithm without pairs")
+    assert words("a form that is able to represent", 5) == "a form"
+
+
 def test_words_never_leaves_a_parenthesis_open():
     """A cut inside an aside drops the aside: `X (one for plasticity,` is `X`."""
     text = "Sy-CON consisting of two losses (one for plasticity, one for stability)"

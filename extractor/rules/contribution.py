@@ -156,7 +156,8 @@ _TAIL_WORDS = {
     "while", "this", "these", "we", "it", "any", "each", "such", "than", "into", "through",
     "between", "over", "under", "within", "across", "using", "where", "whose", "based", "aimed",
     "can", "could", "may", "might", "will", "would", "should", "must", "be", "been", "being",
-    "was", "were", "has", "have", "does", "do", "not",
+    "was", "were", "has", "have", "does", "do", "not", "our", "similar", "comparable", "able",
+    "how", "when", "whether", "why", "what", "only", "most", "but", "yet", "nor",
 }  # fmt: skip
 _RELATIVE = {"that", "which", "where", "whose", "who", "whereby"}
 _NAMED = re.compile(r"^(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)+|\([A-Z][\w-]*[A-Z][\w-]*\)")
