@@ -213,6 +213,11 @@ def _from_mapping(obj: object, fields: Fields, path: str, number: int, on_malfor
         return None
     abstract = obj.get(fields.abstract)
     title = obj.get(fields.title) or ""
+    if fields.abstract not in obj:  # most likely the wrong field name: say which are there
+        keys = ", ".join(map(str, list(obj)[:8])) + (", ..." if len(obj) > 8 else "")
+        on_malformed(Malformed(path, number, f"no field {fields.abstract!r} (fields: "
+                               f"{keys or 'none'}; --abstract-field names another)"))
+        return None
     if not isinstance(abstract, str) or not abstract.strip():
         on_malformed(Malformed(path, number, f"no text in field {fields.abstract!r}"))
         return None

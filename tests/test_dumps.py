@@ -101,6 +101,20 @@ def test_malformed_jsonl_lines_are_reported_with_line_numbers_and_reading_goes_o
     assert str(bad[0]).startswith(f"{path}:2: ")
 
 
+def test_a_missing_abstract_field_names_the_fields_the_line_has(tmp_path):
+    """The usual cause is a dump whose field has another name: the reason says which."""
+    path = tmp_path / "papers.jsonl"
+    path.write_text(json.dumps({"name": "A", "summary": ABSTRACT_A}) + "\n"
+                    + json.dumps({"title": "B", "abstract": "  "}) + "\n")
+    found, bad = records(path)
+    assert found == [] and [b.line for b in bad] == [1, 2]
+    assert bad[0].reason == ("no field 'abstract' (fields: name, summary; --abstract-field "
+                             "names another)")
+    assert bad[1].reason == "no text in field 'abstract'"
+    [record], _ = records(path, fields=Fields(abstract="summary"))
+    assert record.abstract == ABSTRACT_A
+
+
 def test_csv_with_quoted_multiline_fields_and_bad_rows(tmp_path):
     path = tmp_path / "papers.csv"
     path.write_text('\ufeffid,title,abstract\n'
