@@ -48,7 +48,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from .errors import ConfigError
 
@@ -263,13 +263,10 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
              ) -> Iterator[Record]:
     """A header row naming the fields, then one paper a row (quoted fields may
     span lines; the line number given is where the row starts)."""
-    # A field over MAX_LINE is an unterminated quote swallowing the rest of the
-    # file, not an abstract: csv stops there instead of holding it all.
-    csv.field_size_limit(MAX_LINE)
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     reader = csv.reader(text)
     try:
-        header = next(reader, None)
+        header = _next_row(reader, None)
     except csv.Error as exc:
         on_malformed(Malformed(path, 1, f"unreadable header ({exc})"))
         return
@@ -283,7 +280,7 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
     start = reader.line_num + 1
     while True:
         try:
-            row = next(reader)
+            row = _next_row(reader)
         except StopIteration:
             return
         except csv.Error as exc:  # a field past the limit: report it, read on after it
@@ -304,6 +301,22 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
         record = _from_mapping(obj, fields, path, number, on_malformed, unwrap=False)
         if record is not None:
             yield record
+
+
+_NO_DEFAULT: Any = object()
+
+
+def _next_row(reader: Any, default: Any = _NO_DEFAULT) -> Any:
+    """The reader's next row, with csv's field limit at MAX_LINE meanwhile.
+
+    A field over MAX_LINE is an unterminated quote swallowing the rest of the
+    file, not an abstract: csv stops there instead of holding it all. The limit
+    is process-wide, so it is put back before the caller's code runs again."""
+    before = csv.field_size_limit(MAX_LINE)
+    try:
+        return next(reader) if default is _NO_DEFAULT else next(reader, default)
+    finally:
+        csv.field_size_limit(before)
 
 
 READERS: dict[str, Reader] = {

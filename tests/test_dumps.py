@@ -3,6 +3,7 @@ and malformed lines reported with their line numbers."""
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 
@@ -194,9 +195,21 @@ def test_a_csv_field_past_the_limit_is_reported_and_the_rows_after_it_are_read(
     monkeypatch.setattr(dumps, "MAX_LINE", 1000)
     path = tmp_path / "dump.csv"
     path.write_text(f'id,abstract\n1,"{ABSTRACT_A}"\n2,"{"y" * 5000}"\n3,"{ABSTRACT_B}"\n')
+    limit = csv.field_size_limit()
     found, bad = records(path)
     assert found[0].id == "1" and found[-1].id == "3"
     assert bad and "field larger than field limit" in bad[0].reason
+    assert csv.field_size_limit() == limit  # process-wide: the caller's csv code is untouched
+
+
+def test_reading_a_csv_leaves_the_process_wide_field_limit_as_it_was(tmp_path):
+    path = tmp_path / "dump.csv"
+    path.write_text(f'id,abstract\n1,"{ABSTRACT_A}"\n2,"{ABSTRACT_B}"\n')
+    limit = csv.field_size_limit()
+    stream = read([path])
+    next(stream)
+    assert csv.field_size_limit() == limit  # between rows too, while the caller holds one
+    stream.close()
 
 
 def test_the_same_paper_gets_the_same_key_whatever_its_whitespace_or_format(tmp_path):
