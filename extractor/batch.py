@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import workers
-from .dumps import Fields, Record, as_paths, check_input, read
+from .dumps import STDIN, Fields, Record, as_paths, check_input, read
 from .engine import aextract_many
 from .errors import ConfigError
 from .extract import Extractor
@@ -129,9 +129,11 @@ def _check_same_run(state: LogState, extractor: Extractor, log: Path) -> None:
 async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunConfig
                ) -> dict[str, Any]:
     """The async body of `run`."""
-    missing = [str(p) for p in inputs if not p.is_file()]
+    missing = [str(p) for p in inputs if p != STDIN and not p.is_file()]
     if missing:
         raise ConfigError(f"no such input file: {', '.join(missing)}")
+    if inputs.count(STDIN) > 1:
+        raise ConfigError("standard input (-) can be given only once")
     for path in inputs:  # a binary or unreadable file is refused before anything is written
         check_input(path, config.fields)
     if config.workers != 1:
@@ -151,7 +153,9 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         _check_same_run(state, extractor, log_path)
         show = not config.quiet and (sys.stderr.isatty() if config.progress is None
                                      else config.progress)
-        total = sum(1 for _ in _plan(inputs, config, state, None)) if show else None
+        # The total takes a first pass over the inputs; a pipe can be read only once.
+        counted = show and STDIN not in inputs
+        total = sum(1 for _ in _plan(inputs, config, state, None)) if counted else None
     except BaseException:
         log.close()
         raise

@@ -258,7 +258,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
                        help="dump files: daily-papers text, JSONL, CSV or the arXiv "
-                       "metadata snapshot (optionally .gz)")
+                       "metadata snapshot (optionally .gz); - reads standard input")
     batch.add_argument("-o", "--out", type=Path, required=True, help="output file")
     batch.add_argument("--format", choices=["jsonl", "csv", "parquet"],
                        help="output format (default: from OUT's suffix, else jsonl); csv and "
@@ -308,6 +308,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         workers=args.workers,
     )
+    if "-" in map(str, args.inputs) and sys.stdin.isatty():
+        print("extractor: reading records from the terminal (-); end with Ctrl-D",
+              file=sys.stderr)
     with build_extractor(args) as extractor:
         result = run(args.inputs, args.out, extractor, config)
     print(json.dumps(result, indent=2, ensure_ascii=False))

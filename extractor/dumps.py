@@ -18,10 +18,11 @@ downstream branches on the format.
 - `arxiv`: the arXiv metadata snapshot (JSONL with `id`, `title`, `abstract`,
   hard-wrapped): JSONL with its line breaks unwrapped.
 
-Files ending in `.gz` are read through gzip. Input is UTF-8; a line that is not
-is reported like any other malformed line. A file with a NUL byte in its first
-64 KiB (a PDF, an archive, UTF-16 text) is refused as a whole, whatever the
-format asked for: its lines would only be noise.
+Files ending in `.gz` are read through gzip; the path `-` is standard input,
+whose head is read ahead once for detection and then given to the reader.
+Input is UTF-8; a line that is not is reported like any other malformed line.
+A file with a NUL byte in its first 64 KiB (a PDF, an archive, UTF-16 text) is
+refused as a whole, whatever the format asked for: its lines would only be noise.
 
 Ids. Every record gets a stable id: the source's own when it has one, else the
 first 16 hex digits of the SHA-256 of its title and abstract (NFC, whitespace
@@ -43,6 +44,7 @@ import io
 import json
 import os
 import re
+import sys
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -330,7 +332,56 @@ READERS: dict[str, Reader] = {
 # -- opening and detecting ------------------------------------------------------
 
 
+STDIN = Path("-")  # the input path that means standard input
+
+
+def shown(path: Path) -> str:
+    """How messages and record sources name an input."""
+    return "<stdin>" if path == STDIN else str(path)
+
+
+class _Stdin(io.RawIOBase):
+    """Standard input, whose first 64 KiB were read ahead to detect its format
+    and are given again to the reader: a pipe cannot be reopened."""
+
+    def __init__(self) -> None:
+        self.source = sys.stdin.buffer
+        self.head = self.source.read(_HEAD_BYTES)
+        self.at = 0
+        self.opened = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.at < len(self.head):
+            size = min(len(buffer), len(self.head) - self.at)
+            buffer[:size] = self.head[self.at : self.at + size]
+            self.at += size
+            return size
+        data = self.source.read1(len(buffer)) if hasattr(self.source, "read1") else \
+            self.source.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+_stdin_state: list[_Stdin] = []
+
+
+def _stdin() -> _Stdin:
+    """The one `_Stdin` of this process, made on first use: stdin is read once."""
+    if not _stdin_state or _stdin_state[0].source is not sys.stdin.buffer:
+        _stdin_state[:] = [_Stdin()]
+    return _stdin_state[0]
+
+
 def _open(path: Path) -> IO[bytes]:
+    if path == STDIN:
+        stdin = _stdin()
+        if stdin.opened:
+            raise ConfigError("standard input (-) can be read only once in a process")
+        stdin.opened = True
+        return io.BufferedReader(stdin)
     if path.suffix == ".gz":
         return gzip.open(path, "rb")  # type: ignore[return-value]
     return path.open("rb")
@@ -346,10 +397,15 @@ def _first_line(path: Path) -> str:
     file) is not read whole just to be told apart. A NUL byte never occurs in
     UTF-8 text, so a file that holds one near its start is refused here, before
     a run writes anything, instead of being read as garbage records."""
+    if path == STDIN:
+        return _first_line_of(_stdin().head, path)
     with _open(path) as stream:
-        head = stream.read(_HEAD_BYTES)
+        return _first_line_of(stream.read(_HEAD_BYTES), path)
+
+
+def _first_line_of(head: bytes, path: Path) -> str:
     if b"\0" in head:
-        raise ConfigError(f"{path} is not a text dump: it holds NUL bytes, so it is binary "
+        raise ConfigError(f"{shown(path)} is not a text dump: it holds NUL bytes, so it is binary "
                           "(or UTF-16 text, which must be converted to UTF-8 first)")
     for raw in head.split(b"\n"):
         if raw.strip():
@@ -417,4 +473,4 @@ def read(
         except OSError as exc:
             raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
         with stream:
-            yield from reader(stream, str(path), fields, report)
+            yield from reader(stream, shown(path), fields, report)

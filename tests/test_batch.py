@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import io
 import json
 import os
 import re
@@ -113,6 +114,58 @@ def test_rules_over_the_four_dumps_extracts_572_unique_valid_records(tmp_path, c
     with (tmp_path / "papers.csv").open(newline="") as stream:
         table = list(csv.DictReader(stream))
     assert len(table) == 572 and list(table[0]) == COLUMNS
+
+
+def pipe(monkeypatch, data: bytes) -> None:
+    """Standard input as a pipe holding `data`."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+
+def test_dash_reads_standard_input_and_a_rerun_with_it_piped_again_resumes(
+        tmp_path, capsys, monkeypatch):
+    write_jsonl(tmp_path / "in.jsonl", 5)
+    data, out = (tmp_path / "in.jsonl").read_bytes(), tmp_path / "out.jsonl"
+    pipe(monkeypatch, data[: len(data) // 2 + 1])  # the producer died half-way
+    code, summary, _ = cli(capsys, "-", "-o", out, "--backend", "rules", "--no-cache")
+    assert summary["inputs"] == ["-"] and summary["counts"]["malformed"] == 1
+    assert [r["source"] for r in lines(out)] == ["<stdin>:1", "<stdin>:2"]
+    pipe(monkeypatch, data)
+    code, summary, _ = cli(capsys, "-", "-o", out, "--backend", "rules", "--no-cache")
+    assert code == 0 and summary["counts"]["done"] == 3 and summary["counts"]["skipped"] == 2
+    assert sorted(r["id"] for r in lines(out)) == [f"P{i}" for i in range(5)]
+
+
+def test_a_dump_on_standard_input_reads_as_the_file_does(tmp_path, capsys, monkeypatch):
+    dump = next(iter(sorted(DUMPS.glob("*.txt"))), None) if DUMPS.is_dir() else None
+    if dump is None:
+        pytest.skip("shared/dumps is not present")
+    cli(capsys, dump, "-o", tmp_path / "file.jsonl", "--backend", "rules", "--no-cache")
+    pipe(monkeypatch, dump.read_bytes())
+    cli(capsys, "-", "-o", tmp_path / "pipe.jsonl", "--backend", "rules", "--no-cache")
+    from_file, from_pipe = lines(tmp_path / "file.jsonl"), lines(tmp_path / "pipe.jsonl")
+    assert len(from_file) > 10
+    assert [(r["id"], r["summary"]) for r in from_pipe] == [
+        (r["id"], r["summary"]) for r in from_file]
+
+
+def test_standard_input_twice_or_binary_is_refused_before_anything_is_written(
+        tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out.jsonl"
+    pipe(monkeypatch, b"x")
+    assert main(["batch", "-", "-", "-o", str(out), "--backend", "rules"]) == 2
+    assert "only once" in capsys.readouterr().err
+    pipe(monkeypatch, b"%PDF-1.7\n\x00\x01binary")
+    assert main(["batch", "-", "-o", str(out), "--backend", "rules"]) == 2
+    assert "<stdin> is not a text dump" in capsys.readouterr().err and not out.exists()
+
+
+def test_progress_over_standard_input_counts_without_a_total(tmp_path, capsys, monkeypatch):
+    """Counting the total would read the pipe twice: the line shows what is done."""
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    pipe(monkeypatch, (tmp_path / "in.jsonl").read_bytes())
+    run("-", tmp_path / "out.jsonl", Extractor("rules", cache=False), RunConfig(progress=True))
+    err = capsys.readouterr().err
+    assert "\rbatch 3  " in err and "/3" not in err
 
 
 def test_429s_500s_and_timeouts_end_done_or_recorded_failed_and_retry_failed_heals(
