@@ -164,10 +164,27 @@ def _is_header(line: str) -> bool:
     return line in HEADER_LINES or _DATE.fullmatch(line) is not None
 
 
+# Header lines long enough never to end an abstract by chance. The pages end
+# without a line break, so `cat a.txt b.txt` glues b's first header to a's last
+# abstract: split off, it is a header again.
+_LONG_HEADERS = tuple(line for line in HEADER_LINES if len(line) >= 30)
+
+
+def _unglued(lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    for number, line in lines:
+        glued = next((h for h in _LONG_HEADERS if line.endswith(h) and line != h), None)
+        if glued is None:
+            yield number, line
+        else:
+            yield number, line[: -len(glued)].rstrip()
+            yield number, glued
+
+
 def read_text(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed
               ) -> Iterator[Record]:
-    """Title line, abstract line, repeated, after a few header lines."""
-    lines = ((n, s.strip()) for n, s in _lines(stream, path, on_malformed) if s.strip())
+    """Title line, abstract line, repeated, after a few header lines (which may
+    come again further on: pages joined into one file)."""
+    lines = _unglued((n, s.strip()) for n, s in _lines(stream, path, on_malformed) if s.strip())
     in_header = True
     pending: tuple[int, str] | None = None  # a title waiting for its abstract
     lookahead: tuple[int, str] | None = None
@@ -179,9 +196,13 @@ def read_text(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalf
         if item is None:
             break
         number, line = item
+        if _is_header(line):  # anywhere: dumps joined into one (`cat *.txt`) repeat them
+            if pending is not None:
+                on_malformed(Malformed(path, pending[0], "a title with no abstract after it"))
+                pending = None
+            in_header = True
+            continue
         if in_header:
-            if _is_header(line):
-                continue
             in_header = False
             if line.startswith(_GLUED) and len(line) > len(_GLUED):
                 line = line[len(_GLUED):].strip()

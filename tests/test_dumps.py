@@ -44,6 +44,21 @@ def test_the_four_real_dumps_hold_640_papers_of_which_572_are_unique():
     assert {detect_format(p) for p in dumps} == {"text"}
 
 
+def test_the_dumps_joined_into_one_file_read_as_the_four_do(tmp_path):
+    """`cat *.txt`: headers come again mid-file, and as the pages end without a line
+    break, a header is glued to the end of the abstract before it."""
+    dumps = sorted(DUMPS.glob("*.txt")) if DUMPS.is_dir() else []
+    if len(dumps) != 4:
+        pytest.skip("shared/dumps is not present")
+    joined = tmp_path / "all.txt"
+    joined.write_bytes(b"".join(p.read_bytes() for p in dumps))
+    assert b"limit.Get trending papers" in joined.read_bytes()  # the glue this is about
+    found, bad = records(joined)
+    assert bad == []
+    assert [(r.id, r.title, r.abstract) for r in found] == [
+        (r.id, r.title, r.abstract) for r in read(dumps)]
+
+
 def test_both_text_layouts_give_the_same_records(tmp_path):
     spaced = tmp_path / "spaced.txt"
     compact = tmp_path / "compact.txt"
