@@ -115,6 +115,7 @@ class ItemResult:
     predicted: dict[str, Any] | None
     error: str | None = None
     scores: dict[str, Any] = field(default_factory=dict)
+    dropped_datasets: list[str] = field(default_factory=list)  # made up: not in the text
 
 
 def score_item(fixture: Fixture, predicted: dict[str, Any] | None) -> dict[str, Any]:
@@ -145,9 +146,10 @@ def evaluate(
         try:
             extraction = extractor.extract(fixture.abstract, fixture.title)
             predicted, error = extraction.summary.model_dump(mode="json"), None
+            dropped = extraction.meta.dropped_datasets
         except (BackendError, InputError) as exc:
-            predicted, error = None, f"{type(exc).__name__}: {exc}"
-        item = ItemResult(fixture, predicted, error)
+            predicted, error, dropped = None, f"{type(exc).__name__}: {exc}", []
+        item = ItemResult(fixture, predicted, error, dropped_datasets=dropped)
         item.scores = score_item(fixture, predicted)
         results.append(item)
         if progress:
@@ -185,9 +187,12 @@ def report_data(items: list[ItemResult], extractor: Extractor, *,
         "n": len(items),
         "errors": sum(1 for i in items if i.error),
         "fields": summarise(items),
+        # How often the backend names a dataset the paper never writes (see extract.py).
+        "dropped_datasets": sum(len(i.dropped_datasets) for i in items),
         "items": [
             {"id": i.fixture.id, "gold": i.fixture.labels, "predicted": i.predicted,
              "scores": {**i.scores, **({"error": i.error} if i.error else {})},
+             "dropped_datasets": i.dropped_datasets,
              "title": i.fixture.title, "abstract": i.fixture.abstract}
             for i in items
         ],
@@ -212,6 +217,11 @@ def format_table(report: dict[str, Any]) -> str:
                      f"   {report['n']}  (token F1)")
     agreement = report["fields"]["speedups"]["baseline_agreement"]
     lines.append(f"speedup baseline agreement over matched claims: {agreement:.3f}")
+    if dropped := report.get("dropped_datasets"):
+        returned = dropped + sum(len(i["predicted"]["datasets"]) for i in report["items"]
+                                 if i["predicted"])
+        lines.append(f"dataset names dropped as not in the title or abstract: {dropped} of "
+                     f"{returned} returned")
     return "\n".join(lines)
 
 

@@ -73,6 +73,9 @@ def _field_rows(item: dict[str, Any]) -> str:
         show = _claim if name == "speedups" else str
         cells = [f'<span class="miss">missed {html.escape(show(x))}</span>' for x in s["missed"]]
         cells += [f'<span class="extra">extra {html.escape(show(x))}</span>' for x in s["extra"]]
+        if name == "datasets":
+            cells += [f'<span class="extra">dropped, not in the text: {html.escape(x)}</span>'
+                      for x in item.get("dropped_datasets", [])]
         if not cells:
             cells = [f'<span class="ok">{s["tp"]} correct</span>' if s["tp"] else "—"]
         rows.append(f"<tr><th>{name}</th><td>{'<br>'.join(cells)}</td></tr>")

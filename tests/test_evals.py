@@ -103,6 +103,25 @@ def test_perfect_answers_score_one_and_failures_score_as_empty(scripted, tmp_pat
     assert "ValidationFailed" in report["items"][1]["scores"]["error"]
 
 
+def test_the_report_counts_and_shows_dataset_names_the_backend_made_up(
+        scripted, tmp_path, capsys):
+    """A dataset the paper never writes is dropped before scoring; the eval says how
+    many the backend made up, per paper and in all: a rate to compare models by."""
+    scripted[ABSTRACT] = dict(GOOD, datasets=["PDEBench", "ImageNet", "GLUE"])
+    gold = write(tmp_path, GOLD_LINE)
+    out_json, out_html = tmp_path / "r.json", tmp_path / "r.html"
+    assert main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--json",
+                 str(out_json), "--html", str(out_html)]) == 0
+    assert "dataset names dropped as not in the title or abstract: 2 of 3 returned" in \
+        capsys.readouterr().out
+    report = json.loads(out_json.read_text())
+    assert report["dropped_datasets"] == 2
+    [item] = report["items"]
+    assert item["dropped_datasets"] == ["ImageNet", "GLUE"]
+    assert item["predicted"]["datasets"] == ["PDEBench"] and item["scores"]["datasets"]["fp"] == 0
+    assert "dropped, not in the text: ImageNet" in out_html.read_text()
+
+
 def test_eval_command_writes_json_html_and_enforces_thresholds(scripted, tmp_path, capsys):
     """The CLI prints the table, writes both reports and exits 1 under a threshold."""
     scripted[ABSTRACT] = dict(GOOD, datasets=["PDEBench", "GMRES"])
