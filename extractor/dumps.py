@@ -424,7 +424,19 @@ def _first_line(path: Path) -> str:
         return _first_line_of(stream.read(_HEAD_BYTES), path)
 
 
+# What a compressed dump starts with, and the command that unpacks it to a pipe.
+_PACKED = {b"\x1f\x8b": ("gzip", "zcat"), b"PK\x03\x04": ("zip", "unzip -p"),
+           b"\x28\xb5\x2f\xfd": ("zstd", "zstdcat"), b"BZh": ("bzip2", "bzcat"),
+           b"\xfd7zXZ\x00": ("xz", "xzcat")}
+
+
 def _first_line_of(head: bytes, path: Path) -> str:
+    for magic, (kind, command) in _PACKED.items():
+        if head.startswith(magic):
+            fix = (f"unpack it first ({command} ... |)" if path == STDIN
+                   else "name it .gz, which is read through gzip" if kind == "gzip"
+                   else f"unpack it first: {command} {path} | extractor batch - ...")
+            raise ConfigError(f"{shown(path)} is {kind}-compressed, not a text dump: {fix}")
     if b"\0" in head:
         raise ConfigError(f"{shown(path)} is not a text dump: it holds NUL bytes, so it is binary "
                           "(or UTF-16 text, which must be converted to UTF-8 first)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gzip
 import io
 import json
 import os
@@ -157,6 +158,10 @@ def test_standard_input_twice_or_binary_is_refused_before_anything_is_written(
     pipe(monkeypatch, b"%PDF-1.7\n\x00\x01binary")
     assert main(["batch", "-", "-o", str(out), "--backend", "rules"]) == 2
     assert "<stdin> is not a text dump" in capsys.readouterr().err and not out.exists()
+    pipe(monkeypatch, gzip.compress(b'{"abstract": "x"}\n'))
+    assert main(["batch", "-", "-o", str(out), "--backend", "rules"]) == 2
+    assert "<stdin> is gzip-compressed, not a text dump: unpack it first (zcat" in \
+        capsys.readouterr().err and not out.exists()
 
 
 def test_progress_over_standard_input_counts_without_a_total(tmp_path, capsys, monkeypatch):

@@ -3,9 +3,11 @@ and malformed lines reported with their line numbers."""
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
 import json
+import lzma
 
 import pytest
 
@@ -184,6 +186,22 @@ def test_a_binary_or_utf16_file_is_refused_whatever_the_format(tmp_path):
         for fmt in (None, "text"):
             with pytest.raises(ConfigError, match=str(path)):
                 list(read([path], fmt=fmt))
+
+
+@pytest.mark.parametrize(("pack", "kind", "fix"), [
+    (gzip.compress, "gzip", "name it .gz"),
+    (bz2.compress, "bzip2", "bzcat"),
+    (lzma.compress, "xz", "xzcat"),
+])
+def test_a_compressed_dump_is_refused_with_the_command_that_unpacks_it(tmp_path, pack, kind, fix):
+    """Not `binary`: the dump is there, packed. gzip named `.gz` is read as it is."""
+    path = tmp_path / "dump.jsonl"
+    path.write_bytes(pack(json.dumps({"abstract": ABSTRACT_A}).encode() + b"\n"))
+    with pytest.raises(ConfigError, match=f"is {kind}-compressed, not a text dump: .*{fix}"):
+        detect_format(path)
+    if kind == "gzip":
+        named = path.rename(tmp_path / "dump.jsonl.gz")
+        assert [r.abstract for r in read(named)] == [ABSTRACT_A]
 
 
 def test_detection_reads_a_bounded_head_and_survives_a_stray_carriage_return(tmp_path):
