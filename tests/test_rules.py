@@ -745,6 +745,18 @@ def test_find_topic_falls_back_to_the_first_sentence():
     assert got.text and got.source == "abstract"
 
 
+def test_find_topic_falls_back_to_what_the_first_sentence_presents():
+    """`In this paper, we present X` reads as the title X, not as `in this paper, we
+    present X`; and a long sentence is cut at a word, never inside one."""
+    got = find_topic("In this paper, we present TailorNet, a neural model which predicts "
+                     "clothing deformation. It is fast.")
+    assert not got.text.lower().startswith(("in this paper", "we present"))
+    assert got.text.startswith("TailorNet")
+    long = ("Shampoo is an online and stochastic optimization algorithm belonging to the "
+            "AdaGrad family of methods for training neural networks. We do. It is.")
+    assert find_topic(long).text.split()[-1] in long.split()
+
+
 # ---------------------------------------------------------------- the backend seam
 
 
