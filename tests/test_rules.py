@@ -714,6 +714,13 @@ TOPICS = [
     ("We present TailorNet. Clothing deformation models are slow.",
      "clothing deformation models"),
     ("These systems are hard. Graph neural networks are widely used.", "graph neural networks"),
+    # quantity and progress heads are not the topic; a cut never ends on `of` or `with`
+    ("Recent advances in large language models have changed NLP.", "large language models"),
+    ("A wide range of scientific problems have stiff dynamics.", "scientific problems"),
+    ("The near-horizon limit of all such p-brane solutions with flux becomes simple.",
+     "near-horizon limit of all such p-brane solutions"),
+    # "In this study" announces the paper as "In this paper" does
+    ("In this study we explore optimization of laser pulses.", "optimization of laser pulses"),
     # a problem statement deep in the abstract loses to the opening's subject
     ("Neural operators are popular. They are fast. They are cheap. We study the problem "
      "of data reuse.", "neural operators"),
