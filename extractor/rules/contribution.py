@@ -182,9 +182,19 @@ def words(text: str, n: int) -> str:
     every = text.split()
     kept = every[:n]
     if len(every) > n:  # a clause the limit cut after two words says nothing: "that we call"
-        opener = [at for at, w in enumerate(kept[-3:], len(kept) - 3) if w.lower() in _RELATIVE]
-        if opener and opener[0] >= 2:
-            kept = kept[: opener[0]]
+        for at in range(max(len(kept) - 3, 2), len(kept)):
+            if kept[at].lower() in _RELATIVE:
+                kept = kept[:at]
+                break
+    if "(" in text:
+        kept = _before_open_aside(kept)
+    while len(kept) > 1 and (kept[-1].lower().strip(",;:") in _TAIL_WORDS or kept[-1] in "-,"):
+        kept.pop()
+    return " ".join(kept).rstrip(",;:(")
+
+
+def _before_open_aside(kept: list[str]) -> list[str]:
+    """The words before the first parenthesis left open, if two or more remain."""
     unclosed: list[int] = []  # the words that opened a parenthesis still open
     for at, word in enumerate(kept):
         for char in word:
@@ -192,11 +202,7 @@ def words(text: str, n: int) -> str:
                 unclosed.append(at)
             elif char == ")" and unclosed:
                 unclosed.pop()
-    if unclosed and unclosed[0] >= 2:
-        kept = kept[: unclosed[0]]
-    while len(kept) > 1 and (kept[-1].lower().strip(",;:") in _TAIL_WORDS or kept[-1] in "-,"):
-        kept.pop()
-    return " ".join(kept).rstrip(",;:(")
+    return kept[: unclosed[0]] if unclosed and unclosed[0] >= 2 else kept
 
 
 def proposals(abstract: str) -> list[Proposal]:
