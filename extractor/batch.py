@@ -50,6 +50,7 @@ class RunConfig:
     refresh: bool = False
     use_cache: bool = True
     max_failures: int | None = None
+    limit: int | None = None  # extract at most this many records this run (a trial run)
     price: tuple[float, float] | None = None  # USD per million input, output tokens
     progress: bool | None = None  # default: when stderr is a terminal
     quiet: bool = False  # no progress line, no warnings on stderr
@@ -59,6 +60,8 @@ class RunConfig:
         if self.max_failures is not None and self.max_failures < 1:
             raise ConfigError(f"max_failures (--max-failures) must be at least 1, got "
                               f"{self.max_failures}: a run cannot stop before its first failure")
+        if self.limit is not None and self.limit < 1:
+            raise ConfigError(f"limit (--limit) must be at least 1, got {self.limit}")
 
 
 def paths_for(out: Path, fmt: str | None) -> tuple[str, Path, Path]:
@@ -86,6 +89,7 @@ def _plan(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally |
     and the first is named in the summary."""
     contents: set[int] = set()
     ids: dict[int, int] = {}  # id hash -> content hash of the first record with that id
+    planned = 0
     counts = tally or Tally()
     on_bad = counts.bad_line if tally is not None else (lambda bad: None)
     for record in read(inputs, config.input_format, config.fields, on_bad):
@@ -111,6 +115,10 @@ def _plan(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally |
         if not wanted:
             counts.skipped += 1
             continue
+        if config.limit is not None and planned >= config.limit:
+            counts.over_limit = True  # the rest waits for the next run
+            return
+        planned += 1
         yield record
 
 
@@ -195,6 +203,9 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         if aborted is None:
             convert(log, fmt, out)
         stopped = stopped or aborted
+        if tally.over_limit and stopped is None and aborted is None:
+            notes.append(f"stopped at --limit {config.limit}: the same command without it (or "
+                         "with a larger one) goes on from here")
         if tally.reused_ids:
             notes.append(
                 f"{tally.reused_ids} records reused an id already given to a different abstract "

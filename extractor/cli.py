@@ -281,6 +281,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="rerun only the records OUT holds as failed")
     batch.add_argument("--max-failures", type=int, metavar="N",
                        help="stop the run after N records failed")
+    batch.add_argument("--limit", type=int, metavar="N", help="extract at most N records "
+                       "this run (a trial run; rerun without it to go on)")
     batch.add_argument("--price-per-mtok", metavar="IN,OUT", help="USD per million input,"
                        "output tokens, for the cost estimate (default: a table of known models)")
     batch.add_argument("--quiet", action="store_true",
@@ -304,6 +306,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         refresh=args.refresh,
         use_cache=not args.no_cache,
         max_failures=args.max_failures,
+        limit=args.limit,
         price=parse_price(args.price_per_mtok) if args.price_per_mtok else None,
         quiet=args.quiet,
         workers=args.workers,

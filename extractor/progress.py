@@ -63,6 +63,7 @@ class Tally:
     reused_ids: int = 0  # duplicates by id whose abstract differs from the first's
     first_reused: str | None = None
     other_shard: int = 0
+    over_limit: bool = False  # records were left for a later run (--limit)
     malformed: list[Malformed] = field(default_factory=list)
     malformed_count: int = 0
     prompt_tokens: int = 0

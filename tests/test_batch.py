@@ -117,6 +117,20 @@ def test_rules_over_the_four_dumps_extracts_572_unique_valid_records(tmp_path, c
     assert len(table) == 572 and list(table[0]) == COLUMNS
 
 
+def test_limit_makes_a_trial_run_that_the_next_run_goes_on_from(tmp_path, capsys):
+    write_jsonl(tmp_path / "in.jsonl", 5)
+    out, args = tmp_path / "out.jsonl", ("--backend", "rules", "--no-cache")
+    code, summary, _ = cli(capsys, tmp_path / "in.jsonl", "-o", out, *args, "--limit", "3")
+    assert code == 0 and summary["counts"]["done"] == 3
+    assert "stopped at --limit 3" in summary["notes"][0]
+    code, summary, _ = cli(capsys, tmp_path / "in.jsonl", "-o", out, *args, "--limit", "3")
+    assert (summary["counts"]["done"], summary["counts"]["skipped"]) == (2, 3)
+    assert summary["notes"] == []  # nothing was left over
+    assert sorted(r["id"] for r in lines(out)) == [f"P{i}" for i in range(5)]
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), *args,
+                 "--limit", "0"]) == 2
+
+
 def pipe(monkeypatch, data: bytes) -> None:
     """Standard input as a pipe holding `data`."""
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
