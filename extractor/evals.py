@@ -282,6 +282,9 @@ def format_comparison(report: dict[str, Any], before: dict[str, Any], label: str
                 changes = [b - a for a, b in scored if a is not None and b is not None]
                 line += f"   {sum(c > 1e-9 for c in changes)}/{sum(c < -1e-9 for c in changes)}"
             lines.append(line)
+    was, now = before.get("dropped_datasets"), report.get("dropped_datasets")
+    if isinstance(was, int) and isinstance(now, int) and (was or now):
+        lines.append(f"dataset names made up (dropped): {was} before, {now} after")
     return "\n".join(lines)
 
 

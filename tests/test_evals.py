@@ -251,6 +251,11 @@ def test_compare_prints_every_metric_before_and_after_and_the_papers_that_moved(
     assert rows[("task", "token_f1")][2:] == ["-0.500", "0/1"]
     assert rows[("method", "token_f1")] == ["1.000", "1.000", "+0.000", "0/0"]
     assert "(2 papers in both)" in out and "note:" not in out
+    assert "made up" not in out  # neither run dropped a name
+
+    scripted[ABSTRACT] = dict(GOOD, datasets=["PDEBench", "ImageNet"])  # one made up
+    assert main([*args, "--compare", str(tmp_path / "before.json")]) == 0
+    assert "dataset names made up (dropped): 0 before, 1 after" in capsys.readouterr().out
 
     edited = json.loads((tmp_path / "before.json").read_text())  # by hand: a score gone
     del edited["items"][1]["scores"]["task"]
