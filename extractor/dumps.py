@@ -289,7 +289,7 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     reader = csv.reader(text)
     try:
-        header = _next_row(reader, None)
+        header = _next_row(reader)
     except csv.Error as exc:
         on_malformed(Malformed(path, 1, f"unreadable header ({exc})"))
         return
@@ -304,12 +304,12 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
     while True:
         try:
             row = _next_row(reader)
-        except StopIteration:
-            return
         except csv.Error as exc:  # a field past the limit: report it, read on after it
             number, start = start, reader.line_num + 1
             on_malformed(Malformed(path, number, f"not a CSV row ({exc})"))
             continue
+        if row is None:
+            return
         number, start = start, reader.line_num + 1
         if not row:
             continue
@@ -326,18 +326,15 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
             yield record
 
 
-_NO_DEFAULT: Any = object()
-
-
-def _next_row(reader: Any, default: Any = _NO_DEFAULT) -> Any:
-    """The reader's next row, with csv's field limit at MAX_LINE meanwhile.
+def _next_row(reader: Iterator[list[str]]) -> list[str] | None:
+    """The reader's next row (None at the end), read with csv's field limit at MAX_LINE.
 
     A field over MAX_LINE is an unterminated quote swallowing the rest of the
     file, not an abstract: csv stops there instead of holding it all. The limit
     is process-wide, so it is put back before the caller's code runs again."""
     before = csv.field_size_limit(MAX_LINE)
     try:
-        return next(reader) if default is _NO_DEFAULT else next(reader, default)
+        return next(reader, None)
     finally:
         csv.field_size_limit(before)
 
