@@ -377,8 +377,7 @@ class _Stdin(io.RawIOBase):
             buffer[:size] = self.head[self.at : self.at + size]
             self.at += size
             return size
-        data = self.source.read1(len(buffer)) if hasattr(self.source, "read1") else \
-            self.source.read(len(buffer))
+        data = self.source.read1(len(buffer))
         buffer[: len(data)] = data
         return len(data)
 
