@@ -402,6 +402,12 @@ def test_find_method_adds_a_second_contribution_and_the_title_mechanism():
     assert len(got.text.split()) <= 15
 
 
+def test_find_method_takes_no_code_release_as_a_second_contribution():
+    """`we provide our code on GitHub` says where the method is, not what it is."""
+    abstract = "We propose EMMA, a loss function for robust training. We provide our code."
+    assert find_method("T", abstract).text == "EMMA, a loss function for robust training"
+
+
 def test_how_clause_reads_the_next_sentence_about_the_named_method():
     """`Unlike X, FooNet compresses ...` after `we present FooNet` is how FooNet works."""
     abstract = (

@@ -139,6 +139,9 @@ _NOT_METHOD = re.compile(
     r"settings?|results?|connections?|relationship)\b",
     re.I,
 )
+# "we release our code on GitHub", "we provide an implementation of the proposed":
+# where to get the method, not a second part of it.
+_RELEASE = re.compile(r"\b(?:code|implementations?|github|open[- ]source|software)\b", re.I)
 # Without these, "an unsupervised approach" is all that is left before a purpose.
 _GENERIC = {
     "approach", "method", "methods", "framework", "technique", "algorithm", "model",
@@ -374,7 +377,8 @@ def secondary(found: list[Proposal], first: Proposal, text: str, n: int) -> str 
     """The head of another contribution (`we design a new branching heuristic`)."""
     for p in found:
         head = _HEAD_END.split(p.text, 1)[0]
-        if p.rank > 4 or p.start == first.start or len(head.split()) < 2 or _NOT_METHOD.match(head):
+        if (p.rank > 4 or p.start == first.start or len(head.split()) < 2
+                or _NOT_METHOD.match(head) or _RELEASE.search(head)):
             continue
         return words(head, n) if new_words(head, text) else None
     return None
