@@ -137,11 +137,13 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 def _cmd_record(args: argparse.Namespace) -> int:
     from .backends.openai import OpenAIBackend
     from .backends.replay import RecordingTransport
-    from .evals import record
+    from .evals import load_fixtures, record
 
     if (args.backend or "openai") != "openai":
         raise ExtractorError("record captures the HTTP traffic of the openai backend; point "
                              "it at any OpenAI-compatible server with --base-url")
+    # Read before the old recording is replaced: a bad fixture file must not cost it.
+    fixtures = [f for path in args.fixtures for f in load_fixtures(path)]
     config = _config(args)
     probe = OpenAIBackend(config)  # resolves the model and key exactly as a live run would
     slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in probe.model)
@@ -152,7 +154,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
     transport = RecordingTransport(out, probe.model)
     backend = OpenAIBackend(config, transport=transport)
     with Extractor(backend, options=_extract_options(args), cache=False) as extractor:
-        stats = record(args.fixtures, extractor, out)
+        stats = record(fixtures, extractor, out, _progress(len(fixtures), args.quiet))
     print(json.dumps(stats))
     return EXIT_FAILED if stats["failed"] else 0
 
@@ -227,6 +229,7 @@ def _parser() -> argparse.ArgumentParser:
     record.add_argument("--out", help="recording file (default: "
                         "fixtures/recordings/<model>.jsonl); a directory (existing, or "
                         "written with a trailing /) gets <model>.jsonl inside it")
+    record.add_argument("--quiet", action="store_true", help="no progress line")
     _backend_flags(record)
     record.set_defaults(run=_cmd_record)
 

@@ -336,9 +336,9 @@ def failed_thresholds(report: dict[str, Any], thresholds: dict[str, float]) -> l
     return failures
 
 
-def record(fixtures_paths: list[Path], extractor: Extractor, out: Path) -> dict[str, Any]:
+def record(fixtures: list[Fixture], extractor: Extractor, out: Path,
+           progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Run every fixture through `extractor` (whose backend records its traffic)."""
-    fixtures = [f for path in fixtures_paths for f in load_fixtures(path)]
-    items = evaluate(fixtures, extractor)
+    items = evaluate(fixtures, extractor, progress)
     failed = [{"id": i.fixture.id, "error": i.error} for i in items if i.error]
     return {"recorded": len(items) - len(failed), "failed": failed, "out": str(out)}

@@ -43,6 +43,20 @@ def record(server, gold, out, *extra):
     )
 
 
+def test_a_bad_fixture_file_leaves_the_old_recording_in_place(server, gold, tmp_path, capsys):
+    """The fixtures are read before the recording is replaced, not after deleting it."""
+    server.push(Reply(GOOD), Reply(GOOD))
+    out = tmp_path / "rec" / "m.jsonl"
+    assert record(server, gold, out) == 0
+    kept = out.read_bytes()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    assert main(["record", str(bad), "--backend", "openai", "--model", "rec-model",
+                 "--base-url", server.url, "--api-key", "k", "--out", str(out)]) == 2
+    assert "bad.jsonl" in capsys.readouterr().err
+    assert out.read_bytes() == kept
+
+
 def replay(tmp_path, **kwargs):
     return Extractor(
         "replay",
