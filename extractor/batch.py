@@ -31,7 +31,7 @@ from .engine import aextract_many
 from .errors import ConfigError
 from .extract import Extractor
 from .limits import Limits
-from .outputs import WRITERS, Log, LogState, convert, id_hash
+from .outputs import WRITERS, Log, LogState, check_writer, convert, id_hash
 from .progress import Progress, Tally, price_for, summary
 
 # -- a whole run over files ------------------------------------------------------------
@@ -150,6 +150,7 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
             raise ConfigError("workers need an Extractor built from a backend name (a "
                               "Backend instance cannot be rebuilt in another process)")
     fmt, log_path, summary_path = paths_for(out, config.output_format)
+    check_writer(fmt)
     for path in (out, log_path, summary_path):
         if any(path.resolve() == p.resolve() for p in inputs):
             raise ConfigError(f"{path} is both an input and where this run writes; "

@@ -281,7 +281,13 @@ def _csv_cell(name: str, value: Any) -> Any:
     return "" if value is None else value
 
 
-def write_parquet(rows: Iterator[dict[str, Any]], path: Path) -> None:
+def check_writer(fmt: str) -> None:
+    """Fail now, not after hours of calls, when the output format cannot be written."""
+    if fmt == "parquet":
+        _pyarrow()
+
+
+def _pyarrow() -> tuple[Any, Any]:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -290,6 +296,11 @@ def write_parquet(rows: Iterator[dict[str, Any]], path: Path) -> None:
             "Parquet output needs pyarrow: pip install 'extractor[parquet]' "
             "(the JSONL log beside it holds every result meanwhile)"
         ) from exc
+    return pa, pq
+
+
+def write_parquet(rows: Iterator[dict[str, Any]], path: Path) -> None:
+    pa, pq = _pyarrow()
     speedup = pa.struct([("factor", pa.float64()), ("factor_max", pa.float64()),
                          ("baseline", pa.string()), ("text", pa.string())])
     types = {"speedups": pa.list_(speedup), "hardware": pa.list_(pa.string()),

@@ -391,6 +391,22 @@ def test_parquet_output_has_the_documented_columns_and_types(tmp_path, capsys):
     assert (tmp_path / "out.jsonl").exists()
 
 
+def test_parquet_without_pyarrow_is_refused_before_any_record_is_extracted(
+        tmp_path, capsys, monkeypatch):
+    """Not at the end of a run that may have taken hours of paid calls."""
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # `import pyarrow` raises ImportError
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    backend = Slow()
+    register("slow", lambda config: backend)
+    try:
+        code = main(["batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.parquet"),
+                     "--backend", "slow"])
+    finally:
+        unregister("slow")
+    assert code == 2 and "needs pyarrow" in capsys.readouterr().err
+    assert backend.peak == 0 and not (tmp_path / "out.jsonl").exists()
+
+
 def test_resuming_into_an_output_of_another_backend_is_refused(tmp_path, capsys):
     write_jsonl(tmp_path / "in.jsonl", 3)
     out = tmp_path / "out.jsonl"
