@@ -191,6 +191,13 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
                 if config.max_failures is not None and tally.failed >= config.max_failures:
                     stopped = f"stopped after {tally.failed} failures (--max-failures)"
                     break
+                if _failing_from_the_start(tally, config):
+                    error = row["error"]
+                    stopped = (f"stopped: the first {tally.failed} records all failed (the last: "
+                               f"{error['type']}: {error['message'][:200]}); fix the cause, then "
+                               "rerun, and with --retry-failed for these (--max-failures N "
+                               "replaces this check)")
+                    break
     except BaseException as exc:
         interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
         aborted = "interrupted" if interrupted else f"aborted: {type(exc).__name__}: {exc}"
@@ -215,6 +222,17 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         result = _summary(tally, state, config, extractor, inputs, out, fmt, stopped, notes)
         _write_summary(summary_path, result)
     return result
+
+
+FAIL_FAST = 20  # records that all failed, first thing in a run: the backend is broken
+
+
+def _failing_from_the_start(tally: Tally, config: RunConfig) -> bool:
+    """A wrong key, URL or model fails every record; without this, a million-record
+    run would spend days failing, each record after its retries. Not when the user
+    set --max-failures, nor for --retry-failed, whose records all failed before."""
+    return (config.max_failures is None and not config.retry_failed and tally.done == 0
+            and tally.failed >= FAIL_FAST)
 
 
 def _write_summary(path: Path, result: dict[str, Any]) -> None:

@@ -434,6 +434,26 @@ def test_max_failures_stops_a_run_that_fails_every_record(tmp_path, capsys):
     assert summary["counts"]["failed"] == 5 == len(lines(tmp_path / "out.jsonl"))
 
 
+def test_a_run_whose_first_records_all_fail_stops_by_itself_and_resumes(tmp_path, capsys):
+    """A broken backend (wrong key, URL or model) stops the run after 20 failures, not
+    after every record's retries; the records never tried are done by a plain rerun."""
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": f"P{i}", "abstract": f"{abstract(i)} We fail."})
+                              + "\n" for i in range(60)))
+    out, args = tmp_path / "out.jsonl", ("--backend", "slow", "--max-attempts", "1",
+                                         "--concurrency", "2", *FAST)
+    register("slow", Slow)
+    try:
+        code, summary, _ = cli(capsys, source, "-o", out, *args)
+        assert code == 1 and summary["stopped"].startswith("stopped: the first 20 records all "
+                                                           "failed (the last: TransientError")
+        assert summary["counts"]["failed"] == 20 == len(lines(out))
+        code, summary, _ = cli(capsys, source, "-o", out, *args, "--max-failures", "100")
+        assert summary["counts"]["failed"] == 40 and summary["stopped"] is None  # user's limit
+    finally:
+        unregister("slow")
+
+
 @pytest.mark.parametrize("value", ["0", "-1"])
 def test_max_failures_under_one_is_refused_not_a_stop_after_the_first_record(
         tmp_path, capsys, value):
