@@ -283,7 +283,8 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--retry-failed", action="store_true",
                        help="rerun only the records OUT holds as failed")
     batch.add_argument("--max-failures", type=int, metavar="N",
-                       help="stop the run after N records failed")
+                       help="stop the run after N records failed (default: stop only "
+                       "when the first 20 all fail)")
     batch.add_argument("--limit", type=int, metavar="N", help="extract at most N records "
                        "this run (a trial run; rerun without it to go on)")
     batch.add_argument("--price-per-mtok", metavar="IN,OUT", help="USD per million input,"
