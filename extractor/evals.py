@@ -135,12 +135,19 @@ def score_item(fixture: Fixture, predicted: dict[str, Any] | None) -> dict[str, 
     return scores
 
 
+FAIL_FAST = 10  # fixtures that all failed, first thing: the backend is broken
+
+
 def evaluate(
     fixtures: Iterable[Fixture],
     extractor: Extractor,
     progress: Callable[[int], None] | None = None,
 ) -> list[ItemResult]:
-    """Run the extractor over every fixture and score each answer."""
+    """Run the extractor over every fixture and score each answer.
+
+    When the first FAIL_FAST fixtures all fail on the backend (a wrong key, URL or
+    model; stale recordings), the rest would only fail too, each after its
+    retries: a BackendError says so instead of a score over nothing."""
     results = []
     for done, fixture in enumerate(fixtures, 1):
         try:
@@ -149,6 +156,9 @@ def evaluate(
             dropped = extraction.meta.dropped_datasets
         except (BackendError, InputError) as exc:
             predicted, error, dropped = None, f"{type(exc).__name__}: {exc}", []
+            if done == FAIL_FAST and all(r.error for r in results):
+                raise BackendError(f"stopped: the first {FAIL_FAST} fixtures all failed; the "
+                                   f"last: {error}") from exc
         item = ItemResult(fixture, predicted, error, dropped_datasets=dropped)
         item.scores = score_item(fixture, predicted)
         results.append(item)

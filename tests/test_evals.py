@@ -122,6 +122,22 @@ def test_the_report_counts_and_shows_dataset_names_the_backend_made_up(
     assert "dropped, not in the text: ImageNet" in out_html.read_text()
 
 
+def test_an_eval_whose_first_ten_papers_all_fail_stops_with_the_error(
+        scripted, tmp_path, capsys):
+    """A broken backend is reported after 10 failures, not after every fixture's retries;
+    one success among the first ten and the eval goes on to the end."""
+    rows = [dict(GOLD_LINE, id=f"p{i}", abstract=f"{ABSTRACT} Paper {i}.") for i in range(12)]
+    gold = write(tmp_path, *rows)
+    args = ["eval", str(gold), "--backend", "scripted", "--no-cache", "--quiet",
+            "--thresholds", str(tmp_path / "none")]
+    assert main(args) == 1  # nothing scripted: every paper fails
+    assert "stopped: the first 10 fixtures all failed; the last: ValidationFailed" in \
+        capsys.readouterr().err
+    scripted[rows[9]["abstract"]] = GOOD
+    assert main([*args, "--json", str(tmp_path / "r.json")]) == 0
+    assert json.loads((tmp_path / "r.json").read_text())["errors"] == 11
+
+
 def test_eval_command_writes_json_html_and_enforces_thresholds(scripted, tmp_path, capsys):
     """The CLI prints the table, writes both reports and exits 1 under a threshold."""
     scripted[ABSTRACT] = dict(GOOD, datasets=["PDEBench", "GMRES"])
