@@ -150,11 +150,19 @@ def _cmd_record(args: argparse.Namespace) -> int:
     out = Path(args.out or "fixtures/recordings/")
     if not args.out or args.out.endswith(("/", os.sep)) or out.is_dir():
         out = out / f"{slug}.jsonl"  # a directory, as the replay backend reads them
-    out.unlink(missing_ok=True)  # a recording is always made whole from one run
-    transport = RecordingTransport(out, probe.model)
+    # A recording is made whole from one run, beside the old one, which it replaces
+    # only at the end: a broken server or Ctrl-C leaves the old recording as it was
+    # (and what was recorded so far in <out>.partial).
+    partial = out.with_name(out.name + ".partial")
+    partial.unlink(missing_ok=True)
+    transport = RecordingTransport(partial, probe.model)
     backend = OpenAIBackend(config, transport=transport)
     with Extractor(backend, options=_extract_options(args), cache=False) as extractor:
         stats = record(fixtures, extractor, out, _progress(len(fixtures), args.quiet))
+    if partial.exists():
+        partial.replace(out)
+    else:  # nothing answered: the old recording stays
+        stats["out"] = None
     print(json.dumps(stats))
     return EXIT_FAILED if stats["failed"] else 0
 

@@ -57,6 +57,21 @@ def test_a_bad_fixture_file_leaves_the_old_recording_in_place(server, gold, tmp_
     assert out.read_bytes() == kept
 
 
+def test_a_server_that_answers_nothing_leaves_the_old_recording_in_place(
+        server, gold, tmp_path, capsys):
+    """The new recording replaces the old one only at the end, and only when it holds
+    something: re-recording against a broken server costs nothing recorded."""
+    server.push(Reply(GOOD), Reply(GOOD))
+    out = tmp_path / "rec" / "m.jsonl"
+    assert record(server, gold, out) == 0
+    kept = out.read_bytes()
+    capsys.readouterr()
+    server.push(*[Status(500)] * 2)
+    assert record(server, gold, out, "--max-attempts", "1") == 1
+    assert json.loads(capsys.readouterr().out)["out"] is None
+    assert out.read_bytes() == kept and not (tmp_path / "rec" / "m.jsonl.partial").exists()
+
+
 def replay(tmp_path, **kwargs):
     return Extractor(
         "replay",
