@@ -175,7 +175,14 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.no_titles:
         fixtures = [dataclasses.replace(f, title="") for f in fixtures]
     names = [n.strip() for n in (args.backend or "").split(",") if n.strip()] or [None]
-    before = evals.load_report(args.compare) if args.compare else None  # before any call
+    # Everything that can be wrong with the command is found before the first call.
+    before = evals.load_report(args.compare) if args.compare else None
+    overrides = dict(evals.parse_threshold(t) for t in args.threshold)
+    if args.thresholds.is_file():
+        evals.load_thresholds(args.thresholds, "")  # a file that does not parse fails here
+    for path in (args.json, args.html):
+        if path:
+            _writable(path)
     status = 0
     for name in names:
         args.backend = name
@@ -187,20 +194,36 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             print(evals.format_comparison(report, before, str(args.compare)))
         suffix = f".{report['backend']}" if len(names) > 1 else ""
         if args.json:
-            path = args.json.with_suffix(suffix + args.json.suffix)
-            path.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+            _write(args.json.with_suffix(suffix + args.json.suffix),
+                   json.dumps(report, indent=1, ensure_ascii=False))
         if args.html:
-            path = args.html.with_suffix(suffix + args.html.suffix)
-            path.write_text(render_html(report), encoding="utf-8")
+            _write(args.html.with_suffix(suffix + args.html.suffix), render_html(report))
         thresholds = {}
         if args.thresholds.is_file():
             thresholds = evals.load_thresholds(args.thresholds, report["backend"],
                                                untitled=args.no_titles)
-        thresholds.update(dict(evals.parse_threshold(t) for t in args.threshold))
+        thresholds.update(overrides)
         for failure in evals.failed_thresholds(report, thresholds):
             print(f"FAIL {report['backend']}: {failure}", file=sys.stderr)
             status = EXIT_FAILED
     return status
+
+
+def _writable(path: Path) -> None:
+    """Make the report's directory now, so a bad path fails before the eval, not after."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExtractorError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    if path.is_dir():
+        raise ExtractorError(f"cannot write {path}: it is a directory")
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ExtractorError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _progress(total: int, quiet: bool) -> Callable[[int], None] | None:

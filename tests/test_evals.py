@@ -138,6 +138,33 @@ def test_an_eval_whose_first_ten_papers_all_fail_stops_with_the_error(
     assert json.loads((tmp_path / "r.json").read_text())["errors"] == 11
 
 
+@pytest.mark.parametrize("bad", [
+    ["--threshold", "speedups.f2=0.9"],
+    ["--thresholds", "BROKEN_TOML"],
+    ["--json", "A_DIRECTORY"],
+], ids=["threshold", "thresholds file", "json path"])
+def test_a_bad_option_fails_before_the_eval_not_after_it(scripted, tmp_path, capsys, bad):
+    """With an LLM an eval costs minutes and money: the command is checked first."""
+    (tmp_path / "broken.toml").write_text("[rules\n")
+    (tmp_path / "a-directory").mkdir()
+    bad = [{"BROKEN_TOML": str(tmp_path / "broken.toml"),
+            "A_DIRECTORY": str(tmp_path / "a-directory")}.get(b, b) for b in bad]
+    scripted[ABSTRACT] = GOOD
+    gold = write(tmp_path, GOLD_LINE)
+    assert main(["eval", str(gold), "--backend", "scripted", "--no-cache", *bad]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("extractor: ")  # no score table: nothing was run
+
+
+def test_eval_writes_its_reports_into_a_directory_it_makes(scripted, tmp_path, capsys):
+    scripted[ABSTRACT] = GOOD
+    gold = write(tmp_path, GOLD_LINE)
+    out = tmp_path / "new" / "dir" / "r.json"
+    assert main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--quiet",
+                 "--thresholds", str(tmp_path / "none"), "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["n"] == 1
+
+
 def test_eval_command_writes_json_html_and_enforces_thresholds(scripted, tmp_path, capsys):
     """The CLI prints the table, writes both reports and exits 1 under a threshold."""
     scripted[ABSTRACT] = dict(GOOD, datasets=["PDEBench", "GMRES"])
