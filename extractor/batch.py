@@ -151,6 +151,8 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
                               "Backend instance cannot be rebuilt in another process)")
     fmt, log_path, summary_path = paths_for(out, config.output_format)
     check_writer(fmt)
+    if out.is_dir():
+        raise ConfigError(f"cannot write the output {out}: it is a directory")
     for path in (out, log_path, summary_path):
         if any(path.resolve() == p.resolve() for p in inputs):
             raise ConfigError(f"{path} is both an input and where this run writes; "

@@ -335,8 +335,8 @@ def convert(log: Log, fmt: str, path: Path) -> None:
     temporary = path.with_name(path.name + ".partial")
     try:
         writer(log.rows(), temporary)
+        os.replace(temporary, path)
     except OSError as exc:  # the JSONL log is complete: converting again is all it takes
         temporary.unlink(missing_ok=True)
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc}; every result is in "
                           f"{log.path}: fix that and rerun the same command to convert it") from exc
-    os.replace(temporary, path)

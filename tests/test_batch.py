@@ -35,7 +35,7 @@ from extractor.batch import Limits, RunConfig, run
 from extractor.cli import main
 from extractor.dumps import make_record
 from extractor.limits import RateLimiter
-from extractor.outputs import COLUMNS, Log
+from extractor.outputs import COLUMNS, Log, convert
 from extractor.progress import Progress, Tally, price_for
 from extractor.testing import Reply, Stall, Status
 
@@ -389,6 +389,29 @@ def test_parquet_output_has_the_documented_columns_and_types(tmp_path, capsys):
     assert table.column_names == COLUMNS and table.num_rows == 5
     assert str(table.schema.field("hardware").type) == "list<element: string>"
     assert (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.jsonl"])
+def test_an_output_that_is_a_directory_is_refused_before_the_run(tmp_path, capsys, name):
+    """Not a traceback after the run from renaming the CSV over the directory."""
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    (tmp_path / name).mkdir()
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / name),
+                 "--backend", "rules", "--no-cache"]) == 2
+    assert "is a directory" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", name]
+
+
+def test_a_view_that_cannot_be_written_leaves_no_partial_file_and_names_the_log(tmp_path):
+    log = Log(tmp_path / "out.jsonl")
+    log.open()
+    log.append({"id": "a", "title": "", "source": "s", "summary": None, "meta": {},
+                "error": {"type": "X", "message": "m"}})
+    log.close()
+    (tmp_path / "out.csv").mkdir()  # made after the run's own check
+    with pytest.raises(ConfigError, match=r"every result is in .*out\.jsonl"):
+        convert(log, "csv", tmp_path / "out.csv")
+    assert not (tmp_path / "out.csv.partial").exists()
 
 
 def test_parquet_without_pyarrow_is_refused_before_any_record_is_extracted(
