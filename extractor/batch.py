@@ -137,6 +137,10 @@ def _check_same_run(state: LogState, extractor: Extractor, log: Path) -> None:
 async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunConfig
                ) -> dict[str, Any]:
     """The async body of `run`."""
+    folders = [str(p) for p in inputs if p.is_dir()]
+    if folders:
+        raise ConfigError(f"{', '.join(folders)}: a directory, not a dump file (name its "
+                          "files, e.g. dir/*.jsonl)")
     missing = [str(p) for p in inputs if p != STDIN and not p.is_file()]
     if missing:
         raise ConfigError(f"no such input file: {', '.join(missing)}")

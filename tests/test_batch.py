@@ -391,6 +391,16 @@ def test_parquet_output_has_the_documented_columns_and_types(tmp_path, capsys):
     assert (tmp_path / "out.jsonl").exists()
 
 
+def test_a_missing_input_or_a_directory_given_as_one_is_named(tmp_path, capsys):
+    (tmp_path / "dumps").mkdir()
+    out = str(tmp_path / "out.jsonl")
+    assert main(["batch", str(tmp_path / "nope.jsonl"), "-o", out, "--backend", "rules"]) == 2
+    assert "no such input file: " in capsys.readouterr().err
+    assert main(["batch", str(tmp_path / "dumps"), "-o", out, "--backend", "rules"]) == 2
+    assert "a directory, not a dump file" in capsys.readouterr().err
+    assert not (tmp_path / "out.jsonl").exists()
+
+
 @pytest.mark.parametrize("name", ["out.csv", "out.jsonl"])
 def test_an_output_that_is_a_directory_is_refused_before_the_run(tmp_path, capsys, name):
     """Not a traceback after the run from renaming the CSV over the directory."""
