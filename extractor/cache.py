@@ -89,6 +89,9 @@ class Cache:
 
     def __init__(self, directory: str | Path | None = None, size_limit: int = DEFAULT_SIZE_LIMIT):
         self.directory = Path(directory) if directory else default_cache_dir()
+        if self.directory.exists() and not self.directory.is_dir():  # never "delete it"
+            raise ConfigError(f"the cache directory {self.directory} is a file, not a "
+                              "directory: use another --cache-dir (or --no-cache)")
         try:
             self._cache = diskcache.Cache(
                 str(self.directory), disk=_JsonOnlyDisk, size_limit=size_limit

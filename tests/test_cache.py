@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from extractor import Cache, ConfigError, Extractor, Options, Sampling, TransientError
+from extractor.cli import main
 from extractor.testing import Reply, Status
 
 from .conftest import ABSTRACT, GOOD, TITLE
@@ -224,6 +225,17 @@ def test_a_cache_file_that_is_not_a_database_is_a_config_error_saying_what_to_do
     (tmp_path / "cache" / "cache.db").write_bytes(b"garbage" * 100)
     with pytest.raises(ConfigError, match=r"not a database .*delete it, or use another"):
         Cache(tmp_path / "cache")
+
+
+def test_a_cache_dir_that_is_a_file_is_refused_and_never_touched(tmp_path, capsys):
+    """`--cache-dir papers.jsonl` by mistake: no advice to delete it, and clear keeps it."""
+    data = tmp_path / "papers.jsonl"
+    data.write_text('{"abstract": "x"}\n')
+    with pytest.raises(ConfigError, match="is a file, not a directory") as caught:
+        Cache(data)
+    assert "delete" not in str(caught.value)
+    assert main(["cache", "clear", "--cache-dir", str(data)]) == 2
+    assert data.read_text() == '{"abstract": "x"}\n'
 
 
 def test_a_cache_that_cannot_be_written_warns_once_and_the_answers_still_come_back(
