@@ -101,6 +101,10 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         if sys.stdin.isatty():
             raise ExtractorError("give the abstract as an argument, or pipe it on stdin")
         abstract = sys.stdin.read()
+    elif len(abstract) < 300 and "\n" not in abstract and Path(abstract).is_file():
+        # The name of a file is no abstract: it would be summarised all the same.
+        raise ExtractorError(f"{abstract} is a file: pass its text with "
+                             f"`extractor extract < {abstract}`, or batch it")
     with build_extractor(args) as extractor:
         result = extractor.extract(abstract, args.title, refresh=args.refresh)
     print(result.model_dump_json(indent=2))

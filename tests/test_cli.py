@@ -40,6 +40,15 @@ def test_extract_prints_the_result_as_json(server, tmp_path, capsys):
     assert printed["meta"]["backend"] == "openai" and printed["meta"]["evidence"]
 
 
+def test_extract_refuses_the_name_of_a_file_as_an_abstract(tmp_path, capsys):
+    """`extractor extract paper.txt` would summarise the string "paper.txt"."""
+    paper = tmp_path / "paper.txt"
+    paper.write_text(ABSTRACT)
+    assert main(["extract", str(paper), "--backend", "rules", "--no-cache"]) == 2
+    assert f"is a file: pass its text with `extractor extract < {paper}`" in \
+        capsys.readouterr().err
+
+
 def test_extract_reads_stdin(server, tmp_path, capsys, monkeypatch):
     """With no abstract argument the abstract comes from stdin."""
     server.push(Reply(GOOD))
