@@ -725,6 +725,9 @@ TOPICS = [
     ("A wide range of scientific problems have stiff dynamics.", "scientific problems"),
     ("The near-horizon limit of all such p-brane solutions with flux becomes simple.",
      "near-horizon limit of all such p-brane solutions"),
+    # a stated problem cut at 8 words does not end on its `and`
+    ("We study sparse solvers for linear systems from PDEs and report runs.",
+     "sparse solvers for linear systems from PDEs"),
     # "In this study" announces the paper as "In this paper" does
     ("In this study we explore optimization of laser pulses.", "optimization of laser pulses"),
     # a problem statement deep in the abstract loses to the opening's subject

@@ -20,6 +20,7 @@ titles removed from fixtures/gold.jsonl, task token F1 goes from 0.261 to
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .contribution import words as trimmed
 from .gist import ARTICLES, POINTER, Phrase, find_task, lower_case, problem_statement
@@ -79,7 +80,7 @@ def find_topic(abstract: str) -> Phrase:
     opening = sentences[:3]
     stated = problem_statement(abstract)
     if stated and len(stated.text.split()) >= 2 and opening and stated.start < opening[-1].end:
-        return stated
+        return replace(stated, text=trimmed(stated.text, 8))  # not "... from PDEs and"
     # How the abstract writes each word away from a sentence's start, where
     # capitals are only positional: `lower_case` keeps proper names by it.
     seen = {w.strip(".,;:()[]'\"") for s in sentences for w in s.text.split()[1:]}
