@@ -333,7 +333,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     from .batch import Limits, RunConfig, exit_code, parse_price, parse_shard, run
-    from .dumps import Fields
+    from .dumps import STDIN, Fields
 
     config = RunConfig(
         limits=Limits(args.concurrency, args.rpm, args.tpm),
@@ -350,7 +350,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         workers=args.workers,
     )
-    if "-" in map(str, args.inputs) and sys.stdin.isatty():
+    if STDIN in args.inputs and sys.stdin.isatty():
         print("extractor: reading records from the terminal (-); end with Ctrl-D",
               file=sys.stderr)
     with build_extractor(args) as extractor:

@@ -172,12 +172,12 @@ _LONG_HEADERS = tuple(line for line in HEADER_LINES if len(line) >= 30)
 
 def _unglued(lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
     for number, line in lines:
-        glued = next((h for h in _LONG_HEADERS if line.endswith(h) and line != h), None)
-        if glued is None:
+        if not line.endswith(_LONG_HEADERS) or line in _LONG_HEADERS:  # nearly every line
             yield number, line
-        else:
-            yield number, line[: -len(glued)].rstrip()
-            yield number, glued
+            continue
+        glued = next(h for h in _LONG_HEADERS if line.endswith(h))
+        yield number, line[: -len(glued)].rstrip()
+        yield number, glued
 
 
 def read_text(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed

@@ -35,7 +35,7 @@ from . import retry
 from .backends.base import Backend, BackendConfig, Completion, Request, Sampling, create_backend
 from .cache import Cache, cache_key
 from .errors import BackendError, ConfigError, InputError, ValidationFailed
-from .grounding import find_quote, name_in
+from .grounding import find_quote, unwritten
 from .prompts import load_prompt
 from .result import Extraction, Meta, Usage
 from .schema import PaperSummary
@@ -347,8 +347,7 @@ def _named_datasets(summary: PaperSummary, request: Request) -> tuple[PaperSumma
     """The summary without dataset names its title and abstract never write, and those names."""
     if not summary.datasets:
         return summary, []
-    text = f"{request.title}\n{request.abstract}"
-    dropped = [name for name in summary.datasets if not name_in(text, name)]
+    dropped = unwritten(f"{request.title}\n{request.abstract}", summary.datasets)
     if not dropped:
         return summary, []
     kept = [name for name in summary.datasets if name not in dropped]

@@ -61,19 +61,32 @@ def name_in(text: str, name: str) -> bool:
     spacing and punctuation (`CIFAR10` finds `CIFAR-10`; `MNIST` does not find
     `FashionMNIST`), or word by word in any order (`Caltech Dogs` in
     `Caltech CUB, Dogs and Cars`)."""
-    wanted = _WORD.findall(name.casefold())
-    if not wanted:
-        return False
+    return not unwritten(text, [name])
+
+
+def unwritten(text: str, names: list[str]) -> list[str]:
+    """The names that `text` does not write (see `name_in`). The text is folded
+    once, and split into words only if a name is not found as written."""
     folded = text.casefold()
-    if _whole(folded, name.casefold().strip()):  # as written: most names, a few µs
-        return True
-    words = _WORD.findall(folded)
-    if set(wanted) <= set(words):
-        return True
-    # The name's letters as a run of whole words of the text, found in the text's
-    # words joined together: linear time, whatever the name and the text.
-    letters, joined = "".join(wanted), "".join(words)
-    bounds = set(itertools.accumulate(map(len, words), initial=0))
+    words: list[str] | None = None
+    missing = []
+    for name in names:
+        wanted = _WORD.findall(name.casefold())
+        if wanted and _whole(folded, name.casefold().strip()):  # as written: most names
+            continue
+        if wanted and words is None:
+            words = _WORD.findall(folded)
+            joined = "".join(words)
+            bounds = set(itertools.accumulate(map(len, words), initial=0))
+        if not wanted or not (set(wanted) <= set(words) or _run(wanted, joined, bounds)):
+            missing.append(name)
+    return missing
+
+
+def _run(wanted: list[str], joined: str, bounds: set[int]) -> bool:
+    """Whether the name's letters are a run of whole words of the text, found in the
+    text's words joined together: linear time, whatever the name and the text."""
+    letters = "".join(wanted)
     at = joined.find(letters)
     while at >= 0:
         if at in bounds and at + len(letters) in bounds:
