@@ -622,6 +622,65 @@ def test_words_drops_a_relative_clause_the_limit_cut_short():
     assert words("a sampler that mixes fast", 5) == "a sampler that mixes fast"
 
 
+def test_words_drops_a_verb_whose_object_the_limit_cut_off():
+    """`a framework for sparsifying` names no method: the verb goes with its object."""
+    text = "a framework for sparsifying the activations of base LLMs"
+    assert words(text, 4) == "a framework"
+    assert words(text, 6) == "a framework for sparsifying the activations"
+    assert words("systematically computing the fixed points", 2) == ""  # nothing left
+    assert words("X, a framework proactively detecting and disrupting scams", 7) == (
+        "X, a framework")
+    assert words("a RANSAC allowing learning the model", 4) == "a RANSAC"
+    assert words("an analysis of temperature sampling, finding that X", 6) == (
+        "an analysis of temperature sampling")
+
+
+def test_words_keeps_a_noun_in_ing_at_the_cut():
+    """`Hebbian learning`, `signal processing`: nouns, kept when the limit falls after them."""
+    assert words("a method based on Hebbian learning and lateral connections", 6) == (
+        "a method based on Hebbian learning")
+    assert words("two tasks: deblurring, and imaging of stars", 5) == (
+        "two tasks: deblurring, and imaging")
+
+
+def test_how_clause_reads_no_plural_noun_as_a_verb():
+    """`CD methods converge` goes on with a noun: not `methoding converge`."""
+    abstract = "We propose two Coordinate Descent (CD) methods. CD methods converge fast."
+    assert how_clause(abstract, 48, ["CD"]) is None
+
+
+def test_relative_to_participle_rewrites_both_coordinated_verbs():
+    """`a framework that detects and disrupts X` is `a framework detecting and disrupting X`."""
+    assert relative_to_participle("a framework that detects and disrupts scams") == (
+        "a framework detecting and disrupting scams")
+    assert relative_to_participle("a model that learns and is fast") == (
+        "a model learning and is fast")  # a copula is left as it is
+
+
+def test_find_method_takes_no_setting_or_relative_clause_as_the_object():
+    """`we consider the case where ...` is a setting; in `a theory we develop that unifies
+    X`, `we develop` has no object of its own."""
+    abstract = ("We consider the case where one does not need to know the solution x itself. "
+                "We propose QSolve, a quantum algorithm for linear systems.")
+    assert find_method("T", abstract).text == "QSolve, a quantum algorithm for linear systems"
+    abstract = ("We propose an optimizer without schedules. It is a consequence of a new "
+                "theory we develop that unifies scheduling and iterate averaging.")
+    assert "that unifies" not in find_method("T", abstract).text
+
+
+def test_find_method_reads_the_object_of_a_second_verb():
+    """`we introduce and investigate X`: X is the object of both, not `and investigate X`."""
+    abstract = "We introduce and formally investigate the question of adaptive estimation."
+    assert find_method("T", abstract).text.startswith("the question of adaptive estimation")
+
+
+def test_find_method_does_not_repeat_a_name_in_another_case():
+    """`Tropical attention, ...` already names `Tropical Attention` from the title."""
+    abstract = "We introduce Tropical attention, an attention function in the max-plus semiring."
+    got = find_method("Tropical Attention: Reasoning for Algorithms", abstract).text
+    assert got.lower().count("tropical attention") == 1
+
+
 # ---------------------------------------------------------------- sentences
 
 

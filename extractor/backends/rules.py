@@ -15,7 +15,7 @@ from ..result import Usage
 from ..rules.summary import SpannedSummary, extract_spans
 from .base import Backend, BackendConfig, Completion, Request
 
-RULES_VERSION = "1.4.1"
+RULES_VERSION = "1.4.2"
 
 __all__ = ["RULES_VERSION", "RulesBackend", "SpannedSummary", "extract_spans"]
 

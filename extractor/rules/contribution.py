@@ -87,8 +87,9 @@ _CLAUSE_END = re.compile(
 )
 _TO_VERB = re.compile(r"^to\s+(?!be\b)([a-z][\w-]*)")
 _COVERB = re.compile(
-    r"\s+and\s+(?:propose|introduce|present|develop|design|study|analy[sz]e|evaluate|"
-    r"implement|describe|test)[sd]?(?=\s)",
+    r"\s+and\s+(?:[a-z]+ly\s+)?(?:propose|introduce|present|develop|design|study|analy[sz]e|"
+    r"evaluate|implement|describe|test|investigate|examine|explore|characteri[sz]e|confirm|"
+    r"validate|verify|apply|extend)[sd]?(?=\s)",
     re.I,
 )
 # Praise carries no information about the method: "a novel, simple yet effective X" is X.
@@ -128,6 +129,11 @@ _PURPOSE = re.compile(
 # An object that only points elsewhere, or is not a method at all.
 _VACUOUS = re.compile(
     r"(?:the\s+following|the\s+case|this|these|those|it|them|both|such)\b(?:\s+\S+){0,3}$|"
+    # "we consider the case where ...": a setting; "a theory we develop that unifies X":
+    # `we develop` sits inside a relative clause and has no object of its own.
+    r"the\s+(?:case|setting|situation|scenario)\s+(?:where|when|in\s+which|of)\b|"
+    # "we derive and empirically confirm X": the object belongs to the second verb.
+    r"(?:that|which|who|whose|where|and|or)\b|"
     r"(?:\S+\s+){0,3}(?:experiments?|results?|evidence|examples?|description|"
     r"overview)(?=[\s,]|$)",
     re.I,
@@ -191,9 +197,59 @@ def words(text: str, n: int) -> str:
                 break
     if "(" in text:
         kept = _before_open_aside(kept)
-    while len(kept) > 1 and (kept[-1].lower().strip(",;:") in _TAIL_WORDS or kept[-1] in "-,"):
-        kept.pop()
+    while True:
+        while len(kept) > 1 and (kept[-1].lower().strip(",;:") in _TAIL_WORDS or kept[-1] in "-,"):
+            kept.pop()
+        if len(every) == len(kept) or not kept:
+            break
+        shorter = _without_cut_verb(kept, every[len(kept)])
+        if shorter == kept:
+            break
+        kept = shorter
     return " ".join(kept).rstrip(",;:(")
+
+
+# Before an -ing word, these make it a verb (`for sparsifying`, `, building`,
+# `systematically computing`); after a noun or an adjective it is a noun (`deep learning`).
+_VERB_BEFORE = {
+    "for", "by", "of", "in", "on", "via", "through", "while", "when", "after", "before",
+    "without", "thus", "thereby", "then",
+}  # fmt: skip
+# After an -ing word, these are its object: `making a large class`, `finding that`.
+_OBJECT_START = {
+    "a", "an", "the", "its", "their", "our", "his", "her", "each", "all", "this", "these",
+    "those", "them", "it", "that", "how", "what", "whether", "which", "both", "such", "any",
+}  # fmt: skip
+
+
+def _without_cut_verb(kept: list[str], next_word: str) -> list[str]:
+    """`kept` without an -ing verb whose object the limit cut off, nor its adverb.
+
+    "a framework for sparsifying [the activations ...]" names no method, nor does
+    "systematically computing [the fixed points ...]"; both are cut back to what
+    they do name ("a framework", nothing). A noun in -ing stays ("Hebbian learning").
+    """
+    word = kept[-1].lower()  # a comma after it would close its phrase: "sampling,"
+    if not (word.endswith("ing") and len(word) > 5 and word.isalpha()):
+        return kept
+    before = kept[-2].lower() if len(kept) > 1 else ""
+    verb = (
+        len(kept) == 1
+        or before.endswith(",")
+        or before in _VERB_BEFORE
+        or (before.endswith("ly") and before.isalpha())
+        or next_word.lower() in _OBJECT_START
+        # "detecting and disrupting [scam conversations]": the second of two verbs
+        or (before == "and" and len(kept) > 2 and kept[-3].lower().endswith("ing"))
+    )
+    if not verb:
+        return kept
+    kept = kept[:-1]
+    if kept and kept[-1].lower().endswith("ing") and kept[-1].isalpha():
+        kept = kept[:-1]  # "allowing [learning the model]": the verb that took it
+    while kept and kept[-1].lower().endswith("ly") and kept[-1].isalpha():
+        kept = kept[:-1]  # "systematically"
+    return kept
 
 
 def _before_open_aside(kept: list[str]) -> list[str]:
@@ -353,7 +409,7 @@ def with_name(obj: str, names: list[str], abstract: str) -> str:
         return obj
     name = inside[0] if inside else names[0]
     full = expand(name, abstract) or name
-    at = obj.find(full)
+    at = obj.lower().find(full.lower())  # "Tropical attention, ..." names it too
     if at >= 0 and len(obj[:at].split()) <= 2:
         return obj  # "the accelerated optimistic gradient (AOG) algorithm": named up front
     if name in obj:

@@ -92,6 +92,11 @@ def participle(verb: str, *, base: bool = False) -> str:
     return stem + "ing"
 
 
+_PLURAL_HEADS = {
+    "methods", "models", "algorithms", "networks", "layers", "frameworks", "approaches",
+    "schemes", "systems", "solvers", "techniques", "modules", "operators", "estimators",
+    "optimizers", "variants", "architectures", "policies", "agents", "kernels", "features",
+}  # fmt: skip
 _GENERIC_AT = re.compile(_GENERIC_SUBJECT, re.I)
 _AFTER_SUBJECT = re.compile(r"(?:'s)?\s+(?:(?P<adv>[a-z]+ly)\s+)?(?P<pred>.+)$", re.S)
 _LEAD_IN = re.compile(r"[^,]{0,120},\s+")  # "Unlike fully homomorphic approaches, EE ..."
@@ -139,7 +144,9 @@ def how_clause(abstract: str, after: int, names: list[str]) -> str | None:
                 lead = " ".join([participle(verb[0]), *verb[1:]])  # "consisting of X"
             return _clip(f"{lead}{pred[cop.end() :]}".replace(" :", ""))
         first, _, rest = pred.partition(" ")
-        if not re.fullmatch(r"[a-z]+s", first) or first in _RESULT_VERBS or not rest:
+        # "CD methods converge": the subject goes on with a plural noun, not a verb.
+        if (not re.fullmatch(r"[a-z]+s", first) or first in _RESULT_VERBS or not rest
+                or first in _PLURAL_HEADS):
             continue
         adv = f"{m.group('adv')} " if m.group("adv") else ""
         return _clip(f"{adv}{participle(first)} {rest}")
@@ -155,6 +162,7 @@ def _clip(pred: str) -> str:
 _RELATIVE = re.compile(
     r"(?:,\s*|\s+)(?<!\bof\s)(?<!\bin\s)(?<!\bby\s)(?<!\bto\s)(?<!\bon\s)"
     r"\b(?:that|which)\s+(?P<adv>[a-z]+ly\s+)?(?P<verb>[a-z]+s)\b(?!\s+(?:to|been)\b)"
+    r"(?:\s+and\s+(?P<verb2>[a-z]+s)\b)?"  # "that detects and disrupts X"
 )
 _NOT_VERB = {"is", "has", "was", "does", "its", "this", "thus", "always", "perhaps", "as", "us"}
 
@@ -172,6 +180,11 @@ def relative_to_participle(text: str) -> str:
         if verb in _NOT_VERB or verb.endswith("ss"):
             return m.group(0)
         lead = ", " if m.group(0).startswith(",") else " "
-        return f"{lead}{m.group('adv') or ''}{participle(verb)}"
+        out = f"{lead}{m.group('adv') or ''}{participle(verb)}"
+        second = m.group("verb2")
+        if second:
+            done = second in _NOT_VERB or second.endswith("ss")
+            out += f" and {second if done else participle(second)}"
+        return out
 
     return _RELATIVE.sub(sub, text)
