@@ -147,7 +147,7 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
     if inputs.count(STDIN) > 1:
         raise ConfigError("standard input (-) can be given only once")
     for path in inputs:  # a binary or unreadable file is refused before anything is written
-        check_input(path, config.fields)
+        check_input(path, config.fields, config.input_format)
     if config.workers != 1:
         workers.split(config.limits, config.workers)  # raises on a bad combination
         if extractor.recipe is None:

@@ -23,6 +23,8 @@ whose head is read ahead once for detection and then given to the reader.
 Input is UTF-8; a line that is not is reported like any other malformed line.
 A file with a NUL byte in its first 64 KiB (a PDF, an archive, UTF-16 text) is
 refused as a whole, whatever the format asked for: its lines would only be noise.
+A file detected as `text` with neither a header line nor an abstract-long line
+in those 64 KiB (a README next to the dumps) is refused unless `text` is asked for.
 
 Ids. Every record gets a stable id: the source's own when it has one, else the
 first 16 hex digits of the SHA-256 of its title and abstract (NFC, whitespace
@@ -407,26 +409,18 @@ def _open(path: Path) -> IO[bytes]:
 _HEAD_BYTES = 65536  # what format detection reads: one line of any sane dump, and then some
 
 
-def _first_line(path: Path) -> str:
-    """The first non-blank line among the file's first 64 KiB.
+def _head(path: Path) -> bytes:
+    """The file's first 64 KiB, refused if they are compressed or binary.
 
     A bounded read, so that a file of one endless line (or a mistaken binary
     file) is not read whole just to be told apart. A NUL byte never occurs in
     UTF-8 text, so a file that holds one near its start is refused here, before
     a run writes anything, instead of being read as garbage records."""
     if path == STDIN:
-        return _first_line_of(_stdin().head, path)
-    with _open(path) as stream:
-        return _first_line_of(stream.read(_HEAD_BYTES), path)
-
-
-# What a compressed dump starts with, and the command that unpacks it to a pipe.
-_PACKED = {b"\x1f\x8b": ("gzip", "zcat"), b"PK\x03\x04": ("zip", "unzip -p"),
-           b"\x28\xb5\x2f\xfd": ("zstd", "zstdcat"), b"BZh": ("bzip2", "bzcat"),
-           b"\xfd7zXZ\x00": ("xz", "xzcat")}
-
-
-def _first_line_of(head: bytes, path: Path) -> str:
+        head = _stdin().head
+    else:
+        with _open(path) as stream:
+            head = stream.read(_HEAD_BYTES)
     for magic, (kind, command) in _PACKED.items():
         if head.startswith(magic):
             fix = (f"unpack it first ({command} ... |)" if path == STDIN
@@ -436,20 +430,40 @@ def _first_line_of(head: bytes, path: Path) -> str:
     if b"\0" in head:
         raise ConfigError(f"{shown(path)} is not a text dump: it holds NUL bytes, so it is binary "
                           "(or UTF-16 text, which must be converted to UTF-8 first)")
+    return head
+
+
+# What a compressed dump starts with, and the command that unpacks it to a pipe.
+_PACKED = {b"\x1f\x8b": ("gzip", "zcat"), b"PK\x03\x04": ("zip", "unzip -p"),
+           b"\x28\xb5\x2f\xfd": ("zstd", "zstdcat"), b"BZh": ("bzip2", "bzcat"),
+           b"\xfd7zXZ\x00": ("xz", "xzcat")}
+
+
+def _lines_of(head: bytes) -> Iterator[str]:
+    """The non-blank lines of a file's head, stripped (the last may be cut short)."""
     for raw in head.split(b"\n"):
         if raw.strip():
-            return codecs.decode(raw, "utf-8-sig", errors="replace").strip()
-    return ""
+            yield codecs.decode(raw, "utf-8-sig", errors="replace").strip()
 
 
-def detect_format(path: str | Path, fields: Fields | None = None) -> str:
-    """The reader for `path`, from its suffix and first non-blank line."""
-    path = Path(path)
-    fields = fields or Fields()
-    first = _first_line(path)  # read first, so that a binary `x.csv` is refused too
+def _looks_like_text_dump(head: bytes) -> bool:
+    """Whether the head holds a dump's header line or a line long enough to be an
+    abstract. Any text file would pair its short lines into titles and
+    "abstracts" (a README, a log, a script), so one with neither is not read as
+    a dump unless the format is asked for. An empty file passes: no records."""
+    seen = False
+    for line in _lines_of(head):
+        if _is_header(line) or len(line) > TITLE_MAX:
+            return True
+        seen = True
+    return not seen
+
+
+def _format_of(head: bytes, path: Path, fields: Fields) -> str:
     suffix = Path(path.stem).suffix if path.suffix == ".gz" else path.suffix
     if suffix.lower() == ".csv":
         return "csv"
+    first = next(_lines_of(head), "")
     if first.startswith("{"):
         try:
             keys = set(json.loads(first))
@@ -463,15 +477,32 @@ def detect_format(path: str | Path, fields: Fields | None = None) -> str:
     return "csv" if "," in first and fields.abstract in header else "text"
 
 
-def check_input(path: Path, fields: Fields) -> str:
-    """The detected format of `path`; ConfigError when it cannot be read or is binary.
+def detect_format(path: str | Path, fields: Fields | None = None) -> str:
+    """The reader for `path`, from its suffix and first non-blank line."""
+    path = Path(path)
+    # The head is read first, so that a binary `x.csv` is refused too.
+    return _format_of(_head(path), path, fields or Fields())
+
+
+def check_input(path: Path, fields: Fields, fmt: str | None = None) -> str:
+    """The format of `path` (`fmt`, or detected); ConfigError when it cannot be
+    read, is binary, or, detected as text, does not look like a dump.
 
     `read` calls it on each file as it comes to it; a batch run calls it on
     every input before it writes anything, so a wrong file fails at once."""
     try:
-        return detect_format(path, fields)
+        head = _head(path)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    detected = fmt or _format_of(head, path, fields)
+    if fmt is None and detected == "text" and not _looks_like_text_dump(head):
+        raise ConfigError(
+            f"{shown(path)} does not look like a dump: none of its first lines is a dump "
+            f"header (such as 'Daily Papers') or an abstract (a line over {TITLE_MAX} "
+            "characters), and it is not JSON lines or CSV with an "
+            f"{fields.abstract!r} column. Leave it out, or pass --input-format text to read "
+            "it as title and abstract lines anyway")
+    return detected
 
 
 def as_paths(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -495,8 +526,7 @@ def read(
     if fmt is not None and fmt not in READERS:
         raise ConfigError(f"unknown input format {fmt!r}; choose from {', '.join(READERS)}")
     for path in as_paths(paths):
-        detected = check_input(path, fields)  # refuses a binary file whatever `fmt` says
-        reader = READERS[fmt or detected]
+        reader = READERS[check_input(path, fields, fmt)]  # binary: refused whatever `fmt` says
         try:
             stream = _open(path)
         except OSError as exc:

@@ -401,6 +401,25 @@ def test_a_missing_input_or_a_directory_given_as_one_is_named(tmp_path, capsys):
     assert not (tmp_path / "out.jsonl").exists()
 
 
+def test_a_text_file_that_is_no_dump_is_refused_unless_its_format_is_asked_for(tmp_path, capsys):
+    """`extractor batch dumps/*` once read the folder's README.md as seven papers: any
+    text file pairs its short lines into titles and "abstracts"."""
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    readme = tmp_path / "README.md"
+    readme.write_text("# Dumps\n\nFour real text dumps of paper listing pages.\n\n"
+                      "- A few header lines come first.\n- Then each paper.\n")
+    out = tmp_path / "out.jsonl"
+    args = ["batch", str(tmp_path / "in.jsonl"), str(readme), "-o", str(out), "--backend",
+            "rules", "--no-cache"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"{readme} does not look like a dump" in err and "--input-format text" in err
+    assert not out.exists()
+    assert main(["batch", str(readme), "-o", str(out), "--backend", "rules", "--no-cache",
+                 "--input-format", "text"]) == 0  # asked for: read as title and abstract lines
+    assert lines(out)[0]["title"] == "# Dumps"
+
+
 @pytest.mark.parametrize("name", ["out.csv", "out.jsonl"])
 def test_an_output_that_is_a_directory_is_refused_before_the_run(tmp_path, capsys, name):
     """Not a traceback after the run from renaming the CSV over the directory."""

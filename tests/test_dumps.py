@@ -188,6 +188,22 @@ def test_a_binary_or_utf16_file_is_refused_whatever_the_format(tmp_path):
                 list(read([path], fmt=fmt))
 
 
+def test_a_text_file_reads_as_a_dump_only_with_a_header_or_an_abstract_line(tmp_path):
+    """A header line or a line over TITLE_MAX characters says `dump`; an empty file is
+    an empty dump; short lines only are refused unless the format is asked for."""
+    dump, empty, notes = tmp_path / "dump.txt", tmp_path / "empty.txt", tmp_path / "notes.txt"
+    dump.write_text(f"Title A\n{ABSTRACT_A}\n")
+    empty.write_text("\n\n")
+    notes.write_text("Title A\nA short line.\nTitle B\nAnother short line.\n")
+    assert [r.title for r in read(dump)] == ["Title A"]
+    assert list(read(empty)) == []
+    (tmp_path / "headed.txt").write_text("Daily Papers\nTitle A\nA short line.\n")
+    assert [r.title for r in read(tmp_path / "headed.txt")] == ["Title A"]
+    with pytest.raises(ConfigError, match=r"notes\.txt does not look like a dump"):
+        list(read(notes))
+    assert [r.title for r in read(notes, fmt="text")] == ["Title A", "Title B"]
+
+
 @pytest.mark.parametrize(("pack", "kind", "fix"), [
     (gzip.compress, "gzip", "name it .gz"),
     (bz2.compress, "bzip2", "bzcat"),
