@@ -14,7 +14,9 @@ downstream branches on the format.
   is reported and the pairing resynchronises on the next title.
 - `jsonl`: one JSON object a line; the id, title and abstract field names are
   configurable (`Fields`).
-- `csv`: a header row, then one paper a row; fields configurable likewise.
+- `csv`: a header row, then one paper a row; fields configurable likewise. The
+  delimiter (comma, tab, semicolon, bar) is the one under which the header
+  names the abstract field; `.tsv` is read the same way.
 - `arxiv`: the arXiv metadata snapshot (JSONL with `id`, `title`, `abstract`,
   hard-wrapped): JSONL with its line breaks unwrapped.
 
@@ -43,6 +45,7 @@ import csv
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -289,7 +292,9 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
     """A header row naming the fields, then one paper a row (quoted fields may
     span lines; the line number given is where the row starts)."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    reader = csv.reader(text)
+    first = text.readline()
+    # No delimiter naming the abstract field: a comma, so the missing column is reported.
+    reader = csv.reader(itertools.chain([first], text), delimiter=delimiter(first, fields) or ",")
     try:
         header = _next_row(reader)
     except csv.Error as exc:
@@ -326,6 +331,24 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
         record = _from_mapping(obj, fields, path, number, on_malformed, unwrap=False)
         if record is not None:
             yield record
+
+
+_DELIMITERS = (",", "\t", ";", "|")
+
+
+def delimiter(header: str, fields: Fields) -> str | None:
+    """The delimiter under which `header` names the abstract field: a comma, a tab
+    (`.tsv`), a semicolon (a spreadsheet saved where the comma is the decimal
+    mark) or a bar; None when none does."""
+    for candidate in _DELIMITERS:
+        if candidate in header:
+            try:
+                names = next(csv.reader([header], delimiter=candidate), [])
+            except csv.Error:  # a stray carriage return
+                continue
+            if fields.abstract in (name.strip() for name in names):
+                return candidate
+    return None
 
 
 def _next_row(reader: Iterator[list[str]]) -> list[str] | None:
@@ -461,7 +484,7 @@ def _looks_like_text_dump(head: bytes) -> bool:
 
 def _format_of(head: bytes, path: Path, fields: Fields) -> str:
     suffix = Path(path.stem).suffix if path.suffix == ".gz" else path.suffix
-    if suffix.lower() == ".csv":
+    if suffix.lower() in (".csv", ".tsv"):
         return "csv"
     first = next(_lines_of(head), "")
     if first.startswith("{"):
@@ -470,11 +493,7 @@ def _format_of(head: bytes, path: Path, fields: Fields) -> str:
         except (json.JSONDecodeError, TypeError):
             keys = set()
         return "arxiv" if keys & ARXIV_KEYS else "jsonl"
-    try:
-        header = next(csv.reader([first]), [])
-    except csv.Error:  # a stray carriage return: not a CSV header
-        header = []
-    return "csv" if "," in first and fields.abstract in header else "text"
+    return "csv" if delimiter(first, fields) else "text"
 
 
 def detect_format(path: str | Path, fields: Fields | None = None) -> str:

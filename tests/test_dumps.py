@@ -188,6 +188,23 @@ def test_a_binary_or_utf16_file_is_refused_whatever_the_format(tmp_path):
                 list(read([path], fmt=fmt))
 
 
+@pytest.mark.parametrize(("name", "sep"), [("papers.csv", ";"), ("papers.tsv", "\t"),
+                                           ("papers.txt", "\t"), ("papers.txt", "|")])
+def test_a_table_with_another_delimiter_is_read_by_the_one_its_header_uses(tmp_path, name, sep):
+    """A spreadsheet saved with semicolons (where the comma is the decimal mark) or a
+    TSV once gave `no 'abstract' column (columns: id;title;abstract)`, or, named .txt,
+    was read as a text dump line by line."""
+    path = tmp_path / name
+    rows = [["id", "title", "abstract"], ["1", "Title A", ABSTRACT_A], ["2", "B, with a comma",
+                                                                       ABSTRACT_B]]
+    with path.open("w", newline="") as stream:
+        csv.writer(stream, delimiter=sep).writerows(rows)
+    assert detect_format(path) == "csv"
+    found, bad = records(path)
+    assert [(r.id, r.title, r.abstract) for r in found] == [tuple(r) for r in rows[1:]]
+    assert bad == []
+
+
 def test_a_text_file_reads_as_a_dump_only_with_a_header_or_an_abstract_line(tmp_path):
     """A header line or a line over TITLE_MAX characters says `dump`; an empty file is
     an empty dump; short lines only are refused unless the format is asked for."""
