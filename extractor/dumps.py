@@ -14,6 +14,7 @@ downstream branches on the format.
   is reported and the pairing resynchronises on the next title.
 - `jsonl`: one JSON object a line; the id, title and abstract field names are
   configurable (`Fields`).
+- `json`: a JSON array of such objects, decoded one element at a time.
 - `csv`: a header row, then one paper a row; fields configurable likewise. The
   delimiter (comma, tab, semicolon, bar) is the one under which the header
   names the abstract field; `.tsv` is read the same way.
@@ -284,6 +285,110 @@ def read_arxiv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMal
     return _read_json_lines(stream, path, Fields(), on_malformed, unwrap=True)
 
 
+# -- a JSON array ----------------------------------------------------------------
+
+_CHUNK = 65536
+_WHITESPACE = " \t\n\r"
+
+
+class _ArrayText:
+    """The decoded text of a JSON array, a chunk at a time, with the line number of
+    each position: only the element being read is held, never the whole array."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        # Bytes that are not UTF-8 become lone surrogates, found per element (`_NOT_UTF8`).
+        self.text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape")
+        self.buf, self.pos, self.eof = "", 0, False
+        self.line, self.counted = 1, 0  # the line number at buf[counted]
+        self.not_utf8 = False  # whether any chunk so far held bytes that are not UTF-8
+
+    def more(self) -> bool:
+        """Read another chunk (dropping what is consumed); False at the end."""
+        chunk = self.text.read(_CHUNK)
+        if not chunk:
+            self.eof = True
+            return False
+        try:
+            chunk.encode("utf-8")  # fast; fails only on the lone surrogates of bad bytes
+        except UnicodeEncodeError:
+            self.not_utf8 = True
+        self.line_here()
+        self.buf, self.pos, self.counted = self.buf[self.pos :] + chunk, 0, 0
+        return True
+
+    def peek(self) -> str:
+        """The next character that is not whitespace ("" at the end), not consumed."""
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in _WHITESPACE:
+                self.pos += 1
+            if self.pos < len(self.buf) or not self.more():
+                return self.buf[self.pos : self.pos + 1]
+
+    def line_here(self) -> int:
+        """The line number at the current position, counting only the text new since
+        the last call."""
+        self.line += self.buf.count("\n", self.counted, self.pos)
+        self.counted = self.pos
+        return self.line
+
+    def value(self) -> Any:
+        """The JSON value at the current position, reading on until it is whole."""
+        while True:
+            try:
+                value, self.pos = _DECODER.raw_decode(self.buf, self.pos)
+                return value
+            except json.JSONDecodeError as exc:
+                # An error short of the end is invalid JSON whatever follows; one at the
+                # end (or an open string, which is reported where it starts) may be a
+                # value still to come.
+                cut = exc.pos >= len(self.buf) or exc.msg.startswith("Unterminated string")
+                if cut and len(self.buf) - self.pos > MAX_LINE:
+                    limit = f"an element longer than {MAX_LINE // 2**20} MiB: not one paper"
+                    raise json.JSONDecodeError(limit, self.buf, self.pos) from None
+                if not cut or not self.more():
+                    raise
+
+
+_DECODER = json.JSONDecoder()
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
+def read_json_array(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed
+                    ) -> Iterator[Record]:
+    """A JSON array of objects (what `json.dump(papers)` or pandas' `to_json(orient=
+    "records")` write), read one element at a time. Past an element that is not
+    valid JSON there is no telling where the next one starts, so reading stops
+    there, reported with its line."""
+    array = _ArrayText(stream)
+    try:
+        if array.peek() != "[":
+            on_malformed(Malformed(path, array.line_here(), "not a JSON array"))
+            return
+        array.pos += 1
+        first = True
+        while (char := array.peek()) != "]":
+            if not first:
+                if char != ",":
+                    raise json.JSONDecodeError("expected ',' or ']'", array.buf, array.pos)
+                array.pos += 1
+                array.peek()  # past the whitespace, which raw_decode does not skip
+            first = False
+            number, start = array.line_here(), array.pos
+            value = array.value()
+            if array.not_utf8 and _NOT_UTF8.search(array.buf, start, array.pos):
+                on_malformed(Malformed(path, number, "not UTF-8"))
+                continue
+            record = _from_mapping(value, fields, path, number, on_malformed, False)
+            if record is not None:
+                yield record
+    except json.JSONDecodeError as exc:
+        where = array.line_here()
+        cut = exc.pos >= len(array.buf) or exc.msg.startswith("Unterminated string")
+        reason = ("the file ends inside the array (cut short?)" if array.eof and cut
+                  else f"not valid JSON ({exc.msg}); the rest of the file is not read")
+        on_malformed(Malformed(path, where, reason))
+
+
 # -- CSV -----------------------------------------------------------------------
 
 
@@ -369,6 +474,7 @@ READERS: dict[str, Reader] = {
     "jsonl": read_jsonl,
     "csv": read_csv,
     "arxiv": read_arxiv,
+    "json": read_json_array,
 }
 
 
@@ -482,11 +588,16 @@ def _looks_like_text_dump(head: bytes) -> bool:
     return not seen
 
 
+_ARRAY_START = re.compile(r"\[\s*(?:\{|\]|$)")  # not a title such as "[Re] Reproducing X"
+
+
 def _format_of(head: bytes, path: Path, fields: Fields) -> str:
     suffix = Path(path.stem).suffix if path.suffix == ".gz" else path.suffix
     if suffix.lower() in (".csv", ".tsv"):
         return "csv"
     first = next(_lines_of(head), "")
+    if _ARRAY_START.match(first):
+        return "json"
     if first.startswith("{"):
         try:
             keys = set(json.loads(first))

@@ -401,6 +401,16 @@ def test_a_missing_input_or_a_directory_given_as_one_is_named(tmp_path, capsys):
     assert not (tmp_path / "out.jsonl").exists()
 
 
+def test_a_json_array_dump_runs_end_to_end(tmp_path, capsys):
+    """`[{...}, {...}]`, as `json.dump(papers)` writes it: every element is a paper."""
+    rows = [{"id": f"P{i}", "title": f"Paper {i}", "abstract": abstract(i)} for i in range(3)]
+    (tmp_path / "papers.json").write_text(json.dumps(rows, indent=1))
+    code, summary, _ = cli(capsys, tmp_path / "papers.json", "-o", tmp_path / "out.jsonl",
+                           "--backend", "rules", "--no-cache")
+    assert code == 0 and summary["counts"]["done"] == 3
+    assert [row["id"] for row in lines(tmp_path / "out.jsonl")] == ["P0", "P1", "P2"]
+
+
 def test_a_text_file_that_is_no_dump_is_refused_unless_its_format_is_asked_for(tmp_path, capsys):
     """`extractor batch dumps/*` once read the folder's README.md as seven papers: any
     text file pairs its short lines into titles and "abstracts"."""

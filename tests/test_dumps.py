@@ -205,6 +205,67 @@ def test_a_table_with_another_delimiter_is_read_by_the_one_its_header_uses(tmp_p
     assert bad == []
 
 
+def test_a_json_array_is_read_one_element_at_a_time_with_line_numbers(tmp_path, monkeypatch):
+    """`json.dump(papers)` and pandas' `to_json(orient="records")` write an array, not
+    JSON lines; pretty-printed or on one line, each element is a record."""
+    monkeypatch.setattr(dumps, "_CHUNK", 7)  # elements straddle every read
+    rows = [{"id": "a", "title": "Title A", "abstract": ABSTRACT_A},
+            {"id": "b", "abstract": ABSTRACT_B}]
+    pretty, flat = tmp_path / "pretty.json", tmp_path / "flat.json"
+    pretty.write_text(json.dumps(rows, indent=2))
+    flat.write_text(json.dumps(rows))
+    for path in (pretty, flat):
+        assert detect_format(path) == "json"
+        found, bad = records(path)
+        assert [(r.id, r.title, r.abstract) for r in found] == [
+            ("a", "Title A", ABSTRACT_A), ("b", "", ABSTRACT_B)]
+        assert bad == []
+    assert [r.source for r in read(pretty)] == [f"{pretty}:2", f"{pretty}:7"]
+    assert detect_format(_write(tmp_path / "empty.json", "[ ]")) == "json"
+    assert list(read(tmp_path / "empty.json")) == []
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
+
+
+def test_a_broken_json_array_reports_where_and_keeps_what_came_before(tmp_path):
+    """An element that is not an object is one malformed record; past invalid JSON
+    there is no next element to find, so reading stops there, said with its line."""
+    good = json.dumps({"abstract": ABSTRACT_A})
+    path = _write(tmp_path / "a.json", f"[\n{good},\n7,\n{good[:-1]}, oops,\n{good}\n]")
+    found, bad = records(path)
+    assert [r.abstract for r in found] == [ABSTRACT_A]
+    assert [(b.line, b.reason.split(" (")[0]) for b in bad] == [
+        (3, "expected a JSON object, got int"), (4, "not valid JSON")]
+    assert "the rest of the file is not read" in bad[1].reason
+    path = _write(tmp_path / "cut.json", f"[\n{good},\n{good[:40]}")
+    found, bad = records(path)
+    assert len(found) == 1 and bad[0].line == 3 and "cut short" in bad[0].reason
+    path.write_bytes(b"[\n" + good.encode() + b',\n{"abstract": "\xff\xfe"},\n' + good.encode()
+                     + b"]")
+    found, bad = records(path)
+    assert len(found) == 2 and [(b.line, b.reason) for b in bad] == [(3, "not UTF-8")]
+
+
+def test_a_json_array_element_past_the_limit_stops_the_read_unheld(tmp_path, monkeypatch):
+    """An element over MAX_LINE is an unterminated string swallowing the file, not a paper."""
+    monkeypatch.setattr(dumps, "MAX_LINE", 1000)
+    monkeypatch.setattr(dumps, "_CHUNK", 100)
+    good = json.dumps({"abstract": ABSTRACT_A})
+    path = _write(tmp_path / "a.json", f'[{good},\n{{"abstract": "{"x" * 5000}"}}, {good}]')
+    found, bad = records(path)
+    assert len(found) == 1 and [b.line for b in bad] == [2]
+    assert "an element longer than" in bad[0].reason
+
+def test_a_title_in_brackets_is_no_json_array(tmp_path):
+    """`[Re] Reproducing X` starts a text dump; only `[` then `{`, `]` or a line end is JSON."""
+    path = _write(tmp_path / "dump.txt", f"[Re] Reproducing X\n{ABSTRACT_A}\n")
+    assert detect_format(path) == "text"
+    assert [r.title for r in read(path)] == ["[Re] Reproducing X"]
+
+
 def test_a_text_file_reads_as_a_dump_only_with_a_header_or_an_abstract_line(tmp_path):
     """A header line or a line over TITLE_MAX characters says `dump`; an empty file is
     an empty dump; short lines only are refused unless the format is asked for."""
