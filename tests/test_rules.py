@@ -10,6 +10,7 @@ import pytest
 from extractor.backends.base import BackendConfig, Request, Sampling
 from extractor.backends.rules import RULES_VERSION, RulesBackend, extract_spans
 from extractor.dumps import read
+from extractor.rules.compose import compose
 from extractor.rules.contribution import expand, words
 from extractor.rules.datasets import find_datasets
 from extractor.rules.gazetteer import load
@@ -641,6 +642,16 @@ def test_words_keeps_a_noun_in_ing_at_the_cut():
         "a method based on Hebbian learning")
     assert words("two tasks: deblurring, and imaging of stars", 5) == (
         "two tasks: deblurring, and imaging")
+
+
+def test_compose_drops_a_bare_generic_head_the_cut_leaves():
+    """`CATS, a framework [for sparsifying X]` cut to its head is `CATS` and what follows."""
+    parts = {"first": "Contextually Aware Thresholding for Sparsity (CATS), a framework for "
+                      "sparsifying the "
+                      "activations of base LLMs and reducing inference costs",
+             "how": "", "with": "a custom GPU kernel", "via": "", "title": ""}
+    assert compose(parts) == (
+        "Contextually Aware Thresholding for Sparsity (CATS), with a custom GPU kernel")
 
 
 def test_how_clause_reads_no_plural_noun_as_a_verb():

@@ -97,6 +97,8 @@ def compose(parts: dict[str, str]) -> str:
     for key in (*order, "how", "with", "via"):
         if share[key]:
             piece = words(parts[key], share[key])
+            if key == "first":
+                piece = drop_generic(piece)  # the cut may leave one: "CATS, a framework [for X]"
             if piece and key == "via" and out and out[-1].startswith("with "):
                 out[-1] += f" and {piece}"  # "with a branching heuristic and Branch-and-Bound"
             elif piece:
