@@ -679,6 +679,35 @@ def test_find_method_takes_no_setting_or_relative_clause_as_the_object():
     assert "that unifies" not in find_method("T", abstract).text
 
 
+@pytest.mark.parametrize(("sentence", "method"), [
+    ("The objective function we propose is associated with projection operators.",
+     "the objective function associated with projection operators"),
+    ("The Domain Transfer Network (DTN) we present employs a compound loss function.",
+     "the Domain Transfer Network (DTN), employing a compound loss function"),
+    ("At its root is a special CFG encoding that we propose for continual semantic guidance.",
+     "a special CFG encoding for continual semantic guidance"),
+    ("The measures of regularity we consider is the Sobolev norm with weights.",
+     "the Sobolev norm with weights"),
+    ("The loss function we propose can help diffusion models resist corruption.",
+     "the loss function"),
+])  # fmt: skip
+def test_find_method_reads_the_noun_phrase_that_we_propose_sits_in(sentence, method):
+    """In `The X we propose is/employs/can ...` the verb has no object of its own: what
+    follows is the sentence's predicate, once read as the method (`is associated with`)."""
+    assert find_method("T", f"Deep models are popular. {sentence}").text == method
+
+
+@pytest.mark.parametrize("sentence", [
+    "In this paper we propose a solver for sparse systems.",
+    "Here we present a solver for sparse systems.",
+    "Using these insights we propose algorithms for sparse systems.",
+    "To this end we introduce a solver for sparse systems.",
+])  # fmt: skip
+def test_find_method_keeps_the_object_when_we_opens_its_own_clause(sentence):
+    """`In this paper we propose X`, `Using these insights we propose X`: X is the object."""
+    assert "sparse systems" in find_method("T", f"Deep models are popular. {sentence}").text
+
+
 def test_find_method_reads_the_object_of_a_second_verb():
     """`we introduce and investigate X`: X is the object of both, not `and investigate X`."""
     abstract = "We introduce and formally investigate the question of adaptive estimation."

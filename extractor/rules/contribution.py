@@ -279,7 +279,7 @@ def proposals(abstract: str) -> list[Proposal]:
         if rank == _RESULT_RANK and _RESULT_OBJECT.match(low, m.end()) is None:
             rank -= 1  # "we prove new convergence rates for X": a result named as a thing
         if rank < _RESULT_RANK:
-            p = _object(abstract, m.end(), rank)
+            p = _antecedent(abstract, m.start(), m.end(), rank) or _object(abstract, m.end(), rank)
             if len(p.text.split()) >= 2 and not _VACUOUS.match(p.text):
                 found.append(p)
     return sorted(found, key=lambda p: p.rank)
@@ -336,6 +336,84 @@ def _object(abstract: str, at: int, rank: int) -> Proposal:
         if sum(w not in _GENERIC for w in before) >= 2:
             obj = obj[: purpose.start()]
     return Proposal(rank, obj.strip(" ,-"), start, end)
+
+
+# Words before `we` that make it the subject of its own sentence, not of a clause
+# inside a noun phrase: "In this paper we", "To this end we", "Here we".
+_NOT_ANTECEDENT = {
+    "paper", "work", "article", "study", "note", "letter", "section", "chapter", "here",
+    "also", "then", "thus", "first", "now", "therefore", "finally", "further", "and", "or",
+    "but", "so", "hence", "end", "contrast", "particular", "addition", "summary", "short",
+    "result", "instead", "today", "work,", "way", "sum", "turn", "fact", "practice", "if",
+    "when", "where", "while", "as", "because", "since", "although", "though", "how", "what",
+}  # fmt: skip
+_DETERMINERS = {"the", "a", "an", "our", "this", "these", "its", "their", "each"}
+_COPULA = {"is", "are", "was", "were"}
+_MODALS = {"can", "could", "may", "might", "will", "would", "should", "must", "does", "has", "have"}
+_AFTER_ANTECEDENT = {"for", "in", "on", "at", "by", "with", "from", "that", "which"}
+
+
+def _antecedent(abstract: str, we_at: int, verb_end: int, rank: int) -> Proposal | None:
+    """The thing proposed when `we propose` sits inside its noun phrase.
+
+    "The objective function we propose is associated with X", "The network (DTN)
+    we present employs Y", "a CFG encoding that we propose for Z", "a theory we
+    develop that unifies W": the verb has no object of its own (what follows is
+    the sentence's predicate, a purpose or a relative clause), so the object is
+    the noun phrase before `we`, with what the predicate says about it.
+
+    Only a bounded stretch either side is read (ten words back, 400 characters
+    on), or a text repeating "we propose" would cost time quadratic in its length.
+    """
+    if not abstract.startswith(("we ", "We "), we_at):
+        return None
+    window = max(0, we_at - 160)  # ten words
+    sentence_at = max(abstract.rfind(". ", window, we_at), abstract.rfind("; ", window, we_at))
+    cut = sentence_at < 0 and window > 0  # the sentence starts before the window
+    sentence_at = window if cut else sentence_at + 1
+    before = [(m.start(), m.group()) for m in _WORD.finditer(abstract, sentence_at, we_at)]
+    before = before[1:] if cut else before  # the first may be part of a word
+    if before and before[-1][1].lower() in ("that", "which"):
+        before.pop()
+    if len(before) < 2:
+        return None
+    last = before[-1][1]
+    if last[-1] in ",;:" or last.lower() in _NOT_ANTECEDENT or last.lower().endswith("ly"):
+        return None  # "Here we", "In this paper, we", "To this end we": its own sentence
+    phrase: list[tuple[int, str]] = []  # back to its determiner, at most ten words
+    for at, word in reversed(before[-10:]):
+        if word[-1] in ",;:" or word.lower() in _COPULA:
+            break
+        phrase.insert(0, (at, word))
+        if word.lower() in _DETERMINERS:
+            break
+    if not phrase or phrase[0][1].lower() not in _DETERMINERS:
+        return None
+    words_ = [word for _, word in phrase]
+    np_text = " ".join([words_[0].lower(), *words_[1:]])  # "The" opening the sentence
+    after = abstract[verb_end : verb_end + 400]
+    rest = after.lstrip()
+    rest_at = verb_end + len(after) - len(rest)
+    nxt = rest.split(" ", 1)[0].lower().strip(",")
+    if nxt in _AFTER_ANTECEDENT:  # a purpose or a relative clause: kept, after the thing
+        head = f"{np_text} "
+    elif nxt in _COPULA:
+        rest = rest[len(nxt) :].lstrip()
+        rest_at = verb_end + len(after) - len(rest)
+        # "is associated with X": what it is; "is the Sobolev norm": it is that norm.
+        head = f"{np_text} " if rest.split(" ", 1)[0].endswith("ed") else ""
+    elif nxt in _MODALS:  # "the loss function we propose can help": the thing alone
+        return Proposal(rank, np_text, phrase[0][0], verb_end)
+    elif len(phrase) == len(before) and not cut and re.fullmatch(r"[a-z]+[^s]s", nxt):
+        head = f"{np_text}, {participle(nxt)} "  # "The DTN we present employs X"
+        rest, rest_at = rest[len(nxt) :].lstrip(), rest_at + len(nxt)
+    else:
+        return None
+    p = _object(head + rest, 0, rank)
+    return Proposal(rank, p.text, phrase[0][0], max(verb_end, rest_at + p.end - len(head)))
+
+
+_WORD = re.compile(r"\S+")
 
 
 def _article(m: re.Match[str]) -> str:
