@@ -654,6 +654,15 @@ def test_compose_drops_a_bare_generic_head_the_cut_leaves():
         "Contextually Aware Thresholding for Sparsity (CATS), with a custom GPU kernel")
 
 
+def test_how_clause_and_propose_to_read_past_an_adverb():
+    """`AID thus combines X` and `we propose to explicitly assign X`: the verb is the next
+    word, not `thuing` or `explicitlying`."""
+    abstract = "We propose AID, a modular approach. AID thus combines implicit differentiation."
+    assert how_clause(abstract, 35, ["AID"]) == "combining implicit differentiation"
+    got = find_method("T", "We propose to explicitly assign labels to nodes as features.")
+    assert got.text == "explicitly assigning labels"  # `to ...` is read as a purpose: cut
+
+
 def test_how_clause_reads_no_plural_noun_as_a_verb():
     """`CD methods converge` goes on with a noun: not `methoding converge`."""
     abstract = "We propose two Coordinate Descent (CD) methods. CD methods converge fast."

@@ -85,7 +85,7 @@ _CLAUSE_END = re.compile(
     r"validate|apply|test|derive|conduct|demonstrate|show)\s",
     re.I,
 )
-_TO_VERB = re.compile(r"^to\s+(?!be\b)([a-z][\w-]*)")
+_TO_VERB = re.compile(r"^to\s+(?:([a-z]+ly)\s+)?(?!be\b)([a-z][\w-]*)")  # "to explicitly assign"
 _COVERB = re.compile(
     r"\s+and\s+(?:[a-z]+ly\s+)?(?:propose|introduce|present|develop|design|study|analy[sz]e|"
     r"evaluate|implement|describe|test|investigate|examine|explore|characteri[sz]e|confirm|"
@@ -325,7 +325,9 @@ def _object(abstract: str, at: int, rank: int) -> Proposal:
     )  # "this issue via a novel technique" -> the technique
     obj = re.sub(r"^(?:that|how|to)\s+", "", obj) if rank >= 5 else obj
     # "we propose to reuse the Hessian" proposes reusing it: the labels' participle.
-    obj = _TO_VERB.sub(lambda m: participle(m.group(1), base=True), obj)
+    obj = _TO_VERB.sub(
+        lambda m: (f"{m.group(1)} " if m.group(1) else "") + participle(m.group(2), base=True), obj
+    )
     if re.match(r"(?:up)?on\b", obj):
         return Proposal(rank, "", start, end)  # "this work builds upon ...": prior work
     obj = _PRAISE.sub(_article, _HYPE.sub(_article, obj))

@@ -92,6 +92,7 @@ def participle(verb: str, *, base: bool = False) -> str:
     return stem + "ing"
 
 
+_LINKING_ADVERBS = {"thus", "also", "then", "further", "therefore", "hence", "now", "still"}
 _PLURAL_HEADS = {
     "methods", "models", "algorithms", "networks", "layers", "frameworks", "approaches",
     "schemes", "systems", "solvers", "techniques", "modules", "operators", "estimators",
@@ -144,6 +145,8 @@ def how_clause(abstract: str, after: int, names: list[str]) -> str | None:
                 lead = " ".join([participle(verb[0]), *verb[1:]])  # "consisting of X"
             return _clip(f"{lead}{pred[cop.end() :]}".replace(" :", ""))
         first, _, rest = pred.partition(" ")
+        if first in _LINKING_ADVERBS and rest:  # "AID thus combines X": the verb is next
+            first, _, rest = rest.partition(" ")
         # "CD methods converge": the subject goes on with a plural noun, not a verb.
         if (not re.fullmatch(r"[a-z]+s", first) or first in _RESULT_VERBS or not rest
                 or first in _PLURAL_HEADS):
