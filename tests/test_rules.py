@@ -444,7 +444,11 @@ def test_how_clause_reads_this_is_achieved_by():
      # a bare infinitive (`propose to bias`) keeps its final s: not `biaing`
      ("bias", "biasing", True), ("compress", "compressing", True), ("focus", "focusing", True),
      ("leverage", "leveraging", True), ("map", "mapping", True), ("apply", "applying", True),
-     ("see", "seeing", True)],
+     ("see", "seeing", True),
+     # stressed on the last syllable: the consonant doubles as in `mapping`
+     ("embeds", "embedding", False), ("refers", "referring", False),
+     ("control", "controlling", True), ("offers", "offering", False),
+     ("listens", "listening", False)],
 )  # fmt: skip
 def test_participle_follows_english_spelling(verb, ing, base):
     """The -ing form drops a silent e, doubles a short final consonant, turns -ies to -ying."""

@@ -80,6 +80,8 @@ def participle(verb: str, *, base: bool = False) -> str:
         stem = v[:-1] if v.endswith("s") else v
     if stem.endswith("e") and not stem.endswith(("ee", "ye", "oe")):
         return stem[:-1] + "ing"
+    if stem in _STRESSED_LAST:
+        return stem + stem[-1] + "ing"  # "embeds" -> "embedding", "refers" -> "referring"
     vowels = [c for c in stem if c in "aeiou"]
     if (
         len(vowels) == 1
@@ -92,6 +94,12 @@ def participle(verb: str, *, base: bool = False) -> str:
     return stem + "ing"
 
 
+# Verbs of two or more syllables stressed on the last, which double its consonant too.
+_STRESSED_LAST = {
+    "embed", "refer", "transfer", "infer", "confer", "defer", "prefer", "occur", "recur",
+    "incur", "deter", "admit", "permit", "commit", "submit", "omit", "emit", "transmit",
+    "control", "compel", "propel", "excel", "begin", "forget", "regret", "equip", "patrol",
+}  # fmt: skip
 _LINKING_ADVERBS = {"thus", "also", "then", "further", "therefore", "hence", "now", "still"}
 _PLURAL_HEADS = {
     "methods", "models", "algorithms", "networks", "layers", "frameworks", "approaches",
