@@ -470,6 +470,8 @@ def test_find_method_drops_praise_joined_by_and():
     assert got.text == "an error-feedback technique"
     got = find_method("T", "We present a simple and practical method for ranking.")
     assert got.text == "a method for ranking"
+    got = find_method("T", "We propose a straightforward yet effective paradigm for ranking.")
+    assert got.text == "a paradigm for ranking"
     got = find_method("T", "We propose new and existing benchmarks for ranking.")
     assert got.text.startswith("new and existing benchmarks")  # not praise: kept
 

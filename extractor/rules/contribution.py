@@ -98,8 +98,8 @@ _PRAISE_WORDS = (
     r"versatile|unified|elegant"
 )
 _HYPE = re.compile(
-    r"\b(?P<article>(?:a|an)\s+)?(?:(?:novel|new|simple(?:\s*,?\s*yet\s+(?:novel|effective|"
-    r"powerful))?|first|principled|generic|powerful|comprehensive),?\s+"
+    r"\b(?P<article>(?:a|an)\s+)?(?:(?:novel|new|(?:simple|straightforward)(?:\s*,?\s*yet\s+"
+    r"(?:novel|effective|powerful|efficient))?|first|principled|generic|powerful|comprehensive),?\s+"
     # "a novel and efficient X": the `and` goes with the praise, or "an and efficient X" is left
     rf"(?:and\s+(?=(?:{_PRAISE_WORDS}|novel|new|simple|principled|powerful)\b))?)+"
     r"(?=(?P<next>(?!(?:and|or)\b)[\w-]))",  # "new and existing X" is not praise
