@@ -16,7 +16,12 @@ from extractor.rules.datasets import find_datasets
 from extractor.rules.gazetteer import load
 from extractor.rules.gist import coined_names, find_method, find_task
 from extractor.rules.hardware import find_hardware
-from extractor.rules.mechanism import how_clause, participle, relative_to_participle
+from extractor.rules.mechanism import (
+    coordinated,
+    how_clause,
+    participle,
+    relative_to_participle,
+)
 from extractor.rules.text import split_sentences
 from extractor.rules.topic import find_topic
 from extractor.schema import PaperSummary
@@ -667,6 +672,25 @@ def test_how_clause_and_propose_to_read_past_an_adverb():
     assert how_clause(abstract, 35, ["AID"]) == "combining implicit differentiation"
     got = find_method("T", "We propose to explicitly assign labels to nodes as features.")
     assert got.text == "explicitly assigning labels"  # `to ...` is read as a purpose: cut
+
+
+def test_coordinated_turns_a_second_verb_into_a_participle_or_ends_at_a_result():
+    """`updating X and incorporates Y` is `... and incorporating Y`; `and improves the
+    performance` is a result, not the method, and ends it."""
+    assert coordinated("updating the variable and incorporates two techniques") == (
+        "updating the variable and incorporating two techniques")
+    assert coordinated("a method enforcing a structure and improves the performance") == (
+        "a method enforcing a structure")
+    assert coordinated("a model of inputs and outputs the same") == (
+        "a model of inputs and outputs the same")  # no participle before: left as it is
+    assert coordinated("removing the replay and replaces them") == (
+        "removing the replay and replacing them")
+
+
+def test_find_method_ends_at_a_second_verb_of_we():
+    """`we derive X and reveal Y`, `we study X, and compare it`: X is the object."""
+    got = find_method("T", "We derive a one-step update of the gradient and reveal the scales.")
+    assert got.text == "a one-step update of the gradient"
 
 
 def test_how_clause_reads_no_plural_noun_as_a_verb():

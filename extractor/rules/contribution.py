@@ -82,7 +82,10 @@ _CLAUSE_END = re.compile(
     r"\s+(?:and\s+)?(?:show|demonstrate|prove)\s+that\b|"
     # "we propose X, and study its convergence": a second verb of `we` ends X.
     r",?\s+and\s+(?:then\s+|also\s+)?(?:study|analy[sz]e|prove|establish|provide|evaluate|"
-    r"validate|apply|test|derive|conduct|demonstrate|show)\s",
+    r"validate|apply|test|derive|conduct|demonstrate|show|reveal|compare|observe|discuss|"
+    r"illustrate|highlight|identify|obtain|find|explore|examine|investigate|verify|confirm)\s|"
+    # "we study X numerically, observe Y, and compare it": a list of what `we` do.
+    r",\s+(?:observe|compare|discuss|reveal|illustrate|identify|obtain)\s",
     re.I,
 )
 _TO_VERB = re.compile(r"^to\s+(?:([a-z]+ly)\s+)?(?!be\b)([a-z][\w-]*)")  # "to explicitly assign"

@@ -62,7 +62,7 @@ from .contribution import (
     with_name,
     words,
 )
-from .mechanism import how_clause, relative_to_participle
+from .mechanism import coordinated, how_clause, relative_to_participle
 from .text import split_sentences
 
 
@@ -208,14 +208,15 @@ def find_method(
         methods = [p for p in found if is_method(p.text)]
         best = named[0] if named else (methods or found)[0]
         glossed = title_gloss(title, abstract, names)
-        full = drop_generic(relative_to_participle(with_name(best.text, names, glossed)))
+        full = with_name(best.text, names, glossed)
+        full = drop_generic(coordinated(relative_to_participle(full)))
         if best.rank == STUDY_RANK and not is_named(full, names):
             full = f"analysis of {full}"  # LABELLING.md: an analysis paper's method is the analysis
         text = words(full, _FIRST_WORDS)
         how = how_clause(abstract, best.end, subjects(text, names))
         parts = {
             "first": full,
-            "how": how if how and new_words(how, text) else "",
+            "how": coordinated(how) if how and new_words(how, text) else "",
             "with": secondary(found, best, text, 5) or "",
             "via": title_mechanism(title, text, 6) or "",
             "title": _title_method(title, task or find_task(title, abstract), text),

@@ -178,6 +178,31 @@ _RELATIVE = re.compile(
 _NOT_VERB = {"is", "has", "was", "does", "its", "this", "thus", "always", "perhaps", "as", "us"}
 
 
+# "X, updating Y and incorporates Z": a second verb, known by the object after it.
+_AND_VERB = re.compile(
+    r"\s+and\s+(?P<verb>[a-z]+[^s\W]s)\s+(?=(?:the|a|an|its|their|our|this|these|it|them|"
+    r"two|three|several|new|novel|additional)\b)"
+)
+
+
+def coordinated(text: str) -> str:
+    """A second verb after a participle in the labels' shape, or the end of the text.
+
+    "updating X and incorporates Y" reads "updating X and incorporating Y"; a
+    second verb that reports a result ("and improves the performance of GANs",
+    "and offers several advantages") says nothing of the method and ends it.
+    Only after an -ing word, so that "a model that learns X and uses Y" is left
+    to `relative_to_participle`.
+    """
+    m = _AND_VERB.search(text)
+    if not m or not re.search(r"\b[a-z]+ing\b", text[: m.start()]):
+        return text
+    verb = m.group("verb")
+    if verb in _RESULT_VERBS:
+        return text[: m.start()]
+    return f"{text[: m.start()]} and {participle(verb)} {text[m.end() :]}"
+
+
 def relative_to_participle(text: str) -> str:
     """`a model which predicts X` -> `a model predicting X`, the gold labels' shape.
 
