@@ -647,6 +647,16 @@ def test_words_drops_a_verb_whose_object_the_limit_cut_off():
         "an analysis of temperature sampling")
 
 
+def test_words_drops_a_participle_whose_complement_the_limit_cut_off():
+    """`an algorithm inspired [by X]` leaves `inspired` waiting for its `by`; `learned
+    weights` is a modifier, kept; a clause left open again (`whose complexity [is]`) goes."""
+    assert words("a randomized algorithm inspired by online learning", 4) == (
+        "a randomized algorithm")
+    assert words("a model with learned weights and biases", 5) == "a model with learned weights"
+    assert words("operators between spaces whose complexity is distributed across", 6) == (
+        "operators between spaces")
+
+
 def test_words_keeps_a_noun_in_ing_at_the_cut():
     """`Hebbian learning`, `signal processing`: nouns, kept when the limit falls after them."""
     assert words("a method based on Hebbian learning and lateral connections", 6) == (

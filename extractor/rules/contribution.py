@@ -192,12 +192,7 @@ def words(text: str, n: int) -> str:
     end, nor an aside or a clause cut open by the limit (`X (one for plasticity,`,
     `X that we call` -> `X`)."""
     every = text.split()
-    kept = every[:n]
-    if len(every) > n:  # a clause the limit cut after two words says nothing: "that we call"
-        for at in range(max(len(kept) - 3, 2), len(kept)):
-            if kept[at].lower() in _RELATIVE:
-                kept = kept[:at]
-                break
+    kept = _without_open_clause(every[:n]) if len(every) > n else every[:n]
     if "(" in text:
         kept = _before_open_aside(kept)
     while True:
@@ -208,8 +203,16 @@ def words(text: str, n: int) -> str:
         shorter = _without_cut_verb(kept, every[len(kept)])
         if shorter == kept:
             break
-        kept = shorter
+        kept = _without_open_clause(shorter)
     return " ".join(kept).rstrip(",;:(")
+
+
+def _without_open_clause(kept: list[str]) -> list[str]:
+    """A clause the limit cut after two words says nothing: "X that we call" -> "X"."""
+    for at in range(max(len(kept) - 3, 2), len(kept)):
+        if kept[at].lower() in _RELATIVE:
+            return kept[:at]
+    return kept
 
 
 # Before an -ing word, these make it a verb (`for sparsifying`, `, building`,
@@ -225,14 +228,23 @@ _OBJECT_START = {
 }  # fmt: skip
 
 
+_PREPOSITIONS = {
+    "by", "in", "on", "with", "from", "to", "for", "as", "at", "under", "into", "over",
+    "via", "through", "across", "within", "upon",
+}  # fmt: skip
+
+
 def _without_cut_verb(kept: list[str], next_word: str) -> list[str]:
-    """`kept` without an -ing verb whose object the limit cut off, nor its adverb.
+    """`kept` without an -ing verb whose object the limit cut off, nor its adverb, nor a
+    participle in -ed whose complement it cut off.
 
     "a framework for sparsifying [the activations ...]" names no method, nor does
     "systematically computing [the fixed points ...]"; both are cut back to what
     they do name ("a framework", nothing). A noun in -ing stays ("Hebbian learning").
     """
     word = kept[-1].lower()  # a comma after it would close its phrase: "sampling,"
+    if word.endswith("ed") and word.isalpha() and next_word.lower() in _PREPOSITIONS:
+        return kept[:-1]  # "an algorithm inspired [by X]", "a layer trained [on Y]"
     if not (word.endswith("ing") and len(word) > 5 and word.isalpha()):
         return kept
     before = kept[-2].lower() if len(kept) > 1 else ""
