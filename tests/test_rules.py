@@ -249,6 +249,17 @@ def test_find_task_falls_back_to_the_abstract_for_a_one_word_title():
     assert got.source == "abstract"
 
 
+def test_find_task_drops_a_gerund_joined_to_the_lead_but_keeps_nouns():
+    """`Understanding and Robustifying X` is about X; `Relabeling and Function Call
+    Enhanced Decompile` names two things, the first an -ing noun: neither starts `and`."""
+    abstract = "We study differentiable architecture search and its failures in practice."
+    got = find_task("Understanding and Robustifying Differentiable Architecture Search", abstract)
+    assert got.text.lower() == "differentiable architecture search"
+    title = "ReF Decompile: Relabeling and Function Call Enhanced Decompile"
+    got = find_task(title, "We decompile.")
+    assert got.text.lower().startswith("relabeling and function call")
+
+
 def test_task_is_at_most_eight_words():
     """LABELLING.md: the task is 2 to 8 words."""
     got = find_task("A Very Long Title About Many Things That Goes On And On Forever", "x")

@@ -175,6 +175,17 @@ _PLAIN_TITLE = {
 _DANGLING_TAIL = re.compile(r"\s+(?:for|of|in|on|to|with|and|towards?)\s*$", re.I)
 
 
+_ALSO_VERB = re.compile(r"(?:and|or)\s+[a-z]+ing(?:\s+|$)", re.I)
+
+
+def _after_lead(text: str, lead: re.Match[str], least: int = 2) -> str:
+    """`text` after its lead words and a gerund joined to them: "Understanding and
+    Robustifying X" -> "X" (not "and Robustifying X"), if `least` words remain."""
+    rest = text[lead.end() :]
+    also = _ALSO_VERB.match(rest)
+    return rest[also.end() :] if also and len(rest[also.end() :].split()) >= least else rest
+
+
 def _title_method(title: str, task: Phrase, text: str) -> str:
     """The title's words before its task (`Variance Reduced Halpern Iteration for ...`)."""
     if task.source != "title" or task.start <= 0:
@@ -183,7 +194,7 @@ def _title_method(title: str, task: Phrase, text: str) -> str:
     before = _DANGLING_TAIL.sub("", before.strip(" :,"))
     lead = _LEAD_DROP.match(before)
     if lead:
-        before = before[lead.end() :]
+        before = _after_lead(before, lead, least=0)
     content = [w for w in re.findall(r"[\w-]+", before.lower()) if w not in _PLAIN_TITLE]
     if len(before.split()) < 2 or not content or not new_words(before, text):
         return ""
@@ -309,7 +320,7 @@ def find_task(title: str, abstract: str) -> Phrase:
     article = bool(re.match(r"(?:a|an)\s", t, re.I))
     lead = _LEAD_DROP.match(t)
     if lead and len(t[lead.end() :].split()) >= 2:
-        t = t[lead.end() :]
+        t = _after_lead(t, lead)
     else:
         lead = None
     cut = _STRONG_TAIL.search(t)
@@ -321,9 +332,15 @@ def find_task(title: str, abstract: str) -> Phrase:
         t = _cut_weak_tail(t)
     first = t.split()[0].lower() if t.split() else ""
     verb_dropped = bool(lead and _VERB_LEAD.match(lead.group(0)))
-    if first.endswith("ing") and first not in _NOMINAL_ING and len(t.split()) >= 3:
-        t = t.split(" ", 1)[1]  # "Accelerating data generation" -> "data generation"
-        verb_dropped = True
+    split = t.split()
+    if first.endswith("ing") and first not in _NOMINAL_ING and len(split) >= 3:
+        if split[1].lower() not in ("and", "or"):
+            t = t.split(" ", 1)[1]  # "Accelerating data generation" -> "data generation"
+            verb_dropped = True
+        elif split[2].lower().endswith("ing") and len(split) >= 5:
+            t = t.split(" ", 3)[3]  # "Understanding and Robustifying X" -> "X"
+            verb_dropped = True
+        # else "Relabeling and Function Call Enhanced Decompile": nouns, kept
     if " for " in t and not verb_dropped:
         before, after = t.split(" for ", 1)
         before = _WEAK_TAIL.sub("", before)  # "Methods with Parallel Speedup" -> "Methods"
