@@ -154,6 +154,9 @@ DATASETS = [
     ('We introduce a new benchmark, "EmpiricalBench," for science.', ["EmpiricalBench"]),
     ("We consider the Pointer Value Retrieval (PVR) benchmark.", ["Pointer Value Retrieval (PVR)"]),
     ("It gains 9.4% on 2WikiMultihop and 3.1% on FooQA-v2.", ["2WikiMultihop", "FooQA-v2"]),
+    ("We evaluate on ImageNet, FooBench-2, SVHN.", ["ImageNet", "FooBench-2", "SVHN"]),
+    # a comma that closes an opening phrase: RCIG is the subject, not a second dataset
+    ("Notably, on resized ImageNet, RCIG sees a 108% improvement.", ["ImageNet"]),
 ]
 
 

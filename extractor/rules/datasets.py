@@ -208,6 +208,9 @@ def _list_after(text: str, pos: int, hi: int) -> int:
 
 
 _WORDS = re.compile(r"[^\s]+")
+# A list that goes on past a known name needs a conjunction, or an end after it.
+_UNCLOSED_OK = re.compile(r"\s(?:and|or|&)\s")
+_CLOSED = re.compile(r"\s*(?:[.,;:)]|$|(?:data ?sets?|benchmarks?)\b)")
 
 
 def _from_patterns(text: str, lo: int, hi: int, known: list[tuple[int, int]]) -> list[Found]:
@@ -246,6 +249,10 @@ def _from_patterns(text: str, lo: int, hi: int, known: list[tuple[int, int]]) ->
         start = _list_before(text, s, lo)
         first = start[0] if start else s
         last = _list_after(text, e, hi)
+        if last > e and not _UNCLOSED_OK.search(text, first, last) and not _CLOSED.match(
+            text, last
+        ):  # "on resized ImageNet, RCIG sees ...": a comma that ends a phrase, not a list
+            last = e
         group = text[first:last]
         if (first, last) != (s, e) and ("," in group or " and " in group):
             out.extend(_items(group, first, lo))
