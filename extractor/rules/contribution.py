@@ -384,6 +384,10 @@ def _antecedent(abstract: str, we_at: int, verb_end: int, rank: int) -> Proposal
     """
     if not abstract.startswith(("we ", "We "), we_at):
         return None
+    # Most `we` open their sentence or follow "In this paper": told by one word, cheaply.
+    last = abstract[abstract.rfind(" ", 0, max(0, we_at - 1)) + 1 : we_at].strip()
+    if not last or last[-1] in ".,;:" or last.lower() in _NOT_ANTECEDENT:
+        return None
     window = max(0, we_at - 160)  # ten words
     sentence_at = max(abstract.rfind(". ", window, we_at), abstract.rfind("; ", window, we_at))
     cut = sentence_at < 0 and window > 0  # the sentence starts before the window
