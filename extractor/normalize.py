@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from . import latex
 from .rules import lexicon as lx
 from .rules.text import Sentence, split_sentences
 from .schema import MAX_BASELINE
@@ -254,7 +255,21 @@ def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
         if factor is not None and high == factor:
             high = None
         found.append(_entry(sentence, lo, hi, factor, high, befores))
-    return found
+    return _without_restatements(found)
+
+
+def _without_restatements(found: list[FoundSpeedup]) -> list[FoundSpeedup]:
+    """Drop a claim that repeats, inside its span, the factor of the claim before:
+    "an order of magnitude (10x) speedup" is one claim of 10x, not two. Claims of
+    other factors in one span ("speedups of 45x and 6150x") stay."""
+    kept: list[FoundSpeedup] = []
+    for claim in found:
+        if kept and claim.factor is not None and claim.factor == kept[-1].factor and (
+            kept[-1].start <= claim.start < kept[-1].end
+        ):
+            continue
+        kept.append(claim)
+    return kept
 
 
 def _entry(
@@ -279,7 +294,20 @@ def find_speedups(text: str, own_names: set[str] | None = None) -> list[FoundSpe
 
     `own_names` are names known to be the paper's (its coined method name): a
     sentence that mentions one is about the paper even without `we` or `our`.
+    LaTeX (`$10\\times$ faster`) is read as a reader sees it; each quote is still
+    the verbatim slice of `text`, markup and all.
     """
+    converted = latex.plain(text)
+    if converted is None:
+        return _find_speedups(text, own_names)
+    out = []
+    for s in _find_speedups(converted.text, own_names):
+        start, end = converted.span(s.start, s.end)
+        out.append(replace(s, text=text[start:end], start=start, end=end))
+    return out
+
+
+def _find_speedups(text: str, own_names: set[str] | None) -> list[FoundSpeedup]:
     may_hold_claim = lx.ClaimFilter(text)
     if not may_hold_claim.speed:
         return []  # no speed word anywhere: no sentence can hold a claim
@@ -302,7 +330,8 @@ def parse_speedup(phrase: str) -> tuple[float | None, float | None] | None:
     `'4x less memory'` -> None. A bare magnitude with no cue at all (`'6x'`,
     `'13.9'`) is taken as the factor: the caller already knows it is a speedup.
     """
-    phrase = " ".join(phrase.split())
+    converted = latex.plain(phrase)  # a quote of `$10\\times$ faster`
+    phrase = " ".join((converted.text if converted else phrase).split())
     if not phrase:
         return None
     for sentence in split_sentences(phrase):

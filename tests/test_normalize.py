@@ -242,6 +242,39 @@ def test_find_speedups_gives_each_number_its_own_entry():
     assert [c.factor for c in find_speedups(text)] == [45, 6150, 17, 3403]
 
 
+# arXiv abstracts are LaTeX: each claim is read as a reader sees it, quoted as written.
+LATEX_CLAIMS = [
+    ("Our method is $10\\times$ faster.", 10, None, "$10\\times$ faster"),
+    ("We achieve a 10$\\times$ speedup over PyTorch.", 10, None,
+     "10$\\times$ speedup over PyTorch"),
+    ("Our kernel runs up to $3.5\\times$ faster.", 3.5, None, "up to $3.5\\times$ faster"),
+    ("Our model yields a $\\sim$1000x speedup.", 1000, None, "$\\sim$1000x speedup"),
+    ("Our method runs \\(2\\times\\) faster.", 2, None, "\\(2\\times\\) faster"),
+    ("We get a speedup of $2.3\\times$--$4.1\\times$.", 2.3, 4.1,
+     "speedup of $2.3\\times$--$4.1\\times$"),
+    ("Ours is 10{\\times} faster.", 10, None, "10{\\times} faster"),
+    ("Ours has 30\\% lower latency.", 1.43, None, "30\\% lower latency"),
+    ("Our method is \\textbf{4x} faster.", 4, None, "\\textbf{4x} faster"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("sentence", "factor", "factor_max", "text"), LATEX_CLAIMS)
+def test_find_speedups_reads_latex_and_quotes_it_verbatim(sentence, factor, factor_max, text):
+    """`$10\\times$ faster` once gave no claim: `\\times` and `$` hid the magnitude."""
+    claim = _one(sentence)
+    assert claim.factor == pytest.approx(factor)
+    assert claim.factor_max == (pytest.approx(factor_max) if factor_max else None)
+    assert claim.text == text == sentence[claim.start : claim.end]
+    assert parse_speedup(claim.text) == (claim.factor, claim.factor_max)
+
+
+def test_a_magnitude_restated_in_brackets_is_one_claim():
+    """`an order of magnitude (10x) speedup` once gave a second claim, `10x) speedup`."""
+    for text in ("Our method gives an order of magnitude (10x) speedup.",
+                 "Our method gives an order of magnitude ($10\\times$) speedup."):
+        assert [c.factor for c in find_speedups(text)] == [10]
+
+
 def test_find_speedups_keeps_the_speed_claim_next_to_a_memory_claim():
     """`>1000times speed-up and >30times memory reduction` is one speed claim, not two."""
     text = "Our method provides >1000times speed-up and >30times memory reduction."
