@@ -108,6 +108,17 @@ def test_a_missing_quote_is_none():
     assert find_quote(ABSTRACT, "   ") is None
 
 
+def test_a_quote_that_reads_the_latex_of_an_arxiv_abstract_is_grounded():
+    """`10× faster` quotes `$10\\times$ faster`; `11× faster` quotes nothing and is re-asked."""
+    abstract = r"We propose FooNet. FooNet is $10\times$ faster than GMRES on sparse systems."
+    answer = {**GOOD, "speedups": [{"factor": 10, "baseline": "GMRES",
+                                    "text": "10× faster than GMRES"}]}
+    assert PaperSummary.model_validate(answer, context={"abstract": abstract}).speedups
+    answer["speedups"][0]["text"] = "11× faster than GMRES"
+    with pytest.raises(ValidationError, match="not in the abstract"):
+        PaperSummary.model_validate(answer, context={"abstract": abstract})
+
+
 def test_the_json_schema_is_pydantics_own_and_a_caller_may_edit_its_copy():
     from pydantic import BaseModel
 
