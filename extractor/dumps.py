@@ -616,7 +616,8 @@ def detect_format(path: str | Path, fields: Fields | None = None) -> str:
 
 def check_input(path: Path, fields: Fields, fmt: str | None = None) -> str:
     """The format of `path` (`fmt`, or detected); ConfigError when it cannot be
-    read, is binary, or, detected as text, does not look like a dump.
+    read, is binary, or, as detected, is not a dump (text that is no dump, one
+    pretty-printed JSON object).
 
     `read` calls it on each file as it comes to it; a batch run calls it on
     every input before it writes anything, so a wrong file fails at once."""
@@ -632,6 +633,12 @@ def check_input(path: Path, fields: Fields, fmt: str | None = None) -> str:
             "characters), and it is not JSON lines or CSV with an "
             f"{fields.abstract!r} column. Leave it out, or pass --input-format text to read "
             "it as title and abstract lines anyway")
+    if fmt is None and detected == "jsonl" and next(_lines_of(head), "") == "{":
+        # Pretty-printed: every line would be "not valid JSON" and no paper read.
+        raise ConfigError(
+            f"{shown(path)} is one JSON object written over many lines, not JSON lines (one "
+            "paper per line) or a JSON array of papers. If it holds the papers in a list "
+            f"under a key, pass that list on: jq -c '.KEY[]' {shown(path)} | extractor batch - ...")
     return detected
 
 

@@ -259,6 +259,14 @@ def test_a_json_array_element_past_the_limit_stops_the_read_unheld(tmp_path, mon
     assert len(found) == 1 and [b.line for b in bad] == [2]
     assert "an element longer than" in bad[0].reason
 
+def test_one_pretty_printed_json_object_is_refused_with_the_way_to_its_list(tmp_path):
+    """`{"papers": [...]}` written with indents read as JSON lines gave one `not valid
+    JSON` per line and no paper; it is refused before anything is read."""
+    path = _write(tmp_path / "export.json",
+                  json.dumps({"papers": [{"abstract": ABSTRACT_A}]}, indent=2))
+    with pytest.raises(ConfigError, match=r"one JSON object written over many lines.*jq"):
+        list(read(path))
+
 def test_a_title_in_brackets_is_no_json_array(tmp_path):
     """`[Re] Reproducing X` starts a text dump; only `[` then `{`, `]` or a line end is JSON."""
     path = _write(tmp_path / "dump.txt", f"[Re] Reproducing X\n{ABSTRACT_A}\n")
