@@ -301,7 +301,8 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--format", choices=["jsonl", "csv", "parquet"],
                        help="output format (default: from OUT's suffix, else jsonl); csv and "
                        "parquet are written at the end from a JSONL log kept beside OUT")
-    batch.add_argument("--input-format", choices=["text", "jsonl", "json", "csv", "arxiv"],
+    batch.add_argument("--input-format",
+                       choices=["text", "jsonl", "json", "csv", "arxiv", "parquet"],
                        help="read every INPUT as this format (default: detected per file)")
     batch.add_argument("--id-field", default="id", help="JSONL/CSV field holding the id "
                        "(id); without one the id is a hash of title and abstract")

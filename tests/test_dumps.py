@@ -6,6 +6,7 @@ from __future__ import annotations
 import bz2
 import csv
 import gzip
+import io
 import json
 import lzma
 
@@ -266,6 +267,36 @@ def test_one_pretty_printed_json_object_is_refused_with_the_way_to_its_list(tmp_
                   json.dumps({"papers": [{"abstract": ABSTRACT_A}]}, indent=2))
     with pytest.raises(ConfigError, match=r"one JSON object written over many lines.*jq"):
         list(read(path))
+
+def test_a_parquet_table_is_read_a_batch_of_rows_at_a_time(tmp_path):
+    """Datasets on the Hugging Face Hub come as Parquet: the id, title and abstract
+    columns are read, any others left unread; a bad row is reported with its number."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "train-00000-of-00001.parquet"
+    pq.write_table(pa.table({"id": [7, 8, 9], "title": ["Title A", None, "Title C"],
+                             "abstract": [ABSTRACT_A, ABSTRACT_B, None],
+                             "authors": [["x"], ["y"], ["z"]]}), path)
+    assert detect_format(path) == "parquet"
+    found, bad = records(path)
+    assert [(r.id, r.title, r.abstract) for r in found] == [
+        ("7", "Title A", ABSTRACT_A), ("8", "", ABSTRACT_B)]
+    assert [(b.line, b.reason) for b in bad] == [(3, "no text in field 'abstract'")]
+    found, bad = records(path, fields=Fields(abstract="summary"))
+    assert found == [] and "no 'summary' column (columns: id, title, abstract" in bad[0].reason
+
+
+def test_parquet_from_a_pipe_and_a_spreadsheet_are_refused_with_what_to_do(tmp_path,
+                                                                            monkeypatch):
+    """Parquet keeps its index at its end, so a pipe cannot be read; an .xlsx is a zip
+    archive, for which `unzip -p` (the advice for other zips) would give XML."""
+    sheet = _write(tmp_path / "papers.xlsx", "")
+    sheet.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    with pytest.raises(ConfigError, match="is a spreadsheet, not a dump: save it as CSV"):
+        detect_format(sheet)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"PAR1" + b"\x00" * 100)))
+    with pytest.raises(ConfigError, match="cannot be read from standard input"):
+        list(read("-"))
 
 def test_a_title_in_brackets_is_no_json_array(tmp_path):
     """`[Re] Reproducing X` starts a text dump; only `[` then `{`, `]` or a line end is JSON."""
