@@ -248,6 +248,8 @@ def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
         factor = _factor(mag, mag.low, c.lastgroup, window)
         if factor is False:
             continue
+        if c.lastgroup == "time":  # "cuts 21% from the training time": the cut is the claim
+            lo = min(lo, _reduction_start(sent, lo, hi))
         high = _factor(mag, mag.high, c.lastgroup, window) if mag.high is not None else None
         high = high if isinstance(high, float) else None
         if factor is not None and high is not None and high < factor:
@@ -256,6 +258,16 @@ def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
             high = None
         found.append(_entry(sentence, lo, hi, factor, high, befores))
     return _without_restatements(found)
+
+
+def _reduction_start(sent: str, lo: int, hi: int) -> int:
+    """Where the word that says a time went down starts, when it comes before the
+    claim's span (`decrease inference latency up to 4.5x`); else `lo`. A quote
+    without it (`inference latency up to 4.5x`) would not say which way it went."""
+    if lx.REDUCE.search(sent, lo, hi):
+        return lo
+    before = list(lx.REDUCE.finditer(sent, max(0, lo - 40), lo))
+    return before[-1].start() if before else lo
 
 
 def _without_restatements(found: list[FoundSpeedup]) -> list[FoundSpeedup]:

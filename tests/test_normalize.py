@@ -268,6 +268,20 @@ def test_find_speedups_reads_latex_and_quotes_it_verbatim(sentence, factor, fact
     assert parse_speedup(claim.text) == (claim.factor, claim.factor_max)
 
 
+def test_a_time_claim_quotes_the_word_that_says_it_went_down():
+    """`training time by 30%` says nothing of direction: the quote starts at `cut`, as the
+    gold labels write it (`decrease inference latency up to 4.5x`), and so reads back."""
+    for sentence, quote in [
+        ("We cut the training time by 30%.", "cut the training time by 30%"),
+        ("Our models decrease inference latency up to 4.5x.",
+         "decrease inference latency up to 4.5x"),
+        ("Our method has 30% lower latency.", "30% lower latency"),  # already inside
+    ]:
+        claim = _one(sentence)
+        assert claim.text == quote
+        assert parse_speedup(claim.text) == (claim.factor, None)
+
+
 def test_a_magnitude_restated_in_brackets_is_one_claim():
     """`an order of magnitude (10x) speedup` once gave a second claim, `10x) speedup`."""
     for text in ("Our method gives an order of magnitude (10x) speedup.",
