@@ -212,6 +212,17 @@ def _baseline(sent: str, lo: int, hi: int, befores: list[re.Match[str]]
     return None, lo, hi
 
 
+def _timed_name(sent: str, cue_end: int, hi: int) -> tuple[str | None, int]:
+    """`cuts 21% from the training time for ISTA-Net+`: whose time went down is what
+    the claim compares against, when it is a name (a capital or a digit: not `for
+    long sequences`). The quote widens to hold it."""
+    m = lx.TIME_OF.match(sent, cue_end)
+    np = _named(m.group("np")) if m else None
+    if not np or not re.search(r"[A-Z\d]", np):
+        return None, hi
+    return np, max(hi, m.start("np") + len(np))
+
+
 def _named(np: str) -> str | None:
     """The comparator as written, or None when it is unnamed prior work."""
     np = lx.NP_STOP.sub("", np).strip().rstrip(".")
@@ -256,7 +267,8 @@ def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
             factor, high = high, factor  # "30x to 2x": factor is the lower end
         if factor is not None and high == factor:
             high = None
-        found.append(_entry(sentence, lo, hi, factor, high, befores))
+        timed = c.end() if c.lastgroup == "time" else None
+        found.append(_entry(sentence, lo, hi, factor, high, befores, timed))
     return _without_restatements(found)
 
 
@@ -286,9 +298,11 @@ def _without_restatements(found: list[FoundSpeedup]) -> list[FoundSpeedup]:
 
 def _entry(
     sentence: Sentence, lo: int, hi: int, factor: float | None, high: float | None,
-    befores: list[re.Match[str]],
+    befores: list[re.Match[str]], timed: int | None = None,
 ) -> FoundSpeedup:
     baseline, lo, hi = _baseline(sentence.text, lo, hi, befores)
+    if baseline is None and timed is not None:
+        baseline, hi = _timed_name(sentence.text, timed, hi)
     text = sentence.text[lo:hi]
     start = sentence.start + lo
     return FoundSpeedup(factor, high, baseline, text, start, start + len(text))

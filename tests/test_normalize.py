@@ -282,6 +282,18 @@ def test_a_time_claim_quotes_the_word_that_says_it_went_down():
         assert parse_speedup(claim.text) == (claim.factor, None)
 
 
+@pytest.mark.parametrize(("sentence", "baseline"), [
+    ("Our method cuts 21% from the training time for ISTA-Net+.", "ISTA-Net+"),
+    ("Our method reduces the training time of BERT by 40%.", "BERT"),
+    ("Our method reduces inference time for long sequences by 2x.", None),  # no name
+])  # fmt: skip
+def test_whose_time_went_down_is_the_baseline_when_it_is_named(sentence, baseline):
+    """`the training time for ISTA-Net+`: ISTA-Net+ is what the claim compares against."""
+    claim = _one(sentence)
+    assert claim.baseline == baseline
+    assert baseline is None or baseline in claim.text  # the quote holds it
+
+
 def test_a_magnitude_restated_in_brackets_is_one_claim():
     """`an order of magnitude (10x) speedup` once gave a second claim, `10x) speedup`."""
     for text in ("Our method gives an order of magnitude (10x) speedup.",

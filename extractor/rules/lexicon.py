@@ -248,6 +248,8 @@ _CMP = (
     r"in\s+comparison\s+(?:to|with)|with\s+respect\s+to"
 )
 BASE_AFTER = re.compile(rf"[\s,]*(?:{_CMP})\s+(?!\d|up\s+to|more\s+than)(?P<np>[^,.;:()]+)", re.I)
+# "the training time for ISTA-Net+", "the latency of BERT": whose time it is.
+TIME_OF = re.compile(r"\s+(?:for|of)\s+(?P<np>[^,.;:()]+)", re.I)
 BASE_BEFORE = re.compile(
     r"(?:^|[,;]\s*)(?P<cmp>(?:when\s+)?(?:compared\s+(?:to|with|against)|relative\s+to|"
     r"in\s+comparison\s+(?:to|with)|against))\s+(?P<np>[^,.;:()]+),",
