@@ -59,6 +59,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from . import arrow
 from .errors import ConfigError
 
 TITLE_MAX = 300  # longer than any real title, shorter than any real abstract
@@ -398,30 +399,17 @@ _PARQUET_MAGIC = b"PAR1"
 def read_parquet(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed
                  ) -> Iterator[Record]:
     """A Parquet table, the format of most datasets on the Hugging Face Hub: only
-    the id, title and abstract columns, a batch of rows at a time. A malformed
-    record is reported with its row number (the first row is 1)."""
-    try:
-        import pyarrow.parquet as pq
-    except ImportError as exc:
-        raise ConfigError("reading Parquet needs pyarrow: pip install 'extractor[parquet]'"
-                          ) from exc
-    # No read-ahead and no decoding threads: about one row group's pages are held at
-    # a time (300,000 rows of 1 KB in 30 row groups: 134 MB peak, 99 MB of it the
-    # imports; 164 MB with pyarrow's defaults).
-    table = pq.ParquetFile(stream, pre_buffer=False)
-    names = table.schema_arrow.names
+    the id, title and abstract columns, a batch of rows at a time (`arrow.read`).
+    A malformed record is reported with its row number (the first row is 1)."""
+    names, rows = arrow.read(stream, (fields.id, fields.title, fields.abstract))
     if fields.abstract not in names:
         on_malformed(Malformed(path, 1, f"no {fields.abstract!r} column (columns: "
                                f"{', '.join(names[:12]) or 'none'})"))
         return
-    wanted = [n for n in dict.fromkeys((fields.id, fields.title, fields.abstract)) if n in names]
-    number = 0
-    for batch in table.iter_batches(batch_size=1024, columns=wanted, use_threads=False):
-        for row in batch.to_pylist():
-            number += 1
-            record = _from_mapping(row, fields, path, number, on_malformed, unwrap=False)
-            if record is not None:
-                yield record
+    for number, row in enumerate(rows, start=1):
+        record = _from_mapping(row, fields, path, number, on_malformed, unwrap=False)
+        if record is not None:
+            yield record
 
 
 # -- CSV -----------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Where batch results go: an append-only JSONL log that survives kill -9, and
-the CSV and Parquet views made from it. The only module that imports pyarrow.
+the CSV and Parquet views made from it (Parquet through `arrow.py`).
 
 Design note. The JSONL log is the durable record of a run, whatever format
 was asked for. Each result is one line, written with a single write() on an
@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import arrow
 from .errors import ConfigError
 
 try:
@@ -284,40 +285,21 @@ def _csv_cell(name: str, value: Any) -> Any:
 def check_writer(fmt: str) -> None:
     """Fail now, not after hours of calls, when the output format cannot be written."""
     if fmt == "parquet":
-        _pyarrow()
+        arrow.require("Parquet output", _LOG_HINT)
 
 
-def _pyarrow() -> tuple[Any, Any]:
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError as exc:
-        raise ConfigError(
-            "Parquet output needs pyarrow: pip install 'extractor[parquet]' "
-            "(the JSONL log beside it holds every result meanwhile)"
-        ) from exc
-    return pa, pq
+_LOG_HINT = " (the JSONL log beside it holds every result meanwhile)"
+# The Parquet type of each column (arrow.py's names); any other column is text.
+_KINDS = {"speedups": "list[speedup]", "hardware": "list[str]", "datasets": "list[str]",
+          "max_speedup": "float", "cache_hit": "bool", "latency_s": "float", "attempts": "int",
+          "reasks": "int", "prompt_tokens": "int", "completion_tokens": "int",
+          "total_tokens": "int"}
 
 
 def write_parquet(rows: Iterator[dict[str, Any]], path: Path) -> None:
-    pa, pq = _pyarrow()
-    speedup = pa.struct([("factor", pa.float64()), ("factor_max", pa.float64()),
-                         ("baseline", pa.string()), ("text", pa.string())])
-    types = {"speedups": pa.list_(speedup), "hardware": pa.list_(pa.string()),
-             "datasets": pa.list_(pa.string()), "max_speedup": pa.float64(),
-             "cache_hit": pa.bool_(), "latency_s": pa.float64()}
-    for name in ("attempts", "reasks", "prompt_tokens", "completion_tokens", "total_tokens"):
-        types[name] = pa.int64()
-    schema = pa.schema([(name, types.get(name, pa.string())) for name in COLUMNS])
-    with pq.ParquetWriter(path, schema) as writer:
-        batch: list[dict[str, Any]] = []
-        for row in rows:
-            batch.append(flatten(row))
-            if len(batch) >= _BATCH_ROWS:
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                batch = []
-        if batch:
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+    kinds = {name: _KINDS.get(name, "str") for name in COLUMNS}
+    arrow.require("Parquet output", _LOG_HINT)
+    arrow.write((flatten(row) for row in rows), path, kinds, _BATCH_ROWS)
 
 
 WRITERS: dict[str, Callable[[Iterator[dict[str, Any]], Path], None] | None] = {
