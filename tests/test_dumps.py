@@ -12,7 +12,7 @@ import lzma
 
 import pytest
 
-from extractor import dumps
+from extractor import readers
 from extractor.dumps import Fields, content_key, detect_format, read
 from extractor.errors import ConfigError
 
@@ -209,7 +209,7 @@ def test_a_table_with_another_delimiter_is_read_by_the_one_its_header_uses(tmp_p
 def test_a_json_array_is_read_one_element_at_a_time_with_line_numbers(tmp_path, monkeypatch):
     """`json.dump(papers)` and pandas' `to_json(orient="records")` write an array, not
     JSON lines; pretty-printed or on one line, each element is a record."""
-    monkeypatch.setattr(dumps, "_CHUNK", 7)  # elements straddle every read
+    monkeypatch.setattr(readers, "_CHUNK", 7)  # elements straddle every read
     rows = [{"id": "a", "title": "Title A", "abstract": ABSTRACT_A},
             {"id": "b", "abstract": ABSTRACT_B}]
     pretty, flat = tmp_path / "pretty.json", tmp_path / "flat.json"
@@ -252,8 +252,8 @@ def test_a_broken_json_array_reports_where_and_keeps_what_came_before(tmp_path):
 
 def test_a_json_array_element_past_the_limit_stops_the_read_unheld(tmp_path, monkeypatch):
     """An element over MAX_LINE is an unterminated string swallowing the file, not a paper."""
-    monkeypatch.setattr(dumps, "MAX_LINE", 1000)
-    monkeypatch.setattr(dumps, "_CHUNK", 100)
+    monkeypatch.setattr(readers, "MAX_LINE", 1000)
+    monkeypatch.setattr(readers, "_CHUNK", 100)
     good = json.dumps({"abstract": ABSTRACT_A})
     path = _write(tmp_path / "a.json", f'[{good},\n{{"abstract": "{"x" * 5000}"}}, {good}]')
     found, bad = records(path)
@@ -346,7 +346,7 @@ def test_detection_reads_a_bounded_head_and_survives_a_stray_carriage_return(tmp
 
 
 def test_a_line_past_the_limit_is_skipped_unread_and_reading_goes_on(tmp_path, monkeypatch):
-    monkeypatch.setattr(dumps, "MAX_LINE", 1000)
+    monkeypatch.setattr(readers, "MAX_LINE", 1000)
     path = tmp_path / "dump.jsonl"
     good = json.dumps({"id": "ok", "abstract": ABSTRACT_A})
     path.write_text(good + "\n" + json.dumps({"abstract": "x" * 5000}) + "\n" + good[:-1]
@@ -358,7 +358,7 @@ def test_a_line_past_the_limit_is_skipped_unread_and_reading_goes_on(tmp_path, m
 
 def test_a_csv_field_past_the_limit_is_reported_and_the_rows_after_it_are_read(
         tmp_path, monkeypatch):
-    monkeypatch.setattr(dumps, "MAX_LINE", 1000)
+    monkeypatch.setattr(readers, "MAX_LINE", 1000)
     path = tmp_path / "dump.csv"
     path.write_text(f'id,abstract\n1,"{ABSTRACT_A}"\n2,"{"y" * 5000}"\n3,"{ABSTRACT_B}"\n')
     limit = csv.field_size_limit()

@@ -1,0 +1,399 @@
+"""The readers, one per dump format: each turns an open file into `Record`s,
+one line (or row, or element) at a time. See `dumps.py` for the formats and
+how one is picked.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+
+from . import arrow
+from .records import Fields, Malformed, OnMalformed, Reader, Record, make_record, normalized
+
+TITLE_MAX = 300  # longer than any real title, shorter than any real abstract
+HEADER_LINES = {
+    "new",
+    "Get trending papers in your email inbox!",
+    "Get trending papers in your email inbox once a day!",
+    "Subscribe",
+    "Daily Papers",
+    "byAK and the research community",
+}
+_DATE = re.compile(r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{1,2}(, \d{4})?")
+_GLUED = "Subscribe"
+
+
+# -- line sources -------------------------------------------------------------
+
+
+MAX_LINE = 4 * 2**20  # bytes: 200 times a 20,000-character abstract; no paper is longer
+
+
+def _raw_lines(stream: IO[bytes], path: str, on_malformed: OnMalformed
+               ) -> Iterator[tuple[int, bytes]]:
+    """Every line no longer than MAX_LINE, numbered; a longer one is skipped
+    without being held whole. A file with no line breaks (a JSON array, a
+    dump saved with bare carriage returns) would otherwise be read as one line
+    of any size, and splitting 300 MB of words took 5.7 GB."""
+    number = 0
+    while raw := stream.readline(MAX_LINE + 1):
+        number += 1
+        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+            while (rest := stream.readline(MAX_LINE)) and not rest.endswith(b"\n"):
+                pass
+            on_malformed(Malformed(path, number, f"longer than {MAX_LINE // 2**20} MiB: not "
+                                   "one paper (a file without line breaks?)"))
+            continue
+        yield number, raw
+
+
+def _lines(stream: IO[bytes], path: str, on_malformed: OnMalformed) -> Iterator[tuple[int, str]]:
+    """(line number, text without its line ending) for every line that is UTF-8."""
+    for number, raw in _raw_lines(stream, path, on_malformed):
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            on_malformed(Malformed(path, number, f"not UTF-8 ({exc.reason} at byte {exc.start})"))
+            continue
+        yield number, text.rstrip("\r\n")
+
+
+# -- text dumps ---------------------------------------------------------------
+
+
+def is_header(line: str) -> bool:
+    return line in HEADER_LINES or _DATE.fullmatch(line) is not None
+
+
+# Header lines long enough never to end an abstract by chance. The pages end
+# without a line break, so `cat a.txt b.txt` glues b's first header to a's last
+# abstract: split off, it is a header again.
+_LONG_HEADERS = tuple(line for line in HEADER_LINES if len(line) >= 30)
+
+
+def _unglued(lines: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    for number, line in lines:
+        if not line.endswith(_LONG_HEADERS) or line in _LONG_HEADERS:  # nearly every line
+            yield number, line
+            continue
+        glued = next(h for h in _LONG_HEADERS if line.endswith(h))
+        yield number, line[: -len(glued)].rstrip()
+        yield number, glued
+
+
+def read_text(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed
+              ) -> Iterator[Record]:
+    """Title line, abstract line, repeated, after a few header lines (which may
+    come again further on: pages joined into one file)."""
+    lines = _unglued((n, s.strip()) for n, s in _lines(stream, path, on_malformed) if s.strip())
+    in_header = True
+    pending: tuple[int, str] | None = None  # a title waiting for its abstract
+    lookahead: tuple[int, str] | None = None
+    while True:
+        if lookahead is not None:
+            item, lookahead = lookahead, None
+        else:
+            item = next(lines, None)
+        if item is None:
+            break
+        number, line = item
+        if is_header(line):  # anywhere: dumps joined into one (`cat *.txt`) repeat them
+            if pending is not None:
+                on_malformed(Malformed(path, pending[0], "a title with no abstract after it"))
+                pending = None
+            in_header = True
+            continue
+        if in_header:
+            in_header = False
+            if line.startswith(_GLUED) and len(line) > len(_GLUED):
+                line = line[len(_GLUED):].strip()
+        if pending is None:
+            if len(line) > TITLE_MAX:
+                on_malformed(Malformed(path, number, "an abstract with no title line before it"))
+            else:
+                pending = (number, line)
+            continue
+        if len(line) <= TITLE_MAX:
+            # A short line after a title: a cut-off abstract, or the next title
+            # because this one lost its abstract. The line after it decides.
+            lookahead = next(lines, None)
+            if lookahead is not None and len(lookahead[1]) > TITLE_MAX:
+                on_malformed(Malformed(path, pending[0], "a title with no abstract after it"))
+                pending = (number, line)
+                continue
+        yield make_record(pending[1], line, f"{path}:{pending[0]}")
+        pending = None
+    if pending is not None:
+        on_malformed(Malformed(path, pending[0], "a title with no abstract after it (end of file)"))
+
+
+# -- JSON lines ----------------------------------------------------------------
+
+
+def _from_mapping(obj: object, fields: Fields, path: str, number: int, on_malformed: OnMalformed,
+                  unwrap: bool) -> Record | None:
+    if not isinstance(obj, dict):
+        on_malformed(Malformed(path, number, f"expected a JSON object, got {type(obj).__name__}"))
+        return None
+    abstract = obj.get(fields.abstract)
+    title = obj.get(fields.title) or ""
+    if fields.abstract not in obj:  # most likely the wrong field name: say which are there
+        keys = ", ".join(map(str, list(obj)[:8])) + (", ..." if len(obj) > 8 else "")
+        on_malformed(Malformed(path, number, f"no field {fields.abstract!r} (fields: "
+                               f"{keys or 'none'}; --abstract-field names another)"))
+        return None
+    if not isinstance(abstract, str) or not abstract.strip():
+        on_malformed(Malformed(path, number, f"no text in field {fields.abstract!r}"))
+        return None
+    if not isinstance(title, str):
+        on_malformed(Malformed(path, number, f"field {fields.title!r} is not text"))
+        return None
+    if unwrap:
+        title, abstract = normalized(title), normalized(abstract)
+    return make_record(title.strip(), abstract.strip(), f"{path}:{number}", obj.get(fields.id))
+
+
+def _read_json_lines(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed,
+                     unwrap: bool) -> Iterator[Record]:
+    for number, line in _lines(stream, path, on_malformed):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            on_malformed(Malformed(path, number, f"not valid JSON ({exc.msg}, column {exc.colno})"))
+            continue
+        record = _from_mapping(obj, fields, path, number, on_malformed, unwrap)
+        if record is not None:
+            yield record
+
+
+def read_jsonl(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed
+               ) -> Iterator[Record]:
+    """One JSON object a line, fields named by `fields`."""
+    return _read_json_lines(stream, path, fields, on_malformed, unwrap=False)
+
+
+def read_arxiv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed
+               ) -> Iterator[Record]:
+    """The arXiv metadata snapshot: always id/title/abstract, hard wraps undone."""
+    return _read_json_lines(stream, path, Fields(), on_malformed, unwrap=True)
+
+
+# -- a JSON array ----------------------------------------------------------------
+
+_CHUNK = 65536
+_WHITESPACE = " \t\n\r"
+
+
+class _ArrayText:
+    """The decoded text of a JSON array, a chunk at a time, with the line number of
+    each position: only the element being read is held, never the whole array."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        # Bytes that are not UTF-8 become lone surrogates, found per element (`_NOT_UTF8`).
+        self.text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape")
+        self.buf, self.pos, self.eof = "", 0, False
+        self.line, self.counted = 1, 0  # the line number at buf[counted]
+        self.not_utf8 = False  # whether any chunk so far held bytes that are not UTF-8
+
+    def more(self) -> bool:
+        """Read another chunk (dropping what is consumed); False at the end."""
+        chunk = self.text.read(_CHUNK)
+        if not chunk:
+            self.eof = True
+            return False
+        try:
+            chunk.encode("utf-8")  # fast; fails only on the lone surrogates of bad bytes
+        except UnicodeEncodeError:
+            self.not_utf8 = True
+        self.line_here()
+        self.buf, self.pos, self.counted = self.buf[self.pos :] + chunk, 0, 0
+        return True
+
+    def peek(self) -> str:
+        """The next character that is not whitespace ("" at the end), not consumed."""
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in _WHITESPACE:
+                self.pos += 1
+            if self.pos < len(self.buf) or not self.more():
+                return self.buf[self.pos : self.pos + 1]
+
+    def line_here(self) -> int:
+        """The line number at the current position, counting only the text new since
+        the last call."""
+        self.line += self.buf.count("\n", self.counted, self.pos)
+        self.counted = self.pos
+        return self.line
+
+    def value(self) -> Any:
+        """The JSON value at the current position, reading on until it is whole."""
+        while True:
+            try:
+                value, self.pos = _DECODER.raw_decode(self.buf, self.pos)
+                return value
+            except json.JSONDecodeError as exc:
+                # An error short of the end is invalid JSON whatever follows; one at the
+                # end (or an open string, which is reported where it starts) may be a
+                # value still to come.
+                cut = exc.pos >= len(self.buf) or exc.msg.startswith("Unterminated string")
+                if cut and len(self.buf) - self.pos > MAX_LINE:
+                    limit = f"an element longer than {MAX_LINE // 2**20} MiB: not one paper"
+                    raise json.JSONDecodeError(limit, self.buf, self.pos) from None
+                if not cut or not self.more():
+                    raise
+
+
+_DECODER = json.JSONDecoder()
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
+def read_json_array(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed
+                    ) -> Iterator[Record]:
+    """A JSON array of objects (what `json.dump(papers)` or pandas' `to_json(orient=
+    "records")` write), read one element at a time. Past an element that is not
+    valid JSON there is no telling where the next one starts, so reading stops
+    there, reported with its line."""
+    array = _ArrayText(stream)
+    try:
+        if array.peek() != "[":
+            on_malformed(Malformed(path, array.line_here(), "not a JSON array"))
+            return
+        array.pos += 1
+        first = True
+        while (char := array.peek()) != "]":
+            if not first:
+                if char != ",":
+                    raise json.JSONDecodeError("expected ',' or ']'", array.buf, array.pos)
+                array.pos += 1
+                array.peek()  # past the whitespace, which raw_decode does not skip
+            first = False
+            number, start = array.line_here(), array.pos
+            value = array.value()
+            if array.not_utf8 and _NOT_UTF8.search(array.buf, start, array.pos):
+                on_malformed(Malformed(path, number, "not UTF-8"))
+                continue
+            record = _from_mapping(value, fields, path, number, on_malformed, False)
+            if record is not None:
+                yield record
+    except json.JSONDecodeError as exc:
+        where = array.line_here()
+        cut = exc.pos >= len(array.buf) or exc.msg.startswith("Unterminated string")
+        reason = ("the file ends inside the array (cut short?)" if array.eof and cut
+                  else f"not valid JSON ({exc.msg}); the rest of the file is not read")
+        on_malformed(Malformed(path, where, reason))
+
+
+# -- Parquet -------------------------------------------------------------------
+
+def read_parquet(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed
+                 ) -> Iterator[Record]:
+    """A Parquet table, the format of most datasets on the Hugging Face Hub: only
+    the id, title and abstract columns, a batch of rows at a time (`arrow.read`).
+    A malformed record is reported with its row number (the first row is 1)."""
+    names, rows = arrow.read(stream, (fields.id, fields.title, fields.abstract))
+    if fields.abstract not in names:
+        on_malformed(Malformed(path, 1, f"no {fields.abstract!r} column (columns: "
+                               f"{', '.join(names[:12]) or 'none'})"))
+        return
+    for number, row in enumerate(rows, start=1):
+        record = _from_mapping(row, fields, path, number, on_malformed, unwrap=False)
+        if record is not None:
+            yield record
+
+
+# -- CSV -----------------------------------------------------------------------
+
+
+def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed
+             ) -> Iterator[Record]:
+    """A header row naming the fields, then one paper a row (quoted fields may
+    span lines; the line number given is where the row starts)."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    first = text.readline()
+    # No delimiter naming the abstract field: a comma, so the missing column is reported.
+    reader = csv.reader(itertools.chain([first], text), delimiter=delimiter(first, fields) or ",")
+    try:
+        header = _next_row(reader)
+    except csv.Error as exc:
+        on_malformed(Malformed(path, 1, f"unreadable header ({exc})"))
+        return
+    if header is None:
+        return
+    columns = {name.strip(): i for i, name in enumerate(header)}
+    if fields.abstract not in columns:
+        on_malformed(Malformed(path, 1, f"no {fields.abstract!r} column in the header "
+                               f"(columns: {', '.join(columns) or 'none'})"))
+        return
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = _next_row(reader)
+        except csv.Error as exc:  # a field past the limit: report it, read on after it
+            number, start = start, reader.line_num + 1
+            on_malformed(Malformed(path, number, f"not a CSV row ({exc})"))
+            continue
+        if row is None:
+            return
+        number, start = start, reader.line_num + 1
+        if not row:
+            continue
+        if len(row) != len(header):
+            reason = f"{len(row)} fields, the header has {len(header)}"
+            on_malformed(Malformed(path, number, reason))
+            continue
+        if any("\udc80" <= c <= "\udcff" for value in row for c in value):
+            on_malformed(Malformed(path, number, "not UTF-8"))
+            continue
+        obj = {name: row[i] for name, i in columns.items()}
+        record = _from_mapping(obj, fields, path, number, on_malformed, unwrap=False)
+        if record is not None:
+            yield record
+
+
+_DELIMITERS = (",", "\t", ";", "|")
+
+
+def delimiter(header: str, fields: Fields) -> str | None:
+    """The delimiter under which `header` names the abstract field: a comma, a tab
+    (`.tsv`), a semicolon (a spreadsheet saved where the comma is the decimal
+    mark) or a bar; None when none does."""
+    for candidate in _DELIMITERS:
+        if candidate in header:
+            try:
+                names = next(csv.reader([header], delimiter=candidate), [])
+            except csv.Error:  # a stray carriage return
+                continue
+            if fields.abstract in (name.strip() for name in names):
+                return candidate
+    return None
+
+
+def _next_row(reader: Iterator[list[str]]) -> list[str] | None:
+    """The reader's next row (None at the end), read with csv's field limit at MAX_LINE.
+
+    A field over MAX_LINE is an unterminated quote swallowing the rest of the
+    file, not an abstract: csv stops there instead of holding it all. The limit
+    is process-wide, so it is put back before the caller's code runs again."""
+    before = csv.field_size_limit(MAX_LINE)
+    try:
+        return next(reader, None)
+    finally:
+        csv.field_size_limit(before)
+
+
+READERS: dict[str, Reader] = {
+    "text": read_text,
+    "jsonl": read_jsonl,
+    "csv": read_csv,
+    "arxiv": read_arxiv,
+    "json": read_json_array,
+    "parquet": read_parquet,
+}
+

@@ -1,0 +1,73 @@
+"""What a reader yields: one paper (`Record`), or one line it could not read
+(`Malformed`), and the field names a reader looks for (`Fields`).
+
+Ids. Every record gets a stable id: the source's own when it has one, else the
+first 16 hex digits of the SHA-256 of its title and abstract (NFC, whitespace
+collapsed), so the same paper saved in two dumps gets the same id. `Record.key`
+is that content hash for every record, whatever its id, so a batch run can also
+recognise the same paper under two different source ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One paper read from a dump. `source` is "file:line" for messages;
+    `key` is the content hash (see the module note)."""
+
+    id: str
+    title: str
+    abstract: str
+    source: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    """A line a reader could not turn into a record, and why."""
+
+    path: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Which fields of a JSONL object or CSV row hold the id, title and abstract.
+    A missing id field is fine (the content hash is used); a missing abstract is not."""
+
+    id: str = "id"
+    title: str = "title"
+    abstract: str = "abstract"
+
+
+OnMalformed = Callable[[Malformed], None]
+Reader = Callable[[IO[bytes], str, Fields, OnMalformed], Iterator[Record]]
+
+
+def content_key(title: str, abstract: str) -> str:
+    """16 hex digits of SHA-256 over the normalised title and abstract."""
+    text = f"{normalized(title)}\n{normalized(abstract)}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def normalized(text: str) -> str:
+    """NFC, whitespace runs folded to one space: what the content hash is taken over."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def make_record(title: str, abstract: str, source: str, source_id: object = None) -> Record:
+    key = content_key(title, abstract)
+    has_id = source_id is not None and str(source_id).strip() != ""
+    return Record(str(source_id).strip() if has_id else key, title, abstract, source, key)
+
