@@ -301,6 +301,14 @@ def test_a_magnitude_restated_in_brackets_is_one_claim():
         assert [c.factor for c in find_speedups(text)] == [10]
 
 
+def test_a_result_in_a_second_predicate_does_not_borrow_the_first_claims_cue():
+    """`... 3x faster than X on Y and reaches 61.4% on Z`: 61.4% is an accuracy, not a
+    1.614x speed-up read with the `faster` of the claim before it."""
+    text = ("FlashLin trains GPT-2 3x faster than the HuggingFace baseline on 8xA100 GPUs "
+            "and reaches 61.4% on the Long Range Arena benchmark.")
+    assert [c.factor for c in find_speedups(text, own_names={"FlashLin"})] == [3]
+
+
 def test_find_speedups_keeps_the_speed_claim_next_to_a_memory_claim():
     """`>1000times speed-up and >30times memory reduction` is one speed claim, not two."""
     text = "Our method provides >1000times speed-up and >30times memory reduction."
