@@ -6,7 +6,8 @@ cut`, `\\textbf{4x}`. The speed-up rules read plain English, and a model that
 quotes `10× faster` has quoted `$10\\times$ faster` faithfully. `plain` drops
 math delimiters, braces and font commands and spells the few symbols that
 carry meaning for a claim (`\\times`, `\\sim`, `\\approx`, `\\%`, thin spaces,
-the `--` of a range); every other command is left as written. Each plain
+the `--` of a range) and the accents and letters of names (`Poincar\\'e`,
+`{\\L}ojasiewicz`); every other command is left as written. Each plain
 character keeps the span of the original it came from, so what is found in
 the plain text is reported as the original slice, quote and offsets verbatim.
 """
@@ -15,13 +16,24 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _SYMBOLS = {"times": "×", "sim": "~", "approx": "~", "%": "%", ",": " ", ";": " ", ":": " ",
             " ": " ", "!": ""}
+# Accents over a letter (`Poincar\\'e`, `Schr\\"{o}dinger`) as Unicode combining marks.
+_ACCENTS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
+            "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
+            "c": "\u0327"}
+_LETTERS = {"L": "Ł", "l": "ł", "o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ",
+            "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å", "i": "ı"}
 _TOKEN = re.compile(
     r"\\(?P<symbol>(?:times|sim|approx)(?![A-Za-z])|[%,;: !])"
-    r"|\\(?:mathbf|mathrm|mathit|textbf|textit|textrm|text|emph|boldsymbol|bm)(?![A-Za-z])"
+    r"|\\(?:math(?:bf|rm|it|cal|sf|tt|bb)|text(?:bf|it|rm|sc|tt|sf|up)?|emph|boldsymbol|bm)"
+    r"(?![A-Za-z])"
+    r"|\\(?:sc|em|bf|it|rm|tt|sf|sl)\s+"  # the old switches: {\\sc LegendreTron}
+    r"|\\(?P<accent>['`^\"~=.]|[uvHc](?=[{ ]))\s*\{?(?P<base>[A-Za-z])\}?"
+    r"|\\(?P<letter>ss|ae|AE|oe|OE|aa|AA|[LlOoi])(?![A-Za-z])\{?\}?"
     r"|\\[()\[\]]|\$|[{}]|(?P<dash>---?)"
 )
 
@@ -37,7 +49,7 @@ class Plain:
     source: list[int]
     until: list[int]
     copied: list[bool]
-    size: int  # the original's length
+    original: str
 
     def _original(self, i: int) -> tuple[int, int]:
         k = bisect.bisect_right(self.at, i) - 1
@@ -47,11 +59,34 @@ class Plain:
         return self.source[k], self.until[k]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
-        """The original of text[start:end], with the markup around it that `plain`
-        dropped (`$10\\times$ faster`, `\\textbf{4x} faster`), so quotes stay whole."""
-        lo = self._original(start - 1)[1] if start else 0
-        hi = self._original(end)[0] if end < len(self.text) else self.size
-        return lo, hi
+        """The original of text[start:end], with the markup that opens or closes it
+        (`$10\\times$ faster`, `\\textbf{4x} faster`), so quotes stay whole; not the
+        `$` that closes what came before (`8$\\times$A100` gives `A100`)."""
+        before = self._original(start - 1)[1] if start else 0
+        first, last = self._original(start)[0], self._original(end - 1)[1]
+        after = self._original(end)[0] if end < len(self.text) else len(self.original)
+        opens = [m.start() for m in _TOKEN.finditer(self.original, before, first)
+                 if self._opens(m)]
+        closes = [m.end() for m in _TOKEN.finditer(self.original, last, after)
+                  if not self._opens(m)]
+        return (opens[0] if opens else first), (closes[-1] if closes else last)
+
+    def _opens(self, token: re.Match[str]) -> bool:
+        mark = token.group()
+        if mark == "$":  # the first of a pair opens
+            return self.original.count("$", 0, token.start()) % 2 == 0
+        return mark not in ("}", "\\)", "\\]")
+
+
+def _spelled(token: re.Match[str]) -> str:
+    """What a markup token reads as: a symbol, a letter, or nothing."""
+    if token.group("dash"):
+        return "–"
+    if token.group("accent"):
+        return unicodedata.normalize("NFC", token.group("base") + _ACCENTS[token.group("accent")])
+    if token.group("letter"):
+        return _LETTERS[token.group("letter")]
+    return _SYMBOLS.get(token.group("symbol") or "", "")
 
 
 def plain(text: str) -> Plain | None:
@@ -81,8 +116,7 @@ def plain(text: str) -> Plain | None:
     done = 0
     for m in _TOKEN.finditer(text):
         add(text[done : m.start()], done, m.start(), True)
-        symbol = "–" if m.group("dash") else _SYMBOLS.get(m.group("symbol") or "", "")
-        add(symbol, m.start(), m.end(), False)
+        add(_spelled(m), m.start(), m.end(), False)
         done = m.end()
     add(text[done:], done, len(text), True)
-    return Plain("".join(pieces), at, source, until, copied, len(text))
+    return Plain("".join(pieces), at, source, until, copied, text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from extractor.grounding import find_quote
 from extractor.latex import plain
+from extractor.rules.summary import extract_spans
 
 TEXT = r"Ours is $10\times$ faster, a $\sim$1000x gain, 30\% less time; \textbf{4x} cheaper."
 
@@ -17,6 +18,15 @@ def test_plain_reads_the_symbols_and_drops_the_markup():
     assert plain(r"a thin\,space, a range 2--4, an em---dash").text == (
         "a thin space, a range 2–4, an em–dash")
     assert plain(r"\alpha and \timestamp stay").text == r"\alpha and \timestamp stay"
+
+
+def test_plain_reads_accents_letters_and_old_font_switches():
+    """Names come out as written in print: `Poincar\\'e` is Poincaré."""
+    assert plain(r"Poincar\'e, Schr\"{o}dinger, Erd\H{o}s, {\L}ojasiewicz, \c{c}a").text == (
+        "Poincaré, Schrödinger, Erdős, Łojasiewicz, ça")
+    assert plain(r"{\sc LegendreTron} and {\em decompositions}").text == (
+        "LegendreTron and decompositions")
+    assert plain(r"\omega, \item, \Lambda").text == r"\omega, \item, \Lambda"
 
 
 def test_a_plain_span_maps_back_to_the_original_with_its_markup():
@@ -37,3 +47,23 @@ def test_find_quote_grounds_a_quote_that_reads_the_latex():
     assert TEXT[start:end] == r"$10\times$ faster"
     assert find_quote(TEXT, r"$10\times$ faster") == (start, end)
     assert find_quote(TEXT, "11× faster") is None
+
+
+def test_the_rules_read_an_arxiv_abstract_as_plain_text_with_offsets_into_the_original():
+    """Names, task and method come out plain; quotes verbatim; every span points into
+    the text as given (`A100`, not the `$` that closes `8$\\times$` before it)."""
+    title = r"FlashLin: Linear-Time Attention with $\textbf{IO}$-Awareness"
+    abstract = (r"We propose \textsc{FlashLin}, an IO-aware exact attention algorithm. FlashLin "
+                r"trains GPT-2 $3\times$ faster than HuggingFace on 8$\times$A100 GPUs and "
+                r"reaches 61.4\% on the Long Range Arena benchmark.")
+    spans = extract_spans(title, abstract)
+    summary = spans.summary
+    assert summary.task == "linear-time attention with IO-awareness"
+    assert summary.method.startswith("FlashLin, an IO-aware exact attention algorithm")
+    assert [(s.factor, s.text) for s in summary.speedups] == [
+        (3, r"$3\times$ faster than HuggingFace")]
+    assert summary.hardware == ["A100"] and summary.datasets == ["Long Range Arena"]
+    for span, name in zip(spans.hardware + spans.datasets, summary.hardware + summary.datasets,
+                          strict=True):
+        assert abstract[span.start : span.end] == name
+    assert abstract[spans.speedups[0].start : spans.speedups[0].end] == summary.speedups[0].text
