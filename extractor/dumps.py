@@ -52,6 +52,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from . import arrow
 from .errors import ConfigError
 from .readers import READERS, TITLE_MAX, delimiter, is_header
 from .records import Fields, Malformed, OnMalformed, Record, content_key, make_record
@@ -223,6 +224,12 @@ def check_input(path: Path, fields: Fields, fmt: str | None = None) -> str:
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
     detected = fmt or _format_of(head, path, fields)
+    if detected == "parquet":
+        try:
+            arrow.check(path)
+        except arrow.Unreadable as exc:
+            raise ConfigError(f"{shown(path)} is not a readable Parquet file ({exc}): a "
+                              "download cut short?") from exc
     if fmt is None and detected == "text" and not _looks_like_text_dump(head):
         raise ConfigError(
             f"{shown(path)} does not look like a dump: none of its first lines is a dump "

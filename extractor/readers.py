@@ -302,7 +302,14 @@ def read_parquet(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnM
         on_malformed(Malformed(path, 1, f"no {fields.abstract!r} column (columns: "
                                f"{', '.join(names[:12]) or 'none'})"))
         return
-    for number, row in enumerate(rows, start=1):
+    number = 0
+    for row in rows:
+        if isinstance(row, arrow.BadRows):  # a corrupt row group; the next ones are read
+            on_malformed(Malformed(path, row.first, f"rows {row.first}-{row.last} could not "
+                                   f"be decoded ({row.reason})"))
+            number = row.last
+            continue
+        number += 1
         record = _from_mapping(row, fields, path, number, on_malformed, unwrap=False)
         if record is not None:
             yield record

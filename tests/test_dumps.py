@@ -286,6 +286,29 @@ def test_a_parquet_table_is_read_a_batch_of_rows_at_a_time(tmp_path):
     assert found == [] and "no 'summary' column (columns: id, title, abstract" in bad[0].reason
 
 
+def test_a_parquet_file_cut_short_is_refused_and_a_bad_row_group_skipped(tmp_path):
+    """Both once ended the run with pyarrow's traceback. A file whose footer is gone
+    (a download cut short) is refused before anything is read; a row group that
+    cannot be decoded is reported with its rows, and the row groups after it are read."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "papers.parquet"
+    pq.write_table(pa.table({"abstract": [f"{ABSTRACT_A} {i}" for i in range(30)]}), path,
+                   row_group_size=10, compression="none")
+    data = bytearray(path.read_bytes())
+    cut = tmp_path / "cut.parquet"
+    cut.write_bytes(bytes(data[:300]))
+    with pytest.raises(ConfigError, match="is not a readable Parquet file"):
+        list(read(cut))
+    at = pq.ParquetFile(path).metadata.row_group(1).column(0).data_page_offset
+    data[at : at + 40] = b"\xff" * 40  # the second row group's page header
+    path.write_bytes(bytes(data))
+    found, bad = records(path)
+    assert [r.source.rsplit(":", 1)[1] for r in found] == [str(n) for n in (*range(1, 11),
+                                                                             *range(21, 31))]
+    assert [(b.line, b.reason.split(" (")[0]) for b in bad] == [
+        (11, "rows 11-20 could not be decoded")]
+
 def test_parquet_from_a_pipe_and_a_spreadsheet_are_refused_with_what_to_do(tmp_path,
                                                                             monkeypatch):
     """Parquet keeps its index at its end, so a pipe cannot be read; an .xlsx is a zip
