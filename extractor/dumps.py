@@ -199,7 +199,7 @@ def _format_of(head: bytes, path: Path, fields: Fields) -> str:
     if first.startswith("{"):
         try:
             keys = set(json.loads(first))
-        except (json.JSONDecodeError, TypeError):
+        except (json.JSONDecodeError, TypeError, RecursionError):
             keys = set()
         return "arxiv" if keys & ARXIV_KEYS else "jsonl"
     return "csv" if delimiter(first, fields) else "text"

@@ -91,6 +91,8 @@ def load_fixtures(path: str | Path) -> list[Fixture]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise FixtureError(f"{where}: not valid JSON ({exc.msg})") from exc
+        except RecursionError:
+            raise FixtureError(f"{where}: JSON nested too deeply to be a fixture") from None
         if not isinstance(row, dict):
             raise FixtureError(f"{where}: each line must be a JSON object")
         for key in ("id", "title", "abstract", "labels"):

@@ -84,7 +84,7 @@ class LogState:
 def _parse(line: bytes) -> dict[str, Any] | None:
     try:
         row = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None
     return row if isinstance(row, dict) and isinstance(row.get("id"), str) else None
 

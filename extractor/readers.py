@@ -159,6 +159,9 @@ def _from_mapping(obj: object, fields: Fields, path: str, number: int, on_malfor
     return make_record(title.strip(), abstract.strip(), f"{path}:{number}", obj.get(fields.id))
 
 
+_TOO_DEEP = "nested too deeply to be a paper"
+
+
 def _read_json_lines(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed,
                      unwrap: bool) -> Iterator[Record]:
     for number, line in _lines(stream, path, on_malformed):
@@ -168,6 +171,9 @@ def _read_json_lines(stream: IO[bytes], path: str, fields: Fields, on_malformed:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             on_malformed(Malformed(path, number, f"not valid JSON ({exc.msg}, column {exc.colno})"))
+            continue
+        except RecursionError:  # "[[[[...": hostile, and no paper
+            on_malformed(Malformed(path, number, _TOO_DEEP))
             continue
         record = _from_mapping(obj, fields, path, number, on_malformed, unwrap)
         if record is not None:
@@ -238,6 +244,8 @@ class _ArrayText:
             try:
                 value, self.pos = _DECODER.raw_decode(self.buf, self.pos)
                 return value
+            except RecursionError:
+                raise json.JSONDecodeError(_TOO_DEEP, self.buf, self.pos) from None
             except json.JSONDecodeError as exc:
                 # An error short of the end is invalid JSON whatever follows; one at the
                 # end (or an open string, which is reported where it starts) may be a

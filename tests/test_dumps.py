@@ -321,6 +321,18 @@ def test_parquet_from_a_pipe_and_a_spreadsheet_are_refused_with_what_to_do(tmp_p
     with pytest.raises(ConfigError, match="cannot be read from standard input"):
         list(read("-"))
 
+def test_json_nested_too_deeply_is_reported_not_a_crash(tmp_path):
+    """`[[[[...]]]]` 100,000 deep raised RecursionError out of the run (JSON lines and
+    arrays alike); it is a malformed line, and a JSON lines file reads on after it."""
+    good = json.dumps({"abstract": ABSTRACT_A})
+    deep = "[" * 100_000 + "]" * 100_000
+    found, bad = records(_write(tmp_path / "a.jsonl", f"{good}\n{deep}\n{good}\n"))
+    assert len(found) == 2 and [(b.line, b.reason) for b in bad] == [
+        (2, "nested too deeply to be a paper")]
+    found, bad = records(_write(tmp_path / "a.json", f"[{good}, {deep}, {good}]"))
+    assert len(found) == 1 and "nested too deeply" in bad[0].reason
+    assert detect_format(_write(tmp_path / "b.jsonl", '{"a": ' + deep + "}\n")) == "jsonl"
+
 def test_a_title_in_brackets_is_no_json_array(tmp_path):
     """`[Re] Reproducing X` starts a text dump; only `[` then `{`, `]` or a line end is JSON."""
     path = _write(tmp_path / "dump.txt", f"[Re] Reproducing X\n{ABSTRACT_A}\n")

@@ -79,6 +79,8 @@ def test_invalid_json_and_duplicate_ids_are_refused(tmp_path):
     """Malformed lines and repeated ids are format errors too."""
     with pytest.raises(FixtureError, match=":2: not valid JSON"):
         load_fixtures(write(tmp_path, GOLD_LINE, "{oops"))
+    with pytest.raises(FixtureError, match=":2: JSON nested too deeply"):  # not RecursionError
+        load_fixtures(write(tmp_path, GOLD_LINE, "[" * 100_000 + "]" * 100_000))
     with pytest.raises(FixtureError, match=":2: id 'skr' is not a unique"):
         load_fixtures(write(tmp_path, GOLD_LINE, GOLD_LINE))
 

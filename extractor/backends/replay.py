@@ -74,7 +74,7 @@ def load_recordings(where: Path) -> dict[str, dict[str, Any]]:
             try:
                 entry = json.loads(line)
                 found[entry["key"]] = entry
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            except (json.JSONDecodeError, KeyError, TypeError, RecursionError) as exc:
                 raise ConfigError(f"{path}:{number}: not a recording line ({exc})") from exc
     return found
 
