@@ -6,8 +6,9 @@ cut`, `\\textbf{4x}`. The speed-up rules read plain English, and a model that
 quotes `10× faster` has quoted `$10\\times$ faster` faithfully. `plain` drops
 math delimiters, braces and font commands and spells the few symbols that
 carry meaning for a claim (`\\times`, `\\sim`, `\\approx`, `\\%`, thin spaces,
-the `--` of a range) and the accents and letters of names (`Poincar\\'e`,
-`{\\L}ojasiewicz`); every other command is left as written. Each plain
+the `--` of a range, ties, escaped characters) and the accents and letters of
+names (`Poincar\\'e`, `{\\L}ojasiewicz`); citations and labels go with their
+argument; every other command is left as written. Each plain
 character keeps the span of the original it came from, so what is found in
 the plain text is reported as the original slice, quote and offsets verbatim.
 """
@@ -19,8 +20,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_SYMBOLS = {"times": "×", "sim": "~", "approx": "~", "%": "%", ",": " ", ";": " ", ":": " ",
-            " ": " ", "!": ""}
+_SYMBOLS = {"times": "×", "sim": "~", "approx": "~", ",": " ", ";": " ", ":": " ", " ": " ",
+            "!": ""}
 # Accents over a letter (`Poincar\\'e`, `Schr\\"{o}dinger`) as Unicode combining marks.
 _ACCENTS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
             "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
@@ -28,7 +29,10 @@ _ACCENTS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u
 _LETTERS = {"L": "Ł", "l": "ł", "o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ",
             "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å", "i": "ı"}
 _TOKEN = re.compile(
-    r"\\(?P<symbol>(?:times|sim|approx)(?![A-Za-z])|[%,;: !])"
+    r"\\(?P<escape>[&_#$%{}])"  # "\\$5", "R\\&D"
+    r"|\\(?:cite[pt]?|ref|eqref|label|footnote)\*?(?:\[[^\]]*\])?\{[^{}]*\}"  # with its argument
+    r"|(?<=\S)(?P<tie>~)(?=\S)"  # "TPU~v4": a space that does not break
+    r"|\\(?P<symbol>(?:times|sim|approx)(?![A-Za-z])|[,;: !])"
     r"|\\(?:math(?:bf|rm|it|cal|sf|tt|bb)|text(?:bf|it|rm|sc|tt|sf|up)?|emph|boldsymbol|bm)"
     r"(?![A-Za-z])"
     r"|\\(?:sc|em|bf|it|rm|tt|sf|sl)\s+"  # the old switches: {\\sc LegendreTron}
@@ -82,6 +86,10 @@ def _spelled(token: re.Match[str]) -> str:
     """What a markup token reads as: a symbol, a letter, or nothing."""
     if token.group("dash"):
         return "–"
+    if token.group("escape"):
+        return token.group("escape")
+    if token.group("tie"):
+        return " "
     if token.group("accent"):
         return unicodedata.normalize("NFC", token.group("base") + _ACCENTS[token.group("accent")])
     if token.group("letter"):

@@ -29,6 +29,14 @@ def test_plain_reads_accents_letters_and_old_font_switches():
     assert plain(r"\omega, \item, \Lambda").text == r"\omega, \item, \Lambda"
 
 
+def test_plain_reads_ties_and_escapes_and_drops_citations():
+    """`TPU~v4` is `TPU v4` in print, `\\$5` a dollar, `\\cite{x}` nothing to read."""
+    assert plain(r"on TPU~v4 at \$5, R\&D, f\_k, 30\% less; see~\cite{a} and \citep[p.~3]{b}"
+                 ).text == "on TPU v4 at $5, R&D, f_k, 30% less; see  and "
+    assert extract_spans("T", r"We train on TPU~v4 pods; ours is $2\times$ faster."
+                         ).summary.hardware == ["TPU v4"]
+
+
 def test_a_plain_span_maps_back_to_the_original_with_its_markup():
     """`10× faster` is `$10\\times$ faster` in the abstract: the `$` that open and close
     it come along, so a quote is never cut inside its markup."""
