@@ -771,6 +771,17 @@ def test_find_method_keeps_the_object_when_we_opens_its_own_clause(sentence):
     assert "sparse systems" in find_method("T", f"Deep models are popular. {sentence}").text
 
 
+def test_find_method_ends_a_short_object_at_a_second_predicate_of_we():
+    """Only `X (SKR), which ...` reads on past a comma after a short object: in `we study
+    the NTK numerically, observe Y, and compare Z` the object ends at the comma."""
+    got = find_method("T", "We study the kernel numerically, observe its behavior for wide "
+                           "networks, and compare it to the limit.")
+    assert got.text == "analysis of the kernel numerically"
+    got = find_method("T", "We present a solver for sparse systems, and we conclude by "
+                           "discussing future work.")
+    assert got.text == "a solver for sparse systems"
+
+
 def test_find_method_reads_the_object_of_a_second_verb():
     """`we introduce and investigate X`: X is the object of both, not `and investigate X`."""
     abstract = "We introduce and formally investigate the question of adaptive estimation."

@@ -325,7 +325,8 @@ def _object(abstract: str, at: int, rank: int) -> Proposal:
         at = co.end()
     rest = abstract[at : at + 400]
     stop = _CLAUSE_END.search(rest)
-    if stop and len(rest[: stop.start()].split()) <= 5 and rest[stop.start()] == ",":
+    if (stop and len(rest[: stop.start()].split()) <= 5
+            and re.match(r",\s+(?:which|that)\b", stop.group(0))):
         stop = _CLAUSE_END.search(rest, stop.end())  # "X (SKR), which ..." goes on
     raw = rest[: stop.start() if stop else len(rest)]
     start = at + len(raw) - len(raw.lstrip(" ,"))
