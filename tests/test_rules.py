@@ -11,7 +11,8 @@ from extractor.backends.base import BackendConfig, Request, Sampling
 from extractor.backends.rules import RULES_VERSION, RulesBackend, extract_spans
 from extractor.dumps import read
 from extractor.rules.compose import compose
-from extractor.rules.contribution import expand, words
+from extractor.rules.contribution import expand
+from extractor.rules.cut import words
 from extractor.rules.datasets import find_datasets
 from extractor.rules.gazetteer import load
 from extractor.rules.gist import coined_names, find_method, find_task

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from .contribution import words
+from .cut import words
 
 METHOD_WORDS = 15  # LABELLING.md's limit
 # Each step raises one part's share of the 15 words, in the order that the

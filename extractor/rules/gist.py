@@ -60,8 +60,8 @@ from .contribution import (
     secondary,
     title_mechanism,
     with_name,
-    words,
 )
+from .cut import words
 from .mechanism import coordinated, how_clause, relative_to_participle
 from .text import split_sentences
 

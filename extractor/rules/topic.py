@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .contribution import words as trimmed
+from .cut import words as trimmed
 from .gist import ARTICLES, POINTER, Phrase, find_task, lower_case, problem_statement
 from .text import split_sentences
 
