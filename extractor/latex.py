@@ -8,9 +8,9 @@ math delimiters, braces and font commands and spells the few symbols that
 carry meaning for a claim (`\\times`, `\\sim`, `\\approx`, `\\%`, thin spaces,
 the `--` of a range, ties, escaped characters) and the accents and letters of
 names (`Poincar\\'e`, `{\\L}ojasiewicz`); citations and labels go with their
-argument; every other command is left as written. Each plain
-character keeps the span of the original it came from, so what is found in
-the plain text is reported as the original slice, quote and offsets verbatim.
+argument; every other command is left as written. Each plain character keeps
+the span of the original it came from, so what is found in the plain text is
+reported as the original slice, quote and offsets verbatim.
 """
 
 from __future__ import annotations
@@ -77,8 +77,9 @@ class Plain:
 
     def _opens(self, token: re.Match[str]) -> bool:
         mark = token.group()
-        if mark == "$":  # the first of a pair opens
-            return self.original.count("$", 0, token.start()) % 2 == 0
+        if mark == "$":  # the first of a pair opens; an escaped `\\$` is no delimiter
+            before = self.original[: token.start()]
+            return (before.count("$") - before.count("\\$")) % 2 == 0
         return mark not in ("}", "\\)", "\\]")
 
 

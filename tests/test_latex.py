@@ -35,6 +35,11 @@ def test_plain_reads_ties_and_escapes_and_drops_citations():
                  ).text == "on TPU v4 at $5, R&D, f_k, 30% less; see  and "
     assert extract_spans("T", r"We train on TPU~v4 pods; ours is $2\times$ faster."
                          ).summary.hardware == ["TPU v4"]
+    text = r"It costs \$5, and ours is $10\times$ faster."  # an escaped $ opens nothing
+    converted = plain(text)
+    at = converted.text.find("10×")
+    start, end = converted.span(at, at + len("10× faster"))
+    assert text[start:end] == r"$10\times$ faster"
 
 
 def test_a_plain_span_maps_back_to_the_original_with_its_markup():
