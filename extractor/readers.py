@@ -154,12 +154,17 @@ def _from_mapping(obj: object, fields: Fields, path: str, number: int, on_malfor
     if not isinstance(title, str):
         on_malformed(Malformed(path, number, f"field {fields.title!r} is not text"))
         return None
+    if _SURROGATE.search(abstract) or _SURROGATE.search(title):  # valid JSON, not text
+        on_malformed(Malformed(path, number, "holds a lone surrogate (an escape such as "
+                               "\\ud800 that stands for no character)"))
+        return None
     if unwrap:
         title, abstract = normalized(title), normalized(abstract)
     return make_record(title.strip(), abstract.strip(), f"{path}:{number}", obj.get(fields.id))
 
 
 _TOO_DEEP = "nested too deeply to be a paper"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _read_json_lines(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed,
@@ -238,12 +243,14 @@ class _ArrayText:
         self.counted = self.pos
         return self.line
 
-    def value(self) -> Any:
-        """The JSON value at the current position, reading on until it is whole."""
+    def value(self) -> tuple[Any, int]:
+        """The JSON value at the current position, reading on until it is whole, and
+        where it starts in the buffer (reading on moves it to the buffer's start)."""
         while True:
+            begin = self.pos
             try:
                 value, self.pos = _DECODER.raw_decode(self.buf, self.pos)
-                return value
+                return value, begin
             except RecursionError:
                 raise json.JSONDecodeError(_TOO_DEEP, self.buf, self.pos) from None
             except json.JSONDecodeError as exc:
@@ -282,8 +289,8 @@ def read_json_array(stream: IO[bytes], path: str, fields: Fields, on_malformed: 
                 array.pos += 1
                 array.peek()  # past the whitespace, which raw_decode does not skip
             first = False
-            number, start = array.line_here(), array.pos
-            value = array.value()
+            number = array.line_here()
+            value, start = array.value()
             if array.not_utf8 and _NOT_UTF8.search(array.buf, start, array.pos):
                 on_malformed(Malformed(path, number, "not UTF-8"))
                 continue

@@ -231,7 +231,7 @@ def _write(path, text):
     return path
 
 
-def test_a_broken_json_array_reports_where_and_keeps_what_came_before(tmp_path):
+def test_a_broken_json_array_reports_where_and_keeps_what_came_before(tmp_path, monkeypatch):
     """An element that is not an object is one malformed record; past invalid JSON
     there is no next element to find, so reading stops there, said with its line."""
     good = json.dumps({"abstract": ABSTRACT_A})
@@ -248,6 +248,10 @@ def test_a_broken_json_array_reports_where_and_keeps_what_came_before(tmp_path):
                      + b"]")
     found, bad = records(path)
     assert len(found) == 2 and [(b.line, b.reason) for b in bad] == [(3, "not UTF-8")]
+    for chunk in (3, 5, 7, 11, 64):  # the element read over several chunks
+        monkeypatch.setattr(readers, "_CHUNK", chunk)
+        found, bad = records(path)
+        assert len(found) == 2 and [(b.line, b.reason) for b in bad] == [(3, "not UTF-8")]
 
 
 def test_a_json_array_element_past_the_limit_stops_the_read_unheld(tmp_path, monkeypatch):
@@ -332,6 +336,17 @@ def test_json_nested_too_deeply_is_reported_not_a_crash(tmp_path):
     found, bad = records(_write(tmp_path / "a.json", f"[{good}, {deep}, {good}]"))
     assert len(found) == 1 and "nested too deeply" in bad[0].reason
     assert detect_format(_write(tmp_path / "b.jsonl", '{"a": ' + deep + "}\n")) == "jsonl"
+
+def test_a_lone_surrogate_escape_is_a_malformed_record_not_a_crash(tmp_path):
+    """`"\\ud800"` is valid JSON but no text: hashing the record raised UnicodeEncodeError
+    out of the run. It is reported, in JSON lines and arrays alike, and reading goes on."""
+    bad = json.dumps({"abstract": ABSTRACT_A + " \ud800"})
+    good = json.dumps({"abstract": ABSTRACT_B})
+    for path in (_write(tmp_path / "a.jsonl", f"{bad}\n{good}\n"),
+                 _write(tmp_path / "a.json", f"[{bad},\n{good}]")):
+        found, malformed = records(path)
+        assert [r.abstract for r in found] == [ABSTRACT_B]
+        assert [(m.line, "lone surrogate" in m.reason) for m in malformed] == [(1, True)]
 
 def test_a_title_in_brackets_is_no_json_array(tmp_path):
     """`[Re] Reproducing X` starts a text dump; only `[` then `{`, `]` or a line end is JSON."""
