@@ -36,10 +36,10 @@ def _types(pa: Any) -> dict[str, Any]:
 
 
 def write(rows: Iterable[dict[str, Any]], path: Path, kinds: dict[str, str],
-          batch_rows: int) -> None:
+          batch_rows: int, hint: str = "") -> None:
     """Rows to a Parquet file whose columns are `kinds` (name -> "str", "float",
     "int", "bool", "list[str]" or "list[speedup]"), `batch_rows` at a time."""
-    pa, pq = require("Parquet output")
+    pa, pq = require("Parquet output", hint)
     types = _types(pa)
     schema = pa.schema([(name, types[kind]) for name, kind in kinds.items()])
     with pq.ParquetWriter(path, schema) as writer:
@@ -66,10 +66,11 @@ class BadRows:
     reason: str
 
 
-def _opened(source: IO[bytes] | Path) -> Any:
+def _opened(source: IO[bytes] | Path) -> tuple[Any, Any]:
+    """(pyarrow, the opened ParquetFile)."""
     pa, pq = require("Reading Parquet")
     try:
-        return pq.ParquetFile(source, pre_buffer=False)
+        return pa, pq.ParquetFile(source, pre_buffer=False)
     except (pa.ArrowException, OSError) as exc:
         raise Unreadable(_reason(exc)) from exc
 
@@ -93,8 +94,7 @@ def read(stream: IO[bytes], wanted: Iterable[str], batch_rows: int = 1024
     No read-ahead and no decoding threads: about one row group's pages are held
     at a time (300,000 rows of 1 KB: 122 MB peak RSS in 30 row groups, 147 MB in
     one, 99 MB of it the imports; 164 MB with pyarrow's defaults)."""
-    pa, _ = require("Reading Parquet")
-    table = _opened(stream)
+    pa, table = _opened(stream)
     names = list(table.schema_arrow.names)
     columns = [name for name in dict.fromkeys(wanted) if name in names]
 

@@ -16,6 +16,7 @@ reported as the original slice, quote and offsets verbatim.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -49,10 +50,10 @@ class Plain:
     until[k]]` when `copied[k]` is False."""
 
     text: str
-    at: list[int]
-    source: list[int]
-    until: list[int]
-    copied: list[bool]
+    at: tuple[int, ...]
+    source: tuple[int, ...]
+    until: tuple[int, ...]
+    copied: tuple[bool, ...]
     original: str
 
     def _original(self, i: int) -> tuple[int, int]:
@@ -98,11 +99,14 @@ def _spelled(token: re.Match[str]) -> str:
     return _SYMBOLS.get(token.group("symbol") or "", "")
 
 
+@functools.lru_cache(maxsize=16)
 def plain(text: str) -> Plain | None:
     """`text` as a reader sees it, or None when it holds no LaTeX markup at all.
 
     Work is per markup token, not per character: the copied runs between tokens
-    are sliced whole."""
+    are sliced whole. The last few readings are kept: the rules read an abstract
+    once for every field and once for its speed-ups, and grounding reads it for
+    each quote."""
     if "\\" not in text and "$" not in text:
         return None
     pieces: list[str] = []
@@ -128,4 +132,4 @@ def plain(text: str) -> Plain | None:
         add(_spelled(m), m.start(), m.end(), False)
         done = m.end()
     add(text[done:], done, len(text), True)
-    return Plain("".join(pieces), at, source, until, copied, text)
+    return Plain("".join(pieces), tuple(at), tuple(source), tuple(until), tuple(copied), text)

@@ -298,8 +298,7 @@ _KINDS = {"speedups": "list[speedup]", "hardware": "list[str]", "datasets": "lis
 
 def write_parquet(rows: Iterator[dict[str, Any]], path: Path) -> None:
     kinds = {name: _KINDS.get(name, "str") for name in COLUMNS}
-    arrow.require("Parquet output", _LOG_HINT)
-    arrow.write((flatten(row) for row in rows), path, kinds, _BATCH_ROWS)
+    arrow.write((flatten(row) for row in rows), path, kinds, _BATCH_ROWS, _LOG_HINT)
 
 
 WRITERS: dict[str, Callable[[Iterator[dict[str, Any]], Path], None] | None] = {

@@ -260,7 +260,7 @@ _NOT_ANTECEDENT = {
     "paper", "work", "article", "study", "note", "letter", "section", "chapter", "here",
     "also", "then", "thus", "first", "now", "therefore", "finally", "further", "and", "or",
     "but", "so", "hence", "end", "contrast", "particular", "addition", "summary", "short",
-    "result", "instead", "today", "work,", "way", "sum", "turn", "fact", "practice", "if",
+    "result", "instead", "today", "way", "sum", "turn", "fact", "practice", "if",
     "when", "where", "while", "as", "because", "since", "although", "though", "how", "what",
 }  # fmt: skip
 _DETERMINERS = {"the", "a", "an", "our", "this", "these", "its", "their", "each"}
@@ -284,8 +284,7 @@ def _antecedent(abstract: str, we_at: int, verb_end: int, rank: int) -> Proposal
     if not abstract.startswith(("we ", "We "), we_at):
         return None
     # Most `we` open their sentence or follow "In this paper": told by one word, cheaply.
-    last = abstract[abstract.rfind(" ", 0, max(0, we_at - 1)) + 1 : we_at].strip()
-    if not last or last[-1] in ".,;:" or last.lower() in _NOT_ANTECEDENT:
+    if _own_clause(abstract[abstract.rfind(" ", 0, max(0, we_at - 1)) + 1 : we_at].strip()):
         return None
     window = max(0, we_at - 160)  # ten words
     sentence_at = max(abstract.rfind(". ", window, we_at), abstract.rfind("; ", window, we_at))
@@ -297,9 +296,8 @@ def _antecedent(abstract: str, we_at: int, verb_end: int, rank: int) -> Proposal
         before.pop()
     if len(before) < 2:
         return None
-    last = before[-1][1]
-    if last[-1] in ",;:" or last.lower() in _NOT_ANTECEDENT or last.lower().endswith("ly"):
-        return None  # "Here we", "In this paper, we", "To this end we": its own sentence
+    if _own_clause(before[-1][1]):  # the word before "that we"
+        return None
     phrase: list[tuple[int, str]] = []  # back to its determiner, at most ten words
     for at, word in reversed(before[-10:]):
         if word[-1] in ",;:" or word.lower() in _COPULA:
@@ -331,6 +329,13 @@ def _antecedent(abstract: str, we_at: int, verb_end: int, rank: int) -> Proposal
         return None
     p = _object(head + rest, 0, rank)
     return Proposal(rank, p.text, phrase[0][0], max(verb_end, rest_at + p.end - len(head)))
+
+
+def _own_clause(word: str) -> bool:
+    """Whether `word`, just before `we`, makes `we` open a clause of its own: a
+    sentence end or comma, "In this paper", "To this end", "Here", an adverb."""
+    low = word.lower()
+    return not word or word[-1] in ".,;:" or low in _NOT_ANTECEDENT or low.endswith("ly")
 
 
 _WORD = re.compile(r"\S+")

@@ -63,8 +63,7 @@ _OBJECT_START = {
     "a", "an", "the", "its", "their", "our", "his", "her", "each", "all", "this", "these",
     "those", "them", "it", "that", "how", "what", "whether", "which", "both", "such", "any",
 }  # fmt: skip
-
-
+# After a participle in -ed, these open its complement: `inspired [by X]`.
 _PREPOSITIONS = {
     "by", "in", "on", "with", "from", "to", "for", "as", "at", "under", "into", "over",
     "via", "through", "across", "within", "upon",

@@ -330,9 +330,9 @@ def find_task(title: str, abstract: str) -> Phrase:
         t = t[: cut.start()]
     elif not deferred:
         t = _cut_weak_tail(t)
-    first = t.split()[0].lower() if t.split() else ""
-    verb_dropped = bool(lead and _VERB_LEAD.match(lead.group(0)))
     split = t.split()
+    first = split[0].lower() if split else ""
+    verb_dropped = bool(lead and _VERB_LEAD.match(lead.group(0)))
     if first.endswith("ing") and first not in _NOMINAL_ING and len(split) >= 3:
         if split[1].lower() not in ("and", "or"):
             t = t.split(" ", 1)[1]  # "Accelerating data generation" -> "data generation"
