@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from . import latex
 from .rules import lexicon as lx
@@ -143,21 +144,31 @@ def _magnitudes(sent: str) -> list[_Mag]:
     return sorted(mags, key=lambda x: x.start)
 
 
-def _cue(sent: str, mag: _Mag) -> re.Match[str] | None:
-    """The cue that says what `mag` measures: after it, else the nearest before it."""
-    limit = min(len(sent), mag.end + 60)
+def _cue(sent: str, mag: _Mag, stop: int) -> re.Match[str] | None:
+    """The cue that says what `mag` measures: a speed word leading straight into
+    it (`speedup of 10x`, `accelerates inference by 2.5x`), else the cue after
+    it, else the nearest before it. `stop` is where the next claim starts: a
+    cue past it is that claim's (`10x fewer evaluations, leading to 8x faster`)."""
+    before = _cue_before(sent, mag)
+    if before is not None and before.lastgroup in ("rate", "time") and lx.LEAD.fullmatch(
+        sent, before.end(), mag.start
+    ):
+        return before
+    limit = min(len(sent), mag.end + 60, stop)
     for pattern in (lx.BOUNDARY, lx.AND_CLAUSE):
-        stop = pattern.search(sent, mag.end, limit)
-        if stop:
-            limit = stop.start()
+        found = pattern.search(sent, mag.end, limit)
+        if found:
+            limit = found.start()
     for c in lx.CUE.finditer(sent, mag.end, limit):
         if c.start() - mag.end <= 40:
             return c
         break
-    begin = max(0, mag.start - 70)
-    for b in lx.BOUNDARY.finditer(sent, begin, mag.start):
-        begin = b.end()
-    cues = list(lx.CUE.finditer(sent, begin, mag.start))
+    return before
+
+
+def _cue_before(sent: str, mag: _Mag) -> re.Match[str] | None:
+    """The nearest cue before `mag` in its clause."""
+    cues = _clause_cues(sent, mag.start)
     if not cues:
         return None
     c = cues[-1]
@@ -168,8 +179,47 @@ def _cue(sent: str, mag: _Mag) -> re.Match[str] | None:
     return c
 
 
-def _factor(mag: _Mag, value: float | None, cue: str, window: str) -> float | bool | None:
-    """`value` as a speedup factor for this cue; False when it is not a speed claim."""
+def _clause_cues(sent: str, end: int) -> list[re.Match[str]]:
+    """The cues in the 70 characters before `end`, from the last clause boundary on."""
+    begin = max(0, end - 70)
+    for b in lx.BOUNDARY.finditer(sent, begin, end):
+        begin = b.end()
+    return list(lx.CUE.finditer(sent, begin, end))
+
+
+def _stops(sent: str, mags: list[_Mag]) -> list[int]:
+    """Where the claim after each magnitude starts: at the next magnitude, unless
+    the two share their cue (`45x and 6150x speedups`, `2x to 30x faster`)."""
+    stops = []
+    for mag, nxt in pairwise(mags):
+        shared = lx.MAG_LIST.fullmatch(sent, mag.end, nxt.start)
+        stops.append(len(sent) if shared else nxt.start)
+    return [*stops, len(sent)] if mags else []
+
+
+def _respective(sent: str, mags: list[_Mag]) -> dict[int, re.Match[str]]:
+    """`improves AP and FPS by 10% and 12%, respectively`: the i-th magnitude of a
+    list closed by `respectively` measures the i-th of the cues listed before it,
+    so only 12% is a speed claim."""
+    paired: dict[int, re.Match[str]] = {}
+    i = 0
+    while i < len(mags):
+        j = i
+        while j + 1 < len(mags) and lx.MAG_LIST.fullmatch(sent, mags[j].end, mags[j + 1].start):
+            j += 1
+        if j > i and lx.RESPECTIVELY.match(sent, mags[j].end):
+            cues = _clause_cues(sent, mags[i].start)[-(j - i + 1) :]
+            if len(cues) == j - i + 1:
+                paired.update({i + k: cue for k, cue in enumerate(cues)})
+        i = j + 1
+    return paired
+
+
+def _factor(mag: _Mag, value: float | None, cue: str, window: str,
+            level: bool = False) -> float | bool | None:
+    """`value` as a speedup factor for this cue; False when it is not a speed claim.
+    `level` says a time was cut *to* the percentage (`to 30% of the original`),
+    not by it."""
     if mag.kind == "null":
         return None
     if value is None or value <= 0:
@@ -181,6 +231,8 @@ def _factor(mag: _Mag, value: float | None, cue: str, window: str) -> float | bo
             return False
         if mag.kind != "halve" and not lx.REDUCE.search(window):
             return False
+        if mag.kind == "pct" and level:
+            return False if value >= 100 else round(100 / value, 2)
         if mag.kind == "pct":
             return False if value >= 100 else _reciprocal(value)
         return value
@@ -198,7 +250,7 @@ def _baseline(sent: str, lo: int, hi: int, befores: list[re.Match[str]]
     `befores` are the sentence's `compared with X,` phrases, found once per
     sentence: scanning the sentence up to each claim was quadratic, 0.6 s
     for a 20,000-character abstract of `2x faster` repeated."""
-    after = lx.BASE_AFTER.match(sent, hi)
+    after = (lx.AS_FAST_AS if sent[:hi].endswith("as") else lx.BASE_AFTER).match(sent, hi)
     if after:
         np = _named(after.group("np"))
         if np:
@@ -238,17 +290,22 @@ def _named(np: str) -> str | None:
 def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
     sent = sentence.text
     befores = list(lx.BASE_BEFORE.finditer(sent))
-    found = []
-    for mag in _magnitudes(sent):
-        c = _cue(sent, mag)
+    found: list[tuple[_Mag, FoundSpeedup]] = []
+    mags = _magnitudes(sent)
+    respective = _respective(sent, mags) if "respectively" in sent else {}
+    last: tuple[_Mag, re.Match[str]] | None = None  # the claim before, and its cue
+    for i, (mag, stop) in enumerate(zip(mags, _stops(sent, mags), strict=True)):
+        c = respective.get(i) or _cue(sent, mag, stop)
+        if c is None and last is not None and lx.ELLIPSIS.fullmatch(sent, last[0].end, mag.start):
+            c = last[1]  # "by 270x and the end-to-end synthesis by 38x": the same cue
         if c is None:
             bracketed = (
                 sent[mag.start - 1 : mag.start] == "(" and sent[mag.end : mag.end + 1] == ")"
             )
             if bracketed and mag.kind == "mult" and lx.SPEED_WORD.search(sent):
-                found.append(_entry(sentence, mag.start, mag.end, mag.low, None, befores))
+                found.append((mag, _entry(sentence, mag.start, mag.end, mag.low, None, befores)))
             elif mag.kind == "null" and lx.EXP_SPEEDUP.match(sent, mag.start):
-                found.append(_entry(sentence, mag.start, mag.end, None, None, befores))
+                found.append((mag, _entry(sentence, mag.start, mag.end, None, None, befores)))
             continue
         if c.lastgroup not in ("rate", "time"):
             continue
@@ -256,20 +313,23 @@ def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
         if lx.NEGATION.search(sent, max(0, lo - 30), lo):
             continue
         window = sent[max(0, lo - 40) : hi]
-        factor = _factor(mag, mag.low, c.lastgroup, window)
+        level = lx.TO_LEVEL.search(sent, max(0, mag.start - 4), mag.start) is not None
+        factor = _factor(mag, mag.low, c.lastgroup, window, level)
         if factor is False:
             continue
+        last = (mag, c)
         if c.lastgroup == "time":  # "cuts 21% from the training time": the cut is the claim
             lo = min(lo, _reduction_start(sent, lo, hi))
-        high = _factor(mag, mag.high, c.lastgroup, window) if mag.high is not None else None
+        high = (_factor(mag, mag.high, c.lastgroup, window, level)
+                if mag.high is not None else None)
         high = high if isinstance(high, float) else None
         if factor is not None and high is not None and high < factor:
             factor, high = high, factor  # "30x to 2x": factor is the lower end
         if factor is not None and high == factor:
             high = None
         timed = c.end() if c.lastgroup == "time" else None
-        found.append(_entry(sentence, lo, hi, factor, high, befores, timed))
-    return _without_restatements(found)
+        found.append((mag, _entry(sentence, lo, hi, factor, high, befores, timed)))
+    return _without_restatements(found, sentence.start)
 
 
 def _reduction_start(sent: str, lo: int, hi: int) -> int:
@@ -282,14 +342,17 @@ def _reduction_start(sent: str, lo: int, hi: int) -> int:
     return before[-1].start() if before else lo
 
 
-def _without_restatements(found: list[FoundSpeedup]) -> list[FoundSpeedup]:
-    """Drop a claim that repeats, inside its span, the factor of the claim before:
-    "an order of magnitude (10x) speedup" is one claim of 10x, not two. Claims of
-    other factors in one span ("speedups of 45x and 6150x") stay."""
+def _without_restatements(found: list[tuple[_Mag, FoundSpeedup]],
+                          offset: int) -> list[FoundSpeedup]:
+    """Drop a claim whose magnitude repeats, inside the quote of the claim before,
+    that claim's factor: "an order of magnitude (10x) speedup" is one claim of
+    10x, not two. Claims of other factors in one span ("speedups of 45x and
+    6150x") stay, and so does a factor said twice for two baselines ("by up to
+    29x, 29x, and 3x"). `offset` is the sentence's start in the text."""
     kept: list[FoundSpeedup] = []
-    for claim in found:
+    for mag, claim in found:
         if kept and claim.factor is not None and claim.factor == kept[-1].factor and (
-            kept[-1].start <= claim.start < kept[-1].end
+            kept[-1].start <= offset + mag.start < kept[-1].end
         ):
             continue
         kept.append(claim)

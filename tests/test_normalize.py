@@ -410,3 +410,99 @@ def test_the_lower_case_magnitude_pattern_finds_what_the_case_blind_one_finds():
 def test_text_whose_lower_case_differs_from_case_blind_matching_takes_the_slow_path(text):
     """Long s and dotless i match ASCII letters case-blind; İ lower-cases to two characters."""
     assert lx.lowered(text) is None
+
+
+# Sentences in the style of well-known systems papers, beyond the dumps.
+SCORES_NOT_SPEEDUPS = [
+    "Our network achieves 70.6% mIoU at 30.4 fps on a single GPU.",
+    "Our detector reaches 55.9% AP at 56 FPS on a V100.",
+    "Our method is faster and more accurate, improving mAP by 3.2%.",
+    "Our method accelerates inference, reaching 85.3% top-1.",
+]
+
+
+@pytest.mark.parametrize("sentence", SCORES_NOT_SPEEDUPS)
+def test_a_score_next_to_a_frame_rate_is_not_a_speedup(sentence):
+    """A percentage that names a score (mIoU, AP, mAP, top-1) is no speed claim,
+    even with a frame rate or a speed word beside it."""
+    assert find_speedups(sentence) == []
+
+
+def test_a_cue_after_the_next_magnitude_belongs_to_that_one():
+    """`10x fewer evaluations, leading to 8x faster sampling`: only 8x is a speed-up."""
+    found = find_speedups("Our sampler reduces the number of function evaluations by 10x, "
+                          "leading to 8x faster sampling.")
+    assert [c.factor for c in found] == [8]
+
+
+@pytest.mark.parametrize(("sentence", "factor"), [
+    ("Our method reduces memory and latency by 30% and 20%, respectively.", 1.25),
+    ("We improve the AP and FPS of YOLOv3 by 10% and 12%, respectively.", 1.12),
+])
+def test_respectively_pairs_each_number_with_its_own_quantity(sentence, factor):
+    """`A and B by x and y, respectively`: only the number paired with a speed word counts."""
+    assert [c.factor for c in find_speedups(sentence)] == [pytest.approx(factor)]
+
+
+@pytest.mark.parametrize(("sentence", "factor"), [
+    ("We achieve a combined speedup of several orders of magnitude, enabling training of "
+     "high-quality models.", None),
+    ("Our method accelerates inference by 2.5x, maintaining accuracy.", 2.5),
+    ("Our method accelerates inference by 2.5x for models of any size.", 2.5),
+])
+def test_a_speed_word_leading_into_its_number_wins_over_a_quantity_after_it(sentence, factor):
+    """`speedup of N, enabling high-quality ...`: the word after is not what N measures."""
+    claim = _one(sentence)
+    assert claim.factor == (pytest.approx(factor) if factor is not None else None)
+
+
+def test_a_baseline_stops_before_the_next_claims_number():
+    """`1.3x over cuBLAS and 2.1x over cuDNN` is two claims, each with its baseline."""
+    found = find_speedups("Our kernel achieves a 1.3x speedup over cuBLAS and 2.1x over cuDNN.")
+    assert [(c.factor, c.baseline) for c in found] == [(1.3, "cuBLAS"), (2.1, "cuDNN")]
+
+
+def test_a_second_number_after_and_by_shares_the_first_ones_speed_word():
+    """`speeds up A by 270x and B by 38x`: 38x is a claim of its own."""
+    found = find_speedups("Our model speeds up the mel-spectrogram generation by 270x and "
+                          "the end-to-end speech synthesis by 38x.")
+    assert [c.factor for c in found] == [270, 38]
+    assert found[1].text.endswith("by 38x")
+
+
+def test_a_factor_said_twice_for_two_baselines_is_two_claims():
+    """`by up to 29x, 29x, and 3x` is three entries: each number its own (LABELLING.md)."""
+    found = find_speedups("Our system improves the throughput over A, B, and C by up to "
+                          "29x, 29x, and 3x.")
+    assert [c.factor for c in found] == [29, 29, 3]
+
+
+@pytest.mark.parametrize(("sentence", "factor", "baseline"), [
+    ("Our operators are twice as fast as FlashAttention-2.", 2, "FlashAttention-2"),
+    ("Our solver is 3 times as fast as SciPy.", 3, "SciPy"),
+])
+def test_as_fast_as_is_a_speedup_over_what_follows(sentence, factor, baseline):
+    """`twice as fast as X`: a factor of 2 with X as the baseline."""
+    claim = _one(sentence)
+    assert (claim.factor, claim.baseline) == (factor, baseline)
+
+
+@pytest.mark.parametrize(("phrase", "factor", "factor_max"), [
+    ("15% end-to-end wall-clock speedup", 1.15, None),
+    ("reduces inference time to 30% of the original", 3.33, None),
+    ("4~16x speedup", 4, 16),
+    ("up to 1,800+ times faster", 1800, None),
+])
+def test_parse_speedup_reads_wall_clock_speedups_levels_tilde_ranges_and_plus(
+    phrase, factor, factor_max
+):
+    """A wall-clock speedup is a rate, a time cut *to* p% is 100/p, `4~16x` is a range."""
+    got = parse_speedup(phrase)
+    assert got == (pytest.approx(factor), factor_max if factor_max is None
+                   else pytest.approx(factor_max))
+
+
+def test_latex_tilde_range_is_a_range():
+    """DPM-Solver's `$4\\sim 16\\times$ speedup` is 4 to 16."""
+    claim = _one(r"We achieve a $4\sim 16\times$ speedup.")
+    assert (claim.factor, claim.factor_max) == (4, 16)

@@ -56,9 +56,9 @@ MAGNITUDE = re.compile(
     | (?P<onull>\b(?:several|multiple|many|a\s+few|few|numerous|some)[\s-]+)?
           (?P<oplain>\borders?)[\s-]+of[\s-]+magnitude
     | (?:\bbetween\s+(?P<r1b>{_NUM})|(?P<r1>{_N}))
-          (?(r1b)\s*(?:x|×|times|%)?\s+and\s+|(?:{_UNIT}|%)?\s*(?:-|–|to)\s*)
+          (?(r1b)\s*(?:x|×|times|%)?\s+and\s+|(?:{_UNIT}|%)?\s*(?:-|–|~|to)\s*)
           (?P<r2>{_N})(?:{_UNIT}|(?P<rp>%))
-    | (?P<n>{_N})(?P<u>{_UNIT})
+    | (?P<n>{_N})\+?(?P<u>{_UNIT})
     | \b(?P<fold>{_FOLDS})(?![\w-])
     | (?P<pct>{_NUM})\s*(?:%|\\%|percent\b)\+?
     | \b(?:a\s+)?factor\s+of\s+(?P<fac>{_N})
@@ -105,6 +105,7 @@ EXP_SPEEDUP = re.compile(
 )
 
 _RATE = (
+    r"wall-?clock\s+speed-?ups?|as\s+fast\s+as|"
     r"(?:performance|inference|training|generation|decoding|sampling|processing|"
     r"computation(?:al)?|computing|execution|running|solving|query)\s+speeds?|"
     r"faster|quicker|speed-?ups?|speeds?(?:ing)?\s+up|sped\s+up|speeds?|accelerat\w*|"
@@ -129,7 +130,9 @@ _DECOY = (
     r"precision|perplexity|scores?|bleu|fid|compress\w*|length|scaling|performance|"
     r"larger|bigger|smaller|better|more\s+accurate|quality|number|coverage|diversity|"
     r"bounds?|rates?|reward|returns?|regret|efficiency|improvements?\s+in\s+accuracy|"
-    r"gains?\s+in\s+accuracy|ratios?|resolution|capacity|context|margin|fewer\s+\w+"
+    r"gains?\s+in\s+accuracy|ratios?|resolution|capacity|context|margin|fewer\s+\w+|"
+    # scores: "70.6% mIoU at 30.4 fps" is a score, and the frame rate is no gain over anything
+    r"top-?[15]|recall|(?-i:m?AP(?:\d+|@[\d.:]+)?|mIoU|IoU|F1|AUC|AUROC|PSNR|SSIM|WER|NDCG)"
 )
 _SLOW = r"slower|slow-?downs?|overheads?|slows?\s+down"
 CUE = re.compile(
@@ -160,6 +163,17 @@ BOUNDARY = re.compile(
 # After a magnitude, a plain "and" starts a new claim unless another magnitude follows
 # ("66.8% and 68.7% speed-ups" is one cue for two numbers).
 AND_CLAUSE = re.compile(r"\band\s+(?![~>≈]?\s*\d|up\s+to|over\b|more\s+than|nearly|almost)", re.I)
+# Magnitudes that share one cue: "45x and 6150x", "2x to 30x", "10%, 20% and 30%".
+MAG_LIST = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|to\s+|/\s*)", re.I)
+RESPECTIVELY = re.compile(r",?\s*respectively\b", re.I)
+# "speedup of 10x", "accelerates inference by 2.5x", "speeds up the generation by 270x":
+# a speed word that leads straight into its magnitude, whatever follows it.
+LEAD = re.compile(r"\s+(?:of|by)\s+|(?:\s+[\w-]+){1,4}?\s+by\s+", re.I)
+# "by 270x and the end-to-end speech synthesis by 38x": a second magnitude with no cue
+# of its own, in the same clause, after "and": the first one's cue goes for both.
+ELLIPSIS = re.compile(r"(?:\s+[\w-]+){0,6}?\s+and(?:\s+[\w-]+){0,6}?\s+by\s+", re.I)
+# "reduces inference time to 30% of the original": the new time, not the cut.
+TO_LEVEL = re.compile(r"\bto\s*$", re.I)
 SPEED_WORD = re.compile(r"\b(?:fast|faster|speed\w*|accelerat\w*|quick\w*)\b", re.I)
 # A sentence with no digit and none of these words holds no magnitude. Plain substring
 # tests on the lower-cased sentence: a regex alternation of words is far slower.
@@ -251,6 +265,8 @@ _CMP = (
     r"in\s+comparison\s+(?:to|with)|with\s+respect\s+to"
 )
 BASE_AFTER = re.compile(rf"[\s,]*(?:{_CMP})\s+(?!\d|up\s+to|more\s+than)(?P<np>[^,.;:()]+)", re.I)
+# "twice as fast as FlashAttention-2": the cue itself ends in the comparison.
+AS_FAST_AS = re.compile(r"\s+(?!\d|up\s+to|more\s+than)(?P<np>[^,.;:()]+)")
 # "the training time for ISTA-Net+", "the latency of BERT": whose time it is.
 TIME_OF = re.compile(r"\s+(?:for|of)\s+(?P<np>[^,.;:()]+)", re.I)
 BASE_BEFORE = re.compile(
@@ -261,7 +277,8 @@ BASE_BEFORE = re.compile(
 NP_STOP = re.compile(
     r"\s+(?:on|in|for|while|with|without|when|where|which|that|at|across|under|by|using|"
     r"during|as|to|from|respectively|(?:and|or)\s+(?:is|are|was|were|has|have|can|could|we|"
-    r"it|also|achiev\w*|reduc\w*|improv\w*|maintain\w*|preserv\w*|requir\w*|uses?|shows?)|"
+    r"it|also|achiev\w*|reduc\w*|improv\w*|maintain\w*|preserv\w*|requir\w*|uses?|shows?|"
+    r"(?=\d))|"  # "over cuBLAS and 2.1x over cuDNN": the next claim
     r"thanks|due|despite|but|whereas|through|via|"
     r"achiev\w*|reach\w*|is|are|was|were|has|have|we|it|showing|demonstrat\w*|"
     r"in\s+terms)\b.*",
