@@ -158,6 +158,14 @@ DATASETS = [
     ("We evaluate on ImageNet, FooBench-2, SVHN.", ["ImageNet", "FooBench-2", "SVHN"]),
     # a comma that closes an opening phrase: RCIG is the subject, not a second dataset
     ("Notably, on resized ImageNet, RCIG sees a 108% improvement.", ["ImageNet"]),
+    # one stem, several numbers: one dataset per number, a suffix for each
+    ("We evaluate on CIFAR-10/100 and SVHN.", ["CIFAR-10", "CIFAR-100", "SVHN"]),
+    ("Experiments on CIFAR-10, -20, -100, and STL-10.", ["CIFAR-10", "CIFAR-20", "CIFAR-100",
+                                                        "STL-10"]),
+    ("Results on CIFAR-10/100-LT and ImageNet.", ["CIFAR-10-LT", "CIFAR-100-LT", "ImageNet"]),
+    ("We fine-tune on SQuAD v1.1/v2.0 and report F1.", ["SQuAD v1.1", "SQuAD v2.0"]),
+    # a magnitude in a list after a known name is no second dataset
+    ("Decoding is up to 1.8x faster on MT-bench and 4x with strong scaling.", ["MT-bench"]),
 ]
 
 

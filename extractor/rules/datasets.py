@@ -141,6 +141,8 @@ def _name_like(name: str, sentence_start: bool) -> bool:
         return False
     if any(part in _NOT_DATA for part in re.split(r"[\s-]", name)):
         return False
+    if re.fullmatch(r"[\d.,]+\s*(?:x|×|%|-?fold|times)", name):
+        return False  # "1.8x on MT-bench and 4x with ...": a magnitude
     if re.match(r"\d+[-./]", name) or not re.search(r"[A-Za-z]{2}|[A-Za-z]\d|\d[A-Za-z]", name):
         return False  # "10", "2.0", "100-LT": a fragment, not a name
     if re.search(r"[A-Z].*[A-Z]|\d|[a-z][A-Z]", name):
@@ -275,13 +277,39 @@ def find_datasets(text: str, own_names: set[str] | None = None) -> list[Found]:
                 continue
         else:
             known.append((h.start, h.end))
-        found.append(Found(h.text, h.start, h.end, known=True))
+        found.extend(_shared_stem(text, Found(h.text, h.start, h.end, known=True)))
     for sent in sentences:
         mine = [k for k in known if sent.start <= k[0] < sent.end]
         low = sent.text.lower()
         if mine or any(k in low for k in _KIND_HINTS):
             found.extend(_from_patterns(text, sent.start, sent.end, mine))
     return _dedupe(found, own)
+
+
+def _shared_stem(text: str, hit: Found) -> list[Found]:
+    """`CIFAR-10/100`, `CIFAR-10, -20, -100`, `SQuAD v1.1/v2.0`: one name whose
+    number is followed by more numbers names one dataset per number, and a
+    suffix after the last (`CIFAR-10/100-LT`) belongs to each of them."""
+    stem = _NUMBERED.fullmatch(hit.name)
+    if stem is None:
+        return [hit]
+    out = [hit]
+    at = hit.end
+    while (m := _MORE_NUMBERS.match(text, at)) is not None:
+        name = stem.group("stem") + m.group("num")
+        out.append(Found(name, m.start("num"), m.end("num"), known=True))
+        at = m.end()
+    suffix = _SUFFIX.match(text, at) if len(out) > 1 else None
+    if suffix:
+        out = [Found(f.name + suffix.group(0), f.start, f.end, known=True) for f in out]
+    return out
+
+
+_NUMBERED = re.compile(r"(?P<stem>.*?(?:[-\s]v?|[A-Za-z]))\d+(?:\.\d+)?")
+_MORE_NUMBERS = re.compile(
+    r"(?:/|,\s*(?:and\s+)?(?=-\d)|\s+and\s+(?=-\d))-?v?(?P<num>\d+(?:\.\d+)?)\b"
+)
+_SUFFIX = re.compile(r"-[A-Z]{1,4}\b")
 
 
 def _defined_acronym(text: str, start: int, end: int) -> bool:
