@@ -82,6 +82,11 @@ HARDWARE = [
     ("executed on a quantum computer", ["quantum computer"]),
     ("on NISQ devices", ["quantum computer"]),
     ("for IoT devices", ["IoT devices"]),
+    ("trained on 8xA100 GPUs", ["A100"]),  # a count glued on with a plain x
+    ("on a single 2080Ti GPU", ["2080Ti"]),
+    ("56 FPS on GPU V100", ["V100"]),  # the class word before a device is that device's
+    ("on a Qualcomm Hexagon processor", ["Qualcomm Hexagon"]),
+    ("on a Meta Quest 2 headset", ["Meta Quest 2"]),
 ]
 
 
@@ -103,6 +108,9 @@ NOT_HARDWARE = [
     "phone fraud remains a threat",
     "a T4 phage model",
     "this accelerates convergence",
+    "we tile the Hexagon lattice",
+    "the Quest 2 benchmark of web navigation",
+    "the Helio dataset of solar images",
 ]
 
 

@@ -33,6 +33,7 @@ _CAPITAL_TOKEN = re.compile(
     rf"[A-Z0-9](?<![^{_STOP}][A-Z0-9])[^{_STOP}]*(?:[.'’!?*]+[^{_STOP}]+)*"
 )
 _VARIANT_SUFFIX = re.compile(r"-(?:SXM\d?|PCIe|\d+\s?GB)(?:-[\w]+)*$")
+_COUNT = re.compile(r"\d+x(?=[A-Z])")
 _NEXT = re.compile(rf"[ ]({_WORD})")
 _CAP_OR_DIGIT = re.compile(r"[A-Z0-9]")
 
@@ -124,6 +125,9 @@ class Gazetteer:
             if text.endswith(("'s", "’s"), s, e) and e - s > 2:
                 e -= 2
             found = self._longest(text, s, e)
+            if found is None and (count := _COUNT.match(text, s, e)):
+                s = count.end()  # "8xA100": eight of a name
+                found = self._longest(text, s, e)
             if found is None and "-" in text[s:e]:
                 bare = _VARIANT_SUFFIX.search(text, s, e)  # "A100-80GB" is an A100
                 if bare and bare.start() > s:

@@ -8,8 +8,9 @@ separate `GPU`. Everything else is reduced to a plain class: `200 GPU-hours`,
 Chip classes are singular, device populations keep their plural. Bare
 `hardware`, `computational resources` and `cluster` are never hardware.
 
-Short device names that mean other things (`T4`, `M2`) need a vendor word
-before them or `GPU`/`chip` after them.
+Short device names that mean other things (`T4`, `M2`, `Hexagon`, `Quest 2`)
+need a vendor word before them or `GPU`/`chip` after them. A class word right
+before a device (`on GPU V100`) belongs to it, as a trailing one does.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .gazetteer import load
 
 _VENDOR = re.compile(
     r"(?:(?:NVIDIA|Nvidia|nVidia|AMD|Intel|Google|Apple|Qualcomm|Arm|ARM|Xilinx|AMD Xilinx|"
-    r"Samsung|Huawei|Raspberry|Cloud|Amazon|AWS|IBM)\s+)?"
+    r"Samsung|Huawei|Raspberry|Cloud|Amazon|AWS|IBM|MediaTek|Meta|Oculus)\s+)?"
     r"(?:(?:GeForce|Tesla|Quadro|Instinct|Radeon|Jetson|Snapdragon|Core|Xeon|Cloud)\s+)?$"
 )
 _SUFFIX = re.compile(
@@ -35,6 +36,7 @@ _SUFFIX = re.compile(
 _MODEL_NUMBER = re.compile(
     r"(?:\s+(?:[A-Z]{0,2}\d{3,5}[A-Za-z]{0,3}|Max|Pro|Ultra|NX|Nano|Mini)){1,2}(?![\w-])"
 )
+_LEADING_CLASS = re.compile(r"\b(?:GPUs?|CPUs?|TPUs?)\s+$")
 _CONTEXT_AFTER = re.compile(r"\s+(?:Tensor\s+Core\s+)?(?:GPUs?|chips?|SoC|Max|Pro)\b")
 
 # (keyword, pattern, class): the pattern runs only when the lower-cased abstract holds
@@ -160,7 +162,9 @@ def find_hardware(text: str) -> list[Found]:
         name = re.sub(r"\s+", " ", text[start:end])
         suffix = _SUFFIX.match(text, max(end, hit.end))
         found.append(Found(name, start, end))
-        taken.append((start, suffix.end() if suffix else max(end, hit.end)))
+        lead = _LEADING_CLASS.search(text, max(0, start - 12), start)
+        taken.append((lead.start() if lead else start,
+                      suffix.end() if suffix else max(end, hit.end)))
     low = text.lower()
     inside = _Spans(taken)
     for keyword, pattern, name in CLASSES:
