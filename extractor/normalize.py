@@ -251,6 +251,8 @@ def _baseline(sent: str, lo: int, hi: int, befores: list[re.Match[str]]
     sentence: scanning the sentence up to each claim was quadratic, 0.6 s
     for a 20,000-character abstract of `2x faster` repeated."""
     after = (lx.AS_FAST_AS if sent[:hi].endswith("as") else lx.BASE_AFTER).match(sent, hi)
+    if after is None and (co := lx.CO_CLAIM.match(sent, hi)):
+        after = lx.BASE_AFTER.match(sent, co.end())
     if after:
         np = _named(after.group("np"))
         if np:
@@ -289,7 +291,8 @@ def _named(np: str) -> str | None:
 
 def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
     sent = sentence.text
-    befores = list(lx.BASE_BEFORE.finditer(sent))
+    befores = sorted([*lx.BASE_BEFORE.finditer(sent), *lx.COMPARABLE.finditer(sent)],
+                     key=lambda m: m.end())
     found: list[tuple[_Mag, FoundSpeedup]] = []
     mags = _magnitudes(sent)
     respective = _respective(sent, mags) if "respectively" in sent else {}
@@ -329,7 +332,27 @@ def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
             high = None
         timed = c.end() if c.lastgroup == "time" else None
         found.append((mag, _entry(sentence, lo, hi, factor, high, befores, timed)))
-    return _without_restatements(found, sentence.start)
+    return _without_restatements(_paired_baselines(sent, found), sentence.start)
+
+
+def _paired_baselines(sent: str, found: list[tuple[_Mag, FoundSpeedup]]
+                      ) -> list[tuple[_Mag, FoundSpeedup]]:
+    """`cuts 21% and 42% from the training time for ISTA-Net+ and COAST`: a list of
+    numbers sharing one cue, compared against a list of as many names, pairs them
+    in order, as `respectively` would."""
+    out = list(found)
+    i = 0
+    while i < len(out):
+        j = i
+        while j + 1 < len(out) and lx.MAG_LIST.fullmatch(sent, out[j][0].end, out[j + 1][0].start):
+            j += 1
+        baseline = out[i][1].baseline
+        names = lx.NAME_LIST.split(baseline) if baseline and j > i else []
+        if len(names) == j - i + 1 and all(c.baseline == baseline for _, c in out[i : j + 1]):
+            for k in range(i, j + 1):
+                out[k] = (out[k][0], replace(out[k][1], baseline=names[k - i]))
+        i = j + 1
+    return out
 
 
 def _reduction_start(sent: str, lo: int, hi: int) -> int:

@@ -506,3 +506,29 @@ def test_latex_tilde_range_is_a_range():
     """DPM-Solver's `$4\\sim 16\\times$ speedup` is 4 to 16."""
     claim = _one(r"We achieve a $4\sim 16\times$ speedup.")
     assert (claim.factor, claim.factor_max) == (4, 16)
+
+
+@pytest.mark.parametrize(("sentence", "baseline"), [
+    ("Our linear transformers achieve similar performance to vanilla transformers and they "
+     "are up to 4000x faster.", "vanilla transformers"),
+    ("We show that FooNet is competitive with genetic algorithms with a speedup of several "
+     "orders of magnitude.", "genetic algorithms"),
+    ("We achieve better scores than the exact computation with over 4x speedup.",
+     "the exact computation"),
+])
+def test_a_comparison_earlier_in_the_sentence_names_the_baseline(sentence, baseline):
+    """`similar performance to X and ... 4000x faster`: X is what the claim is against."""
+    assert _one(sentence).baseline == baseline
+
+
+def test_a_baseline_after_a_coordinated_second_claim_is_the_first_ones_too():
+    """`>1000x speed-up and >30x memory reduction over X`: X is the speed-up's baseline."""
+    claim = _one("Our method provides >1000x speed-up and >30x memory reduction over SciPy.")
+    assert (claim.factor, claim.baseline) == (1000, "SciPy")
+
+
+def test_numbers_and_names_listed_in_parallel_pair_in_order():
+    """`cuts 21% and 42% from the training time for A-Net and COAST`: one baseline each."""
+    found = find_speedups("Our method cuts around 21% and 42% from the training time for "
+                          "A-Net and COAST.")
+    assert [(c.factor, c.baseline) for c in found] == [(1.27, "A-Net"), (1.72, "COAST")]

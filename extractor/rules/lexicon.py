@@ -165,6 +165,7 @@ BOUNDARY = re.compile(
 AND_CLAUSE = re.compile(r"\band\s+(?![~>≈]?\s*\d|up\s+to|over\b|more\s+than|nearly|almost)", re.I)
 # Magnitudes that share one cue: "45x and 6150x", "2x to 30x", "10%, 20% and 30%".
 MAG_LIST = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|to\s+|/\s*)", re.I)
+NAME_LIST = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
 RESPECTIVELY = re.compile(r",?\s*respectively\b", re.I)
 # "speedup of 10x", "accelerates inference by 2.5x", "speeds up the generation by 270x":
 # a speed word that leads straight into its magnitude, whatever follows it.
@@ -272,6 +273,21 @@ TIME_OF = re.compile(r"\s+(?:for|of)\s+(?P<np>[^,.;:()]+)", re.I)
 BASE_BEFORE = re.compile(
     r"(?:^|[,;]\s*)(?P<cmp>(?:when\s+)?(?:compared\s+(?:to|with|against)|relative\s+to|"
     r"in\s+comparison\s+(?:to|with)|against))\s+(?P<np>[^,.;:()]+),",
+    re.I,
+)
+# "similar performance to vanilla transformers and they are up to 4000x faster",
+# "better scores than the exact computation with over 4x speedup": a comparison
+# earlier in the sentence names what the claim after it is measured against.
+COMPARABLE = re.compile(
+    r"\b(?:similar|comparable|competitive|on\s+par|better|higher|lower|match(?:es|ing)?)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:to|with|than)\s+(?P<cmp>(?P<np>[^,.;:()]{1,80}?)),?\s+"
+    r"(?:with|and|despite|while|whereas|yet)\b",
+    re.I,
+)
+# ">1000x speed-up and >30x memory reduction over X": the baseline after a second,
+# coordinated claim is the first one's too.
+CO_CLAIM = re.compile(
+    r"\s+and\s+[~>≈]?\s*\d[^,.;:]{0,40}?(?=\s+(?:than|over|compared|relative|versus|against)\b)",
     re.I,
 )
 NP_STOP = re.compile(
