@@ -172,6 +172,8 @@ DATASETS = [
                                                         "STL-10"]),
     ("Results on CIFAR-10/100-LT and ImageNet.", ["CIFAR-10-LT", "CIFAR-100-LT", "ImageNet"]),
     ("We fine-tune on SQuAD v1.1/v2.0 and report F1.", ["SQuAD v1.1", "SQuAD v2.0"]),
+    ("We train on ImageNet 128times128 at scale.", ["ImageNet 128times128"]),
+    ("Results on permuted MNIST and rotated MNIST.", ["permuted MNIST", "rotated MNIST"]),
     # a magnitude in a list after a known name is no second dataset
     ("Decoding is up to 1.8x faster on MT-bench and 4x with strong scaling.", ["MT-bench"]),
 ]
@@ -210,6 +212,20 @@ def test_find_datasets_never_returns_the_papers_own_method():
     assert datasets("On the BEIR benchmark, XTR advances the state of the art.", {"XTR"}) == [
         "BEIR"
     ]
+
+
+@pytest.mark.parametrize("text", [
+    "We present FooSet, a novel dataset for learning PDE solvers.",
+    "This diverse labeled dataset, termed FooSet, helps.",
+])
+def test_the_papers_own_name_is_a_dataset_when_the_paper_introduces_it_as_one(text):
+    """`We present ConDiff, a novel dataset`: the paper's own name is its dataset."""
+    assert datasets(text, {"FooSet"}) == ["FooSet"]
+
+
+def test_the_papers_own_name_after_a_benchmark_it_runs_on_is_not_a_dataset():
+    """`On the BEIR benchmark, XTR is ...`: XTR is evaluated there, not introduced."""
+    assert datasets("On the BEIR benchmark, XTR is the best retriever.", {"XTR"}) == ["BEIR"]
 
 
 def test_find_datasets_reports_a_name_once():

@@ -122,6 +122,9 @@ class Found:
     start: int
     end: int
     known: bool = False  # from the gazetteer, so never second-guessed as a model name
+    # named as a dataset by the sentence itself ("X, a novel dataset", "a dataset,
+    # termed X"), so kept even when X is also the paper's own name
+    introduced: bool = False
 
 
 def _is_model(name: str) -> bool:
@@ -210,6 +213,15 @@ def _list_after(text: str, pos: int, hi: int) -> int:
 
 
 _WORDS = re.compile(r"[^\s]+")
+# "a new dataset, X", "a dataset, termed X": the sentence introduces X as data, which
+# "on the BEIR benchmark, XTR is ..." does not.
+_INTRODUCED = re.compile(
+    r"\b(?:new|novel|our|introduc\w*|present\w*|releas\w*|propos\w*|construct\w*|"
+    r"collect\w*|curat\w*|called|named|termed|dubbed)\b",
+    re.I,
+)
+# "X, a framework for benchmark ...": the kind word is not the apposition's head.
+_PREPOSITION = re.compile(r"\s(?:for|of|on|in|to|with|from|by|that|which)\s")
 # A list that goes on past a known name needs a conjunction, or an end after it.
 _UNCLOSED_OK = re.compile(r"\s(?:and|or|&)\s")
 _CLOSED = re.compile(r"\s*(?:[.,;:)]|$|(?:data ?sets?|benchmarks?)\b)")
@@ -229,7 +241,9 @@ def _from_patterns(text: str, lo: int, hi: int, known: list[tuple[int, int]]) ->
         if k.group(0).startswith(("data", "bench", "corpus")):
             m = _NAMED_AFTER.match(text, ke, hi)
             if m and _name_like(m.group("name"), False):
-                out.append(Found(m.group("name"), m.start("name"), m.end("name")))
+                introduced = bool(_INTRODUCED.search(text, max(lo, ks - 40), m.start("name")))
+                out.append(Found(m.group("name"), m.start("name"), m.end("name"),
+                                 introduced=introduced))
         m = _PAREN.match(text, ke, hi) if k.group(0).startswith(("data", "bench")) else None
         if m and "," in m.group("list"):
             items = _items(m.group("list"), m.start("list"), lo)
@@ -241,7 +255,8 @@ def _from_patterns(text: str, lo: int, hi: int, known: list[tuple[int, int]]) ->
             if span and " and " not in text[span[0] : span[1]]:
                 name = text[span[0] : span[1]]
                 if _name_like(name, span[0] == lo):
-                    out.append(Found(name, span[0], span[1]))
+                    out.append(Found(name, span[0], span[1],
+                                     introduced=not _PREPOSITION.search(tail.group(0))))
     if "%" in text[lo:hi]:
         for m in _RESULT_ON.finditer(text, lo, hi):
             name = m.group("name").rstrip(".")
@@ -277,7 +292,10 @@ def find_datasets(text: str, own_names: set[str] | None = None) -> list[Found]:
                 continue
         else:
             known.append((h.start, h.end))
-        found.extend(_shared_stem(text, Found(h.text, h.start, h.end, known=True)))
+        end = h.end
+        if resolution := _RESOLUTION.match(text, end):  # "ImageNet 64x64"
+            end = resolution.end()
+        found.extend(_shared_stem(text, Found(text[h.start : end], h.start, end, known=True)))
     for sent in sentences:
         mine = [k for k in known if sent.start <= k[0] < sent.end]
         low = sent.text.lower()
@@ -310,6 +328,7 @@ _MORE_NUMBERS = re.compile(
     r"(?:/|,\s*(?:and\s+)?(?=-\d)|\s+and\s+(?=-\d))-?v?(?P<num>\d+(?:\.\d+)?)\b"
 )
 _SUFFIX = re.compile(r"-[A-Z]{1,4}\b")
+_RESOLUTION = re.compile(r"[ -]?\d{2,4}\s?(?:x|×|times)\s?\d{2,4}\b")
 
 
 def _defined_acronym(text: str, start: int, end: int) -> bool:
@@ -330,7 +349,9 @@ def _dedupe(found: list[Found], own: set[str]) -> list[Found]:
         if any(o.start <= f.start < o.end for o in out):
             continue  # inside a longer name already taken
         key = f.name.casefold()
-        if key in seen or f.name in own or (not f.known and _is_model(f.name)):
+        if key in seen or (f.name in own and not f.introduced) or (
+            not f.known and _is_model(f.name)
+        ):
             continue
         seen.add(key)
         out.append(f)
