@@ -22,8 +22,11 @@ and `ShuffleNet V2 (2.0x)` without a list of special cases.
 the paper as its owner (a sentence about "surrogate models" in general, with no
 `we`, `our`, `proposed` or coined name, is about prior work), and the baseline is
 kept only when the sentence names something more specific than "previous
-methods". `parse_speedup` runs the same machinery on a short phrase such as an
-LLM's answer, where a bare magnitude (`6x`, `13.9`) is taken as the factor.
+methods" (`rules/baselines.py`). Numbers listed under one cue share it (`45x
+and 6150x speedups`), unless `respectively` pairs them with a list of
+quantities; a cue past the next number is that number's. `parse_speedup`
+runs the same machinery on a short phrase such as an LLM's answer, where a
+bare magnitude (`6x`, `13.9`) is taken as the factor.
 
 Only stdlib `re` is used; every pattern is compiled once at import.
 """
@@ -33,12 +36,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
-from itertools import pairwise
 
 from . import latex
+from .rules import baselines
 from .rules import lexicon as lx
 from .rules.text import Sentence, split_sentences
-from .schema import MAX_BASELINE
 
 
 @dataclass(frozen=True)
@@ -187,14 +189,28 @@ def _clause_cues(sent: str, end: int) -> list[re.Match[str]]:
     return list(lx.CUE.finditer(sent, begin, end))
 
 
+def _runs(sent: str, mags: list[_Mag]) -> list[range]:
+    """The indices of magnitudes listed together under one cue (`45x and 6150x`,
+    `2x to 30x`, `10%, 20% and 30%`), one range per list, single ones included."""
+    runs = []
+    i = 0
+    while i < len(mags):
+        j = i
+        while j + 1 < len(mags) and lx.MAG_LIST.fullmatch(sent, mags[j].end, mags[j + 1].start):
+            j += 1
+        runs.append(range(i, j + 1))
+        i = j + 1
+    return runs
+
+
 def _stops(sent: str, mags: list[_Mag]) -> list[int]:
     """Where the claim after each magnitude starts: at the next magnitude, unless
     the two share their cue (`45x and 6150x speedups`, `2x to 30x faster`)."""
-    stops = []
-    for mag, nxt in pairwise(mags):
-        shared = lx.MAG_LIST.fullmatch(sent, mag.end, nxt.start)
-        stops.append(len(sent) if shared else nxt.start)
-    return [*stops, len(sent)] if mags else []
+    stops = [len(sent)] * len(mags)
+    for run in _runs(sent, mags):
+        if run.stop < len(mags):
+            stops[run.stop - 1] = mags[run.stop].start
+    return stops
 
 
 def _respective(sent: str, mags: list[_Mag]) -> dict[int, re.Match[str]]:
@@ -202,16 +218,11 @@ def _respective(sent: str, mags: list[_Mag]) -> dict[int, re.Match[str]]:
     list closed by `respectively` measures the i-th of the cues listed before it,
     so only 12% is a speed claim."""
     paired: dict[int, re.Match[str]] = {}
-    i = 0
-    while i < len(mags):
-        j = i
-        while j + 1 < len(mags) and lx.MAG_LIST.fullmatch(sent, mags[j].end, mags[j + 1].start):
-            j += 1
-        if j > i and lx.RESPECTIVELY.match(sent, mags[j].end):
-            cues = _clause_cues(sent, mags[i].start)[-(j - i + 1) :]
-            if len(cues) == j - i + 1:
-                paired.update({i + k: cue for k, cue in enumerate(cues)})
-        i = j + 1
+    for run in _runs(sent, mags):
+        if len(run) > 1 and lx.RESPECTIVELY.match(sent, mags[run[-1]].end):
+            cues = _clause_cues(sent, mags[run[0]].start)[-len(run) :]
+            if len(cues) == len(run):
+                paired.update(zip(run, cues, strict=True))
     return paired
 
 
@@ -243,56 +254,9 @@ def _factor(mag: _Mag, value: float | None, cue: str, window: str,
     return value
 
 
-def _baseline(sent: str, lo: int, hi: int, befores: list[re.Match[str]]
-              ) -> tuple[str | None, int, int]:
-    """The named comparator in the claim's sentence, and the widened span.
-
-    `befores` are the sentence's `compared with X,` phrases, found once per
-    sentence: scanning the sentence up to each claim was quadratic, 0.6 s
-    for a 20,000-character abstract of `2x faster` repeated."""
-    after = (lx.AS_FAST_AS if sent[:hi].endswith("as") else lx.BASE_AFTER).match(sent, hi)
-    if after is None and (co := lx.CO_CLAIM.match(sent, hi)):
-        after = lx.BASE_AFTER.match(sent, co.end())
-    if after:
-        np = _named(after.group("np"))
-        if np:
-            return np, lo, after.start("np") + len(np)
-    for before in befores:
-        if before.end() > lo:
-            break
-        np = _named(before.group("np"))
-        if np:
-            return np, before.start("cmp"), hi
-    return None, lo, hi
-
-
-def _timed_name(sent: str, cue_end: int, hi: int) -> tuple[str | None, int]:
-    """`cuts 21% from the training time for ISTA-Net+`: whose time went down is what
-    the claim compares against, when it is a name (a capital or a digit: not `for
-    long sequences`). The quote widens to hold it."""
-    m = lx.TIME_OF.match(sent, cue_end)
-    np = _named(m.group("np")) if m else None
-    if not np or not re.search(r"[A-Z\d]", np):
-        return None, hi
-    return np, max(hi, m.start("np") + len(np))
-
-
-def _named(np: str) -> str | None:
-    """The comparator as written, or None when it is unnamed prior work."""
-    np = lx.NP_STOP.sub("", np).strip().rstrip(".")
-    words = np.split()
-    if not words or len(words) > 8 or len(np) > MAX_BASELINE or words[0][0].isdigit():
-        return None
-    rest = [w.lower() for w in words if w.lower() not in lx.GENERIC_MOD]
-    if not rest or all(w in lx.GENERIC_HEAD for w in rest):
-        return None
-    return np
-
-
 def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
     sent = sentence.text
-    befores = sorted([*lx.BASE_BEFORE.finditer(sent), *lx.COMPARABLE.finditer(sent)],
-                     key=lambda m: m.end())
+    befores = baselines.comparisons(sent)
     found: list[tuple[_Mag, FoundSpeedup]] = []
     mags = _magnitudes(sent)
     respective = _respective(sent, mags) if "respectively" in sent else {}
@@ -337,21 +301,13 @@ def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
 
 def _paired_baselines(sent: str, found: list[tuple[_Mag, FoundSpeedup]]
                       ) -> list[tuple[_Mag, FoundSpeedup]]:
-    """`cuts 21% and 42% from the training time for ISTA-Net+ and COAST`: a list of
-    numbers sharing one cue, compared against a list of as many names, pairs them
-    in order, as `respectively` would."""
+    """Claims whose numbers share one cue take one name each from a parallel
+    list of baselines (see `baselines.paired`)."""
     out = list(found)
-    i = 0
-    while i < len(out):
-        j = i
-        while j + 1 < len(out) and lx.MAG_LIST.fullmatch(sent, out[j][0].end, out[j + 1][0].start):
-            j += 1
-        baseline = out[i][1].baseline
-        names = lx.NAME_LIST.split(baseline) if baseline and j > i else []
-        if len(names) == j - i + 1 and all(c.baseline == baseline for _, c in out[i : j + 1]):
-            for k in range(i, j + 1):
-                out[k] = (out[k][0], replace(out[k][1], baseline=names[k - i]))
-        i = j + 1
+    for run in _runs(sent, [mag for mag, _ in found]):
+        names = baselines.paired([out[k][1].baseline for k in run])
+        for k, name in zip(run, names, strict=True):
+            out[k] = (out[k][0], replace(out[k][1], baseline=name))
     return out
 
 
@@ -386,9 +342,9 @@ def _entry(
     sentence: Sentence, lo: int, hi: int, factor: float | None, high: float | None,
     befores: list[re.Match[str]], timed: int | None = None,
 ) -> FoundSpeedup:
-    baseline, lo, hi = _baseline(sentence.text, lo, hi, befores)
+    baseline, lo, hi = baselines.baseline(sentence.text, lo, hi, befores)
     if baseline is None and timed is not None:
-        baseline, hi = _timed_name(sentence.text, timed, hi)
+        baseline, hi = baselines.timed_name(sentence.text, timed, hi)
     text = sentence.text[lo:hi]
     start = sentence.start + lo
     return FoundSpeedup(factor, high, baseline, text, start, start + len(text))
