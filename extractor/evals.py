@@ -95,6 +95,11 @@ def load_fixtures(path: str | Path) -> list[Fixture]:
             raise FixtureError(f"{where}: JSON nested too deeply to be a fixture") from None
         if not isinstance(row, dict):
             raise FixtureError(f"{where}: each line must be a JSON object")
+        try:  # an escape such as \ud83d is valid JSON but no character: no gold text
+            json.dumps(row, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise FixtureError(f"{where}: holds a lone surrogate (an escape such as \\ud83d "
+                               "that stands for no character), which is not text") from None
         for key in ("id", "title", "abstract", "labels"):
             if key not in row:
                 raise FixtureError(f"{where}: missing {key!r}")

@@ -83,12 +83,33 @@ def _control_chars(text: str) -> int:
     return sum(not c.isprintable() for c in visible)
 
 
+def _check_encodable(text: str, what: str) -> None:
+    """Refuse a lone surrogate (U+D800-U+DFFF), which stands for no character.
+
+    It comes from an escape such as "\\ud83d" in JSON, or from bytes that are not
+    UTF-8 read with errors="surrogateescape" (what Python does with argv, and
+    with stdin under a C or UTF-8 locale, for Latin-1 text). No backend can send
+    it and the cache key cannot hash it, so it failed deep inside a call, as a
+    UnicodeEncodeError or an "unexpected error"; the rules backend even answered.
+    One encode runs in C: far cheaper than the call it saves."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        char = exc.object[exc.start]
+        raise InputError(
+            f"{what} holds a lone surrogate {char!r} at character {exc.start:,}, which is not "
+            "text: decode the input with its real encoding (bytes that are not UTF-8, such "
+            "as Latin-1, read as UTF-8 give these), or remove it"
+        ) from None
+
+
 def check_text(value: object, what: str, limit: int) -> str:
     """Return `value` stripped, or raise InputError saying what is wrong with it."""
     if isinstance(value, bytes | bytearray):
         raise InputError(f"{what} is bytes; decode it to str first (e.g. data.decode('utf-8'))")
     if not isinstance(value, str):
         raise InputError(f"{what} must be a str, not {type(value).__name__}")
+    _check_encodable(value, what)
     text = value.strip()
     if "\x00" in text or _control_chars(text) > len(text) // 20:
         raise InputError(f"{what} looks like binary data (control characters), not text")

@@ -75,6 +75,17 @@ def test_a_broken_fixture_is_refused_with_its_line(mutate, message, tmp_path):
         load_fixtures(path)
 
 
+def test_a_fixture_holding_a_lone_surrogate_is_refused_with_its_line(tmp_path, capsys):
+    """An escape such as \\ud83d is valid JSON but no text: the eval refuses the file."""
+    bad = json.loads(json.dumps(GOLD_LINE))
+    bad["id"], bad["abstract"] = "bad", bad["abstract"] + " \ud83d"
+    path = write(tmp_path, GOLD_LINE, bad)
+    with pytest.raises(FixtureError, match=r"gold.jsonl:2: holds a lone surrogate"):
+        load_fixtures(path)
+    assert main(["eval", str(path), "--backend", "rules"]) == 2
+    assert "lone surrogate" in capsys.readouterr().err
+
+
 def test_invalid_json_and_duplicate_ids_are_refused(tmp_path):
     """Malformed lines and repeated ids are format errors too."""
     with pytest.raises(FixtureError, match=":2: not valid JSON"):

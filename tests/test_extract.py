@@ -3,6 +3,9 @@ backend choice, grounding of whatever a backend returns."""
 
 from __future__ import annotations
 
+import io
+import sys
+
 import pytest
 
 from extractor import (
@@ -67,6 +70,33 @@ def test_bad_input_fails_before_any_backend_call(bad, message, echo):
     with pytest.raises(InputError, match=message):
         extractor.extract(bad, TITLE)
     assert echo.calls == 0
+
+
+@pytest.mark.parametrize("backend", ["echo", "rules", "openai"])
+@pytest.mark.parametrize("field", ["abstract", "title"])
+@pytest.mark.parametrize("surrogate", ["\ud83d", "\udce9"])  # an escape; Latin-1 as UTF-8
+def test_a_lone_surrogate_is_an_input_error_before_any_call_whatever_the_backend(
+        backend, field, surrogate, echo, server, tmp_path):
+    """A lone surrogate cannot be encoded: refused as input, not failed inside the call."""
+    text = {"abstract": ABSTRACT, "title": TITLE}
+    text[field] = text[field] + " caf" + surrogate
+    extractor = Extractor(backend, base_url=server.url, cache=tmp_path / "cache")
+    with pytest.raises(InputError, match=f"{field} holds a lone surrogate"):
+        extractor.extract(text["abstract"], text["title"])
+    assert echo.calls == 0 and server.received == []
+    extractor.close()
+
+
+def test_latin1_bytes_on_stdin_exit_2_with_one_line(server, tmp_path, capsys, monkeypatch):
+    """Bytes that are not UTF-8, read with surrogateescape, are bad input, not a traceback."""
+    stdin = io.TextIOWrapper(io.BytesIO(b"caf\xe9 " + ABSTRACT.encode()), encoding="utf-8",
+                             errors="surrogateescape")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["extract", "--backend", "openai", "--base-url", server.url,
+                 "--cache-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("extractor: InputError: abstract holds a lone surrogate")
+    assert err.count("\n") == 1 and server.received == []
 
 
 @pytest.mark.parametrize(
