@@ -234,19 +234,20 @@ class Extractor:
         value = self.cache.get(key)
         if value is None:
             return None
-        try:
+        try:  # everything up to the Extraction: an entry that does not make one is a miss
             summary = PaperSummary.model_validate(
                 value["summary"], context={"abstract": request.abstract}
             )
-        except (KeyError, TypeError, ValidationError):
+            dropped = value.get("dropped_datasets")
+            if not (isinstance(dropped, list) and all(isinstance(n, str) for n in dropped)):
+                # stored before datasets were checked (or edited by hand): check now
+                summary, dropped = _named_datasets(summary, request)
+            done = Completion(summary, Usage(), 0, value.get("model"))
+            return self._result(request, done, started, cache_hit=True, attempts=0,
+                                dropped=dropped)
+        except (KeyError, TypeError, AttributeError, ValidationError):
             self.cache.delete(key)  # an entry we cannot trust is a miss
             return None
-        dropped = value.get("dropped_datasets")
-        if not (isinstance(dropped, list) and all(isinstance(n, str) for n in dropped)):
-            # stored before datasets were checked (or edited by hand): check now
-            summary, dropped = _named_datasets(summary, request)
-        done = Completion(summary, Usage(), 0, value.get("model"))
-        return self._result(request, done, started, cache_hit=True, attempts=0, dropped=dropped)
 
     def _grounded(self, completion: Completion, request: Request) -> Completion:
         try:
@@ -262,21 +263,26 @@ class Extractor:
             ) from exc
         return replace(completion, summary=summary)
 
-    def _store(self, key: str | None, completion: Completion, dropped: list[str]) -> None:
+    def _store(self, key: str | None, result: Extraction) -> None:
+        """Store what `result` was made of: only an answer that made an Extraction is
+        stored, so what is read back makes one too."""
         if key is not None:
             self.cache.set(key, {
-                "summary": completion.summary.model_dump(mode="json"),
-                "model": completion.model,
-                "dropped_datasets": dropped,
+                "summary": result.summary.model_dump(mode="json"),
+                "model": result.meta.model,
+                "dropped_datasets": result.meta.dropped_datasets,
             })
 
     def _result(
         self, request: Request, done: Completion, started: float, *, cache_hit: bool,
         attempts: int, dropped: list[str],
     ) -> Extraction:
+        # The model the server says answered, when it says so as text: a 200 with
+        # `"model": 4` is otherwise a good answer, and failed Meta on every cache hit.
+        answered = done.model if isinstance(done.model, str) else None
         meta = Meta(
             backend=self.backend.name,
-            model=done.model or self.backend.model,
+            model=answered or self.backend.model,
             prompt_hash=request.prompt_hash,
             cache_hit=cache_hit,
             attempts=attempts,
@@ -305,9 +311,10 @@ class Extractor:
         summary, dropped = _named_datasets(done.summary, request)
         done = replace(done, summary=summary, usage=done.usage + spent.usage,
                        reasks=done.reasks + spent.reasks)
-        self._store(key, done, dropped)
-        return self._result(request, done, started, cache_hit=False, attempts=spent.attempts,
-                            dropped=dropped)
+        result = self._result(request, done, started, cache_hit=False, attempts=spent.attempts,
+                              dropped=dropped)
+        self._store(key, result)
+        return result
 
     # -- the public calls ------------------------------------------------------
 

@@ -12,7 +12,7 @@ import pytest
 
 from extractor import Cache, ConfigError, Extractor, Options, Sampling, TransientError
 from extractor.cli import main
-from extractor.testing import Reply, Status
+from extractor.testing import FakeOpenAIServer, Reply, Status
 
 from .conftest import ABSTRACT, GOOD, TITLE
 
@@ -139,6 +139,36 @@ def test_corrupt_entry_is_a_miss_and_is_replaced(garbage, server, make_extractor
     server.push(Reply(GOOD))
     assert not extractor.extract(ABSTRACT, TITLE).meta.cache_hit
     assert extractor.extract(ABSTRACT, TITLE).meta.cache_hit
+
+
+class _NumberedModel(FakeOpenAIServer):
+    """Answers 200 with `"model": 4`: the SDK builds its response without checking."""
+
+    def answer(self, request, action):
+        status, body, headers = super().answer(request, action)
+        body["model"] = 4
+        return status, body, headers
+
+
+def test_an_answer_whose_model_is_not_text_is_returned_and_read_back_from_the_cache(tmp_path):
+    """A 200 naming its model with a number is no reason to fail, now or on each later hit."""
+    with _NumberedModel(default=lambda request: Reply(GOOD)) as server:
+        for hit in (False, True, True):
+            with Extractor("openai", model="test-model", base_url=server.url,
+                           cache=tmp_path / "cache") as extractor:
+                result = extractor.extract(ABSTRACT, TITLE)
+            assert result.meta.cache_hit is hit and result.meta.model == "test-model"
+        assert len(server.received) == 1
+
+
+@pytest.mark.parametrize("model", [123, {"x": 1}, ["m"]])
+def test_a_stored_model_that_is_not_text_never_fails_a_cache_hit(model, server, make_extractor):
+    """An entry poisoned before the check (or edited by hand) still makes a result."""
+    extractor = make_extractor(cache=True)
+    entry = {"summary": GOOD, "model": model, "dropped_datasets": []}
+    extractor.cache._cache.set(_key(extractor), json.dumps(entry))
+    result = extractor.extract(ABSTRACT, TITLE)
+    assert result.meta.model == "test-model" and server.received == []
 
 
 def test_a_pickled_entry_is_never_unpickled(server, make_extractor, tmp_path):
