@@ -183,7 +183,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     before = evals.load_report(args.compare) if args.compare else None
     overrides = dict(evals.parse_threshold(t) for t in args.threshold)
     if args.thresholds.is_file():
-        evals.load_thresholds(args.thresholds, "")  # a file that does not parse fails here
+        evals.load_thresholds(args.thresholds, "")  # checks every table: a bad file fails here
     for path in (args.json, args.html):
         if path:
             _writable(path)

@@ -15,13 +15,14 @@ table and the HTML page are views of it.
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import BackendError, ExtractorError, InputError
+from .errors import BackendError, ConfigError, ExtractorError, InputError
 from .extract import Extractor
 from .grounding import find_quote
 from .scoring import Counts, score_names, score_speedups, token_f1
@@ -306,12 +307,31 @@ def format_comparison(report: dict[str, Any], before: dict[str, Any], label: str
 
 
 def parse_threshold(text: str) -> tuple[str, float]:
-    """`speedups.f1=0.9` -> ("speedups.f1", 0.9)."""
+    """`speedups.f1=0.9` -> ("speedups.f1", 0.9). A threshold without a minimum,
+    or with one no score can be compared with (nan), is refused: it would pass
+    every run."""
     name, sep, value = text.partition("=")
     try:
-        return _metric_name(name.strip()), float(value) if sep else float("nan")
-    except ValueError as exc:
-        raise ExtractorError(f"threshold must look like speedups.f1=0.9, got {text!r}") from exc
+        name = _metric_name(name.strip())
+    except ValueError:
+        raise ConfigError(f"threshold must look like speedups.f1=0.9, got {text!r}") from None
+    if not sep or not value.strip():
+        raise ConfigError(f"threshold {text!r} has no minimum: write {name}=MIN, e.g. "
+                          f"{name}=0.9")
+    try:
+        minimum: object = float(value)
+    except ValueError:
+        minimum = value.strip()
+    return name, _minimum(minimum, f"threshold {text!r}")
+
+
+def _minimum(value: object, where: str) -> float:
+    """A threshold's minimum: a finite number (a score is from 0 to 1). NaN
+    compares with no score, so a NaN minimum passed every run."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(f"{where}: the minimum must be a number (scores are from 0 to 1), "
+                          f"got {value!r}")
+    return float(value)
 
 
 def _metric_name(name: str) -> str:
@@ -325,20 +345,47 @@ def _metric_name(name: str) -> str:
 
 def load_thresholds(path: str | Path, backend: str, *, untitled: bool = False) -> dict[str, float]:
     """The `[backend]` table of a thresholds TOML file, flattened to field.metric;
-    with `untitled`, the `[untitled.backend]` table (scores with titles withheld)."""
-    path = Path(path)
+    with `untitled`, the `[untitled.backend]` table (scores with titles withheld).
+    The whole file is checked, whichever table is asked for, so `extractor eval`
+    finds a bad one before the first call, not after the last."""
+    return _read_thresholds(Path(path)).get((untitled, backend), {})
+
+
+def _read_thresholds(path: Path) -> dict[tuple[bool, str], dict[str, float]]:
+    """Every table of a thresholds file, keyed by (untitled, backend); a value of
+    the wrong shape is a ConfigError naming the file and the key."""
     try:
         tables = tomllib.loads(path.read_text(encoding="utf-8"))
-        table = (tables.get("untitled", {}) if untitled else tables).get(backend, {})
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ExtractorError(f"cannot read thresholds {path}: {exc}") from exc
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read thresholds {path}: {exc}") from exc
+    untitled = tables.pop("untitled", {})
+    if not isinstance(untitled, dict):
+        raise ConfigError(f"{path}: untitled must hold [untitled.BACKEND.FIELD] tables, "
+                          f"got untitled = {untitled!r}")
+    found = {}
+    for is_untitled, group, prefix in ((False, tables, ""), (True, untitled, "untitled.")):
+        for backend, fields in group.items():
+            where = f"{prefix}{backend}"
+            if not isinstance(fields, dict):
+                raise ConfigError(f"{path}: {where} must hold [{where}.FIELD] tables, got "
+                                  f"{where} = {fields!r}")
+            found[(is_untitled, backend)] = _backend_thresholds(path, where, fields)
+    return found
+
+
+def _backend_thresholds(path: Path, where: str, fields: dict[str, Any]) -> dict[str, float]:
     flat = {}
-    for field_name, metrics in table.items():
+    for field_name, metrics in fields.items():
+        if not isinstance(metrics, dict):
+            raise ConfigError(f"{path}: {where}.{field_name} must be a table of METRIC = MIN "
+                              f"(e.g. [{where}.speedups] f1 = 0.9), got {metrics!r}")
         for metric, value in metrics.items():
             try:
-                flat[_metric_name(f"{field_name}.{metric}")] = float(value)
-            except ValueError as exc:
-                raise ExtractorError(f"{path}: unknown metric {field_name}.{metric}") from exc
+                name = _metric_name(f"{field_name}.{metric}")
+            except ValueError:
+                raise ConfigError(f"{path}: unknown metric {where}.{field_name}.{metric}") \
+                    from None
+            flat[name] = _minimum(value, f"{path}: {where}.{field_name}.{metric}")
     return flat
 
 

@@ -248,6 +248,39 @@ def test_eval_refuses_a_bad_threshold_name(scripted, tmp_path, capsys):
     assert "threshold must look like" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("toml, key", [
+    ("[rules]\nspeedups = 0.9\n", "rules.speedups must be a table"),
+    ("[rules.speedups]\nf1 = [0.9]\n", "rules.speedups.f1: the minimum must be"),
+    ("[rules.task]\ntoken_f1 = nan\n", "rules.task.token_f1: the minimum must be"),
+    ("[rules.task]\ntoken_f1 = -inf\n", "rules.task.token_f1: the minimum must be"),
+    ("untitled = 3\n", "untitled must hold"),
+    ("[untitled]\nrules = 3\n", "untitled.rules must hold"),
+    ("[other.speedups]\nf1 = 'high'\n", "other.speedups.f1: the minimum must be"),
+])
+@pytest.mark.parametrize("untitled", [[], ["--no-titles"]])
+def test_a_badly_shaped_thresholds_file_exits_2_naming_the_file_and_key_before_any_call(
+        toml, key, untitled, scripted, tmp_path, capsys):
+    """Any table of the file is checked, whichever backend runs, before the first call."""
+    gold = write(tmp_path, GOLD_LINE)
+    thresholds = tmp_path / "t.toml"
+    thresholds.write_text(toml)
+    code = main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--quiet",
+                 "--thresholds", str(thresholds), *untitled])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(f"extractor: ConfigError: {thresholds}: {key}")
+    assert err.count("\n") == 1 and scripted == {}
+
+
+@pytest.mark.parametrize("flag", ["task.token_f1", "task.token_f1=", "task.token_f1=nan",
+                                  "task.token_f1=inf", "task.token_f1=x"])
+def test_a_threshold_without_a_minimum_to_compare_with_is_refused(flag, scripted, tmp_path,
+                                                                  capsys):
+    """No =MIN, or NaN, would pass every run: refused, not silently accepted."""
+    gold = write(tmp_path, GOLD_LINE)
+    assert main(["eval", str(gold), "--backend", "scripted", "--threshold", flag]) == 2
+    assert "ConfigError: threshold" in capsys.readouterr().err
+
+
 def test_no_titles_withholds_every_title_and_uses_the_untitled_gate(tmp_path, capsys):
     """`eval --no-titles` sends each abstract alone, says so, and is gated by the
     `[untitled.BACKEND]` tables, not by the titled ones."""
