@@ -90,6 +90,20 @@ def test_every_part_of_the_request_is_in_the_key(change, server, tmp_path, monke
     assert before != after
 
 
+@pytest.mark.parametrize("sampling", [
+    Sampling(temperature=0), Sampling(temperature=-0.0), Sampling(max_tokens=1024.0),
+    Sampling(seed=0.0),
+])
+def test_equal_sampling_settings_written_in_other_types_share_one_entry(sampling, server,
+                                                                       make_extractor):
+    """temperature=0 (as the README writes it) is the CLI's 0.0: one key, one request."""
+    server.push(Reply(GOOD))
+    make_extractor(cache=True).extract(ABSTRACT, TITLE)
+    hit = make_extractor(cache=True, options=Options(sampling=sampling)).extract(ABSTRACT, TITLE)
+    assert hit.meta.cache_hit and len(server.received) == 1
+    assert server.received[0]["temperature"] == 0.0 and sampling == Sampling()
+
+
 def test_schema_hash_is_in_the_key(server, tmp_path, monkeypatch):
     """A change to the answer's schema invalidates old entries."""
     extractor = Extractor("openai", model="m", base_url=server.url, cache=tmp_path)

@@ -134,6 +134,12 @@ def test_a_non_text_title_is_refused(echo):
     (lambda: Sampling(temperature=-0.5), "temperature"),
     (lambda: Sampling(temperature=7), "temperature"),
     (lambda: Sampling(max_tokens=0), "max_tokens"),
+    (lambda: Sampling(max_tokens=float("inf")), "max_tokens .* a whole number"),
+    (lambda: Sampling(max_tokens=1.5), "max_tokens .* a whole number"),
+    (lambda: Sampling(max_tokens=True), "max_tokens .* a whole number"),
+    (lambda: Sampling(temperature=False), "temperature must be a number"),
+    (lambda: Sampling(temperature=float("inf")), "temperature must be a number"),
+    (lambda: Sampling(seed="x"), "seed must be a whole number"),
     (lambda: BackendConfig(timeout=0), "timeout"),
     (lambda: BackendConfig(timeout=float("nan")), "timeout"),
 ])
