@@ -228,7 +228,8 @@ class Extractor:
             "abstract": normalize_text(request.abstract),
         })
 
-    def _cached(self, key: str | None, request: Request, started: float) -> Extraction | None:
+    def _cached(self, key: str | None, request: Request, started: float, source: str
+                ) -> Extraction | None:
         if key is None:
             return None
         value = self.cache.get(key)
@@ -244,7 +245,7 @@ class Extractor:
                 summary, dropped = _named_datasets(summary, request)
             done = Completion(summary, Usage(), 0, value.get("model"))
             return self._result(request, done, started, cache_hit=True, attempts=0,
-                                dropped=dropped)
+                                dropped=dropped, source=source)
         except (KeyError, TypeError, AttributeError, ValidationError):
             self.cache.delete(key)  # an entry we cannot trust is a miss
             return None
@@ -275,8 +276,10 @@ class Extractor:
 
     def _result(
         self, request: Request, done: Completion, started: float, *, cache_hit: bool,
-        attempts: int, dropped: list[str],
+        attempts: int, dropped: list[str], source: str,
     ) -> Extraction:
+        """The Extraction of `done`. `source` is the abstract as the caller passed it:
+        the request holds it stripped, and evidence offsets index the caller's string."""
         # The model the server says answered, when it says so as text: a 200 with
         # `"model": 4` is otherwise a good answer, and failed Meta on every cache hit.
         answered = done.model if isinstance(done.model, str) else None
@@ -289,7 +292,7 @@ class Extractor:
             reasks=done.reasks,
             usage=done.usage.as_dict(),
             latency_s=round(time.perf_counter() - started, 6),
-            evidence=[find_quote(request.abstract, s.text) for s in done.summary.speedups],
+            evidence=[find_quote(source, s.text) for s in done.summary.speedups],
             dropped_datasets=dropped,
         )
         return Extraction(summary=done.summary, meta=meta)
@@ -300,19 +303,19 @@ class Extractor:
         """Check input and build the request; return a cached answer when allowed."""
         request = self._request(abstract, title)
         key = self.key(request) if self.cache is not None and use_cache else None
-        hit = None if refresh else self._cached(key, request, started)
+        hit = None if refresh else self._cached(key, request, started, str(abstract))
         return request, key, hit
 
     def _finish(
         self, request: Request, key: str | None, done: Completion, spent: retry.Spent,
-        started: float,
+        started: float, source: str,
     ) -> Extraction:
         done = self._grounded(done, request)
         summary, dropped = _named_datasets(done.summary, request)
         done = replace(done, summary=summary, usage=done.usage + spent.usage,
                        reasks=done.reasks + spent.reasks)
         result = self._result(request, done, started, cache_hit=False, attempts=spent.attempts,
-                              dropped=dropped)
+                              dropped=dropped, source=source)
         self._store(key, result)
         return result
 
@@ -331,7 +334,7 @@ class Extractor:
         spent = retry.Spent()
         try:
             done = retry.call(lambda: self.backend.complete(request), self.options.retry, spent)
-            return self._finish(request, key, done, spent, started)
+            return self._finish(request, key, done, spent, started, abstract)
         except BackendError as exc:
             raise _with_spent(exc, spent) from None
 
@@ -349,7 +352,7 @@ class Extractor:
             done = await retry.acall(
                 lambda: self.backend.acomplete(request), self.options.retry, spent
             )
-            return self._finish(request, key, done, spent, started)
+            return self._finish(request, key, done, spent, started, abstract)
         except BackendError as exc:
             raise _with_spent(exc, spent) from None
 

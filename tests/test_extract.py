@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import sys
+import unicodedata
 
 import pytest
 
@@ -160,6 +161,36 @@ def test_the_size_limit_is_configurable(echo):
     long_text = ABSTRACT + " More." * 4000
     result = Extractor("echo", cache=False, options=Options(max_chars=50_000)).extract(long_text)
     assert result.task == GOOD["task"] and echo.calls == 1
+
+
+@pytest.mark.parametrize("backend", ["echo", "rules"])
+def test_evidence_offsets_index_the_abstract_as_the_caller_passed_it(backend, echo):
+    """Leading whitespace is stripped before the call, yet counted in the offsets."""
+    abstract = "\n    " + ABSTRACT + "\n"
+    result = Extractor(backend, cache=False).extract(abstract, TITLE)
+    assert result.speedups
+    for speedup, (start, end) in zip(result.speedups, result.meta.evidence, strict=True):
+        assert abstract[start:end] == speedup.text
+
+
+ACCENTED = ("We propose Réseau, a solver for sparse linear systems. Réseau achieves a 6x "
+            "speedup over the café baseline on A100 GPUs.")
+ACCENTED_ANSWER = dict(GOOD, method="Réseau", datasets=[], speedups=[
+    {"factor": 6, "factor_max": None, "baseline": "café baseline",
+     "text": "6x speedup over the café baseline"}])
+
+
+def test_an_nfd_abstract_is_grounded_and_shares_the_cache_with_its_nfc_twin(echo, tmp_path):
+    """The key folds NFC and NFD to one; grounding and evidence follow each caller's text."""
+    echo.answer = ACCENTED_ANSWER  # quotes in NFC, as models write
+    nfc = unicodedata.normalize("NFC", ACCENTED)
+    nfd = unicodedata.normalize("NFD", ACCENTED)
+    extractor = Extractor("echo", cache=tmp_path)
+    for abstract in (nfd, nfc, nfd, nfc):
+        result = extractor.extract(abstract, TITLE)
+        (start, end), = result.meta.evidence
+        assert unicodedata.normalize("NFC", abstract[start:end]) == result.speedups[0].text
+    assert echo.calls == 1
 
 
 def test_ungrounded_answer_from_any_backend_is_refused(echo):
