@@ -34,11 +34,12 @@ from pydantic import ValidationError
 from . import retry
 from .backends.base import Backend, BackendConfig, Completion, Request, Sampling, create_backend
 from .cache import Cache, cache_key
-from .errors import BackendError, ConfigError, InputError, ValidationFailed
+from .errors import BackendError, InputError, ValidationFailed
 from .grounding import find_quote, unwritten
 from .prompts import load_prompt
 from .result import Extraction, Meta, Usage
 from .schema import PaperSummary
+from .settings import canonical, whole
 
 CACHE_FORMAT = 1
 MAX_TITLE_CHARS = 1_000
@@ -54,12 +55,13 @@ class Options:
     retry: retry.RetryPolicy = field(default_factory=retry.RetryPolicy)
 
     def __post_init__(self) -> None:
-        if self.max_reasks < 0:
-            raise ConfigError(f"max_reasks (--max-reasks) must be 0 or more, got "
-                              f"{self.max_reasks}")
-        if self.max_chars < 1:
-            raise ConfigError(f"max_chars (--max-chars) must be at least 1, got "
-                              f"{self.max_chars}")
+        canonical(
+            self,
+            max_reasks=whole(self.max_reasks, "max_reasks (--max-reasks)",
+                             "a whole number, 0 or more", minimum=0),
+            max_chars=whole(self.max_chars, "max_chars (--max-chars)",
+                            "a whole number of at least 1", minimum=1),
+        )
 
 
 @lru_cache(maxsize=1)

@@ -28,8 +28,9 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from .errors import ConfigError, TransientError
+from .errors import TransientError
 from .result import Usage
+from .settings import MAX_SECONDS, canonical, real, whole
 
 T = TypeVar("T")
 
@@ -41,13 +42,15 @@ class RetryPolicy:
     max_wait: float = 60.0
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ConfigError(f"max_attempts (--max-attempts) must be at least 1, got "
-                              f"{self.max_attempts}")
-        for name in ("initial_wait", "max_wait"):
-            if not getattr(self, name) >= 0:  # also refuses NaN
-                raise ConfigError(f"retry {name} must be 0 or more seconds, got "
-                                  f"{getattr(self, name)}")
+        canonical(
+            self,
+            max_attempts=whole(self.max_attempts, "max_attempts (--max-attempts)",
+                               "a whole number of at least 1", minimum=1),
+            **{name: real(getattr(self, name), f"retry {name}",
+                          f"a number of seconds from 0 to {MAX_SECONDS:,}", minimum=0,
+                          maximum=MAX_SECONDS)
+               for name in ("initial_wait", "max_wait")},
+        )
 
 
 @dataclass

@@ -16,8 +16,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import urllib.parse
 
 from .errors import ConfigError
+
+# The longest wait any setting may ask for: a day. `inf` or 1e12 seconds overflow
+# the timers under every call (time_t, a thread's wait, time.sleep).
+MAX_SECONDS = 86_400
 
 
 def real(value: object, name: str, allowed: str, *, minimum: float | None = None,
@@ -43,6 +48,21 @@ def whole(value: object, name: str, allowed: str, *, minimum: int | None = None)
     if not integral or (minimum is not None and int(value) < minimum):
         raise ConfigError(f"{name} must be {allowed}, got {value!r}")
     return int(value)
+
+
+def http_url(value: str, name: str) -> str:
+    """`value` when it is an http(s) URL with a host. Anything else (`not a url`,
+    `ftp://...`) failed every call as a connection error, retried as transient
+    up to max_attempts times, when no attempt could ever succeed."""
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is no number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be an http:// or https:// URL such as "
+                          f"http://127.0.0.1:8080/v1, got {value!r}")
+    return value
 
 
 def canonical(instance: object, **values: object) -> None:

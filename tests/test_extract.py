@@ -24,6 +24,7 @@ from extractor import (
     register,
 )
 from extractor.backends.base import unregister
+from extractor.batch import Limits
 from extractor.cli import main
 from extractor.extract import _control_chars, resolve_backend_name
 
@@ -143,14 +144,44 @@ def test_a_non_text_title_is_refused(echo):
     (lambda: Sampling(seed="x"), "seed must be a whole number"),
     (lambda: BackendConfig(timeout=0), "timeout"),
     (lambda: BackendConfig(timeout=float("nan")), "timeout"),
+    (lambda: BackendConfig(timeout=float("inf")), r"timeout .* up to 86,400"),
+    (lambda: BackendConfig(timeout=1e12), r"timeout .* up to 86,400"),
+    (lambda: Options(max_reasks=1.5), r"max_reasks .* a whole number"),
+    (lambda: Options(max_reasks="2"), r"max_reasks .* a whole number"),
+    (lambda: Options(max_chars=float("inf")), r"max_chars .* a whole number"),
+    (lambda: RetryPolicy(max_attempts=2.5), r"max_attempts .* a whole number"),
+    (lambda: RetryPolicy(initial_wait=float("inf")), "initial_wait must be a number of seconds"),
+    (lambda: Limits(rpm=float("nan")), r"rpm .* a finite number above 0"),
+    (lambda: Limits(tpm=float("inf")), r"tpm .* a finite number above 0"),
+    (lambda: Limits(concurrency=True), r"concurrency .* a whole number"),
 ])
 def test_settings_out_of_range_are_config_errors_naming_the_setting(build, message):
     with pytest.raises(ConfigError, match=message):
         build()
 
 
+def test_whole_settings_given_as_integral_floats_are_kept_as_ints():
+    """2.0 re-asks is 2: kept as an int, which instructor and range() need."""
+    assert type(Options(max_reasks=2.0).max_reasks) is int
+    assert type(RetryPolicy(max_attempts=3.0).max_attempts) is int
+
+
+@pytest.mark.parametrize("backend", ["openai", "anthropic"])
+@pytest.mark.parametrize("url", ["not a url", "ftp://example.org/v1", "http://", "http://h:port/v1"])
+def test_a_base_url_that_is_no_http_url_is_a_config_error_at_construction(backend, url,
+                                                                          monkeypatch):
+    """Never retried as a transient connection error on every call."""
+    pytest.importorskip(backend)
+    with pytest.raises(ConfigError, match=r"base_url .* must be an http:// or https:// URL"):
+        Extractor(backend, base_url=url, config=BackendConfig(api_key="k"), cache=False)
+    monkeypatch.setenv(f"{backend.upper()}_BASE_URL", url)
+    with pytest.raises(ConfigError, match=rf"\${backend.upper()}_BASE_URL\) must be"):
+        Extractor(backend, config=BackendConfig(api_key="k"), cache=False)
+
+
 def test_out_of_range_flags_exit_2_with_one_line(capsys):
-    for flags in (["--max-attempts", "0"], ["--timeout", "-1"], ["--temperature", "5"]):
+    for flags in (["--max-attempts", "0"], ["--timeout", "-1"], ["--temperature", "5"],
+                  ["--timeout", "inf"], ["--timeout", "1e12"]):
         assert main(["extract", "--backend", "rules", *flags, "We propose X."]) == 2
         err = capsys.readouterr().err
         assert err.startswith("extractor: ConfigError:") and len(err.splitlines()) == 1

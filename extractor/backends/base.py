@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..result import Usage
 from ..schema import PaperSummary
-from ..settings import canonical, real, whole
+from ..settings import MAX_SECONDS, canonical, real, whole
 
 ENTRY_POINT_GROUP = "extractor.backends"
 
@@ -43,9 +43,9 @@ class BackendConfig:
     options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not self.timeout > 0:
-            raise ConfigError(f"timeout (--timeout) must be a positive number of seconds, "
-                              f"got {self.timeout}")
+        canonical(self, timeout=real(self.timeout, "timeout (--timeout)",
+                                     f"a number of seconds above 0 and up to {MAX_SECONDS:,}",
+                                     above=0, maximum=MAX_SECONDS))
 
 
 @dataclass(frozen=True)
