@@ -105,8 +105,13 @@ def _check_encodable(text: str, what: str) -> None:
         ) from None
 
 
-def check_text(value: object, what: str, limit: int) -> str:
-    """Return `value` stripped, or raise InputError saying what is wrong with it."""
+_RAISE_MAX_CHARS = "raise the limit (Options.max_chars, --max-chars) or shorten it"
+_FIXED_TITLE_LIMIT = "the title limit is fixed: shorten the title, or leave it out"
+
+
+def check_text(value: object, what: str, limit: int, remedy: str = _RAISE_MAX_CHARS) -> str:
+    """Return `value` stripped, or raise InputError saying what is wrong with it;
+    `remedy` says what to do about text over `limit`."""
     if isinstance(value, bytes | bytearray):
         raise InputError(f"{what} is bytes; decode it to str first (e.g. data.decode('utf-8'))")
     if not isinstance(value, str):
@@ -118,7 +123,7 @@ def check_text(value: object, what: str, limit: int) -> str:
     if len(text) > limit:
         raise InputError(
             f"{what} is {len(text):,} characters, over the limit of {limit:,}; it is not "
-            "truncated silently: raise the limit (Options.max_chars, --max-chars) or shorten it"
+            f"truncated silently: {remedy}"
         )
     return text
 
@@ -206,7 +211,9 @@ class Extractor:
         abstract = check_text(abstract, "abstract", self.options.max_chars)
         if not abstract:
             raise InputError("abstract is empty (or only whitespace); there is nothing to extract")
-        title = check_text("" if title is None else title, "title", MAX_TITLE_CHARS)
+        # max_chars is the abstract's: a title over its own fixed limit is no title
+        title = check_text("" if title is None else title, "title", MAX_TITLE_CHARS,
+                           _FIXED_TITLE_LIMIT)
         return Request(
             title=title,
             abstract=abstract,

@@ -187,6 +187,13 @@ def test_out_of_range_flags_exit_2_with_one_line(capsys):
         assert err.startswith("extractor: ConfigError:") and len(err.splitlines()) == 1
 
 
+def test_a_title_over_its_limit_does_not_point_at_max_chars_which_does_not_govern_it(echo):
+    with pytest.raises(InputError, match="title is 1,001 characters") as info:
+        Extractor("echo", cache=False).extract(ABSTRACT, "x" * 1001)
+    assert "max-chars" not in str(info.value) and "max_chars" not in str(info.value)
+    assert "shorten the title" in str(info.value) and echo.calls == 0
+
+
 def test_the_size_limit_is_configurable(echo):
     """A larger max_chars admits a longer abstract; nothing is truncated."""
     long_text = ABSTRACT + " More." * 4000
