@@ -320,3 +320,37 @@ def test_module_level_extract_reuses_one_extractor(echo):
     first = extract(ABSTRACT, TITLE, backend="echo")
     second = extract(ABSTRACT, TITLE, backend="echo")
     assert second.meta.cache_hit and first.speedups[0].factor == 13.9
+
+
+def test_module_level_extract_follows_changes_to_the_environment(monkeypatch, tmp_path, capsys):
+    """A new endpoint, key, cache directory or backend in the environment is used at once."""
+    from extractor import extract
+    from extractor.testing import FakeOpenAIServer, Reply
+
+    with FakeOpenAIServer(default=lambda request: Reply(GOOD)) as one, \
+            FakeOpenAIServer(default=lambda request: Reply(GOOD)) as two:
+        monkeypatch.setenv("OPENAI_BASE_URL", one.url)
+        monkeypatch.setenv("EXTRACTOR_CACHE_DIR", str(tmp_path / "one"))
+        assert extract(ABSTRACT, TITLE, backend="openai").meta.backend == "openai"
+        monkeypatch.setenv("OPENAI_BASE_URL", two.url)
+        monkeypatch.setenv("EXTRACTOR_CACHE_DIR", str(tmp_path / "two"))
+        assert not extract(ABSTRACT, TITLE, backend="openai").meta.cache_hit
+        assert (len(one.received), len(two.received)) == (1, 1)
+        assert (tmp_path / "two").is_dir()
+        monkeypatch.delenv("OPENAI_BASE_URL")
+        assert extract(ABSTRACT, TITLE).meta.backend == "rules"  # no key: rules
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", two.url)
+        assert extract(ABSTRACT, TITLE).meta.backend == "openai"  # a key now: openai
+        monkeypatch.setenv("EXTRACTOR_BACKEND", "rules")
+        assert extract(ABSTRACT, TITLE).meta.backend == "rules"
+
+
+def test_the_shared_extractors_never_hold_an_api_key_in_readable_form(monkeypatch):
+    from extractor import extract
+    from extractor.extract import _default
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret")
+    monkeypatch.setenv("EXTRACTOR_BACKEND", "rules")
+    extract(ABSTRACT, TITLE)
+    assert not any("sk-very-secret" in repr(key) for key in _default)
