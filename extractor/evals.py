@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -76,22 +77,40 @@ def _check_labels(labels: Any, abstract: str) -> str | None:
     return None
 
 
+STDIN = "-"  # the fixtures path that means standard input, as for `extractor batch -`
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    """Python's json reads NaN and Infinity, which JSON does not have: a NaN in the
+    gold labels scored nothing and was written back as NaN, no JSON, in the report."""
+    raise _NotJson(name)
+
+
 def load_fixtures(path: str | Path) -> list[Fixture]:
-    """Read and check a gold JSONL file; raise FixtureError naming the bad line."""
-    path = Path(path)
+    """Read and check a gold JSONL file (`-`: standard input); raise FixtureError
+    naming the bad line."""
+    shown = "<stdin>" if str(path) == STDIN else str(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        data = sys.stdin.buffer.read() if str(path) == STDIN else Path(path).read_bytes()
+        lines = data.decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise FixtureError(f"cannot read fixtures {path}: {exc}") from exc
+        raise FixtureError(f"cannot read fixtures {shown}: {exc}") from exc
     fixtures, seen = [], set()
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        where = f"{path}:{number}"
+        where = f"{shown}:{number}"
         try:
-            row = json.loads(line)
+            row = json.loads(line, parse_constant=_refuse_constant)
         except json.JSONDecodeError as exc:
             raise FixtureError(f"{where}: not valid JSON ({exc.msg})") from exc
+        except _NotJson as exc:
+            raise FixtureError(f"{where}: {exc} is not valid JSON (a label is a number or "
+                               "null)") from None
         except RecursionError:
             raise FixtureError(f"{where}: JSON nested too deeply to be a fixture") from None
         if not isinstance(row, dict):
@@ -108,12 +127,14 @@ def load_fixtures(path: str | Path) -> list[Fixture]:
             raise FixtureError(f"{where}: id {row['id']!r} is not a unique string")
         if not isinstance(row["abstract"], str) or not row["abstract"].strip():
             raise FixtureError(f"{where}: abstract must be non-empty text")
+        if row["title"] is not None and not isinstance(row["title"], str):
+            raise FixtureError(f"{where}: title must be text or null, not {row['title']!r}")
         if problem := _check_labels(row["labels"], row["abstract"]):
             raise FixtureError(f"{where}: {problem}")
         seen.add(row["id"])
         fixtures.append(Fixture(row["id"], row["title"] or "", row["abstract"], row["labels"]))
     if not fixtures:
-        raise FixtureError(f"{path} holds no fixtures")
+        raise FixtureError(f"{shown} holds no fixtures")
     return fixtures
 
 
@@ -155,8 +176,16 @@ def evaluate(
 
     When the first FAIL_FAST fixtures all fail on the backend (a wrong key, URL or
     model; stale recordings), the rest would only fail too, each after its
-    retries: a BackendError says so instead of a score over nothing."""
+    retries: a BackendError says so instead of a score over nothing.
+
+    A fixture the extractor refuses as input (longer than `--max-chars`) is never
+    sent, so it is no backend failure: it is scored as an empty answer like any
+    failure (a setting cannot raise a score by skipping papers) and its error
+    kept, and when every fixture so far was refused (the first FAIL_FAST, or all
+    of a smaller file) the eval stops with an InputError (exit 2, a usage error),
+    not a BackendError."""
     results = []
+    refused = 0  # fixtures refused as input, in a row from the first
     for done, fixture in enumerate(fixtures, 1):
         try:
             extraction = extractor.extract(fixture.abstract, fixture.title)
@@ -164,6 +193,11 @@ def evaluate(
             dropped = extraction.meta.dropped_datasets
         except (BackendError, InputError) as exc:
             predicted, error, dropped = None, f"{type(exc).__name__}: {exc}", []
+            if isinstance(exc, InputError) and refused == done - 1:
+                refused += 1  # every fixture so far was refused
+            if refused == FAIL_FAST:
+                raise InputError(f"stopped: the first {FAIL_FAST} fixtures were all refused "
+                                 f"as input, before any call; the last: {error}") from exc
             if done == FAIL_FAST and all(r.error for r in results):
                 raise BackendError(f"stopped: the first {FAIL_FAST} fixtures all failed; the "
                                    f"last: {error}") from exc
@@ -172,6 +206,9 @@ def evaluate(
         results.append(item)
         if progress:
             progress(done)
+    if results and refused == len(results):
+        raise InputError(f"every fixture was refused as input, before any call; the last: "
+                         f"{results[-1].error}")
     return results
 
 
