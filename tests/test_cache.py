@@ -297,3 +297,20 @@ def test_a_cache_that_cannot_be_written_warns_once_and_the_answers_still_come_ba
         second = extractor.extract(ABSTRACT + " Again.", TITLE)
     assert first.speedups and second.speedups and len(caught) == 1
     assert not second.meta.cache_hit and len(server.received) == 2
+
+
+def test_a_read_only_cache_directory_is_refused_saying_why_and_never_to_delete_it(
+        tmp_path, monkeypatch):
+    """diskcache writes on open, so a read-only cache cannot be read: say so, and the way out."""
+    import extractor.cache as cache_module
+
+    Cache(tmp_path / "shared").close()  # a cache filled elsewhere, then mounted read-only
+
+    def unable(*args, **kwargs):
+        raise sqlite3.OperationalError("unable to open database file")  # what SQLite says
+
+    monkeypatch.setattr(cache_module.diskcache, "Cache", unable)
+    monkeypatch.setattr(cache_module.os, "access", lambda path, mode: False)
+    with pytest.raises(ConfigError, match="is read-only") as info:
+        Cache(tmp_path / "shared")
+    assert "--no-cache" in str(info.value) and "delete" not in str(info.value)
