@@ -8,9 +8,15 @@ directory is treated as corrupt.
 
 A corrupt, unreadable or unparseable entry is a miss: it is deleted and the
 caller recomputes and overwrites it. Errors are never stored, because a caller
-stores only a validated answer. A write that fails (a full disk, a read-only
-directory) is a warning, once per cache, and the answer is still returned: it
-was paid for, and the cache only saves asking again.
+stores only a validated answer. A write that fails (a full disk) is a warning,
+once per cache, and the answer is still returned: it was paid for, and the
+cache only saves asking again.
+
+A read-only directory cannot be used at all, not even to read a cache filled
+elsewhere: diskcache writes its settings into the database on every open, and
+SQLite's WAL journal needs its shared-memory file beside it. So it is a
+ConfigError at open that says so (with --no-cache or a writable copy as the way
+out), never the advice to delete what the user may not own.
 
 diskcache keeps its index in SQLite with its own locking, so several processes
 may share one directory; writes are atomic per key.
@@ -68,6 +74,11 @@ def discard_unreadable(directory: Path) -> bool:
         return True
 
 
+def _read_only(directory: Path) -> bool:
+    """Whether `directory` exists and cannot be written (its mode, or a read-only mount)."""
+    return directory.is_dir() and not os.access(directory, os.W_OK)
+
+
 class _CorruptEntry(Exception):
     pass
 
@@ -97,6 +108,12 @@ class Cache:
                 str(self.directory), disk=_JsonOnlyDisk, size_limit=size_limit
             )
         except Exception as exc:  # sqlite3 or OS errors: unusable directory
+            if _read_only(self.directory):
+                raise ConfigError(
+                    f"cannot open cache directory {self.directory}: it is read-only, and the "
+                    "cache writes to its database even to read it; use --no-cache, or copy "
+                    "it to a writable --cache-dir"
+                ) from exc
             raise ConfigError(
                 f"cannot open cache directory {self.directory}: {exc} (it only holds answers "
                 "that can be asked for again: delete it, or use another --cache-dir or "

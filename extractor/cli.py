@@ -138,16 +138,25 @@ def _cmd_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fixtures(paths: list[Path]) -> list[Any]:
+    """Every fixture of the gold files; `-` reads standard input, as `batch -` does."""
+    from .evals import STDIN, load_fixtures
+
+    if [str(p) for p in paths].count(STDIN) > 1:
+        raise ExtractorError("standard input (-) can be read only once: name it once")
+    return [f for path in paths for f in load_fixtures(path)]
+
+
 def _cmd_record(args: argparse.Namespace) -> int:
     from .backends.openai import OpenAIBackend
     from .backends.replay import RecordingTransport
-    from .evals import load_fixtures, record
+    from .evals import record
 
     if (args.backend or "openai") != "openai":
         raise ExtractorError("record captures the HTTP traffic of the openai backend; point "
                              "it at any OpenAI-compatible server with --base-url")
     # Read before the old recording is replaced: a bad fixture file must not cost it.
-    fixtures = [f for path in args.fixtures for f in load_fixtures(path)]
+    fixtures = _fixtures(args.fixtures)
     config = _config(args)
     probe = OpenAIBackend(config)  # resolves the model and key exactly as a live run would
     slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in probe.model)
@@ -175,7 +184,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from . import evals
     from .report import render_html
 
-    fixtures = [f for path in args.fixtures for f in evals.load_fixtures(path)]
+    fixtures = _fixtures(args.fixtures)
     if args.no_titles:
         fixtures = [dataclasses.replace(f, title="") for f in fixtures]
     names = [n.strip() for n in (args.backend or "").split(",") if n.strip()] or [None]
@@ -183,7 +192,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     before = evals.load_report(args.compare) if args.compare else None
     overrides = dict(evals.parse_threshold(t) for t in args.threshold)
     if args.thresholds.is_file():
-        evals.load_thresholds(args.thresholds, "")  # a file that does not parse fails here
+        evals.load_thresholds(args.thresholds, "")  # checks every table: a bad file fails here
     for path in (args.json, args.html):
         if path:
             _writable(path)
@@ -260,7 +269,8 @@ def _parser() -> argparse.ArgumentParser:
     record = commands.add_parser(
         "record", help="record a real backend's responses for the replay backend"
     )
-    record.add_argument("fixtures", nargs="+", type=Path)
+    record.add_argument("fixtures", nargs="+", type=Path,
+                        help="gold JSONL files; - reads standard input")
     record.add_argument("--out", help="recording file (default: "
                         "fixtures/recordings/<model>.jsonl); a directory (existing, or "
                         "written with a trailing /) gets <model>.jsonl inside it")
@@ -269,7 +279,8 @@ def _parser() -> argparse.ArgumentParser:
     record.set_defaults(run=_cmd_record)
 
     evaluate = commands.add_parser("eval", help="score backends against gold fixtures")
-    evaluate.add_argument("fixtures", nargs="+", type=Path)
+    evaluate.add_argument("fixtures", nargs="+", type=Path,
+                          help="gold JSONL files; - reads standard input")
     evaluate.add_argument("--json", type=Path, help="write the report data here")
     evaluate.add_argument("--html", type=Path, help="write a self-contained HTML report here")
     evaluate.add_argument("--threshold", action="append", default=[], metavar="FIELD.METRIC=MIN",

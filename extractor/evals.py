@@ -15,13 +15,15 @@ table and the HTML page are views of it.
 from __future__ import annotations
 
 import json
+import math
+import sys
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import BackendError, ExtractorError, InputError
+from .errors import BackendError, ConfigError, ExtractorError, InputError
 from .extract import Extractor
 from .grounding import find_quote
 from .scoring import Counts, score_names, score_speedups, token_f1
@@ -75,26 +77,49 @@ def _check_labels(labels: Any, abstract: str) -> str | None:
     return None
 
 
+STDIN = "-"  # the fixtures path that means standard input, as for `extractor batch -`
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    """Python's json reads NaN and Infinity, which JSON does not have: a NaN in the
+    gold labels scored nothing and was written back as NaN, no JSON, in the report."""
+    raise _NotJson(name)
+
+
 def load_fixtures(path: str | Path) -> list[Fixture]:
-    """Read and check a gold JSONL file; raise FixtureError naming the bad line."""
-    path = Path(path)
+    """Read and check a gold JSONL file (`-`: standard input); raise FixtureError
+    naming the bad line."""
+    shown = "<stdin>" if str(path) == STDIN else str(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        data = sys.stdin.buffer.read() if str(path) == STDIN else Path(path).read_bytes()
+        lines = data.decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise FixtureError(f"cannot read fixtures {path}: {exc}") from exc
+        raise FixtureError(f"cannot read fixtures {shown}: {exc}") from exc
     fixtures, seen = [], set()
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        where = f"{path}:{number}"
+        where = f"{shown}:{number}"
         try:
-            row = json.loads(line)
+            row = json.loads(line, parse_constant=_refuse_constant)
         except json.JSONDecodeError as exc:
             raise FixtureError(f"{where}: not valid JSON ({exc.msg})") from exc
+        except _NotJson as exc:
+            raise FixtureError(f"{where}: {exc} is not valid JSON (a label is a number or "
+                               "null)") from None
         except RecursionError:
             raise FixtureError(f"{where}: JSON nested too deeply to be a fixture") from None
         if not isinstance(row, dict):
             raise FixtureError(f"{where}: each line must be a JSON object")
+        try:  # an escape such as \ud83d is valid JSON but no character: no gold text
+            json.dumps(row, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise FixtureError(f"{where}: holds a lone surrogate (an escape such as \\ud83d "
+                               "that stands for no character), which is not text") from None
         for key in ("id", "title", "abstract", "labels"):
             if key not in row:
                 raise FixtureError(f"{where}: missing {key!r}")
@@ -102,12 +127,14 @@ def load_fixtures(path: str | Path) -> list[Fixture]:
             raise FixtureError(f"{where}: id {row['id']!r} is not a unique string")
         if not isinstance(row["abstract"], str) or not row["abstract"].strip():
             raise FixtureError(f"{where}: abstract must be non-empty text")
+        if row["title"] is not None and not isinstance(row["title"], str):
+            raise FixtureError(f"{where}: title must be text or null, not {row['title']!r}")
         if problem := _check_labels(row["labels"], row["abstract"]):
             raise FixtureError(f"{where}: {problem}")
         seen.add(row["id"])
         fixtures.append(Fixture(row["id"], row["title"] or "", row["abstract"], row["labels"]))
     if not fixtures:
-        raise FixtureError(f"{path} holds no fixtures")
+        raise FixtureError(f"{shown} holds no fixtures")
     return fixtures
 
 
@@ -149,8 +176,16 @@ def evaluate(
 
     When the first FAIL_FAST fixtures all fail on the backend (a wrong key, URL or
     model; stale recordings), the rest would only fail too, each after its
-    retries: a BackendError says so instead of a score over nothing."""
+    retries: a BackendError says so instead of a score over nothing.
+
+    A fixture the extractor refuses as input (longer than `--max-chars`) is never
+    sent, so it is no backend failure: it is scored as an empty answer like any
+    failure (a setting cannot raise a score by skipping papers) and its error
+    kept, and when every fixture so far was refused (the first FAIL_FAST, or all
+    of a smaller file) the eval stops with an InputError (exit 2, a usage error),
+    not a BackendError."""
     results = []
+    refused = 0  # fixtures refused as input, in a row from the first
     for done, fixture in enumerate(fixtures, 1):
         try:
             extraction = extractor.extract(fixture.abstract, fixture.title)
@@ -158,6 +193,11 @@ def evaluate(
             dropped = extraction.meta.dropped_datasets
         except (BackendError, InputError) as exc:
             predicted, error, dropped = None, f"{type(exc).__name__}: {exc}", []
+            if isinstance(exc, InputError) and refused == done - 1:
+                refused += 1  # every fixture so far was refused
+            if refused == FAIL_FAST:
+                raise InputError(f"stopped: the first {FAIL_FAST} fixtures were all refused "
+                                 f"as input, before any call; the last: {error}") from exc
             if done == FAIL_FAST and all(r.error for r in results):
                 raise BackendError(f"stopped: the first {FAIL_FAST} fixtures all failed; the "
                                    f"last: {error}") from exc
@@ -166,6 +206,9 @@ def evaluate(
         results.append(item)
         if progress:
             progress(done)
+    if results and refused == len(results):
+        raise InputError(f"every fixture was refused as input, before any call; the last: "
+                         f"{results[-1].error}")
     return results
 
 
@@ -301,12 +344,31 @@ def format_comparison(report: dict[str, Any], before: dict[str, Any], label: str
 
 
 def parse_threshold(text: str) -> tuple[str, float]:
-    """`speedups.f1=0.9` -> ("speedups.f1", 0.9)."""
+    """`speedups.f1=0.9` -> ("speedups.f1", 0.9). A threshold without a minimum,
+    or with one no score can be compared with (nan), is refused: it would pass
+    every run."""
     name, sep, value = text.partition("=")
     try:
-        return _metric_name(name.strip()), float(value) if sep else float("nan")
-    except ValueError as exc:
-        raise ExtractorError(f"threshold must look like speedups.f1=0.9, got {text!r}") from exc
+        name = _metric_name(name.strip())
+    except ValueError:
+        raise ConfigError(f"threshold must look like speedups.f1=0.9, got {text!r}") from None
+    if not sep or not value.strip():
+        raise ConfigError(f"threshold {text!r} has no minimum: write {name}=MIN, e.g. "
+                          f"{name}=0.9")
+    try:
+        minimum: object = float(value)
+    except ValueError:
+        minimum = value.strip()
+    return name, _minimum(minimum, f"threshold {text!r}")
+
+
+def _minimum(value: object, where: str) -> float:
+    """A threshold's minimum: a finite number (a score is from 0 to 1). NaN
+    compares with no score, so a NaN minimum passed every run."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(f"{where}: the minimum must be a number (scores are from 0 to 1), "
+                          f"got {value!r}")
+    return float(value)
 
 
 def _metric_name(name: str) -> str:
@@ -320,20 +382,47 @@ def _metric_name(name: str) -> str:
 
 def load_thresholds(path: str | Path, backend: str, *, untitled: bool = False) -> dict[str, float]:
     """The `[backend]` table of a thresholds TOML file, flattened to field.metric;
-    with `untitled`, the `[untitled.backend]` table (scores with titles withheld)."""
-    path = Path(path)
+    with `untitled`, the `[untitled.backend]` table (scores with titles withheld).
+    The whole file is checked, whichever table is asked for, so `extractor eval`
+    finds a bad one before the first call, not after the last."""
+    return _read_thresholds(Path(path)).get((untitled, backend), {})
+
+
+def _read_thresholds(path: Path) -> dict[tuple[bool, str], dict[str, float]]:
+    """Every table of a thresholds file, keyed by (untitled, backend); a value of
+    the wrong shape is a ConfigError naming the file and the key."""
     try:
         tables = tomllib.loads(path.read_text(encoding="utf-8"))
-        table = (tables.get("untitled", {}) if untitled else tables).get(backend, {})
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ExtractorError(f"cannot read thresholds {path}: {exc}") from exc
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read thresholds {path}: {exc}") from exc
+    untitled = tables.pop("untitled", {})
+    if not isinstance(untitled, dict):
+        raise ConfigError(f"{path}: untitled must hold [untitled.BACKEND.FIELD] tables, "
+                          f"got untitled = {untitled!r}")
+    found = {}
+    for is_untitled, group, prefix in ((False, tables, ""), (True, untitled, "untitled.")):
+        for backend, fields in group.items():
+            where = f"{prefix}{backend}"
+            if not isinstance(fields, dict):
+                raise ConfigError(f"{path}: {where} must hold [{where}.FIELD] tables, got "
+                                  f"{where} = {fields!r}")
+            found[(is_untitled, backend)] = _backend_thresholds(path, where, fields)
+    return found
+
+
+def _backend_thresholds(path: Path, where: str, fields: dict[str, Any]) -> dict[str, float]:
     flat = {}
-    for field_name, metrics in table.items():
+    for field_name, metrics in fields.items():
+        if not isinstance(metrics, dict):
+            raise ConfigError(f"{path}: {where}.{field_name} must be a table of METRIC = MIN "
+                              f"(e.g. [{where}.speedups] f1 = 0.9), got {metrics!r}")
         for metric, value in metrics.items():
             try:
-                flat[_metric_name(f"{field_name}.{metric}")] = float(value)
-            except ValueError as exc:
-                raise ExtractorError(f"{path}: unknown metric {field_name}.{metric}") from exc
+                name = _metric_name(f"{field_name}.{metric}")
+            except ValueError:
+                raise ConfigError(f"{path}: unknown metric {where}.{field_name}.{metric}") \
+                    from None
+            flat[name] = _minimum(value, f"{path}: {where}.{field_name}.{metric}")
     return flat
 
 

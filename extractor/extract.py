@@ -34,11 +34,12 @@ from pydantic import ValidationError
 from . import retry
 from .backends.base import Backend, BackendConfig, Completion, Request, Sampling, create_backend
 from .cache import Cache, cache_key
-from .errors import BackendError, ConfigError, InputError, ValidationFailed
+from .errors import BackendError, InputError, ValidationFailed
 from .grounding import find_quote, unwritten
 from .prompts import load_prompt
 from .result import Extraction, Meta, Usage
 from .schema import PaperSummary
+from .settings import canonical, whole
 
 CACHE_FORMAT = 1
 MAX_TITLE_CHARS = 1_000
@@ -54,12 +55,13 @@ class Options:
     retry: retry.RetryPolicy = field(default_factory=retry.RetryPolicy)
 
     def __post_init__(self) -> None:
-        if self.max_reasks < 0:
-            raise ConfigError(f"max_reasks (--max-reasks) must be 0 or more, got "
-                              f"{self.max_reasks}")
-        if self.max_chars < 1:
-            raise ConfigError(f"max_chars (--max-chars) must be at least 1, got "
-                              f"{self.max_chars}")
+        canonical(
+            self,
+            max_reasks=whole(self.max_reasks, "max_reasks (--max-reasks)",
+                             "a whole number, 0 or more", minimum=0),
+            max_chars=whole(self.max_chars, "max_chars (--max-chars)",
+                            "a whole number of at least 1", minimum=1),
+        )
 
 
 @lru_cache(maxsize=1)
@@ -83,19 +85,45 @@ def _control_chars(text: str) -> int:
     return sum(not c.isprintable() for c in visible)
 
 
-def check_text(value: object, what: str, limit: int) -> str:
-    """Return `value` stripped, or raise InputError saying what is wrong with it."""
+def _check_encodable(text: str, what: str) -> None:
+    """Refuse a lone surrogate (U+D800-U+DFFF), which stands for no character.
+
+    It comes from an escape such as "\\ud83d" in JSON, or from bytes that are not
+    UTF-8 read with errors="surrogateescape" (what Python does with argv, and
+    with stdin under a C or UTF-8 locale, for Latin-1 text). No backend can send
+    it and the cache key cannot hash it, so it failed deep inside a call, as a
+    UnicodeEncodeError or an "unexpected error"; the rules backend even answered.
+    One encode runs in C: far cheaper than the call it saves."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        char = exc.object[exc.start]
+        raise InputError(
+            f"{what} holds a lone surrogate {char!r} at character {exc.start:,}, which is not "
+            "text: decode the input with its real encoding (bytes that are not UTF-8, such "
+            "as Latin-1, read as UTF-8 give these), or remove it"
+        ) from None
+
+
+_RAISE_MAX_CHARS = "raise the limit (Options.max_chars, --max-chars) or shorten it"
+_FIXED_TITLE_LIMIT = "the title limit is fixed: shorten the title, or leave it out"
+
+
+def check_text(value: object, what: str, limit: int, remedy: str = _RAISE_MAX_CHARS) -> str:
+    """Return `value` stripped, or raise InputError saying what is wrong with it;
+    `remedy` says what to do about text over `limit`."""
     if isinstance(value, bytes | bytearray):
         raise InputError(f"{what} is bytes; decode it to str first (e.g. data.decode('utf-8'))")
     if not isinstance(value, str):
         raise InputError(f"{what} must be a str, not {type(value).__name__}")
+    _check_encodable(value, what)
     text = value.strip()
     if "\x00" in text or _control_chars(text) > len(text) // 20:
         raise InputError(f"{what} looks like binary data (control characters), not text")
     if len(text) > limit:
         raise InputError(
             f"{what} is {len(text):,} characters, over the limit of {limit:,}; it is not "
-            "truncated silently: raise the limit (Options.max_chars, --max-chars) or shorten it"
+            f"truncated silently: {remedy}"
         )
     return text
 
@@ -183,7 +211,9 @@ class Extractor:
         abstract = check_text(abstract, "abstract", self.options.max_chars)
         if not abstract:
             raise InputError("abstract is empty (or only whitespace); there is nothing to extract")
-        title = check_text("" if title is None else title, "title", MAX_TITLE_CHARS)
+        # max_chars is the abstract's: a title over its own fixed limit is no title
+        title = check_text("" if title is None else title, "title", MAX_TITLE_CHARS,
+                           _FIXED_TITLE_LIMIT)
         return Request(
             title=title,
             abstract=abstract,
@@ -207,25 +237,27 @@ class Extractor:
             "abstract": normalize_text(request.abstract),
         })
 
-    def _cached(self, key: str | None, request: Request, started: float) -> Extraction | None:
+    def _cached(self, key: str | None, request: Request, started: float, source: str
+                ) -> Extraction | None:
         if key is None:
             return None
         value = self.cache.get(key)
         if value is None:
             return None
-        try:
+        try:  # everything up to the Extraction: an entry that does not make one is a miss
             summary = PaperSummary.model_validate(
                 value["summary"], context={"abstract": request.abstract}
             )
-        except (KeyError, TypeError, ValidationError):
+            dropped = value.get("dropped_datasets")
+            if not (isinstance(dropped, list) and all(isinstance(n, str) for n in dropped)):
+                # stored before datasets were checked (or edited by hand): check now
+                summary, dropped = _named_datasets(summary, request)
+            done = Completion(summary, Usage(), 0, value.get("model"))
+            return self._result(request, done, started, cache_hit=True, attempts=0,
+                                dropped=dropped, source=source)
+        except (KeyError, TypeError, AttributeError, ValidationError):
             self.cache.delete(key)  # an entry we cannot trust is a miss
             return None
-        dropped = value.get("dropped_datasets")
-        if not (isinstance(dropped, list) and all(isinstance(n, str) for n in dropped)):
-            # stored before datasets were checked (or edited by hand): check now
-            summary, dropped = _named_datasets(summary, request)
-        done = Completion(summary, Usage(), 0, value.get("model"))
-        return self._result(request, done, started, cache_hit=True, attempts=0, dropped=dropped)
 
     def _grounded(self, completion: Completion, request: Request) -> Completion:
         try:
@@ -241,28 +273,35 @@ class Extractor:
             ) from exc
         return replace(completion, summary=summary)
 
-    def _store(self, key: str | None, completion: Completion, dropped: list[str]) -> None:
+    def _store(self, key: str | None, result: Extraction) -> None:
+        """Store what `result` was made of: only an answer that made an Extraction is
+        stored, so what is read back makes one too."""
         if key is not None:
             self.cache.set(key, {
-                "summary": completion.summary.model_dump(mode="json"),
-                "model": completion.model,
-                "dropped_datasets": dropped,
+                "summary": result.summary.model_dump(mode="json"),
+                "model": result.meta.model,
+                "dropped_datasets": result.meta.dropped_datasets,
             })
 
     def _result(
         self, request: Request, done: Completion, started: float, *, cache_hit: bool,
-        attempts: int, dropped: list[str],
+        attempts: int, dropped: list[str], source: str,
     ) -> Extraction:
+        """The Extraction of `done`. `source` is the abstract as the caller passed it:
+        the request holds it stripped, and evidence offsets index the caller's string."""
+        # The model the server says answered, when it says so as text: a 200 with
+        # `"model": 4` is otherwise a good answer, and failed Meta on every cache hit.
+        answered = done.model if isinstance(done.model, str) else None
         meta = Meta(
             backend=self.backend.name,
-            model=done.model or self.backend.model,
+            model=answered or self.backend.model,
             prompt_hash=request.prompt_hash,
             cache_hit=cache_hit,
             attempts=attempts,
             reasks=done.reasks,
             usage=done.usage.as_dict(),
             latency_s=round(time.perf_counter() - started, 6),
-            evidence=[find_quote(request.abstract, s.text) for s in done.summary.speedups],
+            evidence=[find_quote(source, s.text) for s in done.summary.speedups],
             dropped_datasets=dropped,
         )
         return Extraction(summary=done.summary, meta=meta)
@@ -273,20 +312,21 @@ class Extractor:
         """Check input and build the request; return a cached answer when allowed."""
         request = self._request(abstract, title)
         key = self.key(request) if self.cache is not None and use_cache else None
-        hit = None if refresh else self._cached(key, request, started)
+        hit = None if refresh else self._cached(key, request, started, str(abstract))
         return request, key, hit
 
     def _finish(
         self, request: Request, key: str | None, done: Completion, spent: retry.Spent,
-        started: float,
+        started: float, source: str,
     ) -> Extraction:
         done = self._grounded(done, request)
         summary, dropped = _named_datasets(done.summary, request)
         done = replace(done, summary=summary, usage=done.usage + spent.usage,
                        reasks=done.reasks + spent.reasks)
-        self._store(key, done, dropped)
-        return self._result(request, done, started, cache_hit=False, attempts=spent.attempts,
-                            dropped=dropped)
+        result = self._result(request, done, started, cache_hit=False, attempts=spent.attempts,
+                              dropped=dropped, source=source)
+        self._store(key, result)
+        return result
 
     # -- the public calls ------------------------------------------------------
 
@@ -303,7 +343,7 @@ class Extractor:
         spent = retry.Spent()
         try:
             done = retry.call(lambda: self.backend.complete(request), self.options.retry, spent)
-            return self._finish(request, key, done, spent, started)
+            return self._finish(request, key, done, spent, started, abstract)
         except BackendError as exc:
             raise _with_spent(exc, spent) from None
 
@@ -321,7 +361,7 @@ class Extractor:
             done = await retry.acall(
                 lambda: self.backend.acomplete(request), self.options.retry, spent
             )
-            return self._finish(request, key, done, spent, started)
+            return self._finish(request, key, done, spent, started, abstract)
         except BackendError as exc:
             raise _with_spent(exc, spent) from None
 
@@ -364,9 +404,31 @@ def _with_spent(exc: BackendError, spent: retry.Spent) -> BackendError:
 
 _default: dict[tuple[Any, ...], Extractor] = {}
 
+# Every environment variable that changes what `Extractor(backend, model=..., base_url=...)`
+# builds: the backend's choice, endpoint, key and model, the cache directory, the prompt.
+_SETTINGS_ENV = (
+    "EXTRACTOR_BACKEND", "EXTRACTOR_MODEL", "EXTRACTOR_CACHE_DIR", "XDG_CACHE_HOME", "HOME",
+    "EXTRACTOR_PROMPTS", "EXTRACTOR_RECORDINGS", "EXTRACTOR_GGUF",
+    "OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
+)
+
+
+def _environment() -> str:
+    """A digest of the settings the environment holds, API keys included: hashed, so
+    the dict of shared Extractors never holds a key in a readable form."""
+    digest = hashlib.sha256()
+    for name in _SETTINGS_ENV:
+        digest.update(f"{name}={os.environ.get(name)!r}\0".encode())
+    return digest.hexdigest()
+
 
 def _shared(backend: str | None, model: str | None, base_url: str | None) -> Extractor:
-    key = (backend or os.environ.get("EXTRACTOR_BACKEND"), model, base_url)
+    """One Extractor per set of resolved settings. Keyed on the arguments alone, the
+    first one built was kept after OPENAI_BASE_URL, OPENAI_API_KEY,
+    EXTRACTOR_CACHE_DIR or EXTRACTOR_BACKEND changed, and went on asking the old
+    endpoint and writing the old cache. One built for older settings is kept, not
+    closed: another thread may be using it."""
+    key = (backend, model, base_url, _environment())
     if key not in _default:
         _default[key] = Extractor(backend, model=model, base_url=base_url)
     return _default[key]

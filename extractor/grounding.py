@@ -4,12 +4,21 @@ Models copy quotes imperfectly: a doubled space, a line break folded away, a
 different case. A quote counts as found when it matches after folding runs of
 whitespace and case; the offsets returned always point into the original text,
 so `abstract[start:end]` is what the reader highlights.
+
+Unicode has two spellings of most accented letters: `é` as one character (NFC,
+what most text and every model writes) or as `e` plus a combining accent (NFD,
+what macOS file names and some PDF extractors give). The cache key folds them
+to one, so one cached answer serves both; quotes and names are therefore found
+across the two as well, each character decomposed while folding, and the
+offsets still index the text as given (an NFD abstract's offsets count its
+combining accents).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 
 from . import latex
 
@@ -31,7 +40,10 @@ def _fold(text: str) -> tuple[str, list[int]]:
             continue
         in_space = False
         folded = ch.casefold()
-        # casefold may expand one character (ß -> ss); map each piece to i.
+        if not folded.isascii():  # é and e + U+0301 fold alike (canonical equivalence)
+            folded = unicodedata.normalize("NFD", folded)
+        # casefold and NFD may expand one character (ß -> ss, é -> e + U+0301);
+        # map each piece to i.
         chars.extend(folded)
         index.extend([i] * len(folded))
     return "".join(chars), index
@@ -78,13 +90,15 @@ def name_in(text: str, name: str) -> bool:
 
 def unwritten(text: str, names: list[str]) -> list[str]:
     """The names that `text` does not write (see `name_in`). The text is folded
-    once, and split into words only if a name is not found as written."""
-    folded = text.casefold()
+    once, and split into words only if a name is not found as written. Both are
+    read in NFC, so an accented name is found however either spells it."""
+    folded = unicodedata.normalize("NFC", text).casefold()
     words: list[str] | None = None
     missing = []
     for name in names:
-        wanted = _WORD.findall(name.casefold())
-        if wanted and _whole(folded, name.casefold().strip()):  # as written: most names
+        folded_name = unicodedata.normalize("NFC", name).casefold()
+        wanted = _WORD.findall(folded_name)
+        if wanted and _whole(folded, folded_name.strip()):  # as written: most names
             continue
         if wanted and words is None:
             words = _WORD.findall(folded)

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .backends.base import Backend, Completion, Request
-from .errors import ConfigError
 from .extract import Extractor
 from .result import Usage
+from .settings import canonical, real, whole
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,14 @@ class Limits:
     tpm: float | None = None
 
     def __post_init__(self) -> None:
-        if self.concurrency < 1:
-            raise ConfigError("concurrency must be at least 1")
-        for name in ("rpm", "tpm"):
-            value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise ConfigError(f"{name} must be positive, got {value}")
+        canonical(
+            self,
+            concurrency=whole(self.concurrency, "concurrency (--concurrency)",
+                              "a whole number of at least 1", minimum=1),
+            **{name: None if getattr(self, name) is None else real(
+                getattr(self, name), f"{name} (--{name})", "a finite number above 0", above=0)
+               for name in ("rpm", "tpm")},
+        )
 
 
 class RateLimiter:

@@ -11,6 +11,15 @@ them as `extractor/prompts/`), then beside the package in a source checkout.
 
 The user template is filled with plain string replacement, not str.format:
 abstracts contain braces (LaTeX), and a brace must never be read as a field.
+
+The template wraps the paper's text in tags (`<title>`, `<abstract>`), and the
+system prompt tells the model that what is inside is data. An abstract holding
+`</abstract>` would close its own tag and put what follows outside, where it
+reads as instructions. So inside the inserted text, and only there, the `<` and
+`>` of a tag named like one of the template's (any case, opening or closing)
+are written `&lt;` and `&gt;`: the model still reads the text as written, and
+a title or abstract with no such tag is inserted byte for byte (the recorded
+requests of `fixtures/recordings` depend on it).
 """
 
 from __future__ import annotations
@@ -37,11 +46,30 @@ class Prompt:
         # One pass over the template: a title holding "{abstract}" (or an abstract
         # holding "{title}") stays text. Two chained replaces spliced the abstract
         # into such a title.
-        fields = {"title": title, "abstract": abstract}
+        tags = _delimiters(self.user_template)
+        fields = {"title": _escaped(title, tags), "abstract": _escaped(abstract, tags)}
         return _FIELD.sub(lambda m: fields[m.group(1)], self.user_template)
 
 
 _FIELD = re.compile(r"\{(title|abstract)\}")
+_TAG_NAME = re.compile(r"</?\s*([A-Za-z][\w-]*)[^<>]*>")
+
+
+@lru_cache(maxsize=8)
+def _delimiters(template: str) -> re.Pattern[str] | None:
+    """A pattern for any tag named like one of `template`'s own, or None."""
+    names = sorted({name.lower() for name in _TAG_NAME.findall(template)})
+    if not names:
+        return None
+    alternatives = "|".join(map(re.escape, names))
+    return re.compile(rf"<(\s*/?\s*(?:{alternatives})\b[^<>]*)(>?)", re.IGNORECASE)
+
+
+def _escaped(text: str, tags: re.Pattern[str] | None) -> str:
+    """`text` with the delimiters of `tags` neutralised; unchanged when it has none."""
+    if tags is None:
+        return text
+    return tags.sub(lambda m: f"&lt;{m.group(1)}{'&gt;' if m.group(2) else ''}", text)
 
 
 def prompt_dir() -> Path:

@@ -36,7 +36,9 @@ class Usage:
 
 class Meta(BaseModel):
     """How the summary was produced. `evidence[i]` is the (start, end) offset of
-    `speedups[i].text` in the abstract, or None when it could not be found
+    `speedups[i].text` in the abstract string exactly as the caller passed it
+    (leading whitespace counted; an NFD abstract's combining accents counted),
+    so `abstract[start:end]` is the claim; None when it could not be found
     (possible only for answers that skipped grounding, e.g. old cache entries).
     `dropped_datasets` are names the backend returned that the title and abstract
     never write, removed from the summary."""

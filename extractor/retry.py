@@ -6,13 +6,15 @@ retries exactly the failures a backend marked `TransientError` (429, 5xx,
 timeouts, dropped connections). Everything else fails on the first try.
 
 The wait is exponential with full jitter, except that a server's Retry-After
-is honoured (capped at `max_wait`, so a hostile header cannot park a run).
+is honoured (capped at `max_wait`, so a hostile header cannot park a run; one
+that is no number of seconds, NaN, infinite or negative, is ignored).
 Tokens spent by failed attempts are added to the final usage, so a retried
 call reports what it really cost.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -26,8 +28,9 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from .errors import ConfigError, TransientError
+from .errors import TransientError
 from .result import Usage
+from .settings import MAX_SECONDS, canonical, real, whole
 
 T = TypeVar("T")
 
@@ -39,13 +42,15 @@ class RetryPolicy:
     max_wait: float = 60.0
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ConfigError(f"max_attempts (--max-attempts) must be at least 1, got "
-                              f"{self.max_attempts}")
-        for name in ("initial_wait", "max_wait"):
-            if not getattr(self, name) >= 0:  # also refuses NaN
-                raise ConfigError(f"retry {name} must be 0 or more seconds, got "
-                                  f"{getattr(self, name)}")
+        canonical(
+            self,
+            max_attempts=whole(self.max_attempts, "max_attempts (--max-attempts)",
+                               "a whole number of at least 1", minimum=1),
+            **{name: real(getattr(self, name), f"retry {name}",
+                          f"a number of seconds from 0 to {MAX_SECONDS:,}", minimum=0,
+                          maximum=MAX_SECONDS)
+               for name in ("initial_wait", "max_wait")},
+        )
 
 
 @dataclass
@@ -60,9 +65,14 @@ class Spent:
 def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None:
-            return min(max(float(retry_after), 0.0), policy.max_wait)
+        # A backend of any origin may hand on what a server sent: a wait that is
+        # no number of seconds (NaN, inf, negative) falls back to the backoff.
+        try:
+            retry_after = float(getattr(exc, "retry_after", None))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            retry_after = math.nan
+        if 0 <= retry_after < math.inf:
+            return min(retry_after, policy.max_wait)
         ceiling = min(policy.initial_wait * 2 ** (state.attempt_number - 1), policy.max_wait)
         return random.uniform(0, ceiling)
 

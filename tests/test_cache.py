@@ -12,7 +12,7 @@ import pytest
 
 from extractor import Cache, ConfigError, Extractor, Options, Sampling, TransientError
 from extractor.cli import main
-from extractor.testing import Reply, Status
+from extractor.testing import FakeOpenAIServer, Reply, Status
 
 from .conftest import ABSTRACT, GOOD, TITLE
 
@@ -90,6 +90,20 @@ def test_every_part_of_the_request_is_in_the_key(change, server, tmp_path, monke
     assert before != after
 
 
+@pytest.mark.parametrize("sampling", [
+    Sampling(temperature=0), Sampling(temperature=-0.0), Sampling(max_tokens=1024.0),
+    Sampling(seed=0.0),
+])
+def test_equal_sampling_settings_written_in_other_types_share_one_entry(sampling, server,
+                                                                       make_extractor):
+    """temperature=0 (as the README writes it) is the CLI's 0.0: one key, one request."""
+    server.push(Reply(GOOD))
+    make_extractor(cache=True).extract(ABSTRACT, TITLE)
+    hit = make_extractor(cache=True, options=Options(sampling=sampling)).extract(ABSTRACT, TITLE)
+    assert hit.meta.cache_hit and len(server.received) == 1
+    assert server.received[0]["temperature"] == 0.0 and sampling == Sampling()
+
+
 def test_schema_hash_is_in_the_key(server, tmp_path, monkeypatch):
     """A change to the answer's schema invalidates old entries."""
     extractor = Extractor("openai", model="m", base_url=server.url, cache=tmp_path)
@@ -139,6 +153,36 @@ def test_corrupt_entry_is_a_miss_and_is_replaced(garbage, server, make_extractor
     server.push(Reply(GOOD))
     assert not extractor.extract(ABSTRACT, TITLE).meta.cache_hit
     assert extractor.extract(ABSTRACT, TITLE).meta.cache_hit
+
+
+class _NumberedModel(FakeOpenAIServer):
+    """Answers 200 with `"model": 4`: the SDK builds its response without checking."""
+
+    def answer(self, request, action):
+        status, body, headers = super().answer(request, action)
+        body["model"] = 4
+        return status, body, headers
+
+
+def test_an_answer_whose_model_is_not_text_is_returned_and_read_back_from_the_cache(tmp_path):
+    """A 200 naming its model with a number is no reason to fail, now or on each later hit."""
+    with _NumberedModel(default=lambda request: Reply(GOOD)) as server:
+        for hit in (False, True, True):
+            with Extractor("openai", model="test-model", base_url=server.url,
+                           cache=tmp_path / "cache") as extractor:
+                result = extractor.extract(ABSTRACT, TITLE)
+            assert result.meta.cache_hit is hit and result.meta.model == "test-model"
+        assert len(server.received) == 1
+
+
+@pytest.mark.parametrize("model", [123, {"x": 1}, ["m"]])
+def test_a_stored_model_that_is_not_text_never_fails_a_cache_hit(model, server, make_extractor):
+    """An entry poisoned before the check (or edited by hand) still makes a result."""
+    extractor = make_extractor(cache=True)
+    entry = {"summary": GOOD, "model": model, "dropped_datasets": []}
+    extractor.cache._cache.set(_key(extractor), json.dumps(entry))
+    result = extractor.extract(ABSTRACT, TITLE)
+    assert result.meta.model == "test-model" and server.received == []
 
 
 def test_a_pickled_entry_is_never_unpickled(server, make_extractor, tmp_path):
@@ -253,3 +297,20 @@ def test_a_cache_that_cannot_be_written_warns_once_and_the_answers_still_come_ba
         second = extractor.extract(ABSTRACT + " Again.", TITLE)
     assert first.speedups and second.speedups and len(caught) == 1
     assert not second.meta.cache_hit and len(server.received) == 2
+
+
+def test_a_read_only_cache_directory_is_refused_saying_why_and_never_to_delete_it(
+        tmp_path, monkeypatch):
+    """diskcache writes on open, so a read-only cache cannot be read: say so, and the way out."""
+    import extractor.cache as cache_module
+
+    Cache(tmp_path / "shared").close()  # a cache filled elsewhere, then mounted read-only
+
+    def unable(*args, **kwargs):
+        raise sqlite3.OperationalError("unable to open database file")  # what SQLite says
+
+    monkeypatch.setattr(cache_module.diskcache, "Cache", unable)
+    monkeypatch.setattr(cache_module.os, "access", lambda path, mode: False)
+    with pytest.raises(ConfigError, match="is read-only") as info:
+        Cache(tmp_path / "shared")
+    assert "--no-cache" in str(info.value) and "delete" not in str(info.value)

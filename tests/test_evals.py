@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 
 import pytest
 
@@ -63,6 +65,8 @@ def test_the_project_gold_file_is_well_formed():
         (lambda r: r["labels"]["speedups"][0].update(factor=True), "must be a number or null"),
         (lambda r: r["labels"].update(datasets="PDEBench"), "list of strings"),
         (lambda r: r["labels"]["speedups"][0].pop("baseline"), "exactly factor"),
+        (lambda r: r.update(title=5), "title must be text or null, not 5"),
+        (lambda r: r.update(title=["a"]), r"title must be text or null, not \['a'\]"),
     ],
 )
 def test_a_broken_fixture_is_refused_with_its_line(mutate, message, tmp_path):
@@ -73,6 +77,66 @@ def test_a_broken_fixture_is_refused_with_its_line(mutate, message, tmp_path):
     path = write(tmp_path, GOLD_LINE, bad)
     with pytest.raises(FixtureError, match=rf"gold.jsonl:2: .*{message}"):
         load_fixtures(path)
+
+
+def test_a_fixture_holding_a_lone_surrogate_is_refused_with_its_line(tmp_path, capsys):
+    """An escape such as \\ud83d is valid JSON but no text: the eval refuses the file."""
+    bad = json.loads(json.dumps(GOLD_LINE))
+    bad["id"], bad["abstract"] = "bad", bad["abstract"] + " \ud83d"
+    path = write(tmp_path, GOLD_LINE, bad)
+    with pytest.raises(FixtureError, match=r"gold.jsonl:2: holds a lone surrogate"):
+        load_fixtures(path)
+    assert main(["eval", str(path), "--backend", "rules"]) == 2
+    assert "lone surrogate" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_a_nan_in_the_gold_labels_is_refused_as_not_json(constant, tmp_path):
+    """Python reads NaN; JSON has none, and the report would have written it back."""
+    line = json.dumps(dict(GOLD_LINE, id="bad")).replace('"factor": 13.9', f'"factor": {constant}')
+    assert constant in line
+    with pytest.raises(FixtureError, match=f"gold.jsonl:2: {constant} is not valid JSON"):
+        load_fixtures(write(tmp_path, GOLD_LINE, line))
+
+
+def test_eval_reads_fixtures_from_standard_input_once(scripted, tmp_path, capsys, monkeypatch):
+    """`eval -` reads the gold file from a pipe, as `batch -` does; `- -` is refused."""
+    scripted[ABSTRACT] = GOOD
+    data = (json.dumps(GOLD_LINE) + "\n").encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    args = ["--backend", "scripted", "--no-cache", "--quiet", "--thresholds", "none"]
+    assert main(["eval", "-", *args]) == 0
+    assert "n=1  errors=0" in capsys.readouterr().out
+    assert main(["eval", "-", "-", *args]) == 2
+    assert "read only once" in capsys.readouterr().err
+
+
+def test_fixtures_all_refused_as_input_stop_the_eval_as_an_input_error(scripted, tmp_path,
+                                                                      capsys):
+    """--max-chars under every abstract is a usage error (exit 2), never a backend failure."""
+    scripted[ABSTRACT] = GOOD
+    args = ["--backend", "scripted", "--no-cache", "--quiet", "--thresholds", "none",
+            "--max-chars", "50"]
+    one = write(tmp_path, GOLD_LINE, name="one.jsonl")
+    many = write(tmp_path, *[dict(GOLD_LINE, id=f"p{i}") for i in range(12)], name="many.jsonl")
+    assert main(["eval", str(one), *args]) == 2
+    assert "InputError: every fixture was refused as input" in capsys.readouterr().err
+    assert main(["eval", str(many), *args]) == 2
+    assert "InputError: stopped: the first 10 fixtures were all refused" in (
+        capsys.readouterr().err)
+
+
+def test_a_fixture_refused_as_input_among_others_is_a_recorded_error(scripted, tmp_path,
+                                                                     capsys):
+    """One over-long abstract is scored as empty with its InputError; the rest are scored."""
+    long = dict(GOLD_LINE, id="long", abstract=ABSTRACT + " More." * 4000)
+    scripted[ABSTRACT] = GOOD
+    out = tmp_path / "r.json"
+    assert main(["eval", str(write(tmp_path, GOLD_LINE, long)), "--backend", "scripted",
+                 "--no-cache", "--quiet", "--thresholds", "none", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["errors"] == 1
+    assert report["items"][1]["scores"]["error"].startswith("InputError: abstract is")
 
 
 def test_invalid_json_and_duplicate_ids_are_refused(tmp_path):
@@ -235,6 +299,39 @@ def test_eval_refuses_a_bad_threshold_name(scripted, tmp_path, capsys):
     scripted[ABSTRACT] = GOOD
     assert main(["eval", str(gold), "--backend", "scripted", "--threshold", "speedup.f1=1"]) == 2
     assert "threshold must look like" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("toml, key", [
+    ("[rules]\nspeedups = 0.9\n", "rules.speedups must be a table"),
+    ("[rules.speedups]\nf1 = [0.9]\n", "rules.speedups.f1: the minimum must be"),
+    ("[rules.task]\ntoken_f1 = nan\n", "rules.task.token_f1: the minimum must be"),
+    ("[rules.task]\ntoken_f1 = -inf\n", "rules.task.token_f1: the minimum must be"),
+    ("untitled = 3\n", "untitled must hold"),
+    ("[untitled]\nrules = 3\n", "untitled.rules must hold"),
+    ("[other.speedups]\nf1 = 'high'\n", "other.speedups.f1: the minimum must be"),
+])
+@pytest.mark.parametrize("untitled", [[], ["--no-titles"]])
+def test_a_badly_shaped_thresholds_file_exits_2_naming_the_file_and_key_before_any_call(
+        toml, key, untitled, scripted, tmp_path, capsys):
+    """Any table of the file is checked, whichever backend runs, before the first call."""
+    gold = write(tmp_path, GOLD_LINE)
+    thresholds = tmp_path / "t.toml"
+    thresholds.write_text(toml)
+    code = main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--quiet",
+                 "--thresholds", str(thresholds), *untitled])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(f"extractor: ConfigError: {thresholds}: {key}")
+    assert err.count("\n") == 1 and scripted == {}
+
+
+@pytest.mark.parametrize("flag", ["task.token_f1", "task.token_f1=", "task.token_f1=nan",
+                                  "task.token_f1=inf", "task.token_f1=x"])
+def test_a_threshold_without_a_minimum_to_compare_with_is_refused(flag, scripted, tmp_path,
+                                                                  capsys):
+    """No =MIN, or NaN, would pass every run: refused, not silently accepted."""
+    gold = write(tmp_path, GOLD_LINE)
+    assert main(["eval", str(gold), "--backend", "scripted", "--threshold", flag]) == 2
+    assert "ConfigError: threshold" in capsys.readouterr().err
 
 
 def test_no_titles_withholds_every_title_and_uses_the_untitled_gate(tmp_path, capsys):

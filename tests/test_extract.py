@@ -3,6 +3,10 @@ backend choice, grounding of whatever a backend returns."""
 
 from __future__ import annotations
 
+import io
+import sys
+import unicodedata
+
 import pytest
 
 from extractor import (
@@ -20,6 +24,7 @@ from extractor import (
     register,
 )
 from extractor.backends.base import unregister
+from extractor.batch import Limits
 from extractor.cli import main
 from extractor.extract import _control_chars, resolve_backend_name
 
@@ -69,6 +74,33 @@ def test_bad_input_fails_before_any_backend_call(bad, message, echo):
     assert echo.calls == 0
 
 
+@pytest.mark.parametrize("backend", ["echo", "rules", "openai"])
+@pytest.mark.parametrize("field", ["abstract", "title"])
+@pytest.mark.parametrize("surrogate", ["\ud83d", "\udce9"])  # an escape; Latin-1 as UTF-8
+def test_a_lone_surrogate_is_an_input_error_before_any_call_whatever_the_backend(
+        backend, field, surrogate, echo, server, tmp_path):
+    """A lone surrogate cannot be encoded: refused as input, not failed inside the call."""
+    text = {"abstract": ABSTRACT, "title": TITLE}
+    text[field] = text[field] + " caf" + surrogate
+    extractor = Extractor(backend, base_url=server.url, cache=tmp_path / "cache")
+    with pytest.raises(InputError, match=f"{field} holds a lone surrogate"):
+        extractor.extract(text["abstract"], text["title"])
+    assert echo.calls == 0 and server.received == []
+    extractor.close()
+
+
+def test_latin1_bytes_on_stdin_exit_2_with_one_line(server, tmp_path, capsys, monkeypatch):
+    """Bytes that are not UTF-8, read with surrogateescape, are bad input, not a traceback."""
+    stdin = io.TextIOWrapper(io.BytesIO(b"caf\xe9 " + ABSTRACT.encode()), encoding="utf-8",
+                             errors="surrogateescape")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["extract", "--backend", "openai", "--base-url", server.url,
+                 "--cache-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("extractor: InputError: abstract holds a lone surrogate")
+    assert err.count("\n") == 1 and server.received == []
+
+
 @pytest.mark.parametrize(
     "text, count",
     [
@@ -104,19 +136,62 @@ def test_a_non_text_title_is_refused(echo):
     (lambda: Sampling(temperature=-0.5), "temperature"),
     (lambda: Sampling(temperature=7), "temperature"),
     (lambda: Sampling(max_tokens=0), "max_tokens"),
+    (lambda: Sampling(max_tokens=float("inf")), "max_tokens .* a whole number"),
+    (lambda: Sampling(max_tokens=1.5), "max_tokens .* a whole number"),
+    (lambda: Sampling(max_tokens=True), "max_tokens .* a whole number"),
+    (lambda: Sampling(temperature=False), "temperature must be a number"),
+    (lambda: Sampling(temperature=float("inf")), "temperature must be a number"),
+    (lambda: Sampling(seed="x"), "seed must be a whole number"),
     (lambda: BackendConfig(timeout=0), "timeout"),
     (lambda: BackendConfig(timeout=float("nan")), "timeout"),
+    (lambda: BackendConfig(timeout=float("inf")), r"timeout .* up to 86,400"),
+    (lambda: BackendConfig(timeout=1e12), r"timeout .* up to 86,400"),
+    (lambda: Options(max_reasks=1.5), r"max_reasks .* a whole number"),
+    (lambda: Options(max_reasks="2"), r"max_reasks .* a whole number"),
+    (lambda: Options(max_chars=float("inf")), r"max_chars .* a whole number"),
+    (lambda: RetryPolicy(max_attempts=2.5), r"max_attempts .* a whole number"),
+    (lambda: RetryPolicy(initial_wait=float("inf")), "initial_wait must be a number of seconds"),
+    (lambda: Limits(rpm=float("nan")), r"rpm .* a finite number above 0"),
+    (lambda: Limits(tpm=float("inf")), r"tpm .* a finite number above 0"),
+    (lambda: Limits(concurrency=True), r"concurrency .* a whole number"),
 ])
 def test_settings_out_of_range_are_config_errors_naming_the_setting(build, message):
     with pytest.raises(ConfigError, match=message):
         build()
 
 
+def test_whole_settings_given_as_integral_floats_are_kept_as_ints():
+    """2.0 re-asks is 2: kept as an int, which instructor and range() need."""
+    assert type(Options(max_reasks=2.0).max_reasks) is int
+    assert type(RetryPolicy(max_attempts=3.0).max_attempts) is int
+
+
+@pytest.mark.parametrize("backend", ["openai", "anthropic"])
+@pytest.mark.parametrize("url", ["not a url", "ftp://example.org/v1", "http://", "http://h:port/v1"])
+def test_a_base_url_that_is_no_http_url_is_a_config_error_at_construction(backend, url,
+                                                                          monkeypatch):
+    """Never retried as a transient connection error on every call."""
+    pytest.importorskip(backend)
+    with pytest.raises(ConfigError, match=r"base_url .* must be an http:// or https:// URL"):
+        Extractor(backend, base_url=url, config=BackendConfig(api_key="k"), cache=False)
+    monkeypatch.setenv(f"{backend.upper()}_BASE_URL", url)
+    with pytest.raises(ConfigError, match=rf"\${backend.upper()}_BASE_URL\) must be"):
+        Extractor(backend, config=BackendConfig(api_key="k"), cache=False)
+
+
 def test_out_of_range_flags_exit_2_with_one_line(capsys):
-    for flags in (["--max-attempts", "0"], ["--timeout", "-1"], ["--temperature", "5"]):
+    for flags in (["--max-attempts", "0"], ["--timeout", "-1"], ["--temperature", "5"],
+                  ["--timeout", "inf"], ["--timeout", "1e12"]):
         assert main(["extract", "--backend", "rules", *flags, "We propose X."]) == 2
         err = capsys.readouterr().err
         assert err.startswith("extractor: ConfigError:") and len(err.splitlines()) == 1
+
+
+def test_a_title_over_its_limit_does_not_point_at_max_chars_which_does_not_govern_it(echo):
+    with pytest.raises(InputError, match="title is 1,001 characters") as info:
+        Extractor("echo", cache=False).extract(ABSTRACT, "x" * 1001)
+    assert "max-chars" not in str(info.value) and "max_chars" not in str(info.value)
+    assert "shorten the title" in str(info.value) and echo.calls == 0
 
 
 def test_the_size_limit_is_configurable(echo):
@@ -124,6 +199,36 @@ def test_the_size_limit_is_configurable(echo):
     long_text = ABSTRACT + " More." * 4000
     result = Extractor("echo", cache=False, options=Options(max_chars=50_000)).extract(long_text)
     assert result.task == GOOD["task"] and echo.calls == 1
+
+
+@pytest.mark.parametrize("backend", ["echo", "rules"])
+def test_evidence_offsets_index_the_abstract_as_the_caller_passed_it(backend, echo):
+    """Leading whitespace is stripped before the call, yet counted in the offsets."""
+    abstract = "\n    " + ABSTRACT + "\n"
+    result = Extractor(backend, cache=False).extract(abstract, TITLE)
+    assert result.speedups
+    for speedup, (start, end) in zip(result.speedups, result.meta.evidence, strict=True):
+        assert abstract[start:end] == speedup.text
+
+
+ACCENTED = ("We propose Réseau, a solver for sparse linear systems. Réseau achieves a 6x "
+            "speedup over the café baseline on A100 GPUs.")
+ACCENTED_ANSWER = dict(GOOD, method="Réseau", datasets=[], speedups=[
+    {"factor": 6, "factor_max": None, "baseline": "café baseline",
+     "text": "6x speedup over the café baseline"}])
+
+
+def test_an_nfd_abstract_is_grounded_and_shares_the_cache_with_its_nfc_twin(echo, tmp_path):
+    """The key folds NFC and NFD to one; grounding and evidence follow each caller's text."""
+    echo.answer = ACCENTED_ANSWER  # quotes in NFC, as models write
+    nfc = unicodedata.normalize("NFC", ACCENTED)
+    nfd = unicodedata.normalize("NFD", ACCENTED)
+    extractor = Extractor("echo", cache=tmp_path)
+    for abstract in (nfd, nfc, nfd, nfc):
+        result = extractor.extract(abstract, TITLE)
+        (start, end), = result.meta.evidence
+        assert unicodedata.normalize("NFC", abstract[start:end]) == result.speedups[0].text
+    assert echo.calls == 1
 
 
 def test_ungrounded_answer_from_any_backend_is_refused(echo):
@@ -215,3 +320,37 @@ def test_module_level_extract_reuses_one_extractor(echo):
     first = extract(ABSTRACT, TITLE, backend="echo")
     second = extract(ABSTRACT, TITLE, backend="echo")
     assert second.meta.cache_hit and first.speedups[0].factor == 13.9
+
+
+def test_module_level_extract_follows_changes_to_the_environment(monkeypatch, tmp_path, capsys):
+    """A new endpoint, key, cache directory or backend in the environment is used at once."""
+    from extractor import extract
+    from extractor.testing import FakeOpenAIServer, Reply
+
+    with FakeOpenAIServer(default=lambda request: Reply(GOOD)) as one, \
+            FakeOpenAIServer(default=lambda request: Reply(GOOD)) as two:
+        monkeypatch.setenv("OPENAI_BASE_URL", one.url)
+        monkeypatch.setenv("EXTRACTOR_CACHE_DIR", str(tmp_path / "one"))
+        assert extract(ABSTRACT, TITLE, backend="openai").meta.backend == "openai"
+        monkeypatch.setenv("OPENAI_BASE_URL", two.url)
+        monkeypatch.setenv("EXTRACTOR_CACHE_DIR", str(tmp_path / "two"))
+        assert not extract(ABSTRACT, TITLE, backend="openai").meta.cache_hit
+        assert (len(one.received), len(two.received)) == (1, 1)
+        assert (tmp_path / "two").is_dir()
+        monkeypatch.delenv("OPENAI_BASE_URL")
+        assert extract(ABSTRACT, TITLE).meta.backend == "rules"  # no key: rules
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("OPENAI_BASE_URL", two.url)
+        assert extract(ABSTRACT, TITLE).meta.backend == "openai"  # a key now: openai
+        monkeypatch.setenv("EXTRACTOR_BACKEND", "rules")
+        assert extract(ABSTRACT, TITLE).meta.backend == "rules"
+
+
+def test_the_shared_extractors_never_hold_an_api_key_in_readable_form(monkeypatch):
+    from extractor import extract
+    from extractor.extract import _default
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret")
+    monkeypatch.setenv("EXTRACTOR_BACKEND", "rules")
+    extract(ABSTRACT, TITLE)
+    assert not any("sk-very-secret" in repr(key) for key in _default)

@@ -115,6 +115,20 @@ def test_429_with_retry_after_is_retried(server, make_extractor):
     assert len(server.received) == 2
 
 
+@pytest.mark.parametrize("header", [
+    {"retry-after": "nan"}, {"retry-after-ms": "nan"}, {"retry-after": "inf"},
+    {"retry-after": "-5"}, {"retry-after-ms": "1e400"},
+])
+def test_a_retry_after_that_is_no_wait_is_ignored_sync_and_async(header, server, make_extractor):
+    """NaN, infinite or negative Retry-After falls back to the backoff: no crash, no hang."""
+    extractor = make_extractor()
+    server.push(Status(429, headers=header), Reply(GOOD))
+    assert extractor.extract(ABSTRACT, TITLE).meta.attempts == 2
+    server.push(Status(429, headers=header), Reply(GOOD))
+    result = asyncio.run(asyncio.wait_for(extractor.aextract(ABSTRACT, TITLE), 10))
+    assert result.meta.attempts == 2 and len(server.received) == 4
+
+
 def test_500_then_success(server, make_extractor):
     """A server error is transient: the next attempt's answer is used."""
     server.push(Status(500), Status(503), Reply(GOOD))

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from extractor import BackendConfig, ConfigError, Extractor, ReplayMiss
+from extractor import BackendConfig, ConfigError, Extractor, Options, ReplayMiss, Sampling
 from extractor.cli import main
 from extractor.testing import Raw, Reply, Status
 
-from .conftest import ABSTRACT, GOOD, TITLE
+from .conftest import ABSTRACT, GOOD, REPO, TITLE
 
 GOLD = {"id": "skr", "title": TITLE, "abstract": ABSTRACT, "labels": GOOD}
 
@@ -201,3 +201,12 @@ def test_a_200_that_is_not_json_fails_as_it_would_live(server, gold, tmp_path, c
     assert [f["id"] for f in failed] == ["skr", "two"]
     assert all("not JSON" in f["error"] and "PermanentError" in f["error"] for f in failed)
     assert not (tmp_path / "rec" / "m.jsonl").exists()
+
+
+def test_the_shipped_recordings_replay_with_sampling_written_as_the_readme_writes_it():
+    """Sampling(temperature=0) sends the request the recordings were made with (0.0)."""
+    fixture = json.loads((REPO / "fixtures" / "gold.jsonl").read_text().splitlines()[0])
+    config = BackendConfig(options={"recordings": str(REPO / "fixtures" / "recordings")})
+    options = Options(sampling=Sampling(temperature=0, max_tokens=1024.0))
+    with Extractor("replay", config=config, options=options, cache=False) as extractor:
+        assert extractor.extract(fixture["abstract"], fixture["title"]).task

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from pydantic import ValidationError
 
@@ -106,6 +108,22 @@ def test_a_missing_quote_is_none():
     """A quote that is not there is reported as missing, not approximated."""
     assert find_quote(ABSTRACT, "14 times") is None
     assert find_quote(ABSTRACT, "   ") is None
+
+
+@pytest.mark.parametrize("text_form, quote_form", [("NFD", "NFC"), ("NFC", "NFD")])
+def test_a_quote_is_found_whichever_unicode_form_the_text_and_quote_use(text_form, quote_form):
+    """é as one character or as e + accent: the offsets cover the text's own spelling."""
+    text = unicodedata.normalize(text_form, "Réseau is 6x faster than the café baseline.")
+    quote = unicodedata.normalize(quote_form, "6x faster than the café baseline")
+    start, end = find_quote(text, quote)
+    assert unicodedata.normalize("NFC", text[start:end]) == unicodedata.normalize("NFC", quote)
+    assert text[end:] == "."
+
+
+def test_an_accented_name_is_found_whichever_unicode_form_the_text_and_name_use():
+    text = "We evaluate on the Réseau benchmark."
+    assert name_in(unicodedata.normalize("NFD", text), "Réseau")
+    assert name_in(text, unicodedata.normalize("NFD", "Réseau"))
 
 
 def test_a_quote_that_reads_the_latex_of_an_arxiv_abstract_is_grounded():

@@ -31,6 +31,7 @@ import email.utils
 import functools
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -320,23 +321,33 @@ def status_error(
 
 
 def retry_after_seconds(headers: Any) -> float | None:
-    """Seconds to wait from `retry-after-ms` or `retry-after` (seconds or HTTP date)."""
-    if value := headers.get("retry-after-ms"):
-        try:
-            return float(value) / 1000
-        except ValueError:
-            pass
+    """Seconds to wait from `retry-after-ms` or `retry-after` (seconds or HTTP date).
+
+    A value that is no wait (`nan`, `inf`, negative) is ignored, as if the header
+    were absent: `float()` reads all three, and `nan` made the sync retry raise
+    ValueError from time.sleep and the async one sleep for ever."""
+    if (ms := _seconds(headers.get("retry-after-ms"))) is not None:
+        return ms / 1000
     value = headers.get("retry-after")
     if not value:
         return None
     try:
-        return float(value)
+        return _seconds(float(value))
     except ValueError:
         pass
     try:
         return max(email.utils.parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _seconds(value: Any) -> float | None:
+    """`value` as a finite number of 0 or more, else None."""
+    try:
+        number = float(value)
     except (TypeError, ValueError):
         return None
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 def first_line(exc: BaseException) -> str:

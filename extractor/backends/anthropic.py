@@ -39,6 +39,7 @@ import instructor
 
 from ..errors import BackendError, ConfigError
 from ..result import Usage
+from ..settings import http_url
 from ._instructor import (
     Meter,
     SdkErrors,
@@ -88,8 +89,9 @@ class AnthropicBackend(Backend):
                 "api_key (--api-key)"
             )
         self._model = config.model or os.environ.get("EXTRACTOR_MODEL") or DEFAULT_MODEL
-        self.base_url = (config.base_url or os.environ.get("ANTHROPIC_BASE_URL")
-                         or DEFAULT_ENDPOINT).rstrip("/")
+        self.base_url = http_url((config.base_url or os.environ.get("ANTHROPIC_BASE_URL")
+                                  or DEFAULT_ENDPOINT).rstrip("/"),
+                                 "base_url (--base-url, $ANTHROPIC_BASE_URL)")
         mode_name = (config.mode or "tools").lower()
         if mode_name not in MODES:
             raise ConfigError(

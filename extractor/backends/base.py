@@ -25,6 +25,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..result import Usage
 from ..schema import PaperSummary
+from ..settings import MAX_SECONDS, canonical, real, whole
 
 ENTRY_POINT_GROUP = "extractor.backends"
 
@@ -42,25 +43,32 @@ class BackendConfig:
     options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not self.timeout > 0:
-            raise ConfigError(f"timeout (--timeout) must be a positive number of seconds, "
-                              f"got {self.timeout}")
+        canonical(self, timeout=real(self.timeout, "timeout (--timeout)",
+                                     f"a number of seconds above 0 and up to {MAX_SECONDS:,}",
+                                     above=0, maximum=MAX_SECONDS))
 
 
 @dataclass(frozen=True)
 class Sampling:
-    """Every sampling parameter sent to a model; all of it is in the cache key."""
+    """Every sampling parameter sent to a model; all of it is in the cache key.
+    Each is kept in one type (temperature a float, max_tokens and seed ints), so
+    `Sampling(temperature=0)` is the same request, key and recording as 0.0."""
 
     temperature: float = 0.0
     max_tokens: int = 1024
     seed: int | None = 0
 
     def __post_init__(self) -> None:
-        if not 0 <= self.temperature <= 2:  # the range OpenAI and Anthropic accept
-            raise ConfigError(f"temperature must be between 0 and 2, got {self.temperature}")
-        if self.max_tokens < 1:
-            raise ConfigError(f"max_tokens (--max-tokens) must be at least 1, got "
-                              f"{self.max_tokens}")
+        canonical(
+            self,
+            # the range OpenAI and Anthropic accept
+            temperature=real(self.temperature, "temperature", "a number between 0 and 2",
+                             minimum=0, maximum=2),
+            max_tokens=whole(self.max_tokens, "max_tokens (--max-tokens)",
+                             "a whole number of at least 1", minimum=1),
+            seed=None if self.seed is None else whole(self.seed, "seed",
+                                                      "a whole number or None"),
+        )
 
 
 @dataclass(frozen=True)

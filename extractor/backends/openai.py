@@ -34,6 +34,7 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from ..errors import BackendError, ConfigError, TransientError
+from ..settings import http_url
 from ._instructor import (
     Meter,
     SdkErrors,
@@ -117,6 +118,8 @@ class OpenAIBackend(Backend):
     ) -> None:
         self._model = config.model or os.environ.get("EXTRACTOR_MODEL") or DEFAULT_MODEL
         self.base_url = config.base_url or os.environ.get("OPENAI_BASE_URL") or None
+        if self.base_url is not None:
+            http_url(self.base_url, "base_url (--base-url, $OPENAI_BASE_URL)")
         api_key = config.api_key or os.environ.get("OPENAI_API_KEY")
         if not api_key:
             if self.base_url is None:

@@ -1,0 +1,71 @@
+"""Checks of numeric settings, shared by every options dataclass.
+
+A setting is checked where it is made (a frozen dataclass's `__post_init__`),
+so a bad value is a ConfigError at construction that names the setting and
+says what is allowed, never an "unexpected error" from deep inside every call
+(`inf` seconds overflow a timer, a float re-ask count is not iterable).
+
+A checked value is also put in one canonical type. The cache key and the
+replay backend's key hash JSON, where `0` and `0.0` differ: `Sampling(temperature=0)`
+(the README's own example) missed every answer cached by the CLI's `0.0` and
+every shipped recording. `bool` is refused though Python counts it as an int:
+`True` is no number of tokens.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import urllib.parse
+
+from .errors import ConfigError
+
+# The longest wait any setting may ask for: a day. `inf` or 1e12 seconds overflow
+# the timers under every call (time_t, a thread's wait, time.sleep).
+MAX_SECONDS = 86_400
+
+
+def real(value: object, name: str, allowed: str, *, minimum: float | None = None,
+         maximum: float | None = None, above: float | None = None) -> float:
+    """`value` as a finite float within the bounds, else a ConfigError saying `allowed`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"{name} must be {allowed}, got {value!r}")
+    number = float(value) + 0.0  # -0.0 is 0.0, and hashes so
+    if not (math.isfinite(number)
+            and (minimum is None or number >= minimum)
+            and (maximum is None or number <= maximum)
+            and (above is None or number > above)):
+        raise ConfigError(f"{name} must be {allowed}, got {value!r}")
+    return number
+
+
+def whole(value: object, name: str, allowed: str, *, minimum: int | None = None) -> int:
+    """`value` as an int (a float only when integral: 1024.0 is 1024), else a ConfigError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"{name} must be {allowed}, got {value!r}")
+    integral = isinstance(value, numbers.Integral) or (
+        math.isfinite(value) and float(value).is_integer())
+    if not integral or (minimum is not None and int(value) < minimum):
+        raise ConfigError(f"{name} must be {allowed}, got {value!r}")
+    return int(value)
+
+
+def http_url(value: str, name: str) -> str:
+    """`value` when it is an http(s) URL with a host. Anything else (`not a url`,
+    `ftp://...`) failed every call as a connection error, retried as transient
+    up to max_attempts times, when no attempt could ever succeed."""
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is no number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be an http:// or https:// URL such as "
+                          f"http://127.0.0.1:8080/v1, got {value!r}")
+    return value
+
+
+def canonical(instance: object, **values: object) -> None:
+    """Set checked values on a frozen dataclass from its `__post_init__`."""
+    for name, value in values.items():
+        object.__setattr__(instance, name, value)
