@@ -424,6 +424,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ExtractorError as exc:
             print(f"extractor: {type(exc).__name__}: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        except BrokenPipeError:
+            # `extractor eval ... | head`: the reader has all it wanted. Python would
+            # print a traceback, and another on exit when it flushes stdout again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 128 + signal.SIGPIPE
         except KeyboardInterrupt:
             if terminate.seen:
                 print("extractor: terminated (SIGTERM)", file=sys.stderr)

@@ -171,3 +171,16 @@ def test_a_sigterm_landing_in_a_finalizer_still_stops_a_run_whose_sigint_is_igno
     finally:
         signal.signal(signal.SIGINT, previous)
     assert terminate.seen and seen == ["cancelled"]
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly():
+    """`extractor extract ... | head -0`: no traceback, the shell's SIGPIPE exit code."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "extractor.cli", "extract", "--backend", "rules", "--no-cache",
+         ABSTRACT],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # before the command writes anything
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 128 + signal.SIGPIPE, stderr
+    assert "Traceback" not in stderr
