@@ -2,16 +2,11 @@
 
 Design note. `run` is a whole batch job over files: read the dumps as a stream
 (`dumps.read`), drop duplicates, other shards and what the output already
-holds, feed the rest to the engine (`engine.aextract_many`, in this process
+holds (`plan.records`), feed the rest to the engine (`engine.aextract_many`, in this process
 or in `workers`), append each result to the JSONL log as it completes
 (`outputs.Log`), then compact, convert to CSV or Parquet if asked, and write
 the summary beside the output (`progress.summary`). Rerunning the
 same command resumes; `retry_failed` reruns exactly the failed records.
-
-Dedup keeps a 64-bit hash of each unique record's content, and of its id when
-the source has its own; resume keeps one of each id already done. That is the
-only state that grows with the input: a million records with source ids peak
-at about 200 MB RSS in all (benchmarks/bench_batch.py).
 """
 
 from __future__ import annotations
@@ -25,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import workers
-from .dumps import STDIN, Fields, Record, as_paths, check_input, read
+from . import plan, workers
+from .dumps import STDIN, Fields, Record, as_paths, check_input
 from .engine import aextract_many
 from .errors import ConfigError
 from .extract import Extractor
@@ -77,63 +72,6 @@ def paths_for(out: Path, fmt: str | None) -> tuple[str, Path, Path]:
     return fmt, log, out.with_suffix(".summary.json")
 
 
-def _plan(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally | None
-          ) -> Iterator[Record]:
-    """The records this run does, in input order: no duplicates (by id or by
-    content), only this shard, nothing the output already holds.
-
-    A source id names one paper, so a later record with the same id is a
-    duplicate even when its abstract differs (a revised abstract in a newer
-    snapshot). But an id column that is not unique (a wrong `--id-field`) would
-    collapse different papers silently, so those are counted as `reused_ids`
-    and the first is named in the summary."""
-    contents: set[int] = set()
-    ids: dict[int, int] = {}  # id hash -> content hash of the first record with that id
-    planned = 0
-    counts = tally or Tally()
-    on_bad = counts.bad_line if tally is not None else (lambda bad: None)
-    for record in read(inputs, config.input_format, config.fields, on_bad):
-        counts.read += 1
-        content = int(record.key, 16)
-        if config.shard and content % config.shard[1] != config.shard[0]:
-            counts.other_shard += 1
-            continue
-        named = id_hash(record.id) if record.id != record.key else None
-        first = ids.get(named) if named is not None else None
-        if content in contents or first is not None:
-            counts.duplicates += 1
-            if first is not None and first != content:
-                counts.reused_ids += 1
-                counts.first_reused = counts.first_reused or f"id {record.id!r} at {record.source}"
-            continue
-        contents.add(content)
-        if named is not None:
-            ids[named] = content
-        done = id_hash(record.id)
-        wanted = done in state.failed if config.retry_failed else (
-            done not in state.ok and done not in state.failed)
-        if not wanted:
-            counts.skipped += 1
-            continue
-        if config.limit is not None and planned >= config.limit:
-            counts.over_limit = True  # the rest waits for the next run
-            return
-        planned += 1
-        yield record
-
-
-def _check_same_run(state: LogState, extractor: Extractor, log: Path) -> None:
-    meta = (state.first or {}).get("meta") or {}
-    theirs = (meta.get("backend"), meta.get("prompt_hash"))
-    ours = (extractor.backend.name, extractor.prompt.hash)
-    if state.first is not None and theirs != ours:
-        raise ConfigError(
-            f"{log} holds results from backend {theirs[0]!r} with prompt {theirs[1]}, not "
-            f"{ours[0]!r} with prompt {ours[1]}; resuming would mix them: pick another "
-            "output (-o) or remove that file"
-        )
-
-
 async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunConfig
                ) -> dict[str, Any]:
     """The async body of `run`."""
@@ -165,12 +103,12 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
     log.open()  # the lock first: no other run touches the file while we read or repair it
     try:
         state = log.load()
-        _check_same_run(state, extractor, log_path)
+        plan.check_same_run(state, extractor, log_path)
         show = not config.quiet and (sys.stderr.isatty() if config.progress is None
                                      else config.progress)
         # The total takes a first pass over the inputs; a pipe can be read only once.
         counted = show and STDIN not in inputs
-        total = sum(1 for _ in _plan(inputs, config, state, None)) if counted else None
+        total = sum(1 for _ in plan.records(inputs, config, state, None)) if counted else None
     except BaseException:
         log.close()
         raise
@@ -186,8 +124,8 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
     stopped = aborted = None
     ticker = asyncio.create_task(_tick(progress))
     try:
-        plan = _plan(inputs, config, state, tally)
-        async with aclosing(_rows(plan, extractor, config)) as finished:
+        todo = plan.records(inputs, config, state, tally)
+        async with aclosing(_rows(todo, extractor, config)) as finished:
             async for row in finished:
                 log.append(row)
                 if config.retry_failed:
@@ -315,18 +253,6 @@ def run(inputs: str | Path | Iterable[str | Path], out: str | Path, extractor: E
             await extractor.aclose()
 
     return asyncio.run(main())
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """"I/N" (0 <= I < N) -> (I, N)."""
-    index, sep, count = text.partition("/")
-    try:
-        shard = (int(index), int(count))
-    except ValueError:
-        shard = (-1, 0)
-    if not sep or not 0 <= shard[0] < shard[1]:
-        raise ConfigError(f"--shard takes I/N with 0 <= I < N (e.g. 0/4 to 3/4), got {text!r}")
-    return shard
 
 
 def parse_price(text: str) -> tuple[float, float]:

@@ -333,8 +333,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import Limits, RunConfig, exit_code, parse_price, parse_shard, run
+    from .batch import Limits, RunConfig, exit_code, parse_price, run
     from .dumps import STDIN, Fields
+    from .plan import parse_shard
 
     config = RunConfig(
         limits=Limits(args.concurrency, args.rpm, args.tpm),
