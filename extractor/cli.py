@@ -315,7 +315,7 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--rpm", type=float, help="at most this many requests per minute")
     batch.add_argument("--tpm", type=float, help="at most this many tokens per minute")
     batch.add_argument("--shard", metavar="I/N", help="do only shard I of N (0-based, e.g. "
-                       "0/4 to 3/4), split deterministically by content hash")
+                       "0/4 to 3/4), split by id (the content hash when the source has no id)")
     batch.add_argument("--retry-failed", action="store_true",
                        help="rerun only the records OUT holds as failed")
     batch.add_argument("--max-failures", type=int, metavar="N",

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally | None
-          ) -> Iterator[Record]:
+            ) -> Iterator[Record]:
     """The records this run does, in input order: no duplicates (by id or by
     content), only this shard, nothing the output already holds.
 
@@ -38,7 +38,11 @@ def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally
     duplicate even when its abstract differs (a revised abstract in a newer
     snapshot). But an id column that is not unique (a wrong `--id-field`) would
     collapse different papers silently, so those are counted as `reused_ids`
-    and the first is named in the summary."""
+    and the first is named in the summary.
+
+    Duplicates are dropped before the shard is chosen, over the whole input:
+    so each shard keeps exactly its part of what the unsharded run keeps, and
+    one paper under two ids is not extracted by two shards."""
     contents: set[int] = set()
     ids: dict[int, int] = {}  # id hash -> content hash of the first record with that id
     planned = 0
@@ -47,9 +51,6 @@ def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally
     for record in read(inputs, config.input_format, config.fields, on_bad):
         counts.read += 1
         content = int(record.key, 16)
-        if config.shard and content % config.shard[1] != config.shard[0]:
-            counts.other_shard += 1
-            continue
         named = id_hash(record.id) if record.id != record.key else None
         first = ids.get(named) if named is not None else None
         if content in contents or first is not None:
@@ -61,6 +62,9 @@ def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally
         contents.add(content)
         if named is not None:
             ids[named] = content
+        if config.shard and shard_of(record, config.shard[1]) != config.shard[0]:
+            counts.other_shard += 1
+            continue
         done = id_hash(record.id)
         wanted = done in state.failed if config.retry_failed else (
             done not in state.ok and done not in state.failed)
@@ -74,6 +78,16 @@ def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally
         yield record
 
 
+def shard_of(record: Record, count: int) -> int:
+    """Which of `count` shards does `record`: chosen by its id, since one id is
+    one paper. By content, a revised abstract under a done id (a newer
+    snapshot) would fall in another shard, which has not done that id and
+    would extract it again. An id that is the content hash (the source has
+    none) is taken as the number it is, so such dumps split as they always did."""
+    number = int(record.key, 16) if record.id == record.key else id_hash(record.id)
+    return number % count
+
+
 def check_same_run(state: LogState, extractor: Extractor, log: Path) -> None:
     meta = (state.first or {}).get("meta") or {}
     theirs = (meta.get("backend"), meta.get("prompt_hash"))
@@ -84,8 +98,6 @@ def check_same_run(state: LogState, extractor: Extractor, log: Path) -> None:
             f"{ours[0]!r} with prompt {ours[1]}; resuming would mix them: pick another "
             "output (-o) or remove that file"
         )
-
-
 
 def parse_shard(text: str) -> tuple[int, int]:
     """"I/N" (0 <= I < N) -> (I, N)."""

@@ -1,0 +1,52 @@
+"""Which records a batch run does: shards, dedup and resume against the output,
+and the refusal to resume an output made with other settings."""
+
+from __future__ import annotations
+
+import json
+
+from extractor import Extractor
+from extractor.batch import RunConfig, run
+from extractor.dumps import make_record
+from extractor.plan import shard_of
+
+from .test_batch import abstract, lines
+
+
+def revised_snapshot(path, n):
+    """`n` papers with ids, then each again with a revised abstract, then the
+    first few again under new ids (one paper saved twice by the source)."""
+    rows = [{"id": f"P{i}", "title": f"Paper {i}", "abstract": abstract(i)} for i in range(n)]
+    rows += [{"id": f"P{i}", "title": f"Paper {i}", "abstract": abstract(i) + " Revised."}
+             for i in range(n)]
+    rows += [{"id": f"Q{i}", "title": f"Paper {i}", "abstract": abstract(i)} for i in range(5)]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+
+
+def ids_of(path):
+    return [row["id"] for row in lines(path)]
+
+
+def test_shards_hold_exactly_the_unsharded_run_each_id_once_when_ids_are_reused(tmp_path):
+    revised_snapshot(tmp_path / "in.jsonl", 40)
+    rules = Extractor("rules", cache=False)
+    whole = run(tmp_path / "in.jsonl", tmp_path / "all.jsonl", rules)
+    found, other = [], 0
+    for index in range(4):
+        out = tmp_path / f"shard{index}.jsonl"
+        summary = run(tmp_path / "in.jsonl", out, rules, RunConfig(shard=(index, 4)))
+        found += ids_of(out)
+        other += summary["counts"]["other_shard"]
+        assert summary["counts"]["duplicates"] == whole["counts"]["duplicates"] == 45
+    assert sorted(found) == sorted(ids_of(tmp_path / "all.jsonl")) == sorted(
+        f"P{i}" for i in range(40))
+    assert other == 3 * 40
+
+
+def test_a_record_without_an_id_is_sharded_by_its_content_hash_as_before():
+    record = make_record("A title", abstract(7), "dump.txt:3")
+    assert record.id == record.key
+    assert [shard_of(record, n) for n in (2, 3, 4)] == [int(record.key, 16) % n for n in (2, 3, 4)]
+    named = make_record("A title", abstract(7), "in.jsonl:1", "P7")
+    revised = make_record("A title", abstract(7) + " Revised.", "in.jsonl:9", "P7")
+    assert shard_of(named, 7) == shard_of(revised, 7)
