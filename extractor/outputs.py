@@ -21,7 +21,11 @@ Reading a log back (`Log.load`) is how a rerun resumes:
   nothing) to one line per id.
 
 Ids are kept as 64-bit hashes (`id_hash`), so a million done ids cost tens of
-megabytes rather than hundreds.
+megabytes rather than hundreds. A rerun also knows a done paper by its content
+(`LogState.holds`), whatever id it comes with next time: a row whose id is its
+content hash (a source without ids) is found by that id; every other row
+carries its `content_key`, kept as a 64-bit number. Rows written before
+`content_key` existed are known by id only.
 
 CSV and Parquet are written once, at the end, by streaming the compacted log;
 they share one flat column layout (`COLUMNS`). List columns (speedups,
@@ -69,6 +73,7 @@ class LogState:
 
     ok: set[int] = field(default_factory=set)
     failed: set[int] = field(default_factory=set)
+    contents: set[int] = field(default_factory=set)  # content keys of rows with a source id
     lines: int = 0
     superseded: int = 0  # lines for an id that a later line replaces
     multi: set[int] = field(default_factory=set)  # ids with more than one line
@@ -80,6 +85,13 @@ class LogState:
     def needs_compaction(self) -> bool:
         return bool(self.superseded or self.bad_lines)
 
+    def holds(self, record_id: str, content_key: str) -> bool:
+        """Whether the log has a row for this paper, by id or by content: the
+        same paper may come with a source id in one dump and none in another."""
+        by_id = (id_hash(record_id), id_hash(content_key))  # an id-less row's id is its key
+        return (any(key in self.ok or key in self.failed for key in by_id)
+                or int(content_key, 16) in self.contents)
+
 
 def _parse(line: bytes) -> dict[str, Any] | None:
     try:
@@ -87,6 +99,17 @@ def _parse(line: bytes) -> dict[str, Any] | None:
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None
     return row if isinstance(row, dict) and isinstance(row.get("id"), str) else None
+
+
+def _content(row: dict[str, Any]) -> int | None:
+    """The row's content key as a number, when it has one that its id is not."""
+    key = row.get("content_key")
+    if not isinstance(key, str) or key == row["id"]:
+        return None
+    try:
+        return int(key, 16)
+    except ValueError:
+        return None
 
 
 class Log:
@@ -120,6 +143,8 @@ class Log:
                 state.ok.discard(key)
                 state.failed.discard(key)
                 (state.failed if row.get("error") else state.ok).add(key)
+                if (content := _content(row)) is not None:
+                    state.contents.add(content)
         return state
 
     def _repair_tail(self, state: LogState) -> None:

@@ -2,15 +2,17 @@
 
 Design note. `records` streams the inputs once and keeps, in input order, the
 records this run extracts: no duplicates (by id or by content), only its shard,
-nothing the output already holds (`outputs.LogState`), at most `--limit`. It
+nothing the output already holds (by id or by content, `outputs.LogState`), at
+most `--limit`. It
 counts every record it passes over in the run's `Tally`, so the summary can
 say where each record went. `check_same_run` refuses to resume an output that
 another backend or prompt wrote: one file would hold answers of two kinds.
 
 Dedup keeps a 64-bit hash of each unique record's content, and of its id when
-the source has its own; resume keeps one of each id already done. That is the
-only state that grows with the input: a million records with source ids peak
-at about 200 MB RSS in all (benchmarks/bench_batch.py).
+the source has its own; resume keeps one of each id already done, and of the
+content of each done row with a source id. That is the only state that grows
+with the input: a million records with source ids peak at about 200 MB RSS in
+all (benchmarks/bench_batch.py).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ if TYPE_CHECKING:
 def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally | None
             ) -> Iterator[Record]:
     """The records this run does, in input order: no duplicates (by id or by
-    content), only this shard, nothing the output already holds.
+    content), only this shard, nothing the output already holds (by id or by
+    content too).
 
     A source id names one paper, so a later record with the same id is a
     duplicate even when its abstract differs (a revised abstract in a newer
@@ -65,9 +68,8 @@ def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally
         if config.shard and shard_of(record, config.shard[1]) != config.shard[0]:
             counts.other_shard += 1
             continue
-        done = id_hash(record.id)
-        wanted = done in state.failed if config.retry_failed else (
-            done not in state.ok and done not in state.failed)
+        wanted = (id_hash(record.id) in state.failed if config.retry_failed
+                  else not state.holds(record.id, record.key))
         if not wanted:
             counts.skipped += 1
             continue

@@ -50,3 +50,21 @@ def test_a_record_without_an_id_is_sharded_by_its_content_hash_as_before():
     named = make_record("A title", abstract(7), "in.jsonl:1", "P7")
     revised = make_record("A title", abstract(7) + " Revised.", "in.jsonl:9", "P7")
     assert shard_of(named, 7) == shard_of(revised, 7)
+
+
+def test_a_rerun_skips_a_paper_the_output_holds_under_another_id(tmp_path):
+    """A paper seen twice, by id or by content, is extracted once, across runs
+    too: the same papers as a dump without ids and as JSON lines with them."""
+    papers = [{"id": f"P{i}", "title": f"Paper {i}", "abstract": abstract(i)} for i in range(6)]
+    with_ids, without = tmp_path / "ids.jsonl", tmp_path / "bare.jsonl"
+    with_ids.write_text("".join(json.dumps(p) + "\n" for p in papers))
+    without.write_text("".join(json.dumps({"title": p["title"], "abstract": p["abstract"]}) + "\n"
+                               for p in papers))
+    rules = Extractor("rules", cache=False)
+    for first, second in ((without, with_ids), (with_ids, without)):
+        out = tmp_path / f"from-{first.stem}.jsonl"
+        run(first, out, rules)
+        summary = run([second, first], out, rules)
+        assert len(lines(out)) == 6
+        counts = summary["counts"]
+        assert (counts["done"], counts["skipped"], counts["duplicates"]) == (0, 6, 6)
