@@ -103,7 +103,9 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
     log.open()  # the lock first: no other run touches the file while we read or repair it
     try:
         state = log.load()
-        plan.check_same_run(state, extractor, log_path)
+        settings = extractor.settings()
+        plan.check_same_run(state, settings, log_path, summary_path)
+        stamp = plan.stamp(settings)
         show = not config.quiet and (sys.stderr.isatty() if config.progress is None
                                      else config.progress)
         # The total takes a first pass over the inputs; a pipe can be read only once.
@@ -127,6 +129,7 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         todo = plan.records(inputs, config, state, tally)
         async with aclosing(_rows(todo, extractor, config)) as finished:
             async for row in finished:
+                row["meta"]["settings"] = stamp
                 log.append(row)
                 if config.retry_failed:
                     retried.add(id_hash(row["id"]))
@@ -236,6 +239,7 @@ def _summary(tally: Tally, state: LogState, config: RunConfig, extractor: Extrac
         "backend": extractor.backend.name, "model": model, "prompt_hash": extractor.prompt.hash,
         "concurrency": config.limits.concurrency, "workers": config.workers, "shard": shard,
         "retry_failed": config.retry_failed, "stopped": stopped, "notes": notes,
+        "settings": extractor.settings(),
     }
     output = {"records": records, "failed": failed_now}
     return summary(tally, run=run_info, output=output, price=price)

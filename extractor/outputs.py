@@ -80,6 +80,7 @@ class LogState:
     bad_lines: list[int] = field(default_factory=list)
     repaired_tail: str | None = None
     first: dict[str, Any] | None = None
+    settings: str | None = None  # the settings stamp of the last row that has one
 
     @property
     def needs_compaction(self) -> bool:
@@ -136,6 +137,9 @@ class Log:
                     continue
                 if state.first is None:
                     state.first = row
+                stamp = (row.get("meta") or {}).get("settings")
+                if isinstance(stamp, str):
+                    state.settings = stamp
                 key = id_hash(row["id"])
                 if key in state.ok or key in state.failed:
                     state.superseded += 1

@@ -5,8 +5,9 @@ records this run extracts: no duplicates (by id or by content), only its shard,
 nothing the output already holds (by id or by content, `outputs.LogState`), at
 most `--limit`. It
 counts every record it passes over in the run's `Tally`, so the summary can
-say where each record went. `check_same_run` refuses to resume an output that
-another backend or prompt wrote: one file would hold answers of two kinds.
+say where each record went. `check_same_run` refuses to resume an output made
+with other settings (backend, model, endpoint, mode, prompt, sampling: what
+the cache key holds besides the text), which would hold answers of two kinds.
 
 Dedup keeps a 64-bit hash of each unique record's content, and of its id when
 the source has its own; resume keeps one of each id already done, and of the
@@ -17,13 +18,14 @@ all (benchmarks/bench_batch.py).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from .cache import cache_key
 from .dumps import Record, read
 from .errors import ConfigError
-from .extract import Extractor
 from .outputs import LogState, id_hash
 from .progress import Tally
 
@@ -90,16 +92,67 @@ def shard_of(record: Record, count: int) -> int:
     return number % count
 
 
-def check_same_run(state: LogState, extractor: Extractor, log: Path) -> None:
-    meta = (state.first or {}).get("meta") or {}
-    theirs = (meta.get("backend"), meta.get("prompt_hash"))
-    ours = (extractor.backend.name, extractor.prompt.hash)
-    if state.first is not None and theirs != ours:
-        raise ConfigError(
-            f"{log} holds results from backend {theirs[0]!r} with prompt {theirs[1]}, not "
-            f"{ours[0]!r} with prompt {ours[1]}; resuming would mix them: pick another "
-            "output (-o) or remove that file"
-        )
+def stamp(settings: dict[str, Any]) -> str:
+    """16 hex digits that name an extractor's settings (`Extractor.settings`),
+    written into the meta of every output row as `settings`."""
+    return cache_key(settings)[:16]
+
+
+def check_same_run(state: LogState, settings: dict[str, Any], log: Path, summary: Path
+                   ) -> None:
+    """Refuse to resume an output made with other settings: another backend,
+    model, endpoint, mode, prompt or sampling gives other answers, and one
+    file would hold both. The summary beside the output, when it is the one
+    that run wrote, says which setting differs."""
+    if state.first is None:
+        return
+    meta = state.first.get("meta") or {}
+    if state.settings is not None:
+        if state.settings == stamp(settings):
+            return
+        theirs = _recorded(summary, state.settings)
+    else:  # rows written before they carried a stamp: these two were all that was kept
+        theirs = {"backend": meta.get("backend"), "prompt": meta.get("prompt_hash")}
+        if theirs == {"backend": settings["backend"], "prompt": settings["prompt"]}:
+            return
+    if theirs is None:
+        why = f"other settings than this run's ({_shown(settings)})"
+    else:
+        why = "other settings: " + "; ".join(
+            f"{name} {value!r}, not {mine!r}" for name, value, mine in _differences(
+                _flat(theirs), _flat(settings)))
+    raise ConfigError(f"{log} holds results made with {why}; resuming would mix them: pick "
+                      f"another output (-o), or remove {log} to start over")
+
+
+def _recorded(summary: Path, wanted: str) -> dict[str, Any] | None:
+    """The settings in the summary beside the output, if they are the ones stamped."""
+    try:
+        settings = json.loads(summary.read_text(encoding="utf-8")).get("settings")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return settings if isinstance(settings, dict) and stamp(settings) == wanted else None
+
+
+def _flat(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for name, value in settings.items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{name}."))
+        else:
+            flat[prefix + name] = value
+    return flat
+
+
+def _differences(theirs: dict[str, Any], ours: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    return [(name, theirs.get(name), ours.get(name)) for name in sorted(theirs.keys() | ours.keys())
+            if theirs.get(name) != ours.get(name)]
+
+
+def _shown(settings: dict[str, Any]) -> str:
+    return ", ".join(f"{name} {value!r}" for name, value in _flat(settings).items()
+                     if name not in ("format", "schema"))
+
 
 def parse_shard(text: str) -> tuple[int, int]:
     """"I/N" (0 <= I < N) -> (I, N)."""

@@ -7,10 +7,11 @@ import json
 
 from extractor import Extractor
 from extractor.batch import RunConfig, run
+from extractor.cli import main
 from extractor.dumps import make_record
 from extractor.plan import shard_of
 
-from .test_batch import abstract, lines
+from .test_batch import abstract, lines, write_jsonl
 
 
 def revised_snapshot(path, n):
@@ -68,3 +69,46 @@ def test_a_rerun_skips_a_paper_the_output_holds_under_another_id(tmp_path):
         assert len(lines(out)) == 6
         counts = summary["counts"]
         assert (counts["done"], counts["skipped"], counts["duplicates"]) == (0, 6, 6)
+
+
+def test_resuming_with_another_model_or_sampling_is_refused_naming_what_differs(
+        tmp_path, capsys, server):
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    out = tmp_path / "out.jsonl"
+    base = ["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "openai",
+            "--base-url", server.url, "--no-cache"]
+    assert main([*base, "--model", "m", "--limit", "1"]) == 0
+    capsys.readouterr()
+    for flags, difference in ((["--model", "m2"], "model 'm', not 'm2'"),
+                              (["--model", "m", "--temperature", "0.5"],
+                               "sampling.temperature 0.0, not 0.5"),
+                              (["--model", "m", "--mode", "json"], "mode 'tools', not 'json'"),
+                              (["--model", "m", "--base-url", server.url + "/x"], "endpoint")):
+        assert main([*base, *flags]) == 2
+        err = capsys.readouterr().err
+        assert "resuming would mix them: pick another output (-o), or remove" in err
+        assert difference in err
+    (tmp_path / "out.summary.json").unlink()  # what differs is no longer known
+    assert main([*base, "--model", "m2"]) == 2
+    assert "other settings than this run's (backend 'openai', model 'm2', endpoint" in \
+        capsys.readouterr().err
+    assert main([*base, "--model", "m"]) == 0 and len(lines(out)) == 3
+
+
+def test_an_output_written_before_rows_carried_their_settings_resumes_by_backend_and_prompt(
+        tmp_path, capsys):
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    out = tmp_path / "out.jsonl"
+    prompt = Extractor("rules", cache=False).prompt.hash
+    out.write_text(json.dumps({"id": "P0", "error": None, "meta": {
+        "backend": "rules", "model": None, "prompt_hash": prompt}}) + "\n")
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "rules"]) == 0
+    assert [row["id"] for row in lines(out)] == ["P0", "P1"]
+    # Its rows written since carry the stamp, which a later resume goes by.
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "rules",
+                 "--temperature", "0.5"]) == 2
+    assert "sampling.temperature 0.0, not 0.5" in capsys.readouterr().err
+    out.write_text(json.dumps({"id": "P0", "error": None, "meta": {
+        "backend": "slow", "model": None, "prompt_hash": prompt}}) + "\n")
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "rules"]) == 2
+    assert "backend 'slow', not 'rules'" in capsys.readouterr().err
