@@ -2,18 +2,23 @@
 
 Design note. `run` is a whole batch job over files: read the dumps as a stream
 (`dumps.read`), drop duplicates, other shards and what the output already
-holds (`plan.records`), feed the rest to the engine (`engine.aextract_many`, in this process
-or in `workers`), append each result to the JSONL log as it completes
-(`outputs.Log`), then compact, convert to CSV or Parquet if asked, and write
-the summary beside the output (`progress.summary`). Rerunning the
-same command resumes; `retry_failed` reruns exactly the failed records.
+holds (`plan.records`, in a thread, so that the event loop never waits on the
+inputs: Ctrl-C and the requests in flight go on), feed the rest to the engine
+(`engine.aextract_many`, in this process or in `workers`), append each result
+to the JSONL log as it completes (`outputs.Log`), then compact, convert to CSV
+or Parquet if asked, and write the summary beside the output
+(`progress.summary`). Rerunning the same command resumes; `retry_failed`
+reruns exactly the failed records.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import json
 import sys
+import threading
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -106,16 +111,13 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         settings = extractor.settings()
         plan.check_same_run(state, settings, log_path, summary_path)
         stamp = plan.stamp(settings)
-        show = not config.quiet and (sys.stderr.isatty() if config.progress is None
-                                     else config.progress)
-        # The total takes a first pass over the inputs; a pipe can be read only once.
-        counted = show and STDIN not in inputs
-        total = sum(1 for _ in plan.records(inputs, config, state, None)) if counted else None
     except BaseException:
         log.close()
         raise
+    show = not config.quiet and (sys.stderr.isatty() if config.progress is None
+                                 else config.progress)
     tally = Tally()
-    progress = Progress(tally, total, show)
+    progress = Progress(tally, None, show)
     notes = [state.repaired_tail] if state.repaired_tail else []
     notes += [f"ignored unreadable line {n} of {log_path}" for n in state.bad_lines[:10]]
     if not config.quiet:
@@ -124,9 +126,13 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         tally.on_bad_line = lambda bad: progress.warn(f"malformed input: {bad}")
     retried: set[int] = set()
     stopped = aborted = None
-    ticker = asyncio.create_task(_tick(progress))
+    stop = threading.Event()  # set at the end: the threads reading the inputs give up
+    helpers = [asyncio.create_task(_tick(progress))]
+    counted = show and STDIN not in inputs  # a pipe can be read only once
+    if counted:
+        helpers.append(asyncio.create_task(_count(inputs, config, state, progress, stop)))
     try:
-        todo = plan.records(inputs, config, state, tally)
+        todo = _off_the_loop(plan.records(inputs, config, state, tally, stop.is_set))
         async with aclosing(_rows(todo, extractor, config)) as finished:
             async for row in finished:
                 row["meta"]["settings"] = stamp
@@ -150,7 +156,11 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         aborted = "interrupted" if interrupted else f"aborted: {type(exc).__name__}: {exc}"
         raise
     finally:
-        ticker.cancel()
+        stop.set()
+        for helper in helpers:
+            helper.cancel()
+        if counted and progress.total is None and stopped is None and aborted is None:
+            progress.total = tally.finished  # done before the count: that was all
         progress.finish()
         if state.needs_compaction or retried:
             log.compact(state.multi | retried)  # still holding the lock: nobody appends
@@ -197,22 +207,49 @@ def _write_summary(path: Path, result: dict[str, Any]) -> None:
               file=sys.stderr)
 
 
-def _rows(plan: Iterator[Record], extractor: Extractor, config: RunConfig
+def _rows(todo: AsyncIterator[Record], extractor: Extractor, config: RunConfig
           ) -> AsyncIterator[dict[str, Any]]:
     """The output row of every planned record, in this process or in workers."""
     if config.workers > 1:
-        return workers.rows(plan, extractor.recipe, config.limits, config.workers,
+        return workers.rows(todo, extractor.recipe, config.limits, config.workers,
                             refresh=config.refresh, use_cache=config.use_cache)
-    return _rows_here(plan, extractor, config)
+    return _rows_here(todo, extractor, config)
 
 
-async def _rows_here(plan: Iterator[Record], extractor: Extractor, config: RunConfig
+async def _rows_here(todo: AsyncIterator[Record], extractor: Extractor, config: RunConfig
                      ) -> AsyncIterator[dict[str, Any]]:
-    engine = aextract_many(plan, extractor, config.limits, refresh=config.refresh,
+    engine = aextract_many(todo, extractor, config.limits, refresh=config.refresh,
                            use_cache=config.use_cache)
     async with aclosing(engine) as outcomes:
         async for outcome in outcomes:
             yield outcome.row(extractor)
+
+
+_CHUNK = 64  # records read per trip to the thread
+
+
+async def _off_the_loop(records: Iterator[Record]) -> AsyncIterator[Record]:
+    """`records`, taken in a thread a few at a time. Reading the inputs, dropping
+    duplicates and skipping what the output holds can take many seconds before
+    the next record to do (a resume over gigabytes); on the loop, that would
+    hold up the requests in flight, the progress line and Ctrl-C."""
+    while chunk := await asyncio.to_thread(lambda: list(itertools.islice(records, _CHUNK))):
+        for record in chunk:
+            yield record
+
+
+async def _count(inputs: list[Path], config: RunConfig, state: LogState, progress: Progress,
+                 stop: threading.Event) -> None:
+    """The progress line's total: the records this run will do, counted by a
+    pass over the inputs of its own, in a thread beside the run. The run does
+    not wait for it (3 x 127 MB take 16-19 s to count), and nor does Ctrl-C."""
+    def count() -> int:
+        return sum(1 for _ in plan.records(inputs, config, state, None, stop.is_set))
+
+    with contextlib.suppress(Exception):  # an input that fails is the run's to report
+        total = await asyncio.to_thread(count)
+        if not stop.is_set():
+            progress.total = total
 
 
 async def _tick(progress: Progress) -> None:

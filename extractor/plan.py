@@ -19,7 +19,7 @@ all (benchmarks/bench_batch.py).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from .batch import RunConfig
 
 
-def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally | None
-            ) -> Iterator[Record]:
+def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally | None,
+            stop: Callable[[], bool] | None = None) -> Iterator[Record]:
     """The records this run does, in input order: no duplicates (by id or by
     content), only this shard, nothing the output already holds (by id or by
     content too).
@@ -47,13 +47,18 @@ def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally
 
     Duplicates are dropped before the shard is chosen, over the whole input:
     so each shard keeps exactly its part of what the unsharded run keeps, and
-    one paper under two ids is not extracted by two shards."""
+    one paper under two ids is not extracted by two shards.
+
+    `stop()` is asked before each record: a run told to stop is not held up
+    by the rest of a pass that may skip gigabytes without yielding."""
     contents: set[int] = set()
     ids: dict[int, int] = {}  # id hash -> content hash of the first record with that id
     planned = 0
     counts = tally or Tally()
     on_bad = counts.bad_line if tally is not None else (lambda bad: None)
     for record in read(inputs, config.input_format, config.fields, on_bad):
+        if stop is not None and stop():
+            return
         counts.read += 1
         content = int(record.key, 16)
         named = id_hash(record.id) if record.id != record.key else None

@@ -5,8 +5,9 @@ Design note. The progress line is plain text rewritten in place on stderr
 rate, ETA, cache hits, failures. It is drawn only when stderr is a terminal,
 so logs and CI output stay clean, and never needs a dependency. The total is
 the number of records this run will do (after duplicates, other shards and
-records already in the output are taken out), counted by a quick first pass
-over the input when the line is shown.
+records already in the output are taken out), counted by a pass over the
+input of its own, beside the run (`batch._count`); until then the line
+shows what is done.
 
 The summary is one JSON object, printed and written beside the output. Counts
 are for this run; `output` describes the output file as it stands afterwards,

@@ -187,6 +187,34 @@ def test_progress_over_standard_input_counts_without_a_total(tmp_path, capsys, m
     assert "\rbatch 3  " in err and "/3" not in err
 
 
+@pytest.mark.parametrize("resuming", [False, True])
+def test_ctrl_c_stops_a_run_at_once_while_it_reads_far_ahead(tmp_path, monkeypatch, resuming):
+    """Counting the records on a terminal, or skipping past those the output holds,
+    reads the inputs for many seconds; Ctrl-C is not held up by it."""
+    from extractor import plan
+
+    def slow_read(*args, **kwargs):  # 10,000 records at 1 ms each, as from a big dump
+        for i in range(10_000):
+            time.sleep(0.001)
+            yield make_record(f"Paper {i}", abstract(i), f"in.jsonl:{i + 1}", f"P{i}")
+
+    monkeypatch.setattr(plan, "read", slow_read)
+    write_jsonl(tmp_path / "in.jsonl", 1)
+    out = tmp_path / "out.jsonl"
+    if resuming:  # every record is done already
+        prompt = Extractor("rules", cache=False).prompt.hash
+        out.write_text("".join(json.dumps({"id": f"P{i}", "error": None, "meta": {
+            "backend": "rules", "prompt_hash": prompt}}) + "\n" for i in range(10_000)))
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "in.jsonl", out, Extractor("rules", cache=False),
+            RunConfig(progress=not resuming))
+    assert time.monotonic() - started < 2.5
+    assert json.loads((tmp_path / "out.summary.json").read_text())["stopped"] == "interrupted"
+
+
 def test_429s_500s_and_timeouts_end_done_or_recorded_failed_and_retry_failed_heals(
         tmp_path, capsys, server):
     always_failing = {4, 9}
