@@ -31,7 +31,7 @@ from .engine import aextract_many
 from .errors import ConfigError
 from .extract import Extractor
 from .limits import Limits
-from .outputs import WRITERS, Log, LogState, check_writer, convert, id_hash
+from .outputs import WRITERS, Log, LogState, check_writer, convert, id_hash, temporary
 from .progress import Progress, Tally, price_for, summary
 
 # -- a whole run over files ------------------------------------------------------------
@@ -162,22 +162,25 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         if counted and progress.total is None and stopped is None and aborted is None:
             progress.total = tally.finished  # done before the count: that was all
         progress.finish()
-        if state.needs_compaction or retried:
-            log.compact(state.multi | retried)  # still holding the lock: nobody appends
-        log.close()
-        if aborted is None:
-            convert(log, fmt, out)
-        stopped = stopped or aborted
-        if tally.over_limit and stopped is None and aborted is None:
-            notes.append(f"stopped at --limit {config.limit}: the same command without it (or "
-                         "with a larger one) goes on from here")
-        if tally.reused_ids:
-            notes.append(
-                f"{tally.reused_ids} records reused an id already given to a different abstract "
-                f"(the first: {tally.first_reused}); only the first record of each id was "
-                "extracted: if the papers differ, the id field (--id-field) is not unique")
-        result = _summary(tally, state, config, extractor, inputs, out, fmt, stopped, notes)
-        _write_summary(summary_path, result)
+        try:  # all under the lock: another run on this output waits for the summary
+            if state.needs_compaction or retried:
+                log.compact(state.multi | retried)
+            if aborted is None:
+                convert(log, fmt, out)
+            stopped = stopped or aborted
+            if tally.over_limit and stopped is None and aborted is None:
+                notes.append(f"stopped at --limit {config.limit}: the same command without it "
+                             "(or with a larger one) goes on from here")
+            if tally.reused_ids:
+                notes.append(
+                    f"{tally.reused_ids} records reused an id already given to a different "
+                    f"abstract (the first: {tally.first_reused}); only the first record of each "
+                    "id was extracted: if the papers differ, the id field (--id-field) is not "
+                    "unique")
+            result = _summary(tally, state, config, extractor, inputs, out, fmt, stopped, notes)
+            _write_summary(summary_path, result)
+        finally:
+            log.close()
     return result
 
 
@@ -197,12 +200,12 @@ def _write_summary(path: Path, result: dict[str, Any]) -> None:
 
     It is written while an error may be on its way out (a full disk, say), so
     failing to write it is a warning, never a second error that hides the first."""
-    temporary = path.with_name(path.name + ".writing")
+    written = temporary(path)
     try:
-        temporary.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-        temporary.replace(path)
+        written.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        written.replace(path)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
+        written.unlink(missing_ok=True)
         print(f"extractor: could not write the run summary {path}: {exc.strerror or exc}",
               file=sys.stderr)
 

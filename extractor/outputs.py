@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import glob
 import hashlib
 import json
 import os
@@ -113,6 +114,17 @@ def _content(row: dict[str, Any]) -> int | None:
         return None
 
 
+def _lock(fd: int) -> bool:
+    """Take the advisory lock on an open file; False when another run holds it."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
 class Log:
     """The JSONL output of a batch run: read back to resume, appended to as
     records complete, compacted at the end."""
@@ -183,23 +195,21 @@ class Log:
 
     def open(self) -> None:
         """Open for appending and take an advisory lock, so two runs cannot
-        interleave their lines in one file."""
+        interleave their lines in one file. A batch run holds it until its
+        CSV or Parquet view and its summary are written."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:  # a directory, no permission, a read-only disk
             raise ConfigError(f"cannot write the output {self.path}: "
                               f"{exc.strerror or exc}") from exc
-        if fcntl is not None:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(self._fd)
-                self._fd = None
-                raise ConfigError(
-                    f"another batch run is writing to {self.path}; wait for it or pick "
-                    "another output (-o)"
-                ) from None
+        if not _lock(self._fd):
+            os.close(self._fd)
+            self._fd = None
+            raise ConfigError(
+                f"another batch run is writing to {self.path}; wait for it or pick "
+                "another output (-o)"
+            )
 
     def append(self, row: dict[str, Any]) -> None:
         """Write one result as one line, now.
@@ -236,7 +246,11 @@ class Log:
     def compact(self, multi: set[int]) -> None:
         """Rewrite the log keeping, for each id in `multi` (the ids that may have
         several lines), only its last line, and dropping lines that do not
-        parse. Atomic: a temporary file renamed over the log."""
+        parse. Atomic: a temporary file renamed over the log.
+
+        The lock is on the open file, not its name, so an open log locks its
+        replacement before the rename: a run that opens the name afterwards
+        must still find it taken until this one has closed."""
         last: dict[int, int] = {}
         with self.path.open("rb") as stream:
             for number, line in enumerate(stream):
@@ -255,7 +269,14 @@ class Log:
             temporary.unlink(missing_ok=True)
             raise ConfigError(f"cannot compact {self.path}: {exc.strerror or exc}; it is "
                               "complete but may hold an id twice until a rerun") from exc
+        if self._fd is None:
+            os.replace(temporary, self.path)
+            return
+        fd = os.open(temporary, os.O_WRONLY | os.O_APPEND)
+        _lock(fd)  # nobody else knows its name yet
         os.replace(temporary, self.path)
+        os.close(self._fd)
+        self._fd = fd
 
 
 # -- the flat views -------------------------------------------------------------
@@ -337,16 +358,26 @@ WRITERS: dict[str, Callable[[Iterator[dict[str, Any]], Path], None] | None] = {
 }
 
 
+def temporary(path: Path) -> Path:
+    """Where `path` is written before it is renamed into place: a name of this
+    process's own, so that no other process writes the same temporary file."""
+    return path.with_name(f"{path.name}.{os.getpid()}.partial")
+
+
 def convert(log: Log, fmt: str, path: Path) -> None:
-    """Write the `fmt` view of the log to `path` (via a temporary file)."""
+    """Write the `fmt` view of the log to `path` (via a temporary file). Call it
+    with the log open: the lock keeps other runs out until the view is whole.
+    What a killed conversion left (another process's temporary file) goes."""
     writer = WRITERS[fmt]
     if writer is None:
         return
-    temporary = path.with_name(path.name + ".partial")
+    for stale in path.parent.glob(glob.escape(path.name) + ".*.partial"):
+        stale.unlink(missing_ok=True)
+    temporary_path = temporary(path)
     try:
-        writer(log.rows(), temporary)
-        os.replace(temporary, path)
+        writer(log.rows(), temporary_path)
+        os.replace(temporary_path, path)
     except OSError as exc:  # the JSONL log is complete: converting again is all it takes
-        temporary.unlink(missing_ok=True)
+        temporary_path.unlink(missing_ok=True)
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc}; every result is in "
                           f"{log.path}: fix that and rerun the same command to convert it") from exc

@@ -478,7 +478,7 @@ def test_a_view_that_cannot_be_written_leaves_no_partial_file_and_names_the_log(
     (tmp_path / "out.csv").mkdir()  # made after the run's own check
     with pytest.raises(ConfigError, match=r"every result is in .*out\.jsonl"):
         convert(log, "csv", tmp_path / "out.csv")
-    assert not (tmp_path / "out.csv.partial").exists()
+    assert not list(tmp_path.glob("out.csv.*"))
 
 
 def test_parquet_without_pyarrow_is_refused_before_any_record_is_extracted(
@@ -691,7 +691,7 @@ def test_a_summary_that_cannot_be_written_is_a_warning_not_a_second_error(
     real = Path.write_text
 
     def full(self, *args, **kwargs):
-        if self.name.endswith(".summary.json.writing"):
+        if self.name.startswith("out.summary.json."):
             raise OSError(28, "No space left on device")
         return real(self, *args, **kwargs)
 
@@ -717,6 +717,44 @@ def test_a_conversion_that_fails_leaves_the_log_and_no_partial_file(tmp_path, mo
     with pytest.raises(ConfigError, match=r"every result is in .*out\.jsonl"):
         outputs.convert(log, "csv", tmp_path / "out.csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+def test_another_run_is_refused_until_the_first_has_written_its_view_and_summary(
+        tmp_path, monkeypatch):
+    """The lock was let go before the CSV and the summary were written (and a
+    compaction moved the log's name to a file nobody had locked), so a second
+    run could start in between; the CSV's temporary file is the run's own."""
+    from extractor import batch
+
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    log = tmp_path / "out.jsonl"
+    prompt = Extractor("rules", cache=False).prompt.hash
+    row = json.dumps({"id": "P0", "error": None, "meta": {"backend": "rules",
+                                                          "prompt_hash": prompt}})
+    log.write_text(f"{row}\n{row}\n")  # an id twice: the log is compacted first
+    (tmp_path / "out.csv.99999.partial").write_text("left by a killed run")
+    seen = []
+
+    def probe(when):
+        other = Log(log)
+        try:
+            other.open()
+        except ConfigError:
+            return seen.append((when, "refused"))
+        other.close()
+        seen.append((when, "let in"))
+
+    write_csv, write_summary = outputs.WRITERS["csv"], batch._write_summary
+    monkeypatch.setitem(outputs.WRITERS, "csv", lambda rows, path: (
+        probe("csv"), seen.append(path.name), write_csv(rows, path)))
+    monkeypatch.setattr(batch, "_write_summary", lambda path, result: (
+        probe("summary"), write_summary(path, result)))
+    run(tmp_path / "in.jsonl", tmp_path / "out.csv", Extractor("rules", cache=False))
+    assert seen == [("csv", "refused"), f"out.csv.{os.getpid()}.partial",
+                    ("summary", "refused")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "in.jsonl", "out.csv", "out.jsonl", "out.summary.json"]
+    assert [r["id"] for r in lines(log)] == ["P0", "P1", "P2"]
 
 
 def test_two_runs_cannot_write_one_log(tmp_path):
