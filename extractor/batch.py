@@ -177,7 +177,8 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
                     f"abstract (the first: {tally.first_reused}); only the first record of each "
                     "id was extracted: if the papers differ, the id field (--id-field) is not "
                     "unique")
-            result = _summary(tally, state, config, extractor, inputs, out, fmt, stopped, notes)
+            result = _summary(tally, state, config, extractor, inputs, (out, log_path), fmt,
+                              stopped, notes)
             _write_summary(summary_path, result)
         finally:
             log.close()
@@ -262,8 +263,8 @@ async def _tick(progress: Progress) -> None:
 
 
 def _summary(tally: Tally, state: LogState, config: RunConfig, extractor: Extractor,
-             inputs: list[Path], out: Path, fmt: str, stopped: str | None, notes: list[str]
-             ) -> dict[str, Any]:
+             inputs: list[Path], paths: tuple[Path, Path], fmt: str, stopped: str | None,
+             notes: list[str]) -> dict[str, Any]:
     failed_before = len(state.failed)
     if config.retry_failed:  # every retried record was failed before
         failed_now = failed_before - tally.done
@@ -275,13 +276,14 @@ def _summary(tally: Tally, state: LogState, config: RunConfig, extractor: Extrac
     price = config.price or price_for(model)
     shard = f"{config.shard[0]}/{config.shard[1]}" if config.shard else None
     run_info = {
-        "inputs": [str(p) for p in inputs], "output": str(out), "format": fmt,
+        "inputs": [str(p) for p in inputs], "format": fmt,
         "backend": extractor.backend.name, "model": model, "prompt_hash": extractor.prompt.hash,
         "concurrency": config.limits.concurrency, "workers": config.workers, "shard": shard,
         "retry_failed": config.retry_failed, "stopped": stopped, "notes": notes,
         "settings": extractor.settings(),
     }
-    output = {"records": records, "failed": failed_now}
+    output = {"path": str(paths[0]), "log": str(paths[1]), "records": records,
+              "failed": failed_now}
     return summary(tally, run=run_info, output=output, price=price)
 
 

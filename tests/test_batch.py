@@ -253,7 +253,7 @@ def test_429s_500s_and_timeouts_end_done_or_recorded_failed_and_retry_failed_hea
     retried = {r["id"]: r["meta"]["attempts"] for r in rows if not r["error"]}
     assert retried["P1"] == retried["P2"] == retried["P3"] == 2 and retried["P0"] == 1
     assert summary["counts"]["failed"] == 2 and summary["errors"] == {"TransientError": 2}
-    assert summary["output"] == {"records": 20, "failed": 2}
+    assert summary["output"] == {"path": str(out), "log": str(out), "records": 20, "failed": 2}
 
     code, summary, _ = cli(capsys, *args)  # a plain rerun does not retry failures
     assert code == 1 and summary["counts"]["skipped"] == 20 and len(lines(out)) == 20
@@ -263,7 +263,7 @@ def test_429s_500s_and_timeouts_end_done_or_recorded_failed_and_retry_failed_hea
     rows = lines(out)
     assert code == 0
     assert summary["counts"]["done"] == 2 and summary["counts"]["skipped"] == 18
-    assert summary["output"] == {"records": 20, "failed": 0}
+    assert summary["output"] == {"path": str(out), "log": str(out), "records": 20, "failed": 0}
     assert sorted(r["id"] for r in rows) == sorted(ids) and not any(r["error"] for r in rows)
 
 
@@ -404,6 +404,16 @@ def test_an_id_field_that_is_not_unique_is_reported_not_silently_collapsed(tmp_p
     assert summary["counts"]["duplicates"] == 3 and summary["counts"]["reused_ids"] == 1
     assert any("id '2020' at " in note and "papers.csv:3" in note and "--id-field" in note
                for note in summary["notes"])
+
+
+def test_the_summary_names_the_output_and_its_log_beside_their_counts(tmp_path, capsys):
+    """The path was written under "output" and then overwritten by the counts."""
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    out = tmp_path / "out.csv"
+    code, summary, _ = cli(capsys, tmp_path / "in.jsonl", "-o", out, "--backend", "rules")
+    assert code == 0 and summary["output"] == {
+        "path": str(out), "log": str(tmp_path / "out.jsonl"), "records": 3, "failed": 0}
+    assert json.loads((tmp_path / "out.summary.json").read_text())["output"] == summary["output"]
 
 
 def test_parquet_output_has_the_documented_columns_and_types(tmp_path, capsys):
