@@ -127,12 +127,13 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
     retried: set[int] = set()
     stopped = aborted = None
     stop = threading.Event()  # set at the end: the threads reading the inputs give up
+    reading = threading.Lock()  # held while a thread reads records for the run
     helpers = [asyncio.create_task(_tick(progress))]
     counted = show and STDIN not in inputs  # a pipe can be read only once
     if counted:
         helpers.append(asyncio.create_task(_count(inputs, config, state, progress, stop)))
     try:
-        todo = _off_the_loop(plan.records(inputs, config, state, tally, stop.is_set))
+        todo = _off_the_loop(plan.records(inputs, config, state, tally, stop.is_set), reading)
         async with aclosing(_rows(todo, extractor, config)) as finished:
             async for row in finished:
                 row["meta"]["settings"] = stamp
@@ -159,6 +160,8 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         stop.set()
         for helper in helpers:
             helper.cancel()
+        if reading.acquire(timeout=1):  # the record being read is counted before the summary
+            reading.release()
         if counted and progress.total is None and stopped is None and aborted is None:
             progress.total = tally.finished  # done before the count: that was all
         progress.finish()
@@ -232,12 +235,18 @@ async def _rows_here(todo: AsyncIterator[Record], extractor: Extractor, config: 
 _CHUNK = 64  # records read per trip to the thread
 
 
-async def _off_the_loop(records: Iterator[Record]) -> AsyncIterator[Record]:
-    """`records`, taken in a thread a few at a time. Reading the inputs, dropping
-    duplicates and skipping what the output holds can take many seconds before
-    the next record to do (a resume over gigabytes); on the loop, that would
-    hold up the requests in flight, the progress line and Ctrl-C."""
-    while chunk := await asyncio.to_thread(lambda: list(itertools.islice(records, _CHUNK))):
+async def _off_the_loop(records: Iterator[Record], reading: threading.Lock
+                       ) -> AsyncIterator[Record]:
+    """`records`, taken in a thread a few at a time, holding `reading`. Reading
+    the inputs, dropping duplicates and skipping what the output holds can take
+    many seconds before the next record to do (a resume over gigabytes); on
+    the loop, that would hold up the requests in flight, the progress line and
+    Ctrl-C."""
+    def take() -> list[Record]:
+        with reading:
+            return list(itertools.islice(records, _CHUNK))
+
+    while chunk := await asyncio.to_thread(take):
         for record in chunk:
             yield record
 

@@ -53,7 +53,6 @@ def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally
     by the rest of a pass that may skip gigabytes without yielding."""
     contents: set[int] = set()
     ids: dict[int, int] = {}  # id hash -> content hash of the first record with that id
-    planned = 0
     counts = tally or Tally()
     on_bad = counts.bad_line if tally is not None else (lambda bad: None)
     for record in read(inputs, config.input_format, config.fields, on_bad):
@@ -80,10 +79,11 @@ def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally
         if not wanted:
             counts.skipped += 1
             continue
-        if config.limit is not None and planned >= config.limit:
-            counts.over_limit = True  # the rest waits for the next run
+        if config.limit is not None and counts.planned >= config.limit:
+            counts.over_limit = True  # the rest waits for the next run: this one too
+            counts.read -= 1
             return
-        planned += 1
+        counts.planned += 1
         yield record
 
 

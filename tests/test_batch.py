@@ -99,7 +99,8 @@ def test_rules_over_the_four_dumps_extracts_572_unique_valid_records(tmp_path, c
     code, summary, _ = cli(capsys, *dumps, "-o", out, "--backend", "rules", "--no-cache")
     assert code == 0
     assert summary["counts"] | {"cached": 0} == {
-        "read": 640, "done": 572, "cached": 0, "failed": 0, "skipped": 0, "duplicates": 68,
+        "read": 640, "done": 572, "cached": 0, "failed": 0, "unfinished": 0, "skipped": 0,
+        "duplicates": 68,
         "reused_ids": 0, "other_shard": 0, "malformed": 0}
     rows = lines(out)
     assert len(rows) == len({r["id"] for r in rows}) == 572
@@ -212,7 +213,8 @@ def test_ctrl_c_stops_a_run_at_once_while_it_reads_far_ahead(tmp_path, monkeypat
         run(tmp_path / "in.jsonl", out, Extractor("rules", cache=False),
             RunConfig(progress=not resuming))
     assert time.monotonic() - started < 2.5
-    assert json.loads((tmp_path / "out.summary.json").read_text())["stopped"] == "interrupted"
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert summary["stopped"] == "interrupted" and adds_up(summary["counts"])
 
 
 def test_429s_500s_and_timeouts_end_done_or_recorded_failed_and_retry_failed_heals(
@@ -517,6 +519,43 @@ def test_resuming_into_an_output_of_another_backend_is_refused(tmp_path, capsys)
     finally:
         unregister("slow")
     assert code == 2 and "resuming would mix them" in capsys.readouterr().err
+
+
+def adds_up(counts) -> bool:
+    """Every record read is counted once, where it went."""
+    return counts["read"] == sum(counts[name] for name in (
+        "done", "failed", "unfinished", "skipped", "duplicates", "other_shard"))
+
+
+@pytest.mark.parametrize(("flags", "stopped"), [
+    ((), None), (("--shard", "1/3"), None), (("--limit", "3"), None),
+    (("--max-failures", "2"), "stopped after 2 failures"),
+    (("--max-attempts", "1", "--fail-all"), "stopped: the first 20 records all failed"),
+])
+def test_every_record_read_is_counted_once_however_the_run_ends(
+        tmp_path, capsys, flags, stopped):
+    """Records in flight when a run stopped early were counted nowhere, and the
+    one record --limit reads to know that more are left was counted as read."""
+    fail_all = "--fail-all" in flags
+    flags = [flag for flag in flags if flag != "--fail-all"]
+    rows = [{"id": f"P{i}", "abstract": abstract(i) + (" We fail." if fail_all or i % 3 == 2
+                                                       else "")} for i in range(60)]
+    rows += [*rows[:5], dict(rows[7], id="again")]  # duplicates by id and by content
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    register("slow", Slow)
+    try:
+        _, summary, _ = cli(capsys, source, "-o", tmp_path / "out.jsonl", "--backend", "slow",
+                            "--concurrency", "4", "--max-attempts", "1", *FAST, *flags)
+    finally:
+        unregister("slow")
+    counts = summary["counts"]
+    assert adds_up(counts), counts
+    assert (summary["stopped"] or "").startswith(stopped or "")
+    assert counts["done"] + counts["failed"] == len(lines(tmp_path / "out.jsonl"))
+    assert (counts["unfinished"] > 0) == (stopped is not None)
+    if "--limit" in flags:
+        assert counts["read"] == 3 and counts["unfinished"] == 0
 
 
 def test_max_failures_stops_a_run_that_fails_every_record(tmp_path, capsys):
