@@ -64,16 +64,40 @@ class RunConfig:
             raise ConfigError(f"limit (--limit) must be at least 1, got {self.limit}")
 
 
+# What an output's suffix says it holds, for the formats written here.
+_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+_COMPRESSED = {".gz", ".bz2", ".xz", ".zst", ".zip"}
+
+
 def paths_for(out: Path, fmt: str | None) -> tuple[str, Path, Path]:
     """(format, JSONL log, summary) for output `out`: results.csv keeps its log
-    in results.jsonl and its summary in results.summary.json."""
-    fmt = fmt or {".csv": "csv", ".parquet": "parquet"}.get(out.suffix.lower(), "jsonl")
+    in results.jsonl and its summary in results.summary.json.
+
+    A name that says one format while another would be written is refused:
+    the file would not read back as what its name says (b.csv holding
+    Parquet, out.jsonl.gz holding plain text that gzip then refuses)."""
+    if out == STDIN:
+        raise ConfigError("-o - (standard output) is not supported: a run appends each result "
+                          "to its output file as it completes, and a rerun resumes from that "
+                          "file; write to a file (e.g. -o out.jsonl) and read it from there")
+    suffix = out.suffix.lower()
+    if suffix in _COMPRESSED:
+        raise ConfigError(f"cannot write {out}: batch output is not compressed (each result is "
+                          "appended as it completes, and a rerun resumes from the file); write "
+                          f"{out.with_suffix('')} and compress it after the run")
+    if suffix in (".json", ".tsv"):
+        right = ".jsonl" if suffix == ".json" else ".csv"
+        raise ConfigError(f"cannot write {out}: {suffix} names "
+                          f"{'a JSON array' if suffix == '.json' else 'tab-separated values'}, "
+                          f"which batch does not write; name it {out.with_suffix(right)}")
+    named = _SUFFIXES.get(suffix)
+    fmt = fmt or named or "jsonl"
     if fmt not in WRITERS:
         raise ConfigError(f"unknown output format {fmt!r}; choose from {', '.join(WRITERS)}")
+    if named is not None and named != fmt:
+        raise ConfigError(f"{out} names a {named} file, but --format asks for {fmt}: name the "
+                          f"output {out.with_suffix('.' + fmt)}, or leave --format out")
     log = out if fmt == "jsonl" else out.with_suffix(".jsonl")
-    if log == out and fmt != "jsonl":
-        raise ConfigError(f"{out} would be both the {fmt} output and its JSONL log; "
-                          f"name the output {out.with_suffix('.' + fmt)}")
     return fmt, log, out.with_suffix(".summary.json")
 
 
@@ -168,8 +192,15 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         try:  # all under the lock: another run on this output waits for the summary
             if state.needs_compaction or retried:
                 log.compact(state.multi | retried)
+            unconverted = None
             if aborted is None:
-                convert(log, fmt, out)
+                try:
+                    convert(log, fmt, out)
+                except ConfigError as exc:  # said in the summary, then raised
+                    unconverted = exc
+            written = fmt == "jsonl" or (aborted is None and unconverted is None)
+            if not written:
+                notes.append(_not_written(out, log_path, str(unconverted or aborted)))
             stopped = stopped or aborted
             if tally.over_limit and stopped is None and aborted is None:
                 notes.append(f"stopped at --limit {config.limit}: the same command without it "
@@ -180,12 +211,23 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
                     f"abstract (the first: {tally.first_reused}); only the first record of each "
                     "id was extracted: if the papers differ, the id field (--id-field) is not "
                     "unique")
-            result = _summary(tally, state, config, extractor, inputs, (out, log_path), fmt,
-                              stopped, notes)
+            where = {"path": str(out), "log": str(log_path), "written": written}
+            result = _summary(tally, state, config, extractor, inputs, where, fmt, stopped, notes)
             _write_summary(summary_path, result)
+            if unconverted is not None:
+                raise unconverted
         finally:
             log.close()
     return result
+
+
+def _not_written(out: Path, log: Path, why: str) -> str:
+    """The note for a CSV or Parquet view that this run did not write."""
+    earlier = f"; the {out.name} there now is from an earlier run" if out.exists() else ""
+    if why.startswith("cannot write"):
+        return f"{out} was not written: {why}{earlier}"
+    return (f"{out} was not written ({why}); {log} holds every result so far: rerun the same "
+            f"command to finish the run and write it{earlier}")
 
 
 FAIL_FAST = 20  # records that all failed, first thing in a run: the backend is broken
@@ -272,7 +314,7 @@ async def _tick(progress: Progress) -> None:
 
 
 def _summary(tally: Tally, state: LogState, config: RunConfig, extractor: Extractor,
-             inputs: list[Path], paths: tuple[Path, Path], fmt: str, stopped: str | None,
+             inputs: list[Path], where: dict[str, Any], fmt: str, stopped: str | None,
              notes: list[str]) -> dict[str, Any]:
     failed_before = len(state.failed)
     if config.retry_failed:  # every retried record was failed before
@@ -291,8 +333,7 @@ def _summary(tally: Tally, state: LogState, config: RunConfig, extractor: Extrac
         "retry_failed": config.retry_failed, "stopped": stopped, "notes": notes,
         "settings": extractor.settings(),
     }
-    output = {"path": str(paths[0]), "log": str(paths[1]), "records": records,
-              "failed": failed_now}
+    output = {**where, "records": records, "failed": failed_now}
     return summary(tally, run=run_info, output=output, price=price)
 
 

@@ -255,7 +255,8 @@ def test_429s_500s_and_timeouts_end_done_or_recorded_failed_and_retry_failed_hea
     retried = {r["id"]: r["meta"]["attempts"] for r in rows if not r["error"]}
     assert retried["P1"] == retried["P2"] == retried["P3"] == 2 and retried["P0"] == 1
     assert summary["counts"]["failed"] == 2 and summary["errors"] == {"TransientError": 2}
-    assert summary["output"] == {"path": str(out), "log": str(out), "records": 20, "failed": 2}
+    assert summary["output"] == {"path": str(out), "log": str(out), "written": True,
+                                 "records": 20, "failed": 2}
 
     code, summary, _ = cli(capsys, *args)  # a plain rerun does not retry failures
     assert code == 1 and summary["counts"]["skipped"] == 20 and len(lines(out)) == 20
@@ -265,7 +266,8 @@ def test_429s_500s_and_timeouts_end_done_or_recorded_failed_and_retry_failed_hea
     rows = lines(out)
     assert code == 0
     assert summary["counts"]["done"] == 2 and summary["counts"]["skipped"] == 18
-    assert summary["output"] == {"path": str(out), "log": str(out), "records": 20, "failed": 0}
+    assert summary["output"] == {"path": str(out), "log": str(out), "written": True,
+                                 "records": 20, "failed": 0}
     assert sorted(r["id"] for r in rows) == sorted(ids) and not any(r["error"] for r in rows)
 
 
@@ -414,8 +416,81 @@ def test_the_summary_names_the_output_and_its_log_beside_their_counts(tmp_path, 
     out = tmp_path / "out.csv"
     code, summary, _ = cli(capsys, tmp_path / "in.jsonl", "-o", out, "--backend", "rules")
     assert code == 0 and summary["output"] == {
-        "path": str(out), "log": str(tmp_path / "out.jsonl"), "records": 3, "failed": 0}
+        "path": str(out), "log": str(tmp_path / "out.jsonl"), "written": True, "records": 3,
+        "failed": 0}
     assert json.loads((tmp_path / "out.summary.json").read_text())["output"] == summary["output"]
+
+
+@pytest.mark.parametrize(("out", "flags", "message"), [
+    ("out.jsonl.gz", (), "batch output is not compressed"),
+    ("b.csv", ("--format", "parquet"), "b.csv names a csv file, but --format asks for parquet"),
+    ("a.jsonl", ("--format", "csv"), "a.jsonl names a jsonl file, but --format asks for csv"),
+    ("p.json", (), ".json names a JSON array, which batch does not write; name it"),
+    ("t.tsv", (), ".tsv names tab-separated values"),
+    ("-", (), "-o - (standard output) is not supported"),
+])
+def test_an_output_name_that_says_another_format_is_refused_before_the_run(
+        tmp_path, capsys, monkeypatch, out, flags, message):
+    """out.jsonl.gz held plain JSON lines (which gzip then refused to read back),
+    b.csv held Parquet, and -o - wrote a file named '-'."""
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    monkeypatch.chdir(tmp_path)
+    assert main(["batch", "in.jsonl", "-o", out, *flags, "--backend", "rules"]) == 2
+    assert message in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+@pytest.mark.parametrize(("out", "flags", "written"), [
+    ("d.CSV", (), ["d.CSV", "d.jsonl"]),
+    ("results", ("--format", "csv"), ["results", "results.jsonl"]),
+    ("e", (), ["e"]), ("f.ndjson", (), ["f.ndjson"]),
+])
+def test_an_output_name_without_a_format_of_its_own_takes_the_one_asked_for(
+        tmp_path, capsys, monkeypatch, out, flags, written):
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    monkeypatch.chdir(tmp_path)
+    assert main(["batch", "in.jsonl", "-o", out, *flags, "--backend", "rules"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["in.jsonl", *written, f"{Path(out).stem}.summary.json"])
+
+
+def test_an_interrupted_run_says_its_csv_was_not_written_and_that_the_old_one_is_stale(
+        tmp_path, capsys):
+    """The summary counted records for a CSV that was never written this time."""
+    write_jsonl(tmp_path / "in.jsonl", 300)  # 10 ms each, one at a time: 3 s
+    out = tmp_path / "out.csv"
+    out.write_text("id\nfrom an earlier run\n")
+    register("slow", Slow)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            run(tmp_path / "in.jsonl", out, Extractor("slow", cache=False),
+                RunConfig(limits=Limits(concurrency=1)))
+    finally:
+        unregister("slow")
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert summary["output"]["written"] is False and summary["output"]["records"] > 0
+    assert any(note.startswith(f"{out} was not written (interrupted); ") and
+               "rerun the same command" in note and "from an earlier run" in note
+               for note in summary["notes"])
+    assert out.read_text() == "id\nfrom an earlier run\n"
+
+
+def test_a_csv_that_cannot_be_written_is_in_the_summary_and_fails_the_run(
+        tmp_path, capsys, monkeypatch):
+    write_jsonl(tmp_path / "in.jsonl", 2)
+
+    def full(rows, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setitem(outputs.WRITERS, "csv", full)
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.csv"),
+                 "--backend", "rules"]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert summary["output"]["written"] is False and summary["counts"]["done"] == 2
+    assert "out.csv was not written: cannot write" in " ".join(summary["notes"])
 
 
 def test_parquet_output_has_the_documented_columns_and_types(tmp_path, capsys):
