@@ -205,6 +205,11 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
             if tally.over_limit and stopped is None and aborted is None:
                 notes.append(f"stopped at --limit {config.limit}: the same command without it "
                              "(or with a larger one) goes on from here")
+            if config.refresh and not config.retry_failed and tally.skipped:
+                notes.append(
+                    f"--refresh asked the backend again only for records not yet in {log_path}: "
+                    f"the {tally.skipped} it holds were kept, not redone (a rerun resumes "
+                    "rather than starts over); to redo them, write to another output (-o)")
             if tally.reused_ids:
                 notes.append(
                     f"{tally.reused_ids} records reused an id already given to a different "

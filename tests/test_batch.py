@@ -132,6 +132,21 @@ def test_limit_makes_a_trial_run_that_the_next_run_goes_on_from(tmp_path, capsys
                  "--limit", "0"]) == 2
 
 
+def test_refresh_over_an_existing_output_says_that_it_kept_what_the_output_holds(
+        tmp_path, capsys):
+    """It re-extracted nothing and said nothing: a rerun resumes, even with --refresh."""
+    write_jsonl(tmp_path / "in.jsonl", 5)
+    out, args = tmp_path / "out.jsonl", ("--backend", "rules")
+    cli(capsys, tmp_path / "in.jsonl", "-o", out, *args, "--limit", "3")
+    code, summary, _ = cli(capsys, tmp_path / "in.jsonl", "-o", out, *args, "--refresh")
+    assert code == 0 and (summary["counts"]["done"], summary["counts"]["skipped"]) == (2, 3)
+    assert any(note.startswith("--refresh asked the backend again only for records not yet in")
+               and "the 3 it holds were kept" in note and "another output (-o)" in note
+               for note in summary["notes"])
+    _, summary, _ = cli(capsys, tmp_path / "in.jsonl", "-o", out, *args)
+    assert not any("--refresh" in note for note in summary["notes"])
+
+
 def pipe(monkeypatch, data: bytes) -> None:
     """Standard input as a pipe holding `data`."""
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
