@@ -403,10 +403,12 @@ def _interrupt() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    run: Callable[[argparse.Namespace], int] = args.run
     with _Terminate() as terminate:
         try:
+            # In here too: building the parser reads every backend's entry point,
+            # a good part of the first half second in which Ctrl-C is pressed.
+            args = _parser().parse_args(argv)
+            run: Callable[[argparse.Namespace], int] = args.run
             return run(args)
         except BackendError as exc:
             print(f"extractor: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -171,3 +171,16 @@ def test_a_sigterm_landing_in_a_finalizer_still_stops_a_run_whose_sigint_is_igno
     finally:
         signal.signal(signal.SIGINT, previous)
     assert terminate.seen and seen == ["cancelled"]
+
+
+def test_ctrl_c_while_the_command_starts_ends_quietly_with_130(capsys, monkeypatch):
+    """Building the parser reads the backends' entry points: a Ctrl-C there
+    printed a traceback instead of the one-line message."""
+    import extractor.cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(extractor.cli, "available_backends", interrupted)
+    assert main(["batch", "in.jsonl", "-o", "out.jsonl"]) == 130
+    assert capsys.readouterr().err == "extractor: interrupted\n"
