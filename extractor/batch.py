@@ -128,7 +128,7 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         if any(path.resolve() == p.resolve() for p in inputs):
             raise ConfigError(f"{path} is both an input and where this run writes; "
                               "pick another output (-o)")
-    log = Log(log_path)
+    log = Log(log_path, out)
     log.open()  # the lock first: no other run touches the file while we read or repair it
     try:
         state = log.load()

@@ -114,6 +114,17 @@ def _content(row: dict[str, Any]) -> int | None:
         return None
 
 
+def _why_not(path: Path, exc: OSError) -> str:
+    """Why `path` cannot be created. A file where a directory must be is named:
+    mkdir's own "File exists" (or "Not a directory") names neither."""
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"{parent} is a file, not a directory"
+            break
+    return exc.strerror or str(exc)
+
+
 def _lock(fd: int) -> bool:
     """Take the advisory lock on an open file; False when another run holds it."""
     if fcntl is None:
@@ -129,9 +140,17 @@ class Log:
     """The JSONL output of a batch run: read back to resume, appended to as
     records complete, compacted at the end."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, view: Path | None = None) -> None:
         self.path = path
+        self.view = view  # the CSV or Parquet output it is kept for, named in errors
         self._fd: int | None = None
+
+    @property
+    def shown(self) -> str:
+        """The output as the user named it (with its log when that is another file)."""
+        if self.view is None or self.view == self.path:
+            return str(self.path)
+        return f"{self.view} (its JSONL log {self.path})"
 
     def load(self) -> LogState:
         """Read what is already done, repairing a line cut short by a crash."""
@@ -201,13 +220,13 @@ class Log:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:  # a directory, no permission, a read-only disk
-            raise ConfigError(f"cannot write the output {self.path}: "
-                              f"{exc.strerror or exc}") from exc
+            raise ConfigError(f"cannot write the output {self.shown}: "
+                              f"{_why_not(self.path, exc)}") from exc
         if not _lock(self._fd):
             os.close(self._fd)
             self._fd = None
             raise ConfigError(
-                f"another batch run is writing to {self.path}; wait for it or pick "
+                f"another batch run is writing to {self.shown}; wait for it or pick "
                 "another output (-o)"
             )
 

@@ -393,6 +393,19 @@ def test_an_output_that_is_a_directory_or_an_input_is_refused_with_one_line(tmp_
     assert source.read_bytes() == before
 
 
+@pytest.mark.parametrize("name", ["x.jsonl", "sub/x.csv"])
+def test_an_output_under_a_file_names_that_file_and_the_output_as_given(
+        tmp_path, capsys, name):
+    """It said "File exists", and named x.jsonl when x.csv was asked for."""
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    (tmp_path / "notes").write_text("a file, not a directory")
+    out = tmp_path / "notes" / name
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "rules"]) == 2
+    log = "" if name.endswith(".jsonl") else f" (its JSONL log {out.with_suffix('.jsonl')})"
+    assert capsys.readouterr().err == (f"extractor: ConfigError: cannot write the output {out}"
+                                       f"{log}: {tmp_path / 'notes'} is a file, not a directory\n")
+
+
 def test_shards_split_the_input_into_disjoint_parts_that_cover_it(tmp_path, capsys):
     ids = write_jsonl(tmp_path / "in.jsonl", 60)
     found = []
