@@ -2,36 +2,36 @@
 
 Design note. `run` is a whole batch job over files: read the dumps as a stream
 (`dumps.read`), drop duplicates, other shards and what the output already
-holds, feed the rest to the engine (`engine.aextract_many`, in this process
-or in `workers`), append each result to the JSONL log as it completes
-(`outputs.Log`), then compact, convert to CSV or Parquet if asked, and write
-the summary beside the output (`progress.summary`). Rerunning the
-same command resumes; `retry_failed` reruns exactly the failed records.
-
-Dedup keeps a 64-bit hash of each unique record's content, and of its id when
-the source has its own; resume keeps one of each id already done. That is the
-only state that grows with the input: a million records with source ids peak
-at about 200 MB RSS in all (benchmarks/bench_batch.py).
+holds (`plan.records`, in a thread, so that the event loop never waits on the
+inputs: Ctrl-C and the requests in flight go on), feed the rest to the engine
+(`engine.aextract_many`, in this process or in `workers`), append each result
+to the JSONL log as it completes (`outputs.Log`), then compact, convert to CSV
+or Parquet if asked, and write the summary beside the output
+(`progress.summary`). Rerunning the same command resumes; `retry_failed`
+reruns exactly the failed records.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import json
 import sys
+import threading
 from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import workers
-from .dumps import STDIN, Fields, Record, as_paths, check_input, read
+from . import plan, workers
+from .dumps import STDIN, Fields, Record, as_paths, check_input
 from .engine import aextract_many
 from .errors import ConfigError
 from .extract import Extractor
 from .limits import Limits
-from .outputs import WRITERS, Log, LogState, check_writer, convert, id_hash
+from .outputs import WRITERS, Log, LogState, check_writer, convert, id_hash, temporary
 from .progress import Progress, Tally, price_for, summary
 
 # -- a whole run over files ------------------------------------------------------------
@@ -64,74 +64,41 @@ class RunConfig:
             raise ConfigError(f"limit (--limit) must be at least 1, got {self.limit}")
 
 
+# What an output's suffix says it holds, for the formats written here.
+_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+_COMPRESSED = {".gz", ".bz2", ".xz", ".zst", ".zip"}
+
+
 def paths_for(out: Path, fmt: str | None) -> tuple[str, Path, Path]:
     """(format, JSONL log, summary) for output `out`: results.csv keeps its log
-    in results.jsonl and its summary in results.summary.json."""
-    fmt = fmt or {".csv": "csv", ".parquet": "parquet"}.get(out.suffix.lower(), "jsonl")
+    in results.jsonl and its summary in results.summary.json.
+
+    A name that says one format while another would be written is refused:
+    the file would not read back as what its name says (b.csv holding
+    Parquet, out.jsonl.gz holding plain text that gzip then refuses)."""
+    if out == STDIN:
+        raise ConfigError("-o - (standard output) is not supported: a run appends each result "
+                          "to its output file as it completes, and a rerun resumes from that "
+                          "file; write to a file (e.g. -o out.jsonl) and read it from there")
+    suffix = out.suffix.lower()
+    if suffix in _COMPRESSED:
+        raise ConfigError(f"cannot write {out}: batch output is not compressed (each result is "
+                          "appended as it completes, and a rerun resumes from the file); write "
+                          f"{out.with_suffix('')} and compress it after the run")
+    if suffix in (".json", ".tsv"):
+        right = ".jsonl" if suffix == ".json" else ".csv"
+        raise ConfigError(f"cannot write {out}: {suffix} names "
+                          f"{'a JSON array' if suffix == '.json' else 'tab-separated values'}, "
+                          f"which batch does not write; name it {out.with_suffix(right)}")
+    named = _SUFFIXES.get(suffix)
+    fmt = fmt or named or "jsonl"
     if fmt not in WRITERS:
         raise ConfigError(f"unknown output format {fmt!r}; choose from {', '.join(WRITERS)}")
+    if named is not None and named != fmt:
+        raise ConfigError(f"{out} names a {named} file, but --format asks for {fmt}: name the "
+                          f"output {out.with_suffix('.' + fmt)}, or leave --format out")
     log = out if fmt == "jsonl" else out.with_suffix(".jsonl")
-    if log == out and fmt != "jsonl":
-        raise ConfigError(f"{out} would be both the {fmt} output and its JSONL log; "
-                          f"name the output {out.with_suffix('.' + fmt)}")
     return fmt, log, out.with_suffix(".summary.json")
-
-
-def _plan(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally | None
-          ) -> Iterator[Record]:
-    """The records this run does, in input order: no duplicates (by id or by
-    content), only this shard, nothing the output already holds.
-
-    A source id names one paper, so a later record with the same id is a
-    duplicate even when its abstract differs (a revised abstract in a newer
-    snapshot). But an id column that is not unique (a wrong `--id-field`) would
-    collapse different papers silently, so those are counted as `reused_ids`
-    and the first is named in the summary."""
-    contents: set[int] = set()
-    ids: dict[int, int] = {}  # id hash -> content hash of the first record with that id
-    planned = 0
-    counts = tally or Tally()
-    on_bad = counts.bad_line if tally is not None else (lambda bad: None)
-    for record in read(inputs, config.input_format, config.fields, on_bad):
-        counts.read += 1
-        content = int(record.key, 16)
-        if config.shard and content % config.shard[1] != config.shard[0]:
-            counts.other_shard += 1
-            continue
-        named = id_hash(record.id) if record.id != record.key else None
-        first = ids.get(named) if named is not None else None
-        if content in contents or first is not None:
-            counts.duplicates += 1
-            if first is not None and first != content:
-                counts.reused_ids += 1
-                counts.first_reused = counts.first_reused or f"id {record.id!r} at {record.source}"
-            continue
-        contents.add(content)
-        if named is not None:
-            ids[named] = content
-        done = id_hash(record.id)
-        wanted = done in state.failed if config.retry_failed else (
-            done not in state.ok and done not in state.failed)
-        if not wanted:
-            counts.skipped += 1
-            continue
-        if config.limit is not None and planned >= config.limit:
-            counts.over_limit = True  # the rest waits for the next run
-            return
-        planned += 1
-        yield record
-
-
-def _check_same_run(state: LogState, extractor: Extractor, log: Path) -> None:
-    meta = (state.first or {}).get("meta") or {}
-    theirs = (meta.get("backend"), meta.get("prompt_hash"))
-    ours = (extractor.backend.name, extractor.prompt.hash)
-    if state.first is not None and theirs != ours:
-        raise ConfigError(
-            f"{log} holds results from backend {theirs[0]!r} with prompt {theirs[1]}, not "
-            f"{ours[0]!r} with prompt {ours[1]}; resuming would mix them: pick another "
-            "output (-o) or remove that file"
-        )
 
 
 async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunConfig
@@ -161,21 +128,20 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         if any(path.resolve() == p.resolve() for p in inputs):
             raise ConfigError(f"{path} is both an input and where this run writes; "
                               "pick another output (-o)")
-    log = Log(log_path)
+    log = Log(log_path, out)
     log.open()  # the lock first: no other run touches the file while we read or repair it
     try:
         state = log.load()
-        _check_same_run(state, extractor, log_path)
-        show = not config.quiet and (sys.stderr.isatty() if config.progress is None
-                                     else config.progress)
-        # The total takes a first pass over the inputs; a pipe can be read only once.
-        counted = show and STDIN not in inputs
-        total = sum(1 for _ in _plan(inputs, config, state, None)) if counted else None
+        settings = extractor.settings()
+        plan.check_same_run(state, settings, log_path, summary_path)
+        stamp = plan.stamp(settings)
     except BaseException:
         log.close()
         raise
+    show = not config.quiet and (sys.stderr.isatty() if config.progress is None
+                                 else config.progress)
     tally = Tally()
-    progress = Progress(tally, total, show)
+    progress = Progress(tally, None, show)
     notes = [state.repaired_tail] if state.repaired_tail else []
     notes += [f"ignored unreadable line {n} of {log_path}" for n in state.bad_lines[:10]]
     if not config.quiet:
@@ -184,11 +150,17 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         tally.on_bad_line = lambda bad: progress.warn(f"malformed input: {bad}")
     retried: set[int] = set()
     stopped = aborted = None
-    ticker = asyncio.create_task(_tick(progress))
+    stop = threading.Event()  # set at the end: the threads reading the inputs give up
+    reading = threading.Lock()  # held while a thread reads records for the run
+    helpers = [asyncio.create_task(_tick(progress))]
+    counted = show and STDIN not in inputs  # a pipe can be read only once
+    if counted:
+        helpers.append(asyncio.create_task(_count(inputs, config, state, progress, stop)))
     try:
-        plan = _plan(inputs, config, state, tally)
-        async with aclosing(_rows(plan, extractor, config)) as finished:
+        todo = _off_the_loop(plan.records(inputs, config, state, tally, stop.is_set), reading)
+        async with aclosing(_rows(todo, extractor, config)) as finished:
             async for row in finished:
+                row["meta"]["settings"] = stamp
                 log.append(row)
                 if config.retry_failed:
                     retried.add(id_hash(row["id"]))
@@ -209,25 +181,58 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         aborted = "interrupted" if interrupted else f"aborted: {type(exc).__name__}: {exc}"
         raise
     finally:
-        ticker.cancel()
+        stop.set()
+        for helper in helpers:
+            helper.cancel()
+        if reading.acquire(timeout=1):  # the record being read is counted before the summary
+            reading.release()
+        if counted and progress.total is None and stopped is None and aborted is None:
+            progress.total = tally.finished  # done before the count: that was all
         progress.finish()
-        if state.needs_compaction or retried:
-            log.compact(state.multi | retried)  # still holding the lock: nobody appends
-        log.close()
-        if aborted is None:
-            convert(log, fmt, out)
-        stopped = stopped or aborted
-        if tally.over_limit and stopped is None and aborted is None:
-            notes.append(f"stopped at --limit {config.limit}: the same command without it (or "
-                         "with a larger one) goes on from here")
-        if tally.reused_ids:
-            notes.append(
-                f"{tally.reused_ids} records reused an id already given to a different abstract "
-                f"(the first: {tally.first_reused}); only the first record of each id was "
-                "extracted: if the papers differ, the id field (--id-field) is not unique")
-        result = _summary(tally, state, config, extractor, inputs, out, fmt, stopped, notes)
-        _write_summary(summary_path, result)
+        try:  # all under the lock: another run on this output waits for the summary
+            if state.needs_compaction or retried:
+                log.compact(state.multi | retried)
+            unconverted = None
+            if aborted is None:
+                try:
+                    convert(log, fmt, out)
+                except ConfigError as exc:  # said in the summary, then raised
+                    unconverted = exc
+            written = fmt == "jsonl" or (aborted is None and unconverted is None)
+            if not written:
+                notes.append(_not_written(out, log_path, str(unconverted or aborted)))
+            stopped = stopped or aborted
+            if tally.over_limit and stopped is None and aborted is None:
+                notes.append(f"stopped at --limit {config.limit}: the same command without it "
+                             "(or with a larger one) goes on from here")
+            if config.refresh and not config.retry_failed and tally.skipped:
+                notes.append(
+                    f"--refresh asked the backend again only for records not yet in {log_path}: "
+                    f"the {tally.skipped} it holds were kept, not redone (a rerun resumes "
+                    "rather than starts over); to redo them, write to another output (-o)")
+            if tally.reused_ids:
+                notes.append(
+                    f"{tally.reused_ids} records reused an id already given to a different "
+                    f"abstract (the first: {tally.first_reused}); only the first record of each "
+                    "id was extracted: if the papers differ, the id field (--id-field) is not "
+                    "unique")
+            where = {"path": str(out), "log": str(log_path), "written": written}
+            result = _summary(tally, state, config, extractor, inputs, where, fmt, stopped, notes)
+            _write_summary(summary_path, result)
+            if unconverted is not None:
+                raise unconverted
+        finally:
+            log.close()
     return result
+
+
+def _not_written(out: Path, log: Path, why: str) -> str:
+    """The note for a CSV or Parquet view that this run did not write."""
+    earlier = f"; the {out.name} there now is from an earlier run" if out.exists() else ""
+    if why.startswith("cannot write"):
+        return f"{out} was not written: {why}{earlier}"
+    return (f"{out} was not written ({why}); {log} holds every result so far: rerun the same "
+            f"command to finish the run and write it{earlier}")
 
 
 FAIL_FAST = 20  # records that all failed, first thing in a run: the backend is broken
@@ -246,32 +251,65 @@ def _write_summary(path: Path, result: dict[str, Any]) -> None:
 
     It is written while an error may be on its way out (a full disk, say), so
     failing to write it is a warning, never a second error that hides the first."""
-    temporary = path.with_name(path.name + ".writing")
+    written = temporary(path)
     try:
-        temporary.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-        temporary.replace(path)
+        written.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        written.replace(path)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
+        written.unlink(missing_ok=True)
         print(f"extractor: could not write the run summary {path}: {exc.strerror or exc}",
               file=sys.stderr)
 
 
-def _rows(plan: Iterator[Record], extractor: Extractor, config: RunConfig
+def _rows(todo: AsyncIterator[Record], extractor: Extractor, config: RunConfig
           ) -> AsyncIterator[dict[str, Any]]:
     """The output row of every planned record, in this process or in workers."""
     if config.workers > 1:
-        return workers.rows(plan, extractor.recipe, config.limits, config.workers,
+        return workers.rows(todo, extractor.recipe, config.limits, config.workers,
                             refresh=config.refresh, use_cache=config.use_cache)
-    return _rows_here(plan, extractor, config)
+    return _rows_here(todo, extractor, config)
 
 
-async def _rows_here(plan: Iterator[Record], extractor: Extractor, config: RunConfig
+async def _rows_here(todo: AsyncIterator[Record], extractor: Extractor, config: RunConfig
                      ) -> AsyncIterator[dict[str, Any]]:
-    engine = aextract_many(plan, extractor, config.limits, refresh=config.refresh,
+    engine = aextract_many(todo, extractor, config.limits, refresh=config.refresh,
                            use_cache=config.use_cache)
     async with aclosing(engine) as outcomes:
         async for outcome in outcomes:
             yield outcome.row(extractor)
+
+
+_CHUNK = 64  # records read per trip to the thread
+
+
+async def _off_the_loop(records: Iterator[Record], reading: threading.Lock
+                       ) -> AsyncIterator[Record]:
+    """`records`, taken in a thread a few at a time, holding `reading`. Reading
+    the inputs, dropping duplicates and skipping what the output holds can take
+    many seconds before the next record to do (a resume over gigabytes); on
+    the loop, that would hold up the requests in flight, the progress line and
+    Ctrl-C."""
+    def take() -> list[Record]:
+        with reading:
+            return list(itertools.islice(records, _CHUNK))
+
+    while chunk := await asyncio.to_thread(take):
+        for record in chunk:
+            yield record
+
+
+async def _count(inputs: list[Path], config: RunConfig, state: LogState, progress: Progress,
+                 stop: threading.Event) -> None:
+    """The progress line's total: the records this run will do, counted by a
+    pass over the inputs of its own, in a thread beside the run. The run does
+    not wait for it (3 x 127 MB take 16-19 s to count), and nor does Ctrl-C."""
+    def count() -> int:
+        return sum(1 for _ in plan.records(inputs, config, state, None, stop.is_set))
+
+    with contextlib.suppress(Exception):  # an input that fails is the run's to report
+        total = await asyncio.to_thread(count)
+        if not stop.is_set():
+            progress.total = total
 
 
 async def _tick(progress: Progress) -> None:
@@ -281,8 +319,8 @@ async def _tick(progress: Progress) -> None:
 
 
 def _summary(tally: Tally, state: LogState, config: RunConfig, extractor: Extractor,
-             inputs: list[Path], out: Path, fmt: str, stopped: str | None, notes: list[str]
-             ) -> dict[str, Any]:
+             inputs: list[Path], where: dict[str, Any], fmt: str, stopped: str | None,
+             notes: list[str]) -> dict[str, Any]:
     failed_before = len(state.failed)
     if config.retry_failed:  # every retried record was failed before
         failed_now = failed_before - tally.done
@@ -294,12 +332,13 @@ def _summary(tally: Tally, state: LogState, config: RunConfig, extractor: Extrac
     price = config.price or price_for(model)
     shard = f"{config.shard[0]}/{config.shard[1]}" if config.shard else None
     run_info = {
-        "inputs": [str(p) for p in inputs], "output": str(out), "format": fmt,
+        "inputs": [str(p) for p in inputs], "format": fmt,
         "backend": extractor.backend.name, "model": model, "prompt_hash": extractor.prompt.hash,
         "concurrency": config.limits.concurrency, "workers": config.workers, "shard": shard,
         "retry_failed": config.retry_failed, "stopped": stopped, "notes": notes,
+        "settings": extractor.settings(),
     }
-    output = {"records": records, "failed": failed_now}
+    output = {**where, "records": records, "failed": failed_now}
     return summary(tally, run=run_info, output=output, price=price)
 
 
@@ -315,18 +354,6 @@ def run(inputs: str | Path | Iterable[str | Path], out: str | Path, extractor: E
             await extractor.aclose()
 
     return asyncio.run(main())
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """"I/N" (0 <= I < N) -> (I, N)."""
-    index, sep, count = text.partition("/")
-    try:
-        shard = (int(index), int(count))
-    except ValueError:
-        shard = (-1, 0)
-    if not sep or not 0 <= shard[0] < shard[1]:
-        raise ConfigError(f"--shard takes I/N with 0 <= I < N (e.g. 0/4 to 3/4), got {text!r}")
-    return shard
 
 
 def parse_price(text: str) -> tuple[float, float]:

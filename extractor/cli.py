@@ -326,7 +326,7 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--rpm", type=float, help="at most this many requests per minute")
     batch.add_argument("--tpm", type=float, help="at most this many tokens per minute")
     batch.add_argument("--shard", metavar="I/N", help="do only shard I of N (0-based, e.g. "
-                       "0/4 to 3/4), split deterministically by content hash")
+                       "0/4 to 3/4), split by id (the content hash when the source has no id)")
     batch.add_argument("--retry-failed", action="store_true",
                        help="rerun only the records OUT holds as failed")
     batch.add_argument("--max-failures", type=int, metavar="N",
@@ -344,8 +344,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import Limits, RunConfig, exit_code, parse_price, parse_shard, run
+    from .batch import Limits, RunConfig, exit_code, parse_price, run
     from .dumps import STDIN, Fields
+    from .plan import parse_shard
 
     config = RunConfig(
         limits=Limits(args.concurrency, args.rpm, args.tpm),
@@ -413,10 +414,12 @@ def _interrupt() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    run: Callable[[argparse.Namespace], int] = args.run
     with _Terminate() as terminate:
         try:
+            # In here too: building the parser reads every backend's entry point,
+            # a good part of the first half second in which Ctrl-C is pressed.
+            args = _parser().parse_args(argv)
+            run: Callable[[argparse.Namespace], int] = args.run
             return run(args)
         except BackendError as exc:
             print(f"extractor: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -49,7 +49,8 @@ class Outcome:
         return self.record.id
 
     def row(self, extractor: Extractor) -> dict[str, Any]:
-        """The output line: id, title, summary, metadata and error."""
+        """The output line: id, title, source, content key (by which a rerun
+        knows the paper under another id), summary, metadata and error."""
         record = self.record
         if self.result is not None:
             meta = self.result.meta.model_dump(mode="json")
@@ -69,7 +70,7 @@ class Outcome:
             summary = None
             error = {"type": type(exc).__name__, "message": str(exc)}
         return {"id": record.id, "title": record.title, "source": record.source,
-                "summary": summary, "meta": meta, "error": error}
+                "content_key": record.key, "summary": summary, "meta": meta, "error": error}
 
 
 class _End:

@@ -228,14 +228,20 @@ class Extractor:
     def key(self, request: Request) -> str:
         """The cache key: everything about the request that can change the answer."""
         return cache_key({
-            "format": CACHE_FORMAT,
-            **self.backend.identity(),
-            "prompt": request.prompt_hash,
-            "schema": request.schema_hash,
-            "sampling": asdict(request.sampling),
+            **self._settings(request.prompt_hash, request.schema_hash, request.sampling),
             "title": normalize_text(request.title),
             "abstract": normalize_text(request.abstract),
         })
+
+    def settings(self) -> dict[str, Any]:
+        """What the cache key holds besides the text (backend identity, prompt,
+        schema, sampling): answers made with other settings are other answers,
+        so a batch output is resumed only with the same (`plan.check_same_run`)."""
+        return self._settings(self.prompt.hash, schema_hash(), self.options.sampling)
+
+    def _settings(self, prompt: str, schema: str, sampling: Sampling) -> dict[str, Any]:
+        return {"format": CACHE_FORMAT, **self.backend.identity(), "prompt": prompt,
+                "schema": schema, "sampling": asdict(sampling)}
 
     def _cached(self, key: str | None, request: Request, started: float, source: str
                 ) -> Extraction | None:

@@ -21,7 +21,11 @@ Reading a log back (`Log.load`) is how a rerun resumes:
   nothing) to one line per id.
 
 Ids are kept as 64-bit hashes (`id_hash`), so a million done ids cost tens of
-megabytes rather than hundreds.
+megabytes rather than hundreds. A rerun also knows a done paper by its content
+(`LogState.holds`), whatever id it comes with next time: a row whose id is its
+content hash (a source without ids) is found by that id; every other row
+carries its `content_key`, kept as a 64-bit number. Rows written before
+`content_key` existed are known by id only.
 
 CSV and Parquet are written once, at the end, by streaming the compacted log;
 they share one flat column layout (`COLUMNS`). List columns (speedups,
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import glob
 import hashlib
 import json
 import os
@@ -69,16 +74,25 @@ class LogState:
 
     ok: set[int] = field(default_factory=set)
     failed: set[int] = field(default_factory=set)
+    contents: set[int] = field(default_factory=set)  # content keys of rows with a source id
     lines: int = 0
     superseded: int = 0  # lines for an id that a later line replaces
     multi: set[int] = field(default_factory=set)  # ids with more than one line
     bad_lines: list[int] = field(default_factory=list)
     repaired_tail: str | None = None
     first: dict[str, Any] | None = None
+    settings: str | None = None  # the settings stamp of the last row that has one
 
     @property
     def needs_compaction(self) -> bool:
         return bool(self.superseded or self.bad_lines)
+
+    def holds(self, record_id: str, content_key: str) -> bool:
+        """Whether the log has a row for this paper, by id or by content: the
+        same paper may come with a source id in one dump and none in another."""
+        by_id = (id_hash(record_id), id_hash(content_key))  # an id-less row's id is its key
+        return (any(key in self.ok or key in self.failed for key in by_id)
+                or int(content_key, 16) in self.contents)
 
 
 def _parse(line: bytes) -> dict[str, Any] | None:
@@ -89,13 +103,54 @@ def _parse(line: bytes) -> dict[str, Any] | None:
     return row if isinstance(row, dict) and isinstance(row.get("id"), str) else None
 
 
+def _content(row: dict[str, Any]) -> int | None:
+    """The row's content key as a number, when it has one that its id is not."""
+    key = row.get("content_key")
+    if not isinstance(key, str) or key == row["id"]:
+        return None
+    try:
+        return int(key, 16)
+    except ValueError:
+        return None
+
+
+def _why_not(path: Path, exc: OSError) -> str:
+    """Why `path` cannot be created. A file where a directory must be is named:
+    mkdir's own "File exists" (or "Not a directory") names neither."""
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"{parent} is a file, not a directory"
+            break
+    return exc.strerror or str(exc)
+
+
+def _lock(fd: int) -> bool:
+    """Take the advisory lock on an open file; False when another run holds it."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
 class Log:
     """The JSONL output of a batch run: read back to resume, appended to as
     records complete, compacted at the end."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, view: Path | None = None) -> None:
         self.path = path
+        self.view = view  # the CSV or Parquet output it is kept for, named in errors
         self._fd: int | None = None
+
+    @property
+    def shown(self) -> str:
+        """The output as the user named it (with its log when that is another file)."""
+        if self.view is None or self.view == self.path:
+            return str(self.path)
+        return f"{self.view} (its JSONL log {self.path})"
 
     def load(self) -> LogState:
         """Read what is already done, repairing a line cut short by a crash."""
@@ -113,6 +168,9 @@ class Log:
                     continue
                 if state.first is None:
                     state.first = row
+                stamp = (row.get("meta") or {}).get("settings")
+                if isinstance(stamp, str):
+                    state.settings = stamp
                 key = id_hash(row["id"])
                 if key in state.ok or key in state.failed:
                     state.superseded += 1
@@ -120,6 +178,8 @@ class Log:
                 state.ok.discard(key)
                 state.failed.discard(key)
                 (state.failed if row.get("error") else state.ok).add(key)
+                if (content := _content(row)) is not None:
+                    state.contents.add(content)
         return state
 
     def _repair_tail(self, state: LogState) -> None:
@@ -154,23 +214,21 @@ class Log:
 
     def open(self) -> None:
         """Open for appending and take an advisory lock, so two runs cannot
-        interleave their lines in one file."""
+        interleave their lines in one file. A batch run holds it until its
+        CSV or Parquet view and its summary are written."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:  # a directory, no permission, a read-only disk
-            raise ConfigError(f"cannot write the output {self.path}: "
-                              f"{exc.strerror or exc}") from exc
-        if fcntl is not None:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                os.close(self._fd)
-                self._fd = None
-                raise ConfigError(
-                    f"another batch run is writing to {self.path}; wait for it or pick "
-                    "another output (-o)"
-                ) from None
+            raise ConfigError(f"cannot write the output {self.shown}: "
+                              f"{_why_not(self.path, exc)}") from exc
+        if not _lock(self._fd):
+            os.close(self._fd)
+            self._fd = None
+            raise ConfigError(
+                f"another batch run is writing to {self.shown}; wait for it or pick "
+                "another output (-o)"
+            )
 
     def append(self, row: dict[str, Any]) -> None:
         """Write one result as one line, now.
@@ -207,7 +265,11 @@ class Log:
     def compact(self, multi: set[int]) -> None:
         """Rewrite the log keeping, for each id in `multi` (the ids that may have
         several lines), only its last line, and dropping lines that do not
-        parse. Atomic: a temporary file renamed over the log."""
+        parse. Atomic: a temporary file renamed over the log.
+
+        The lock is on the open file, not its name, so an open log locks its
+        replacement before the rename: a run that opens the name afterwards
+        must still find it taken until this one has closed."""
         last: dict[int, int] = {}
         with self.path.open("rb") as stream:
             for number, line in enumerate(stream):
@@ -226,7 +288,14 @@ class Log:
             temporary.unlink(missing_ok=True)
             raise ConfigError(f"cannot compact {self.path}: {exc.strerror or exc}; it is "
                               "complete but may hold an id twice until a rerun") from exc
+        if self._fd is None:
+            os.replace(temporary, self.path)
+            return
+        fd = os.open(temporary, os.O_WRONLY | os.O_APPEND)
+        _lock(fd)  # nobody else knows its name yet
         os.replace(temporary, self.path)
+        os.close(self._fd)
+        self._fd = fd
 
 
 # -- the flat views -------------------------------------------------------------
@@ -308,16 +377,26 @@ WRITERS: dict[str, Callable[[Iterator[dict[str, Any]], Path], None] | None] = {
 }
 
 
+def temporary(path: Path) -> Path:
+    """Where `path` is written before it is renamed into place: a name of this
+    process's own, so that no other process writes the same temporary file."""
+    return path.with_name(f"{path.name}.{os.getpid()}.partial")
+
+
 def convert(log: Log, fmt: str, path: Path) -> None:
-    """Write the `fmt` view of the log to `path` (via a temporary file)."""
+    """Write the `fmt` view of the log to `path` (via a temporary file). Call it
+    with the log open: the lock keeps other runs out until the view is whole.
+    What a killed conversion left (another process's temporary file) goes."""
     writer = WRITERS[fmt]
     if writer is None:
         return
-    temporary = path.with_name(path.name + ".partial")
+    for stale in path.parent.glob(glob.escape(path.name) + ".*.partial"):
+        stale.unlink(missing_ok=True)
+    temporary_path = temporary(path)
     try:
-        writer(log.rows(), temporary)
-        os.replace(temporary, path)
+        writer(log.rows(), temporary_path)
+        os.replace(temporary_path, path)
     except OSError as exc:  # the JSONL log is complete: converting again is all it takes
-        temporary.unlink(missing_ok=True)
+        temporary_path.unlink(missing_ok=True)
         raise ConfigError(f"cannot write {path}: {exc.strerror or exc}; every result is in "
                           f"{log.path}: fix that and rerun the same command to convert it") from exc

@@ -5,8 +5,9 @@ Design note. The progress line is plain text rewritten in place on stderr
 rate, ETA, cache hits, failures. It is drawn only when stderr is a terminal,
 so logs and CI output stay clean, and never needs a dependency. The total is
 the number of records this run will do (after duplicates, other shards and
-records already in the output are taken out), counted by a quick first pass
-over the input when the line is shown.
+records already in the output are taken out), counted by a pass over the
+input of its own, beside the run (`batch._count`); until then the line
+shows what is done.
 
 The summary is one JSON object, printed and written beside the output. Counts
 are for this run; `output` describes the output file as it stands afterwards,
@@ -52,9 +53,17 @@ def price_for(model: str | None) -> tuple[float, float] | None:
 
 @dataclass
 class Tally:
-    """Running counts for one run; `add` is called once per finished record."""
+    """Running counts for one run; `add` is called once per finished record.
+
+    Every record read is counted once more, where it went:
+    read == done + failed + unfinished + skipped + duplicates + other_shard.
+    `cached` is part of `done` and `reused_ids` of `duplicates`; malformed
+    lines are no records. `planned` records were handed on to be extracted;
+    those not finished when a run stops early (in flight, or read ahead) are
+    `unfinished`."""
 
     read: int = 0
+    planned: int = 0
     done: int = 0
     cached: int = 0
     failed: int = 0
@@ -92,6 +101,10 @@ class Tally:
     @property
     def finished(self) -> int:
         return self.done + self.failed
+
+    @property
+    def unfinished(self) -> int:
+        return self.planned - self.finished
 
     @property
     def elapsed(self) -> float:
@@ -165,7 +178,8 @@ def summary(tally: Tally, *, run: dict[str, Any], output: dict[str, Any],
         **run,
         "counts": {
             "read": tally.read, "done": tally.done, "cached": tally.cached,
-            "failed": tally.failed, "skipped": tally.skipped, "duplicates": tally.duplicates,
+            "failed": tally.failed, "unfinished": tally.unfinished, "skipped": tally.skipped,
+            "duplicates": tally.duplicates,
             "reused_ids": tally.reused_ids, "other_shard": tally.other_shard,
             "malformed": tally.malformed_count,
         },

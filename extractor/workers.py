@@ -25,11 +25,10 @@ as after any crash; a worker whose parent dies sees its pipe close and exits.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import multiprocessing
 import signal
 import threading
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from contextlib import aclosing, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -104,8 +103,8 @@ def _listen(worker: _Worker, loop: asyncio.AbstractEventLoop, inbox: asyncio.Que
 
 
 async def rows(
-    records: Iterable[Record], recipe: Recipe, limits: Limits, workers: int, *,
-    refresh: bool = False, use_cache: bool = True,
+    records: Iterable[Record] | AsyncIterable[Record], recipe: Recipe, limits: Limits,
+    workers: int, *, refresh: bool = False, use_cache: bool = True,
 ) -> AsyncIterator[dict[str, Any]]:
     """The output row of every record, from `workers` processes, as each completes."""
     shares = split(limits, workers)
@@ -113,13 +112,15 @@ async def rows(
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue[tuple[int, Any]] = asyncio.Queue()
     pool: list[_Worker] = []
-    source = iter(records)
+    source = aiter(records) if isinstance(records, AsyncIterable) else _aiter(records)
     exhausted = False
 
-    def feed(worker: _Worker) -> None:
+    async def feed(worker: _Worker) -> None:
         nonlocal exhausted
         if not exhausted and (wanted := worker.room) > 0:
-            chunk = list(itertools.islice(source, wanted))
+            chunk = []
+            while len(chunk) < wanted and (record := await anext(source, None)) is not None:
+                chunk.append(record)
             if chunk:
                 worker.room -= len(chunk)
                 worker.send(chunk)
@@ -143,7 +144,7 @@ async def rows(
             pool.append(worker)
             threading.Thread(target=_listen, args=(worker, loop, inbox), daemon=True).start()
         for worker in pool:
-            feed(worker)
+            await feed(worker)
         running = len(pool)
         while running:
             index, message = await inbox.get()
@@ -152,7 +153,7 @@ async def rows(
                 worker.room += len(message[1])
                 for row in message[1]:
                     yield row
-                feed(worker)
+                await feed(worker)
             elif message[0] == "done":
                 running -= 1
             elif message[0] == "error":
@@ -170,6 +171,11 @@ async def rows(
                 worker.process.kill()
                 worker.process.join(timeout=5)
             worker.conn.close()
+
+
+async def _aiter(records: Iterable[Record]) -> AsyncIterator[Record]:
+    for record in records:
+        yield record
 
 
 # -- the worker's side --------------------------------------------------------------

@@ -99,7 +99,8 @@ def test_rules_over_the_four_dumps_extracts_572_unique_valid_records(tmp_path, c
     code, summary, _ = cli(capsys, *dumps, "-o", out, "--backend", "rules", "--no-cache")
     assert code == 0
     assert summary["counts"] | {"cached": 0} == {
-        "read": 640, "done": 572, "cached": 0, "failed": 0, "skipped": 0, "duplicates": 68,
+        "read": 640, "done": 572, "cached": 0, "failed": 0, "unfinished": 0, "skipped": 0,
+        "duplicates": 68,
         "reused_ids": 0, "other_shard": 0, "malformed": 0}
     rows = lines(out)
     assert len(rows) == len({r["id"] for r in rows}) == 572
@@ -129,6 +130,21 @@ def test_limit_makes_a_trial_run_that_the_next_run_goes_on_from(tmp_path, capsys
     assert sorted(r["id"] for r in lines(out)) == [f"P{i}" for i in range(5)]
     assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), *args,
                  "--limit", "0"]) == 2
+
+
+def test_refresh_over_an_existing_output_says_that_it_kept_what_the_output_holds(
+        tmp_path, capsys):
+    """It re-extracted nothing and said nothing: a rerun resumes, even with --refresh."""
+    write_jsonl(tmp_path / "in.jsonl", 5)
+    out, args = tmp_path / "out.jsonl", ("--backend", "rules")
+    cli(capsys, tmp_path / "in.jsonl", "-o", out, *args, "--limit", "3")
+    code, summary, _ = cli(capsys, tmp_path / "in.jsonl", "-o", out, *args, "--refresh")
+    assert code == 0 and (summary["counts"]["done"], summary["counts"]["skipped"]) == (2, 3)
+    assert any(note.startswith("--refresh asked the backend again only for records not yet in")
+               and "the 3 it holds were kept" in note and "another output (-o)" in note
+               for note in summary["notes"])
+    _, summary, _ = cli(capsys, tmp_path / "in.jsonl", "-o", out, *args)
+    assert not any("--refresh" in note for note in summary["notes"])
 
 
 def pipe(monkeypatch, data: bytes) -> None:
@@ -187,6 +203,35 @@ def test_progress_over_standard_input_counts_without_a_total(tmp_path, capsys, m
     assert "\rbatch 3  " in err and "/3" not in err
 
 
+@pytest.mark.parametrize("resuming", [False, True])
+def test_ctrl_c_stops_a_run_at_once_while_it_reads_far_ahead(tmp_path, monkeypatch, resuming):
+    """Counting the records on a terminal, or skipping past those the output holds,
+    reads the inputs for many seconds; Ctrl-C is not held up by it."""
+    from extractor import plan
+
+    def slow_read(*args, **kwargs):  # 10,000 records at 1 ms each, as from a big dump
+        for i in range(10_000):
+            time.sleep(0.001)
+            yield make_record(f"Paper {i}", abstract(i), f"in.jsonl:{i + 1}", f"P{i}")
+
+    monkeypatch.setattr(plan, "read", slow_read)
+    write_jsonl(tmp_path / "in.jsonl", 1)
+    out = tmp_path / "out.jsonl"
+    if resuming:  # every record is done already
+        prompt = Extractor("rules", cache=False).prompt.hash
+        out.write_text("".join(json.dumps({"id": f"P{i}", "error": None, "meta": {
+            "backend": "rules", "prompt_hash": prompt}}) + "\n" for i in range(10_000)))
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "in.jsonl", out, Extractor("rules", cache=False),
+            RunConfig(progress=not resuming))
+    assert time.monotonic() - started < 2.5
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert summary["stopped"] == "interrupted" and adds_up(summary["counts"])
+
+
 def test_429s_500s_and_timeouts_end_done_or_recorded_failed_and_retry_failed_heals(
         tmp_path, capsys, server):
     always_failing = {4, 9}
@@ -225,7 +270,8 @@ def test_429s_500s_and_timeouts_end_done_or_recorded_failed_and_retry_failed_hea
     retried = {r["id"]: r["meta"]["attempts"] for r in rows if not r["error"]}
     assert retried["P1"] == retried["P2"] == retried["P3"] == 2 and retried["P0"] == 1
     assert summary["counts"]["failed"] == 2 and summary["errors"] == {"TransientError": 2}
-    assert summary["output"] == {"records": 20, "failed": 2}
+    assert summary["output"] == {"path": str(out), "log": str(out), "written": True,
+                                 "records": 20, "failed": 2}
 
     code, summary, _ = cli(capsys, *args)  # a plain rerun does not retry failures
     assert code == 1 and summary["counts"]["skipped"] == 20 and len(lines(out)) == 20
@@ -235,7 +281,8 @@ def test_429s_500s_and_timeouts_end_done_or_recorded_failed_and_retry_failed_hea
     rows = lines(out)
     assert code == 0
     assert summary["counts"]["done"] == 2 and summary["counts"]["skipped"] == 18
-    assert summary["output"] == {"records": 20, "failed": 0}
+    assert summary["output"] == {"path": str(out), "log": str(out), "written": True,
+                                 "records": 20, "failed": 0}
     assert sorted(r["id"] for r in rows) == sorted(ids) and not any(r["error"] for r in rows)
 
 
@@ -346,6 +393,19 @@ def test_an_output_that_is_a_directory_or_an_input_is_refused_with_one_line(tmp_
     assert source.read_bytes() == before
 
 
+@pytest.mark.parametrize("name", ["x.jsonl", "sub/x.csv"])
+def test_an_output_under_a_file_names_that_file_and_the_output_as_given(
+        tmp_path, capsys, name):
+    """It said "File exists", and named x.jsonl when x.csv was asked for."""
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    (tmp_path / "notes").write_text("a file, not a directory")
+    out = tmp_path / "notes" / name
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "rules"]) == 2
+    log = "" if name.endswith(".jsonl") else f" (its JSONL log {out.with_suffix('.jsonl')})"
+    assert capsys.readouterr().err == (f"extractor: ConfigError: cannot write the output {out}"
+                                       f"{log}: {tmp_path / 'notes'} is a file, not a directory\n")
+
+
 def test_shards_split_the_input_into_disjoint_parts_that_cover_it(tmp_path, capsys):
     ids = write_jsonl(tmp_path / "in.jsonl", 60)
     found = []
@@ -376,6 +436,89 @@ def test_an_id_field_that_is_not_unique_is_reported_not_silently_collapsed(tmp_p
     assert summary["counts"]["duplicates"] == 3 and summary["counts"]["reused_ids"] == 1
     assert any("id '2020' at " in note and "papers.csv:3" in note and "--id-field" in note
                for note in summary["notes"])
+
+
+def test_the_summary_names_the_output_and_its_log_beside_their_counts(tmp_path, capsys):
+    """The path was written under "output" and then overwritten by the counts."""
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    out = tmp_path / "out.csv"
+    code, summary, _ = cli(capsys, tmp_path / "in.jsonl", "-o", out, "--backend", "rules")
+    assert code == 0 and summary["output"] == {
+        "path": str(out), "log": str(tmp_path / "out.jsonl"), "written": True, "records": 3,
+        "failed": 0}
+    assert json.loads((tmp_path / "out.summary.json").read_text())["output"] == summary["output"]
+
+
+@pytest.mark.parametrize(("out", "flags", "message"), [
+    ("out.jsonl.gz", (), "batch output is not compressed"),
+    ("b.csv", ("--format", "parquet"), "b.csv names a csv file, but --format asks for parquet"),
+    ("a.jsonl", ("--format", "csv"), "a.jsonl names a jsonl file, but --format asks for csv"),
+    ("p.json", (), ".json names a JSON array, which batch does not write; name it"),
+    ("t.tsv", (), ".tsv names tab-separated values"),
+    ("-", (), "-o - (standard output) is not supported"),
+])
+def test_an_output_name_that_says_another_format_is_refused_before_the_run(
+        tmp_path, capsys, monkeypatch, out, flags, message):
+    """out.jsonl.gz held plain JSON lines (which gzip then refused to read back),
+    b.csv held Parquet, and -o - wrote a file named '-'."""
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    monkeypatch.chdir(tmp_path)
+    assert main(["batch", "in.jsonl", "-o", out, *flags, "--backend", "rules"]) == 2
+    assert message in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+@pytest.mark.parametrize(("out", "flags", "written"), [
+    ("d.CSV", (), ["d.CSV", "d.jsonl"]),
+    ("results", ("--format", "csv"), ["results", "results.jsonl"]),
+    ("e", (), ["e"]), ("f.ndjson", (), ["f.ndjson"]),
+])
+def test_an_output_name_without_a_format_of_its_own_takes_the_one_asked_for(
+        tmp_path, capsys, monkeypatch, out, flags, written):
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    monkeypatch.chdir(tmp_path)
+    assert main(["batch", "in.jsonl", "-o", out, *flags, "--backend", "rules"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["in.jsonl", *written, f"{Path(out).stem}.summary.json"])
+
+
+def test_an_interrupted_run_says_its_csv_was_not_written_and_that_the_old_one_is_stale(
+        tmp_path, capsys):
+    """The summary counted records for a CSV that was never written this time."""
+    write_jsonl(tmp_path / "in.jsonl", 300)  # 10 ms each, one at a time: 3 s
+    out = tmp_path / "out.csv"
+    out.write_text("id\nfrom an earlier run\n")
+    register("slow", Slow)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            run(tmp_path / "in.jsonl", out, Extractor("slow", cache=False),
+                RunConfig(limits=Limits(concurrency=1)))
+    finally:
+        unregister("slow")
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert summary["output"]["written"] is False and summary["output"]["records"] > 0
+    assert any(note.startswith(f"{out} was not written (interrupted); ") and
+               "rerun the same command" in note and "from an earlier run" in note
+               for note in summary["notes"])
+    assert out.read_text() == "id\nfrom an earlier run\n"
+
+
+def test_a_csv_that_cannot_be_written_is_in_the_summary_and_fails_the_run(
+        tmp_path, capsys, monkeypatch):
+    write_jsonl(tmp_path / "in.jsonl", 2)
+
+    def full(rows, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setitem(outputs.WRITERS, "csv", full)
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.csv"),
+                 "--backend", "rules"]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert summary["output"]["written"] is False and summary["counts"]["done"] == 2
+    assert "out.csv was not written: cannot write" in " ".join(summary["notes"])
 
 
 def test_parquet_output_has_the_documented_columns_and_types(tmp_path, capsys):
@@ -450,7 +593,7 @@ def test_a_view_that_cannot_be_written_leaves_no_partial_file_and_names_the_log(
     (tmp_path / "out.csv").mkdir()  # made after the run's own check
     with pytest.raises(ConfigError, match=r"every result is in .*out\.jsonl"):
         convert(log, "csv", tmp_path / "out.csv")
-    assert not (tmp_path / "out.csv.partial").exists()
+    assert not list(tmp_path.glob("out.csv.*"))
 
 
 def test_parquet_without_pyarrow_is_refused_before_any_record_is_extracted(
@@ -479,6 +622,43 @@ def test_resuming_into_an_output_of_another_backend_is_refused(tmp_path, capsys)
     finally:
         unregister("slow")
     assert code == 2 and "resuming would mix them" in capsys.readouterr().err
+
+
+def adds_up(counts) -> bool:
+    """Every record read is counted once, where it went."""
+    return counts["read"] == sum(counts[name] for name in (
+        "done", "failed", "unfinished", "skipped", "duplicates", "other_shard"))
+
+
+@pytest.mark.parametrize(("flags", "stopped"), [
+    ((), None), (("--shard", "1/3"), None), (("--limit", "3"), None),
+    (("--max-failures", "2"), "stopped after 2 failures"),
+    (("--max-attempts", "1", "--fail-all"), "stopped: the first 20 records all failed"),
+])
+def test_every_record_read_is_counted_once_however_the_run_ends(
+        tmp_path, capsys, flags, stopped):
+    """Records in flight when a run stopped early were counted nowhere, and the
+    one record --limit reads to know that more are left was counted as read."""
+    fail_all = "--fail-all" in flags
+    flags = [flag for flag in flags if flag != "--fail-all"]
+    rows = [{"id": f"P{i}", "abstract": abstract(i) + (" We fail." if fail_all or i % 3 == 2
+                                                       else "")} for i in range(60)]
+    rows += [*rows[:5], dict(rows[7], id="again")]  # duplicates by id and by content
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    register("slow", Slow)
+    try:
+        _, summary, _ = cli(capsys, source, "-o", tmp_path / "out.jsonl", "--backend", "slow",
+                            "--concurrency", "4", "--max-attempts", "1", *FAST, *flags)
+    finally:
+        unregister("slow")
+    counts = summary["counts"]
+    assert adds_up(counts), counts
+    assert (summary["stopped"] or "").startswith(stopped or "")
+    assert counts["done"] + counts["failed"] == len(lines(tmp_path / "out.jsonl"))
+    assert (counts["unfinished"] > 0) == (stopped is not None)
+    if "--limit" in flags:
+        assert counts["read"] == 3 and counts["unfinished"] == 0
 
 
 def test_max_failures_stops_a_run_that_fails_every_record(tmp_path, capsys):
@@ -663,7 +843,7 @@ def test_a_summary_that_cannot_be_written_is_a_warning_not_a_second_error(
     real = Path.write_text
 
     def full(self, *args, **kwargs):
-        if self.name.endswith(".summary.json.writing"):
+        if self.name.startswith("out.summary.json."):
             raise OSError(28, "No space left on device")
         return real(self, *args, **kwargs)
 
@@ -689,6 +869,44 @@ def test_a_conversion_that_fails_leaves_the_log_and_no_partial_file(tmp_path, mo
     with pytest.raises(ConfigError, match=r"every result is in .*out\.jsonl"):
         outputs.convert(log, "csv", tmp_path / "out.csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+def test_another_run_is_refused_until_the_first_has_written_its_view_and_summary(
+        tmp_path, monkeypatch):
+    """The lock was let go before the CSV and the summary were written (and a
+    compaction moved the log's name to a file nobody had locked), so a second
+    run could start in between; the CSV's temporary file is the run's own."""
+    from extractor import batch
+
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    log = tmp_path / "out.jsonl"
+    prompt = Extractor("rules", cache=False).prompt.hash
+    row = json.dumps({"id": "P0", "error": None, "meta": {"backend": "rules",
+                                                          "prompt_hash": prompt}})
+    log.write_text(f"{row}\n{row}\n")  # an id twice: the log is compacted first
+    (tmp_path / "out.csv.99999.partial").write_text("left by a killed run")
+    seen = []
+
+    def probe(when):
+        other = Log(log)
+        try:
+            other.open()
+        except ConfigError:
+            return seen.append((when, "refused"))
+        other.close()
+        seen.append((when, "let in"))
+
+    write_csv, write_summary = outputs.WRITERS["csv"], batch._write_summary
+    monkeypatch.setitem(outputs.WRITERS, "csv", lambda rows, path: (
+        probe("csv"), seen.append(path.name), write_csv(rows, path)))
+    monkeypatch.setattr(batch, "_write_summary", lambda path, result: (
+        probe("summary"), write_summary(path, result)))
+    run(tmp_path / "in.jsonl", tmp_path / "out.csv", Extractor("rules", cache=False))
+    assert seen == [("csv", "refused"), f"out.csv.{os.getpid()}.partial",
+                    ("summary", "refused")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "in.jsonl", "out.csv", "out.jsonl", "out.summary.json"]
+    assert [r["id"] for r in lines(log)] == ["P0", "P1", "P2"]
 
 
 def test_two_runs_cannot_write_one_log(tmp_path):

@@ -184,3 +184,16 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly():
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 128 + signal.SIGPIPE, stderr
     assert "Traceback" not in stderr
+
+
+def test_ctrl_c_while_the_command_starts_ends_quietly_with_130(capsys, monkeypatch):
+    """Building the parser reads the backends' entry points: a Ctrl-C there
+    printed a traceback instead of the one-line message."""
+    import extractor.cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(extractor.cli, "available_backends", interrupted)
+    assert main(["batch", "in.jsonl", "-o", "out.jsonl"]) == 130
+    assert capsys.readouterr().err == "extractor: interrupted\n"
