@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 
 def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally | None,
-            stop: Callable[[], bool] | None = None) -> Iterator[Record]:
+            stop: Callable[[], bool] | None = None, *, pauses: bool = False
+            ) -> Iterator[Record | None]:
     """The records this run does, in input order: no duplicates (by id or by
     content), only this shard, nothing the output already holds (by id or by
     content too).
@@ -50,14 +51,21 @@ def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally
     one paper under two ids is not extracted by two shards.
 
     `stop()` is asked before each record: a run told to stop is not held up
-    by the rest of a pass that may skip gigabytes without yielding."""
+    by the rest of a pass that may skip gigabytes without yielding. With
+    `pauses`, a None comes out every `PAUSE` records read: a caller on an event
+    loop gives the loop a turn there (requests in flight, the progress line,
+    Ctrl-C), rather than wait out such a pass."""
     contents: set[int] = set()
     ids: dict[int, int] = {}  # id hash -> content hash of the first record with that id
     counts = tally or Tally()
     on_bad = counts.bad_line if tally is not None else (lambda bad: None)
+    seen = 0
     for record in read(inputs, config.input_format, config.fields, on_bad):
         if stop is not None and stop():
             return
+        seen += 1
+        if pauses and seen % PAUSE == 0:
+            yield None  # before the record is counted: the run may end here
         counts.read += 1
         content = int(record.key, 16)
         named = id_hash(record.id) if record.id != record.key else None
@@ -85,6 +93,9 @@ def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally
             return
         counts.planned += 1
         yield record
+
+
+PAUSE = 256
 
 
 def shard_of(record: Record, count: int) -> int:

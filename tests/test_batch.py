@@ -34,6 +34,7 @@ from extractor.backends.base import unregister
 from extractor.batch import Limits, RunConfig, run
 from extractor.cli import main
 from extractor.dumps import make_record
+from extractor.engine import aextract_many
 from extractor.limits import RateLimiter
 from extractor.outputs import COLUMNS, Log, convert
 from extractor.progress import Progress, Tally, price_for
@@ -745,6 +746,42 @@ def test_extract_many_bounds_concurrency_and_yields_failures_as_outcomes():
     assert isinstance(bad.error, TransientError) and bad.row(extractor)["error"]["type"] == \
         "TransientError"
     assert {o.id for o in outcomes if o.ok} == {make_record("", a, "").id for a in items[:30]}
+
+
+def test_an_async_source_that_pauses_gives_every_record_once_within_the_bound():
+    """Records from an async source (a batch run's reading, workers' results) are
+    pumped to the workers: each exactly once, however the source pauses."""
+    backend = Slow()
+    extractor = Extractor(backend, cache=False)
+
+    async def source():
+        for i in range(40):
+            if i % 7 == 0:
+                await asyncio.sleep(0)
+            yield abstract(i)
+
+    async def collect():
+        return [o async for o in aextract_many(source(), extractor, Limits(concurrency=4))]
+
+    outcomes = asyncio.run(collect())
+    assert sorted(o.id for o in outcomes) == sorted(make_record("", abstract(i), "").id
+                                                    for i in range(40))
+    assert all(o.ok for o in outcomes) and backend.peak == 4
+
+
+def test_an_async_source_that_fails_ends_the_run_with_its_error():
+    """An input that cannot be read is the run's error, not a record's."""
+    extractor = Extractor(Slow(), cache=False)
+
+    async def source():
+        yield abstract(1)
+        raise OSError("the disk went away")
+
+    async def collect():
+        return [o async for o in aextract_many(source(), extractor, Limits(concurrency=4))]
+
+    with pytest.raises(OSError, match="went away"):
+        asyncio.run(collect())
 
 
 def test_extract_many_refuses_one_abstract_instead_of_reading_its_letters():
