@@ -664,6 +664,19 @@ def test_words_leaves_no_dangling_possessive_comparison_or_conjunction():
     assert words("a form that is able to represent", 5) == "a form"
 
 
+def test_words_drops_an_owner_and_a_second_verb_whose_noun_the_limit_cut_off():
+    """`... and preserves an object's [topology]`: the owner, its verb and the `and` go;
+    a whole possessive phrase stays."""
+    text = "an algorithm compatible with optimization that preserves an object's topology"
+    assert words("an algorithm compatible with optimization and preserves an object's "
+                 "topology in 3D", 9) == "an algorithm compatible with optimization"
+    assert words("an activation function enhancing the Transformer's ability", 6) == (
+        "an activation function")
+    assert words(text, 11) == text
+    assert words("a method that detects images and videos the model misses", 7) == (
+        "a method that detects images and videos")
+
+
 def test_words_never_leaves_a_parenthesis_open():
     """A cut inside an aside drops the aside: `X (one for plasticity,` is `X`."""
     text = "Sy-CON consisting of two losses (one for plasticity, one for stability)"

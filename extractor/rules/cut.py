@@ -5,8 +5,8 @@ part of a method is cut to its share (`compose.py`). A cut at a word count
 leaves whatever came last: `of the`, `, and`, `that is based`, an aside left
 open (`X (one for plasticity,`), a clause two words old (`X that we call`), a
 verb whose object was cut (`a framework for sparsifying`, `systematically
-computing`) or a participle waiting for its complement (`an algorithm
-inspired`). `words` backs off over each of these until what is left names
+computing`, `X and preserves an object's`) or a participle waiting for its
+complement (`an algorithm inspired`). `words` backs off over each of these until what is left names
 something; an -ing noun (`Hebbian learning`) stays.
 """
 
@@ -63,6 +63,11 @@ _OBJECT_START = {
     "a", "an", "the", "its", "their", "our", "his", "her", "each", "all", "this", "these",
     "those", "them", "it", "that", "how", "what", "whether", "which", "both", "such", "any",
 }  # fmt: skip
+# Before an owner (`an object's`): a noun cannot come between them, so after `and`
+# the word before is a verb (`and preserves an object's`).
+_DETERMINERS = {
+    "a", "an", "the", "its", "their", "our", "each", "all", "this", "these", "both", "such",
+}  # fmt: skip
 # After a participle in -ed, these open its complement: `inspired [by X]`.
 _PREPOSITIONS = {
     "by", "in", "on", "with", "from", "to", "for", "as", "at", "under", "into", "over",
@@ -79,11 +84,16 @@ def _without_cut_verb(kept: list[str], next_word: str) -> list[str]:
     they do name ("a framework", nothing). A noun in -ing stays ("Hebbian learning").
     """
     word = kept[-1].lower()  # a comma after it would close its phrase: "sampling,"
+    if word.endswith(("'s", "’s")):  # the owner of a noun the limit cut off
+        if len(kept) > 3 and kept[-2].lower() in _DETERMINERS and kept[-4].lower() in (
+                "and", "or"):
+            return kept[:-4]  # "X and preserves an object's": a second verb and its object
+        return kept[:-1]
     if word.endswith("ed") and word.isalpha() and next_word.lower() in _PREPOSITIONS:
         return kept[:-1]  # "an algorithm inspired [by X]", "a layer trained [on Y]"
+    before = kept[-2].lower() if len(kept) > 1 else ""
     if not (word.endswith("ing") and len(word) > 5 and word.isalpha()):
         return kept
-    before = kept[-2].lower() if len(kept) > 1 else ""
     verb = (
         len(kept) == 1
         or before.endswith(",")
