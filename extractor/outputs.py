@@ -80,8 +80,8 @@ class LogState:
     multi: set[int] = field(default_factory=set)  # ids with more than one line
     bad_lines: list[int] = field(default_factory=list)
     repaired_tail: str | None = None
-    first: dict[str, Any] | None = None
-    settings: str | None = None  # the settings stamp of the last row that has one
+    first: dict[str, Any] | None = None  # the first row with an answer
+    settings: str | None = None  # the settings stamp of the last row with an answer
 
     @property
     def needs_compaction(self) -> bool:
@@ -100,7 +100,10 @@ def _parse(line: bytes) -> dict[str, Any] | None:
         row = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None
-    return row if isinstance(row, dict) and isinstance(row.get("id"), str) else None
+    if not (isinstance(row, dict) and isinstance(row.get("id"), str)
+            and isinstance(row.get("meta", {}), dict | None)):
+        return None  # not a row this program wrote (`"meta": "x"`): its record is redone
+    return row
 
 
 def _content(row: dict[str, Any]) -> int | None:
@@ -166,11 +169,12 @@ class Log:
                     if line.strip():
                         state.bad_lines.append(number)
                     continue
-                if state.first is None:
-                    state.first = row
-                stamp = (row.get("meta") or {}).get("settings")
-                if isinstance(stamp, str):
-                    state.settings = stamp
+                if not row.get("error"):  # failures hold no answers that a resume could mix
+                    if state.first is None:
+                        state.first = row
+                    stamp = (row.get("meta") or {}).get("settings")
+                    if isinstance(stamp, str):
+                        state.settings = stamp
                 key = id_hash(row["id"])
                 if key in state.ok or key in state.failed:
                     state.superseded += 1

@@ -112,3 +112,31 @@ def test_an_output_written_before_rows_carried_their_settings_resumes_by_backend
         "backend": "slow", "model": None, "prompt_hash": prompt}}) + "\n")
     assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "rules"]) == 2
     assert "backend 'slow', not 'rules'" in capsys.readouterr().err
+
+
+def test_an_output_holding_only_failures_resumes_with_the_settings_that_fix_them(tmp_path):
+    """A wrong URL or model fails every record; rerunning with the fix must not be
+    refused as mixing settings: failures hold no answers to mix."""
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    out = tmp_path / "out.jsonl"
+    prompt = Extractor("rules", cache=False).prompt.hash
+    out.write_text("".join(json.dumps({"id": f"P{i}", "error": {
+        "type": "PermanentError", "message": "404"}, "meta": {
+        "backend": "rules", "prompt_hash": prompt, "settings": "0123456789abcdef"}}) + "\n"
+        for i in range(2)))
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "rules",
+                 "--retry-failed"]) == 0
+    assert [row["error"] for row in lines(out)] == [None, None]
+
+
+def test_a_log_line_that_this_program_did_not_write_is_redone_not_a_crash(tmp_path):
+    """`"meta": "x"` is no row of ours: its record is extracted again."""
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "rules",
+                 "--limit", "1"]) == 0
+    with out.open("a") as log:
+        log.write(json.dumps({"id": "P1", "meta": "x"}) + "\n")
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "rules"]) == 0
+    assert sorted(row["id"] for row in lines(out)) == ["P0", "P1"]
+    assert all(isinstance(row["meta"], dict) for row in lines(out))
