@@ -90,6 +90,15 @@ def _refuse_constant(name: str) -> Any:
     raise _NotJson(name)
 
 
+def _finite(text: str) -> float:
+    """A JSON number as a float, refused past the largest float: `1e400` reads as
+    inf, and went back out as Infinity, no JSON, in the report."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJson(text)
+    return value
+
+
 def load_fixtures(path: str | Path) -> list[Fixture]:
     """Read and check a gold JSONL file (`-`: standard input); raise FixtureError
     naming the bad line."""
@@ -105,12 +114,13 @@ def load_fixtures(path: str | Path) -> list[Fixture]:
             continue
         where = f"{shown}:{number}"
         try:
-            row = json.loads(line, parse_constant=_refuse_constant)
+            row = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite)
         except json.JSONDecodeError as exc:
             raise FixtureError(f"{where}: not valid JSON ({exc.msg})") from exc
         except _NotJson as exc:
-            raise FixtureError(f"{where}: {exc} is not valid JSON (a label is a number or "
-                               "null)") from None
+            raise FixtureError(f"{where}: {exc} is no number a label can hold (NaN, "
+                               "Infinity or past the largest float; a label is a finite "
+                               "number or null)") from None
         except RecursionError:
             raise FixtureError(f"{where}: JSON nested too deeply to be a fixture") from None
         if not isinstance(row, dict):

@@ -90,12 +90,13 @@ def test_a_fixture_holding_a_lone_surrogate_is_refused_with_its_line(tmp_path, c
     assert "lone surrogate" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1e400"])
 def test_a_nan_in_the_gold_labels_is_refused_as_not_json(constant, tmp_path):
-    """Python reads NaN; JSON has none, and the report would have written it back."""
+    """Python reads NaN (and 1e400 as inf); JSON has neither, and the report would
+    have written it back."""
     line = json.dumps(dict(GOLD_LINE, id="bad")).replace('"factor": 13.9', f'"factor": {constant}')
     assert constant in line
-    with pytest.raises(FixtureError, match=f"gold.jsonl:2: {constant} is not valid JSON"):
+    with pytest.raises(FixtureError, match=f"gold.jsonl:2: {constant} is no number a label"):
         load_fixtures(write(tmp_path, GOLD_LINE, line))
 
 
