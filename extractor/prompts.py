@@ -62,7 +62,10 @@ def _delimiters(template: str) -> re.Pattern[str] | None:
     if not names:
         return None
     alternatives = "|".join(map(re.escape, names))
-    return re.compile(rf"<(\s*/?\s*(?:{alternatives})\b[^<>]*)(>?)", re.IGNORECASE)
+    # The name whole (`<title-like>` is another tag), and right after `<` unless a `>`
+    # closes it (`< /title>` is a tag to a model; `cost < abstract reasoning` is not).
+    name = rf"(?:/\s*)?(?:{alternatives})(?=[\s/>]|$)[^<>]*"
+    return re.compile(rf"<({name}|\s+{name}(?=>))(>?)", re.IGNORECASE)
 
 
 def _escaped(text: str, tags: re.Pattern[str] | None) -> str:

@@ -37,7 +37,8 @@ def test_a_hostile_abstract_cannot_close_its_own_tag():
 def test_text_without_the_templates_tags_is_inserted_byte_for_byte():
     """Other angle brackets, entities and near-miss names pass untouched, so recordings replay."""
     prompt = load_prompt()
-    abstract = "If a < b and c > d, <b>bold</b>, <titles>, &lt;x&gt; and <abstracts> stay."
+    abstract = ("If a < b and c > d, <b>bold</b>, <titles>, &lt;x&gt; and <abstracts> stay, "
+                "as do cost < abstract reasoning and <title-like>.")
     rendered = prompt.render("A <i>title</i>", abstract)
     assert rendered == prompt.user_template.replace("{title}", "A <i>title</i>").replace(
         "{abstract}", abstract)
