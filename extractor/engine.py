@@ -101,11 +101,11 @@ def _taker(records: Iterable[Any] | AsyncIterable[Any], size: int
     """`await take()` gives the next (number, item), or None at the end; and the
     task that pumps an async source, to be cancelled with the workers.
 
-    An async source (records read in a thread, or arriving from another
-    process) cannot be awaited by two workers at once, so one task pumps it
-    into a queue of `size`. A lock around it instead made a convoy: once
-    workers queued on it, each record waited for a turn of the event loop of
-    its own, and a warm-cache run went 40% slower."""
+    An async source (a batch run's reading, which pauses for the loop, or
+    records arriving from another process) cannot be awaited by two workers at
+    once, so one task pumps it into a queue of `size`. A lock around it instead
+    made a convoy: once workers queued on it, each record waited for a turn of
+    the event loop of its own, and a warm-cache run went 40% slower."""
     if isinstance(records, str | bytes | Record):
         raise TypeError("records must be an iterable of Records or abstracts, not one "
                         f"{type(records).__name__}: use extract() for a single abstract")

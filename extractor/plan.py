@@ -12,8 +12,9 @@ the cache key holds besides the text), which would hold answers of two kinds.
 Dedup keeps a 64-bit hash of each unique record's content, and of its id when
 the source has its own; resume keeps one of each id already done, and of the
 content of each done row with a source id. That is the only state that grows
-with the input: a million records with source ids peak at about 200 MB RSS in
-all (benchmarks/bench_batch.py).
+with the input: a fresh run over a million records with source ids peaked at
+about 200 MB RSS in all (`benchmarks/bench_batch.py memory`, before resume kept
+content keys too; a fresh run keeps none).
 """
 
 from __future__ import annotations
