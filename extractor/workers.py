@@ -68,6 +68,7 @@ class _Worker:
     conn: Connection
     room: int  # records it may still be sent
     open: bool = True  # still taking records
+    started: bool = False  # has sent rows back
 
     def send(self, message: Any) -> None:
         try:
@@ -77,10 +78,16 @@ class _Worker:
 
     def died(self) -> BackendError:
         self.process.join(timeout=5)
-        return BackendError(
-            f"batch worker {self.index} died (exit code {self.process.exitcode}); the records "
-            "it had in flight were not written: rerun the same command to resume them"
-        )
+        text = (f"batch worker {self.index} died (exit code {self.process.exitcode}); the "
+                "records it had in flight were not written: rerun the same command to resume "
+                "them")
+        if not self.started:
+            # The usual cause: a script that starts the run at its top level. A spawned
+            # worker imports the script again, and multiprocessing refuses it there.
+            text += (". It died before its first answer (its traceback, if any, is above): a "
+                     "Python script that runs with workers must start the run under "
+                     "`if __name__ == \"__main__\":`")
+        return BackendError(text)
 
 
 def _listen(worker: _Worker, loop: asyncio.AbstractEventLoop, inbox: asyncio.Queue) -> None:
@@ -150,6 +157,7 @@ async def rows(
             index, message = await inbox.get()
             worker = pool[index]
             if message[0] == "rows":
+                worker.started = True
                 worker.room += len(message[1])
                 for row in message[1]:
                     yield row

@@ -8,6 +8,8 @@ import json
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -163,3 +165,22 @@ def test_sending_to_a_worker_that_died_is_a_backend_error_not_a_broken_pipe():
     worker = _Worker(3, process, ours, room=1)
     with pytest.raises(BackendError, match=r"batch worker 3 died \(exit code 0\)"):
         worker.send([make_record("T", "An abstract.", "<test>")] * 1000)
+
+
+def test_a_script_without_a_main_guard_is_told_why_its_workers_died(tmp_path):
+    # Spawned workers import the script again, and multiprocessing refuses to
+    # start processes from there: every worker dies before its first answer.
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    script = tmp_path / "run.py"
+    script.write_text(
+        "from extractor import Extractor\n"
+        "from extractor.batch import Limits, RunConfig, run\n"
+        "run(['in.jsonl'], 'out.jsonl', Extractor('rules', cache=False),\n"
+        "    RunConfig(workers=2, limits=Limits(concurrency=2), quiet=True))\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert "died before its first answer" in last
+    assert 'if __name__ == "__main__":' in last
