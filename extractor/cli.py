@@ -29,6 +29,7 @@ from .retry import RetryPolicy
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+DEFAULT_THRESHOLDS = Path("evals/thresholds.toml")
 
 
 def _backend_flags(parser: argparse.ArgumentParser) -> None:
@@ -191,8 +192,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     # Everything that can be wrong with the command is found before the first call.
     before = evals.load_report(args.compare) if args.compare else None
     overrides = dict(evals.parse_threshold(t) for t in args.threshold)
-    if args.thresholds.is_file():
-        evals.load_thresholds(args.thresholds, "")  # checks every table: a bad file fails here
+    gate = _thresholds_file(args)
+    tables = evals.threshold_tables(gate) if gate else set()  # a bad file fails here
     for path in (args.json, args.html):
         if path:
             _writable(path)
@@ -212,14 +213,36 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         if args.html:
             _write(args.html.with_suffix(suffix + args.html.suffix), render_html(report))
         thresholds = {}
-        if args.thresholds.is_file():
-            thresholds = evals.load_thresholds(args.thresholds, report["backend"],
-                                               untitled=args.no_titles)
+        if gate:
+            thresholds = evals.load_thresholds(gate, report["backend"], untitled=args.no_titles)
+            table = ("untitled." if args.no_titles else "") + report["backend"]
+            if table not in tables:  # a typo in a table's name gates nothing: say so
+                print(f"extractor: {gate} has no [{table}.FIELD] table, so only --threshold "
+                      f"gates {report['backend']} (its tables: {', '.join(sorted(tables))})",
+                      file=sys.stderr)
         thresholds.update(overrides)
         for failure in evals.failed_thresholds(report, thresholds):
             print(f"FAIL {report['backend']}: {failure}", file=sys.stderr)
             status = EXIT_FAILED
     return status
+
+
+def _thresholds_file(args: argparse.Namespace) -> Path | None:
+    """The thresholds file to gate on. A path that was asked for must exist: a typo
+    in CI would otherwise turn the gate off and pass. The default is looked for in
+    the working directory, and its absence is said."""
+    if args.no_thresholds:
+        return None
+    if args.thresholds is not None:
+        if not args.thresholds.is_file():
+            raise ConfigError(f"no thresholds file {args.thresholds} (--no-thresholds "
+                              "gates on --threshold alone)")
+        return args.thresholds
+    if DEFAULT_THRESHOLDS.is_file():
+        return DEFAULT_THRESHOLDS
+    print(f"extractor: no {DEFAULT_THRESHOLDS} here, so only --threshold gates this eval "
+          "(--thresholds FILE names one)", file=sys.stderr)
+    return None
 
 
 def _writable(path: Path) -> None:
@@ -285,8 +308,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--html", type=Path, help="write a self-contained HTML report here")
     evaluate.add_argument("--threshold", action="append", default=[], metavar="FIELD.METRIC=MIN",
                           help="fail (exit 1) under this score, e.g. speedups.f1=0.9")
-    evaluate.add_argument("--thresholds", type=Path, default=Path("evals/thresholds.toml"),
-                          help="TOML file of [backend.field] metric = min (evals/thresholds.toml)")
+    evaluate.add_argument("--thresholds", type=Path, default=None,
+                          help="TOML file of [backend.field] metric = min (default: "
+                          f"{DEFAULT_THRESHOLDS} when the working directory has one)")
+    evaluate.add_argument("--no-thresholds", action="store_true",
+                          help="gate on --threshold alone, not on a thresholds file")
     evaluate.add_argument("--no-titles", action="store_true",
                           help="withhold every title, as extract(abstract) is often called "
                           "(thresholds from the file's [untitled.BACKEND.FIELD] tables)")

@@ -398,6 +398,13 @@ def load_thresholds(path: str | Path, backend: str, *, untitled: bool = False) -
     return _read_thresholds(Path(path)).get((untitled, backend), {})
 
 
+def threshold_tables(path: str | Path) -> set[str]:
+    """The names of the tables a thresholds file holds (`rules`, `untitled.rules`),
+    after checking all of them: a bad file is a ConfigError before any call."""
+    return {("untitled." if untitled else "") + backend
+            for untitled, backend in _read_thresholds(Path(path))}
+
+
 def _read_thresholds(path: Path) -> dict[tuple[bool, str], dict[str, float]]:
     """Every table of a thresholds file, keyed by (untitled, backend); a value of
     the wrong shape is a ConfigError naming the file and the key."""

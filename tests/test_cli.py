@@ -197,3 +197,11 @@ def test_ctrl_c_while_the_command_starts_ends_quietly_with_130(capsys, monkeypat
     monkeypatch.setattr(extractor.cli, "available_backends", interrupted)
     assert main(["batch", "in.jsonl", "-o", "out.jsonl"]) == 130
     assert capsys.readouterr().err == "extractor: interrupted\n"
+
+
+def test_python_dash_m_extractor_is_the_same_command():
+    done = subprocess.run([sys.executable, "-m", "extractor", "extract", "--backend", "rules",
+                           "--no-cache", "We propose X, which is 3x faster than Y."],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["summary"]["speedups"][0]["factor"] == 3

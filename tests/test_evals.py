@@ -105,7 +105,7 @@ def test_eval_reads_fixtures_from_standard_input_once(scripted, tmp_path, capsys
     scripted[ABSTRACT] = GOOD
     data = (json.dumps(GOLD_LINE) + "\n").encode()
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
-    args = ["--backend", "scripted", "--no-cache", "--quiet", "--thresholds", "none"]
+    args = ["--backend", "scripted", "--no-cache", "--quiet", "--no-thresholds"]
     assert main(["eval", "-", *args]) == 0
     assert "n=1  errors=0" in capsys.readouterr().out
     assert main(["eval", "-", "-", *args]) == 2
@@ -116,7 +116,7 @@ def test_fixtures_all_refused_as_input_stop_the_eval_as_an_input_error(scripted,
                                                                       capsys):
     """--max-chars under every abstract is a usage error (exit 2), never a backend failure."""
     scripted[ABSTRACT] = GOOD
-    args = ["--backend", "scripted", "--no-cache", "--quiet", "--thresholds", "none",
+    args = ["--backend", "scripted", "--no-cache", "--quiet", "--no-thresholds",
             "--max-chars", "50"]
     one = write(tmp_path, GOLD_LINE, name="one.jsonl")
     many = write(tmp_path, *[dict(GOLD_LINE, id=f"p{i}") for i in range(12)], name="many.jsonl")
@@ -134,7 +134,7 @@ def test_a_fixture_refused_as_input_among_others_is_a_recorded_error(scripted, t
     scripted[ABSTRACT] = GOOD
     out = tmp_path / "r.json"
     assert main(["eval", str(write(tmp_path, GOLD_LINE, long)), "--backend", "scripted",
-                 "--no-cache", "--quiet", "--thresholds", "none", "--json", str(out)]) == 0
+                 "--no-cache", "--quiet", "--no-thresholds", "--json", str(out)]) == 0
     report = json.loads(out.read_text())
     assert report["errors"] == 1
     assert report["items"][1]["scores"]["error"].startswith("InputError: abstract is")
@@ -196,7 +196,7 @@ def test_an_eval_whose_first_ten_papers_all_fail_stops_with_the_error(
     rows = [dict(GOLD_LINE, id=f"p{i}", abstract=f"{ABSTRACT} Paper {i}.") for i in range(12)]
     gold = write(tmp_path, *rows)
     args = ["eval", str(gold), "--backend", "scripted", "--no-cache", "--quiet",
-            "--thresholds", str(tmp_path / "none")]
+            "--no-thresholds"]
     assert main(args) == 1  # nothing scripted: every paper fails
     assert "stopped: the first 10 fixtures all failed; the last: ValidationFailed" in \
         capsys.readouterr().err
@@ -228,8 +228,46 @@ def test_eval_writes_its_reports_into_a_directory_it_makes(scripted, tmp_path, c
     gold = write(tmp_path, GOLD_LINE)
     out = tmp_path / "new" / "dir" / "r.json"
     assert main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--quiet",
-                 "--thresholds", str(tmp_path / "none"), "--json", str(out)]) == 0
+                 "--no-thresholds", "--json", str(out)]) == 0
     assert json.loads(out.read_text())["n"] == 1
+
+
+def test_a_thresholds_file_that_is_not_there_is_refused_not_skipped(scripted, tmp_path,
+                                                                    capsys):
+    """A typo in CI's --thresholds path used to turn the gate off and pass."""
+    scripted[ABSTRACT] = GOOD
+    gold = write(tmp_path, GOLD_LINE)
+    assert main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--quiet",
+                 "--thresholds", str(tmp_path / "threshold.toml")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "no thresholds file" in err and "threshold.toml" in err
+
+
+def test_without_a_thresholds_file_here_the_eval_says_nothing_is_gated(scripted, tmp_path,
+                                                                      capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    scripted[ABSTRACT] = dict(GOOD, datasets=["PDEBench", "GMRES"])  # precision 0.5
+    gold = write(tmp_path, GOLD_LINE)
+    assert main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--quiet"]) == 0
+    assert "no evals/thresholds.toml here, so only --threshold gates" in (
+        capsys.readouterr().err)
+    (tmp_path / "evals").mkdir()
+    (tmp_path / "evals" / "thresholds.toml").write_text(
+        "[scripted.datasets]\nprecision = 0.9\n")
+    assert main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--quiet"]) == 1
+    assert "FAIL scripted: datasets.precision" in capsys.readouterr().err
+
+
+def test_a_thresholds_file_with_no_table_for_the_backend_says_so(scripted, tmp_path, capsys):
+    """`[script.datasets]` for `scripted` gates nothing; the eval names the tables it has."""
+    scripted[ABSTRACT] = GOOD
+    gold = write(tmp_path, GOLD_LINE)
+    thresholds = tmp_path / "t.toml"
+    thresholds.write_text("[script.datasets]\nf1 = 1.0\n[untitled.scripted.task]\ntoken_f1 = 0.1\n")
+    assert main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--quiet",
+                 "--thresholds", str(thresholds)]) == 0
+    assert ("has no [scripted.FIELD] table, so only --threshold gates scripted (its tables: "
+            "script, untitled.scripted)") in capsys.readouterr().err
 
 
 def test_eval_command_writes_json_html_and_enforces_thresholds(scripted, tmp_path, capsys):
@@ -248,8 +286,7 @@ def test_eval_command_writes_json_html_and_enforces_thresholds(scripted, tmp_pat
             str(out_json),
             "--html",
             str(out_html),
-            "--thresholds",
-            str(tmp_path / "none"),
+            "--no-thresholds",
         ]
     )
     assert code == 0
@@ -378,7 +415,7 @@ def test_compare_prints_every_metric_before_and_after_and_the_papers_that_moved(
     second = dict(GOLD_LINE, id="second", abstract=ABSTRACT + " Second paper.")
     gold = write(tmp_path, GOLD_LINE, second)
     args = ["eval", str(gold), "--backend", "scripted", "--no-cache", "--quiet",
-            "--thresholds", str(tmp_path / "none")]
+            "--no-thresholds"]
     scripted[ABSTRACT] = dict(GOOD, datasets=[])
     scripted[second["abstract"]] = GOOD
     assert main([*args, "--json", str(tmp_path / "before.json")]) == 0
