@@ -319,7 +319,7 @@ def _summary(tally: Tally, state: LogState, config: RunConfig, extractor: Extrac
         failed_now = failed_before + tally.failed
         records = len(state.ok) + failed_before + tally.finished
     model = extractor.backend.model
-    price = config.price or price_for(model)
+    price = config.price or price_for(model, extractor.backend.identity().get("endpoint"))
     shard = f"{config.shard[0]}/{config.shard[1]}" if config.shard else None
     run_info = {
         "inputs": [str(p) for p in inputs], "format": fmt,

@@ -43,9 +43,15 @@ PRICES: dict[str, tuple[float, float]] = {
 MAX_LISTED = 50  # malformed lines listed in the summary; all are counted
 
 
-def price_for(model: str | None) -> tuple[float, float] | None:
-    """The table's price for `model`, matching dated snapshots by prefix."""
-    if not model:
+OPENAI_ENDPOINT = "https://api.openai.com/"
+
+
+def price_for(model: str | None, endpoint: str | None = None) -> tuple[float, float] | None:
+    """The table's price for `model`, matching dated snapshots by prefix. The
+    table is OpenAI's list prices, so a model named so at another endpoint (a
+    local server sent the default `gpt-4o-mini`, a proxy with its own prices)
+    is not priced from it."""
+    if not model or (endpoint is not None and not endpoint.startswith(OPENAI_ENDPOINT)):
         return None
     matches = [name for name in PRICES if model == name or model.startswith(name + "-")]
     return PRICES[max(matches, key=len)] if matches else None

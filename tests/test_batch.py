@@ -731,6 +731,18 @@ def test_summary_counts_tokens_and_estimates_cost(tmp_path, capsys, server):
     assert summary["cost_usd"] == pytest.approx((tokens["prompt"] + 2 * tokens["completion"]) / 1e6)
     assert summary["throughput_per_s"] > 0 and summary["wall_s"] > 0
     assert price_for("gpt-4o-mini-2024-07-18") == (0.15, 0.60) and price_for("m") is None
+    assert price_for("gpt-4o-mini", "https://api.openai.com/v1") == (0.15, 0.60)
+
+
+def test_a_local_server_sent_the_default_model_name_is_not_priced_as_openai(tmp_path, capsys,
+                                                                            server):
+    """Without --model, a local server is asked for gpt-4o-mini and echoes it: the
+    table's OpenAI price would bill a free local model."""
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    code, summary, _ = cli(capsys, tmp_path / "in.jsonl", "-o", tmp_path / "out.jsonl",
+                           "--backend", "openai", "--base-url", server.url, *FAST)
+    assert code == 0 and summary["model"] == "gpt-4o-mini" and summary["tokens"]["prompt"] > 0
+    assert summary["cost_usd"] is None and summary["price_per_mtok"] is None
 
 
 # -- the engine and its parts ------------------------------------------------------------
