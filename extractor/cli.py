@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -392,10 +394,26 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if STDIN in args.inputs and sys.stdin.isatty():
         print("extractor: reading records from the terminal (-); end with Ctrl-D",
               file=sys.stderr)
+    started = time.time()
     with build_extractor(args) as extractor:
-        result = run(args.inputs, args.out, extractor, config)
+        try:
+            result = run(args.inputs, args.out, extractor, config)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the run wrote its summary first
+            _print_summary_written_since(Path(args.out), args.format, started)
+            raise
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return exit_code(result)
+
+
+def _print_summary_written_since(out: Path, fmt: str | None, started: float) -> None:
+    """Print the summary file of an interrupted run, as a finished run prints its
+    summary; not one left by an earlier run, when this one stopped before writing."""
+    from .batch import paths_for
+
+    with contextlib.suppress(ExtractorError, OSError, UnicodeDecodeError):
+        summary = paths_for(out, fmt)[2]
+        if summary.stat().st_mtime >= started - 1:  # coarse file clocks lag time.time()
+            print(summary.read_text(encoding="utf-8"), end="", flush=True)
 
 
 class _Terminate:

@@ -332,7 +332,7 @@ def test_sigterm_stops_a_run_like_ctrl_c_with_its_summary_and_it_resumes(
             server.url, "--model", "m", "--concurrency", "4", "--workers", str(workers), *FAST]
     ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
     child = subprocess.Popen([sys.executable, "-m", "extractor.cli", "batch", *args], cwd=REPO,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              preexec_fn=ignore)
     try:
         deadline = time.monotonic() + 20
@@ -340,12 +340,13 @@ def test_sigterm_stops_a_run_like_ctrl_c_with_its_summary_and_it_resumes(
             assert time.monotonic() < deadline, "the batch run did not start writing"
             time.sleep(0.02)
         child.terminate()
-        _, err = child.communicate(timeout=20)
+        printed, err = child.communicate(timeout=20)
     finally:
         child.kill()
     assert child.returncode == 128 + signal.SIGTERM
     assert "terminated (SIGTERM)" in err
     summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert json.loads(printed) == summary  # printed, as a finished run's is
     before = len(lines(out))
     assert summary["stopped"] == "interrupted" and summary["counts"]["done"] == before < 150
 

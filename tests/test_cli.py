@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -205,3 +206,15 @@ def test_python_dash_m_extractor_is_the_same_command():
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["summary"]["speedups"][0]["factor"] == 3
+
+
+def test_an_interrupted_batch_prints_only_a_summary_this_run_wrote(tmp_path, capsys):
+    from extractor.cli import _print_summary_written_since
+
+    (tmp_path / "out.summary.json").write_text('{"stopped": "interrupted"}\n')
+    _print_summary_written_since(tmp_path / "out.jsonl", None, time.time())
+    assert capsys.readouterr().out == '{"stopped": "interrupted"}\n'
+    os.utime(tmp_path / "out.summary.json", (time.time() - 60, time.time() - 60))
+    _print_summary_written_since(tmp_path / "out.jsonl", None, time.time())  # an earlier run's
+    _print_summary_written_since(tmp_path / "nothing.csv", None, time.time())
+    assert capsys.readouterr().out == ""
