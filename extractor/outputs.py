@@ -358,7 +358,7 @@ def _csv_cell(name: str, value: Any) -> Any:
 def check_writer(fmt: str) -> None:
     """Fail now, not after hours of calls, when the output format cannot be written."""
     if fmt == "parquet":
-        arrow.require("Parquet output", _LOG_HINT)
+        arrow.require("Parquet output")  # before the run: there is no log to point to yet
 
 
 _LOG_HINT = " (the JSONL log beside it holds every result meanwhile)"
