@@ -266,3 +266,15 @@ def test_a_max_tokens_option_overrides_the_request_and_the_cache_key(backend, mo
         request = one._request(SOLVER[1], None)
         assert one.key(request) != two.key(request)
     assert seen[0]["max_tokens"] == 300
+
+
+def test_without_its_extra_the_backend_names_the_extra_to_install(monkeypatch):
+    """The extra is `local`, not the backend's name: `extractor[llamacpp]` installs nothing."""
+    import sys
+
+    from extractor.backends.base import create_backend
+
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # `import llama_cpp` raises ImportError
+    monkeypatch.delitem(sys.modules, "extractor.backends.llamacpp")
+    with pytest.raises(ConfigError, match=r"pip install 'extractor\[local\]'"):
+        create_backend("llamacpp")

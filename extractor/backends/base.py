@@ -154,6 +154,20 @@ def available_backends() -> list[str]:
     return sorted(set(_registered) | set(_entry_points()))
 
 
+# This package's backends that need an extra, and its name in pyproject.toml.
+_EXTRAS = {"llamacpp": "local", "anthropic": "anthropic"}
+
+
+def _install_hint(name: str, ep: Any) -> str:
+    """How to install what backend `name` lacks: our extra, or another package's own."""
+    dist = getattr(ep, "dist", None)
+    if dist is not None and dist.name != "extractor":
+        return f"it comes from the {dist.name} package: install what that package needs"
+    if name in _EXTRAS:
+        return f"pip install 'extractor[{_EXTRAS[name]}]'"
+    return "the extractor install is incomplete: reinstall it"
+
+
 def create_backend(name: str, config: BackendConfig | None = None) -> Backend:
     """Build the backend registered as `name`."""
     config = config or BackendConfig()
@@ -166,8 +180,6 @@ def create_backend(name: str, config: BackendConfig | None = None) -> Backend:
         try:
             factory = ep.load()
         except ImportError as exc:
-            raise ConfigError(
-                f"backend {name!r} needs a package that is not installed ({exc}); "
-                f"see the README for its extra, e.g. pip install 'extractor[{name}]'"
-            ) from exc
+            raise ConfigError(f"backend {name!r} needs a package that is not installed "
+                              f"({exc}): {_install_hint(name, ep)}") from exc
     return factory(config)
