@@ -26,7 +26,7 @@ from typing import Any
 from .backends.base import BackendConfig, Sampling, available_backends
 from .cache import Cache, default_cache_dir, discard_unreadable
 from .errors import BackendError, ConfigError, ExtractorError
-from .extract import Extractor, Options
+from .extract import Extractor, Options, resolve_backend_name
 from .retry import RetryPolicy
 
 EXIT_FAILED = 1
@@ -94,7 +94,8 @@ def _extract_options(args: argparse.Namespace) -> Options:
 def build_extractor(args: argparse.Namespace) -> Extractor:
     """The Extractor the backend flags describe."""
     cache = False if args.no_cache else (args.cache_dir or True)
-    return Extractor(args.backend, config=_config(args), options=_extract_options(args),
+    backend = resolve_backend_name(args.backend, notice=not getattr(args, "quiet", False))
+    return Extractor(backend, config=_config(args), options=_extract_options(args),
                      cache=cache)
 
 
@@ -334,8 +335,9 @@ def _parser() -> argparse.ArgumentParser:
         "output holds failed records or an input line was malformed.",
     )
     batch.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
-                       help="dump files: daily-papers text, JSONL, CSV or the arXiv "
-                       "metadata snapshot (optionally .gz); - reads standard input")
+                       help="dump files: daily-papers text, JSONL, a JSON array, CSV, the "
+                       "arXiv metadata snapshot (optionally .gz) or Parquet; - reads "
+                       "standard input")
     batch.add_argument("-o", "--out", type=Path, required=True, help="output file")
     batch.add_argument("--format", choices=["jsonl", "csv", "parquet"],
                        help="output format (default: from OUT's suffix, else jsonl); csv and "
@@ -365,7 +367,8 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--price-per-mtok", metavar="IN,OUT", help="USD per million input,"
                        "output tokens, for the cost estimate (default: a table of known models)")
     batch.add_argument("--quiet", action="store_true",
-                       help="no progress line or warnings (the line shows only on a terminal)")
+                       help="no progress line (it shows only on a terminal), and no "
+                       "notice of which backend was chosen")
     _backend_flags(batch)
     batch.set_defaults(run=_cmd_batch)
     return parser

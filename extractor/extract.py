@@ -128,9 +128,10 @@ def check_text(value: object, what: str, limit: int, remedy: str = _RAISE_MAX_CH
     return text
 
 
-def resolve_backend_name(name: str | None) -> str:
+def resolve_backend_name(name: str | None, *, notice: bool = True) -> str:
     """The backend to use: the argument, else $EXTRACTOR_BACKEND, else openai when
-    OPENAI_API_KEY is set and rules otherwise, with a one-line notice saying so."""
+    OPENAI_API_KEY is set and rules otherwise, with a one-line notice saying so
+    (on stderr: the choice decides what a run costs; `--quiet` turns it off)."""
     if name:
         return name
     if env := os.environ.get("EXTRACTOR_BACKEND"):
@@ -139,7 +140,8 @@ def resolve_backend_name(name: str | None) -> str:
         chosen, why = "openai", "OPENAI_API_KEY is set"
     else:
         chosen, why = "rules", "no OPENAI_API_KEY and no EXTRACTOR_BACKEND"
-    print(f"extractor: using the {chosen} backend ({why})", file=sys.stderr)
+    if notice:
+        print(f"extractor: using the {chosen} backend ({why})", file=sys.stderr)
     return chosen
 
 

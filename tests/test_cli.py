@@ -218,3 +218,16 @@ def test_an_interrupted_batch_prints_only_a_summary_this_run_wrote(tmp_path, cap
     _print_summary_written_since(tmp_path / "out.jsonl", None, time.time())  # an earlier run's
     _print_summary_written_since(tmp_path / "nothing.csv", None, time.time())
     assert capsys.readouterr().out == ""
+
+
+def test_the_chosen_backend_is_said_on_stderr_unless_quiet(tmp_path, capsys):
+    """With no --backend, no EXTRACTOR_BACKEND and no key, the rules backend is
+    chosen and said to be (it decides what a run costs); --quiet says nothing."""
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "1", "title": TITLE, "abstract": ABSTRACT}) + "\n")
+    assert main(["batch", str(source), "-o", str(tmp_path / "a.jsonl"), "--no-cache"]) == 0
+    notice = "extractor: using the rules backend (no OPENAI_API_KEY and no EXTRACTOR_BACKEND)"
+    assert notice in capsys.readouterr().err
+    assert main(["batch", str(source), "-o", str(tmp_path / "b.jsonl"), "--no-cache",
+                 "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
