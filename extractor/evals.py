@@ -272,16 +272,24 @@ def format_table(report: dict[str, Any]) -> str:
         + ("" if report.get("titles", True) else "  titles withheld"),
         f"{'field':<10} {'precision':>9} {'recall':>7} {'F1':>7}   n",
     ]
+    # A precision over no prediction, or an agreement over no matched claim, is
+    # 1.0 in the JSON (no false positive, nothing to gate down) but no measure:
+    # the table prints a dash, so a backend that predicts nothing cannot read as precise.
+    def total(field: str, key: str) -> int:
+        return sum(i["scores"][field].get(key, 0) for i in report["items"])
+
     for name in SET_FIELDS:
         f = report["fields"][name]
         n = sum(len(i["gold"][name]) for i in report["items"])
-        lines.append(f"{name:<10} {f['precision']:>9.3f} {f['recall']:>7.3f} {f['f1']:>7.3f}"
-                     f"   {n}")
+        precision = (f"{f['precision']:>9.3f}" if total(name, "tp") + total(name, "fp")
+                     else f"{'—':>9}")
+        lines.append(f"{name:<10} {precision} {f['recall']:>7.3f} {f['f1']:>7.3f}   {n}")
     for name in TEXT_FIELDS:
         lines.append(f"{name:<10} {'':>9} {'':>7} {report['fields'][name]['token_f1']:>7.3f}"
                      f"   {report['n']}  (token F1)")
     agreement = report["fields"]["speedups"]["baseline_agreement"]
-    lines.append(f"speedup baseline agreement over matched claims: {agreement:.3f}")
+    lines.append("speedup baseline agreement over matched claims: "
+                 + (f"{agreement:.3f}" if total("speedups", "matched") else "— (none matched)"))
     if dropped := report.get("dropped_datasets"):
         returned = dropped + sum(len(i["predicted"]["datasets"]) for i in report["items"]
                                  if i["predicted"])

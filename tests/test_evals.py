@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 
 import pytest
@@ -476,3 +477,20 @@ def test_compare_refuses_a_file_that_is_no_report_before_calling_the_backend(
     assert code == 2 and calls == []  # nothing paid for a comparison that cannot be made
     err = capsys.readouterr().err
     assert "old.json" in err and ("cannot read the report" in err or "is not a report" in err)
+
+
+def test_a_backend_that_predicts_nothing_shows_no_precision_in_the_table(scripted, tmp_path,
+                                                                        capsys):
+    """Precision over no prediction is 1.0 in the JSON (nothing to gate down) but is
+    no measure: the table prints a dash, and so for agreement over no matched claim."""
+    scripted[ABSTRACT] = dict(GOOD, speedups=[], hardware=[])
+    gold = write(tmp_path, dict(GOLD_LINE, labels=dict(GOOD, hardware=["GPU"])))
+    assert main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--quiet",
+                 "--no-thresholds", "--json", str(tmp_path / "r.json")]) == 0
+    table = capsys.readouterr().out
+    assert re.search(r"^speedups +— +0\.000 +0\.000", table, re.M)
+    assert re.search(r"^hardware +— +0\.000 +0\.000", table, re.M)
+    assert re.search(r"^datasets +1\.000 ", table, re.M)
+    assert "over matched claims: — (none matched)" in table
+    fields = json.loads((tmp_path / "r.json").read_text())["fields"]
+    assert fields["speedups"]["precision"] == 1.0 and fields["hardware"]["precision"] == 1.0
