@@ -231,3 +231,12 @@ def test_the_chosen_backend_is_said_on_stderr_unless_quiet(tmp_path, capsys):
     assert main(["batch", str(source), "-o", str(tmp_path / "b.jsonl"), "--no-cache",
                  "--quiet"]) == 0
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("backend", ["rules", "replay"])
+def test_an_option_the_backend_does_not_read_is_refused(backend, capsys):
+    """`--option recording=DIR` (for recordings=) fell back to the committed
+    recordings and scored another model, and CI went green."""
+    assert main(["extract", "--backend", backend, "--no-cache", "--option", "recording=x",
+                 "We propose X, which is 3x faster than Y."]) == 2
+    assert f"unknown {backend} option(s) recording; known:" in capsys.readouterr().err

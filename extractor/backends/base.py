@@ -136,6 +136,15 @@ Factory = Callable[[BackendConfig], Backend]
 _registered: dict[str, Factory] = {}
 
 
+def check_options(backend: str, options: dict[str, Any], known: tuple[str, ...]) -> None:
+    """A key the backend does not read is a ConfigError: a typo (`recording=` for
+    `recordings=`) would otherwise fall back to the default and score, or bill,
+    something else than was asked for, with nothing said."""
+    if unknown := sorted(set(options) - set(known)):
+        raise ConfigError(f"unknown {backend} option(s) {', '.join(unknown)}; known: "
+                          f"{', '.join(known) or 'none'}")
+
+
 def register(name: str, factory: Factory) -> None:
     """Make `factory` available as backend `name` (overrides an entry point)."""
     _registered[name] = factory

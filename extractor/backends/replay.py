@@ -34,7 +34,7 @@ import httpx
 
 from ..errors import ConfigError, ReplayMiss
 from ..prompts import load_prompt
-from .base import BackendConfig
+from .base import BackendConfig, check_options
 from .openai import OpenAIBackend
 
 DEFAULT_RECORDINGS = Path("fixtures/recordings")
@@ -107,6 +107,7 @@ class ReplayBackend(OpenAIBackend):
     cacheable = False  # reading a recording is already as cheap as the cache
 
     def __init__(self, config: BackendConfig) -> None:
+        check_options(self.name, config.options, ("recordings",))
         where = Path(
             config.options.get("recordings")
             or os.environ.get("EXTRACTOR_RECORDINGS")

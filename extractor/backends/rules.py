@@ -13,7 +13,7 @@ from typing import Any
 
 from ..result import Usage
 from ..rules.summary import SpannedSummary, extract_spans
-from .base import Backend, BackendConfig, Completion, Request
+from .base import Backend, BackendConfig, Completion, Request, check_options
 
 RULES_VERSION = "1.4.3"
 
@@ -28,6 +28,7 @@ class RulesBackend(Backend):
 
     def __init__(self, config: BackendConfig | None = None):
         self.config = config or BackendConfig()
+        check_options(self.name, self.config.options, ())
 
     def identity(self) -> dict[str, Any]:
         return {"backend": self.name, "model": None, "version": RULES_VERSION}
