@@ -252,3 +252,12 @@ def test_aextract_goes_through_the_async_client(server, tmp_path):
         result = asyncio.run(ex.aextract(ABSTRACT))
     assert result.meta.reasks == 1
     assert server.headers[0].get("x-stainless-async", "").startswith("async")
+
+
+def test_an_unscripted_fake_server_answers_with_the_empty_summary(tmp_path):
+    """FakeAnthropicServer() with no script and no default answers like the openai fake."""
+    once = RetryPolicy(max_attempts=1)
+    with FakeAnthropicServer() as bare, make(bare, tmp_path, retry=once) as ex:
+        result = ex.extract(ABSTRACT)
+    assert result.task == "unknown task" and result.speedups == []
+    assert len(bare.received) == 1
