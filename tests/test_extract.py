@@ -179,6 +179,34 @@ def test_a_base_url_that_is_no_http_url_is_a_config_error_at_construction(backen
         Extractor(backend, config=BackendConfig(api_key="k"), cache=False)
 
 
+@pytest.mark.parametrize("backend", ["openai", "anthropic"])
+@pytest.mark.parametrize("url", ["http://alice:hunter2@127.0.0.1:9/v1",
+                                 "https://hunter2@api.example.org/v1", "http://:hunter2@h/v1"])
+def test_credentials_in_the_base_url_are_refused_without_showing_them(backend, url):
+    """A password in the URL went into every error, the cache key and batch rows
+    (and broke every async call); the key belongs in --api-key."""
+    pytest.importorskip(backend)
+    with pytest.raises(ConfigError, match=r"holds credentials .* pass the key with --api-key "
+                       rf"or \${backend.upper()}_API_KEY") as info:
+        Extractor(backend, base_url=url, config=BackendConfig(api_key="k"), cache=False)
+    assert "hunter2" not in str(info.value) and "***@" in str(info.value)
+
+
+@pytest.mark.parametrize("url", ["http://exa mple.com/v1", "http://127.0.0.1:9/v1\n",
+                                 "http://127.0.0.1:9/v 1"])
+def test_a_base_url_with_whitespace_is_a_config_error(url):
+    """urlsplit takes `exa mple.com` for a host: the URL could never be reached."""
+    with pytest.raises(ConfigError, match="URL without spaces"):
+        Extractor("openai", base_url=url, config=BackendConfig(api_key="k"), cache=False)
+
+
+def test_a_url_that_is_refused_is_shown_without_its_credentials():
+    with pytest.raises(ConfigError, match="must be an http") as info:
+        Extractor("openai", base_url="ftp://bob:hunter2@h/v1", config=BackendConfig(api_key="k"),
+                  cache=False)
+    assert "hunter2" not in str(info.value)
+
+
 def test_out_of_range_flags_exit_2_with_one_line(capsys):
     for flags in (["--max-attempts", "0"], ["--timeout", "-1"], ["--temperature", "5"],
                   ["--timeout", "inf"], ["--timeout", "1e12"]):

@@ -91,7 +91,8 @@ class AnthropicBackend(Backend):
         self._model = config.model or os.environ.get("EXTRACTOR_MODEL") or DEFAULT_MODEL
         self.base_url = http_url((config.base_url or os.environ.get("ANTHROPIC_BASE_URL")
                                   or DEFAULT_ENDPOINT).rstrip("/"),
-                                 "base_url (--base-url, $ANTHROPIC_BASE_URL)")
+                                 "base_url (--base-url, $ANTHROPIC_BASE_URL)",
+                                 "--api-key or $ANTHROPIC_API_KEY")
         mode_name = (config.mode or "tools").lower()
         if mode_name not in MODES:
             raise ConfigError(

@@ -119,7 +119,8 @@ class OpenAIBackend(Backend):
         self._model = config.model or os.environ.get("EXTRACTOR_MODEL") or DEFAULT_MODEL
         self.base_url = config.base_url or os.environ.get("OPENAI_BASE_URL") or None
         if self.base_url is not None:
-            http_url(self.base_url, "base_url (--base-url, $OPENAI_BASE_URL)")
+            http_url(self.base_url, "base_url (--base-url, $OPENAI_BASE_URL)",
+                     "--api-key or $OPENAI_API_KEY")
         api_key = config.api_key or os.environ.get("OPENAI_API_KEY")
         if not api_key:
             if self.base_url is None:
