@@ -327,7 +327,10 @@ class Extractor:
     ) -> Extraction:
         done = self._grounded(done, request)
         summary, dropped = _named_datasets(done.summary, request)
-        done = replace(done, summary=summary, usage=done.usage + spent.usage,
+        # A backend of any origin may hand back something that is no Usage: it
+        # counts nothing rather than failing a paid answer.
+        usage = done.usage if isinstance(done.usage, Usage) else Usage()
+        done = replace(done, summary=summary, usage=usage + spent.usage,
                        reasks=done.reasks + spent.reasks)
         result = self._result(request, done, started, cache_hit=False, attempts=spent.attempts,
                               dropped=dropped, source=source)

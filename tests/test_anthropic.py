@@ -261,3 +261,25 @@ def test_an_unscripted_fake_server_answers_with_the_empty_summary(tmp_path):
         result = ex.extract(ABSTRACT)
     assert result.task == "unknown task" and result.speedups == []
     assert len(bare.received) == 1
+
+
+def _tool_use(data, usage):
+    return {"id": "m", "type": "message", "role": "assistant", "model": "claude-haiku-4-5",
+            "content": [{"type": "tool_use", "id": "t", "name": "PaperSummary", "input": data}],
+            "stop_reason": "tool_use", "stop_sequence": None, "usage": usage}
+
+
+@pytest.mark.parametrize("usage, counted", [
+    ({"input_tokens": 1.5, "output_tokens": 7}, (0, 7)),
+    ({"input_tokens": 10, "cache_read_input_tokens": "many", "output_tokens": -7}, (10, 0)),
+    ({"input_tokens": 10, "cache_creation_input_tokens": 4, "output_tokens": 7.0}, (14, 7)),
+    (None, (0, 0)),
+])
+def test_a_usage_block_that_lies_is_ignored_never_failing_the_answer(
+        server, tmp_path, usage, counted, recwarn):
+    server.push(Status(200, _tool_use(GOOD, usage)))
+    with make(server, tmp_path) as ex:
+        result = ex.extract(ABSTRACT)
+    assert result.hardware == ["A100"]
+    assert (result.meta.usage["prompt_tokens"], result.meta.usage["completion_tokens"]) == counted
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]

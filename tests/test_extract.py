@@ -20,6 +20,7 @@ from extractor import (
     PaperSummary,
     RetryPolicy,
     Sampling,
+    Usage,
     ValidationFailed,
     register,
 )
@@ -382,3 +383,21 @@ def test_the_shared_extractors_never_hold_an_api_key_in_readable_form(monkeypatc
     monkeypatch.setenv("EXTRACTOR_BACKEND", "rules")
     extract(ABSTRACT, TITLE)
     assert not any("sk-very-secret" in repr(key) for key in _default)
+
+
+@pytest.mark.parametrize("usage, counted", [
+    (Usage(12.5, 3), (0, 3)), (Usage("12", -4), (0, 0)), (Usage(7.0, 2), (7, 2)),
+    ({"prompt_tokens": 5}, (0, 0)),
+])
+def test_a_backend_reporting_usage_that_is_no_count_still_answers(usage, counted):
+    """Any backend's usage is read as counts of 0 or more; the answer is never lost for it."""
+
+    class Lying(Backend):
+        name = "lying"
+
+        def complete(self, request):
+            return Completion(PaperSummary.model_validate(GOOD), usage=usage)
+
+    result = Extractor(Lying(), cache=False).extract(ABSTRACT, TITLE)
+    assert result.meta.usage == {"prompt_tokens": counted[0], "completion_tokens": counted[1],
+                                 "total_tokens": sum(counted)}

@@ -96,6 +96,38 @@ def test_a_200_that_is_not_a_chat_completion_fails_once_and_says_so(
     assert len(server.received) == 1
 
 
+def _tool_answer(data, **extra):
+    """A chat.completion with `data` as the tool call's arguments, and `extra` fields."""
+    message = {"role": "assistant", "content": None, "tool_calls": [{
+        "id": "c", "type": "function",
+        "function": {"name": "PaperSummary", "arguments": json.dumps(data)}}]}
+    return {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
+            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+            **extra}
+
+
+@pytest.mark.parametrize("usage, counted", [
+    ({"prompt_tokens": 12.5, "completion_tokens": 3}, (0, 3)),
+    ({"prompt_tokens": "12", "completion_tokens": "3"}, (0, 0)),
+    ({"prompt_tokens": -1000, "completion_tokens": -5}, (0, 0)),
+    ({"prompt_tokens": 12.0, "completion_tokens": True}, (12, 0)),
+    ({"prompt_tokens": None}, (0, 0)),
+    ("lots", (0, 0)),
+])
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_usage_block_that_lies_is_ignored_never_failing_the_answer(
+        server, make_extractor, usage, counted, use_async, recwarn):
+    """Counts that are not whole numbers of 0 or more count 0: a paid answer is kept,
+    no warning traceback is printed, and totals never go negative."""
+    server.push(Status(200, _tool_answer(GOOD, usage=usage)))
+    extractor = make_extractor()
+    result = (asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async
+              else extractor.extract(ABSTRACT, TITLE))
+    assert result.task == GOOD["task"]
+    assert (result.meta.usage["prompt_tokens"], result.meta.usage["completion_tokens"]) == counted
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
 def test_reasks_are_bounded(server, make_extractor):
     """After max_reasks re-asks the call fails with ValidationFailed, not a hang."""
     server.push(*[Raw("not json")] * 5)

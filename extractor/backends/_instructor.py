@@ -166,11 +166,9 @@ def checked(create: Callable[..., Any], where: str, is_answer: Callable[[Any], b
 
 
 def openai_usage(response: Any) -> Usage:
+    """The counts as the server sent them: `Usage` ignores any that is no count."""
     usage = getattr(response, "usage", None)
-    if usage is None:
-        return Usage()
-    return Usage(getattr(usage, "prompt_tokens", 0) or 0,
-                 getattr(usage, "completion_tokens", 0) or 0)
+    return Usage(getattr(usage, "prompt_tokens", 0), getattr(usage, "completion_tokens", 0))
 
 
 class Meter:
@@ -185,7 +183,14 @@ class Meter:
         self.hooks.on("parse:error", self._on_parse_error)
 
     def _on_response(self, response: Any) -> None:
-        self.usage = self.usage + self._usage_of(response)
+        # A hook that raises is a warning traceback from instructor, and the
+        # count lost anyway: a usage block that cannot be read counts nothing.
+        try:
+            spent = self._usage_of(response)
+        except Exception:
+            spent = Usage()
+        if isinstance(spent, Usage):
+            self.usage = self.usage + spent
 
     def _on_parse_error(self, error: Exception, *, is_last_attempt: bool = False,
                         **metadata: Any) -> None:

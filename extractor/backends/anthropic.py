@@ -38,7 +38,7 @@ import anthropic
 import instructor
 
 from ..errors import BackendError, ConfigError
-from ..result import Usage
+from ..result import Usage, tokens
 from ..settings import http_url
 from ._instructor import (
     Meter,
@@ -65,13 +65,13 @@ _ERRORS = SdkErrors(
 
 
 def anthropic_usage(response: Any) -> Usage:
-    """Prompt tokens include cache reads and writes, which the API reports apart."""
+    """Prompt tokens include cache reads and writes, which the API reports apart.
+    Each count is read alone (`tokens`), so one that is no count (`1.5`, "12",
+    -3) is ignored and cannot spoil the others' sum."""
     usage = getattr(response, "usage", None)
-    if usage is None:
-        return Usage()
-    prompt = sum(getattr(usage, name, None) or 0 for name in (
+    prompt = sum(tokens(getattr(usage, name, None)) for name in (
         "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
-    return Usage(prompt, getattr(usage, "output_tokens", None) or 0)
+    return Usage(prompt, getattr(usage, "output_tokens", 0))
 
 
 def _has_content(message: Any) -> bool:
