@@ -283,3 +283,49 @@ def test_a_usage_block_that_lies_is_ignored_never_failing_the_answer(
     assert result.hardware == ["A100"]
     assert (result.meta.usage["prompt_tokens"], result.meta.usage["completion_tokens"]) == counted
     assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+def test_an_error_in_a_200_body_is_mapped_like_its_type_and_retried(server, tmp_path, use_async):
+    """A proxy that answers 200 with Anthropic's error shape: overloaded is retried."""
+    overloaded = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    server.push(Status(200, overloaded))
+    with make(server, tmp_path) as ex:
+        result = asyncio.run(ex.aextract(ABSTRACT)) if use_async else ex.extract(ABSTRACT)
+    assert (result.meta.attempts, result.meta.reasks) == (2, 0)
+
+
+def test_an_error_in_a_200_body_that_no_retry_can_help_fails_at_once(server, tmp_path):
+    bad = {"type": "error", "error": {"type": "invalid_request_error", "message": "bad\nthing"}}
+    server.push(*[Status(200, bad)] * 3)
+    with make(server, tmp_path) as ex, pytest.raises(PermanentError) as caught:
+        ex.extract(ABSTRACT)
+    assert str(caught.value) == (f"{server.url} rejected the request (200 with error 400): "
+                                 "bad thing")
+    assert len(server.received) == 1
+
+
+@pytest.mark.parametrize("content", [[1, 2], ["text"], [None]])
+@pytest.mark.parametrize("use_async", [False, True])
+def test_content_blocks_that_are_not_objects_fail_once_naming_the_endpoint(
+        server, tmp_path, content, use_async):
+    """Not an "unexpected error: AttributeError" from inside instructor, nor a re-ask."""
+    server.push(*[Status(200, {"type": "message", "role": "assistant", "content": content,
+                               "stop_reason": "end_turn"})] * 3)
+    with make(server, tmp_path) as ex, pytest.raises(PermanentError) as caught:
+        asyncio.run(ex.aextract(ABSTRACT)) if use_async else ex.extract(ABSTRACT)
+    assert str(caught.value) == (f"{server.url} answered 200 with content blocks that are not "
+                                 "objects: not this API's answer")
+    assert len(server.received) == 1
+
+
+def test_a_refusal_fails_at_once_with_the_models_words_on_one_line(server, tmp_path):
+    """stop_reason "refusal": a re-ask would only pay for the same refusal."""
+    refusal = {"type": "message", "role": "assistant", "stop_reason": "refusal",
+               "content": [{"type": "text", "text": "I can't help\nwith that."}]}
+    server.push(*[Status(200, refusal)] * 3)
+    with make(server, tmp_path) as ex, pytest.raises(PermanentError) as caught:
+        ex.extract(ABSTRACT)
+    assert str(caught.value) == (f"{server.url}: claude-haiku-4-5 refused to answer "
+                                 "(stop_reason refusal): I can't help with that.")
+    assert len(server.received) == 1 and caught.value.reasks == 0

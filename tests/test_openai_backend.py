@@ -128,6 +128,133 @@ def test_a_usage_block_that_lies_is_ignored_never_failing_the_answer(
     assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
 
 
+def _answer(message, finish="stop", **choice):
+    """A chat.completion whose only choice holds `message` (any shape) and `choice` fields."""
+    return {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
+            "choices": [{"index": 0, "message": message, "finish_reason": finish, **choice}]}
+
+
+RATE_LIMITED = {"error": {"message": "Rate limit exceeded: free-models-per-min", "code": 429}}
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+@pytest.mark.parametrize("failure", [
+    RATE_LIMITED,
+    {"error": {"message": "Provider returned error", "code": "502"}},
+    _answer({"role": "assistant", "content": ""}, "error",
+            error={"code": 503, "message": "Upstream overloaded"}),
+])
+def test_an_error_in_a_200_body_is_mapped_like_its_status_and_retried(
+        server, make_extractor, failure, use_async):
+    """OpenRouter reports rate limits and upstream failures inside a 200: 429 and 5xx
+    are retried as the real statuses are, and never counted as re-asks."""
+    extractor = make_extractor()
+    server.push(Status(200, failure), Reply(GOOD))
+    result = (asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async
+              else extractor.extract(ABSTRACT, TITLE))
+    assert (result.meta.attempts, result.meta.reasks) == (2, 0)
+    assert len(server.received) == 2
+
+
+def test_an_error_in_a_200_body_shows_the_servers_message(server, make_extractor):
+    """The server's own words and code reach the caller, on one line."""
+    server.push(*[Status(200, RATE_LIMITED)] * 4)
+    with pytest.raises(TransientError) as info:
+        make_extractor().extract(ABSTRACT, TITLE)
+    message = str(info.value)
+    assert message == (f"{server.url} answered 200 with error 429: "
+                       "Rate limit exceeded: free-models-per-min")
+    assert info.value.status == 429 and info.value.attempts == 4
+
+
+@pytest.mark.parametrize("failure, message", [
+    ({"error": {"message": "No auth credentials found", "code": 401}},
+     r"refused the credentials \(200 with error 401: No auth credentials found\): check "
+     "OPENAI_API_KEY"),
+    ({"error": {"message": "Key limit\nexceeded", "code": 402}},
+     r"rejected the request \(200 with error 402\): Key limit exceeded$"),
+    ({"error": {"message": "No endpoints found for x/y", "code": 404}},
+     r"answered 200 with error 404 for model 'test-model'.*No endpoints found"),
+    ({"error": {"message": "Something odd"}}, r"answered 200 with an error: Something odd$"),
+    (_answer({"role": "assistant", "content": None}, "error"),
+     r"answered 200 with an error: finish_reason error, no reason given"),
+])
+def test_an_error_in_a_200_body_that_no_retry_can_help_fails_at_once(
+        server, make_extractor, failure, message):
+    server.push(*[Status(200, failure)] * 3)
+    with pytest.raises(PermanentError, match=message) as info:
+        make_extractor().extract(ABSTRACT, TITLE)
+    assert len(server.received) == 1 and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("mode", ["tools", "json", "md_json"])
+def test_a_refusal_fails_at_once_with_the_models_words_on_one_line(
+        server, make_extractor, mode):
+    """Real OpenAI sends `message.refusal`: a re-ask would only pay for the same refusal."""
+    refusal = {"role": "assistant", "content": None, "refusal": "I can't help with that.\nPolicy"}
+    server.push(*[Status(200, _answer(refusal))] * 3)
+    extractor = make_extractor(config=BackendConfig(mode=mode))
+    with pytest.raises(PermanentError) as info:
+        extractor.extract(ABSTRACT, TITLE)
+    assert str(info.value) == (f"{server.url}: test-model refused to answer (a refusal): "
+                               "I can't help with that. Policy")
+    assert len(server.received) == 1 and info.value.reasks == 0
+
+
+def test_a_content_filter_fails_at_once(server, make_extractor):
+    server.push(*[Status(200, _answer({"role": "assistant", "content": None},
+                                      "content_filter"))] * 3)
+    with pytest.raises(PermanentError, match=r"refused to answer \(finish_reason content_filter\)"):
+        make_extractor(config=BackendConfig(mode="json")).extract(ABSTRACT, TITLE)
+    assert len(server.received) == 1
+
+
+@pytest.mark.parametrize("mode, body, message", [
+    ("tools", _answer({"role": "assistant", "content": None, "tool_calls": [
+        {"id": "c", "type": "function", "function": None}]}, "tool_calls"),
+     "with a tool call that has no function"),
+    ("tools", _answer({"role": "assistant", "content": None, "tool_calls": "x"}, "tool_calls"),
+     "with tool_calls that is not a list"),
+    ("tools", _answer({"role": "assistant", "content": None, "tool_calls": ["x"]}, "tool_calls"),
+     "with a tool call that has no function"),
+    ("tools", {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
+               "choices": ["hi"]}, "with a choice that is not an object"),
+    ("tools", _answer("hi"), "without a choice holding a message"),
+    ("md_json", _answer({"role": "assistant", "content": [{"type": "text", "text": "{}"}]}),
+     "with message content that is not text"),
+])
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_200_with_parts_of_the_wrong_type_fails_once_naming_the_endpoint(
+        server, make_extractor, mode, body, message, use_async):
+    """Not an "unexpected error: AttributeError" from inside instructor, nor a re-ask."""
+    server.push(*[Status(200, body)] * 3)
+    extractor = make_extractor(config=BackendConfig(mode=mode))
+    with pytest.raises(PermanentError, match=message) as info:
+        asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async else extractor.extract(
+            ABSTRACT, TITLE)
+    assert str(info.value).startswith(f"{server.url} answered 200 ")
+    assert len(server.received) == 1
+
+
+def test_an_unexpected_error_or_an_unreadable_answer_is_one_line():
+    """Whatever an SDK or instructor raises, the message has one line and a bound."""
+    import openai
+
+    from extractor.backends._instructor import classify
+    from extractor.backends.openai import _ERRORS
+
+    where = "http://127.0.0.1:9/v1"
+    unexpected = classify(RuntimeError("first\nsecond " + "x" * 900), _ERRORS, where=where,
+                          model="m", timeout=1)
+    assert type(unexpected).__name__ == "BackendError"
+    assert str(unexpected).startswith(f"unexpected error from {where}: RuntimeError: first")
+    unreadable = classify(openai.OpenAIError("bad\nbody"), _ERRORS, where=where, model="m",
+                          timeout=1)
+    assert isinstance(unreadable, PermanentError)
+    assert str(unreadable) == f"{where} sent a response the SDK could not read: bad"
+    assert all("\n" not in str(e) and len(str(e)) < 400 for e in (unexpected, unreadable))
+
+
 def test_reasks_are_bounded(server, make_extractor):
     """After max_reasks re-asks the call fails with ValidationFailed, not a hang."""
     server.push(*[Raw("not json")] * 5)

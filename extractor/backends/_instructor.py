@@ -18,8 +18,14 @@ their SDK's exception classes and usage fields, and agree on everything else:
 - `status_error` is the one place that decides which HTTP statuses are worth
   retrying: 408, 409, 429 and 5xx (529 "overloaded" included).
 - `checked` wraps an SDK's create so that a 200 which is not the API's answer
-  (a web page, `{}`, no choices) is one clear PermanentError, not a re-ask or
-  an "unexpected error" from inside instructor.
+  (a web page, `{}`, no choices, parts of the wrong type) is one clear
+  PermanentError, not a re-ask or an "unexpected error" from inside
+  instructor. Each backend hands it a `Screen` that reads its API's shape;
+  the verdicts they share are built here: `not_an_answer`, `refused` (the
+  model declined: re-asking only spends tokens on the same refusal) and
+  `reported_error`, for servers that put an error in a 200 body (OpenRouter
+  does, for upstream failures and rate limits): its code is read as an HTTP
+  status, so 429 and 5xx are retried like the real statuses.
 """
 
 from __future__ import annotations
@@ -93,8 +99,11 @@ def _check_response_model_once() -> None:
 _check_response_model_once()
 
 
-def checked(create: Callable[..., Any], where: str, is_answer: Callable[[Any], bool],
-            what: str, *, asynchronous: bool, deadline: float) -> Callable[..., Any]:
+Screen = Callable[[Any, str], "BackendError | None"]
+
+
+def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchronous: bool,
+            deadline: float) -> Callable[..., Any]:
     """`create`, an SDK call, bounded in time and refusing an answer that is not one.
 
     Time. The SDKs' timeout bounds each socket read, not the answer: a server
@@ -108,10 +117,12 @@ def checked(create: Callable[..., Any], where: str, is_answer: Callable[[Any], b
     body that is not JSON (a web page, a proxy's login screen) reached
     instructor as a JSONDecodeError and was re-asked as if the model had
     written bad JSON; a body without the expected parts (`{}`, no choices, a
-    null message) failed inside instructor as a TypeError, reported as an
+    null message, a choice that is a string, a tool call without a function)
+    failed inside instructor as a TypeError or AttributeError, reported as an
     "unexpected error". The same body would come back on a retry or a
-    re-ask, so it is a PermanentError naming the endpoint. `is_answer` says
-    whether a parsed response has what instructor reads; `what` names it.
+    re-ask, so it is a PermanentError naming the endpoint. `screen(answer,
+    model)` returns the error for a parsed response that instructor should
+    not read (None when it may), an error the server reported in it included.
 
     `asynchronous` says whether `create` is awaited: the SDKs' async methods
     hide behind plain decorators, so it is not guessed."""
@@ -119,9 +130,9 @@ def checked(create: Callable[..., Any], where: str, is_answer: Callable[[Any], b
     def too_slow() -> TransientError:
         return TransientError(f"{where} did not answer within {deadline:g}s")
 
-    def refuse(answer: Any) -> Any:
-        if not is_answer(answer):
-            raise PermanentError(f"{where} answered 200 without {what}: not this API's answer")
+    def refuse(answer: Any, kwargs: dict[str, Any]) -> Any:
+        if (error := screen(answer, str(kwargs.get("model", "the model")))) is not None:
+            raise error
         return answer
 
     def not_json() -> PermanentError:
@@ -138,7 +149,7 @@ def checked(create: Callable[..., Any], where: str, is_answer: Callable[[Any], b
                 raise too_slow() from None
             except json.JSONDecodeError:
                 raise not_json() from None
-            return refuse(answer)
+            return refuse(answer, kwargs)
 
         return acreate
 
@@ -160,9 +171,72 @@ def checked(create: Callable[..., Any], where: str, is_answer: Callable[[Any], b
             raise too_slow() from None
         except json.JSONDecodeError:
             raise not_json() from None
-        return refuse(answer)
+        return refuse(answer, kwargs)
 
     return screate
+
+
+def not_an_answer(where: str, what: str) -> PermanentError:
+    """A 200 whose body is not the API's answer: `what` says what it lacks or holds."""
+    return PermanentError(f"{where} answered 200 {what}: not this API's answer")
+
+
+def refused(where: str, model: str, why: str, text: Any = None) -> PermanentError:
+    """The model declined to answer (a refusal, a content filter). The same
+    request gets the same refusal, so it is neither re-asked nor retried; the
+    model's own words are shown on one line."""
+    said = f": {one_line(text)}" if isinstance(text, str) and text.strip() else ""
+    return PermanentError(f"{where}: {model} refused to answer ({why}){said}")
+
+
+# Error types of the Anthropic and OpenAI APIs, as the HTTP status each comes with.
+_ERROR_TYPES = {
+    "invalid_request_error": 400, "authentication_error": 401, "permission_error": 403,
+    "not_found_error": 404, "request_too_large": 413, "rate_limit_error": 429,
+    "rate_limit_exceeded": 429, "api_error": 500, "server_error": 500, "timeout_error": 504,
+    "overloaded_error": 529,
+}
+
+
+def reported_error(error: Any, where: str, *, model: str, key_hint: str) -> BackendError | None:
+    """The error a server reported inside a 200 body, or None when `error` is none.
+
+    OpenRouter answers 200 with `{"error": {"code": 429, "message": "Rate limit
+    exceeded"}}` for its own and its upstreams' failures, and puts the same
+    object in a choice whose finish_reason is "error". Read as "not this API's
+    answer", the message and code were lost and a rate limit failed at once.
+    The code (a number, else a known error type) is read as an HTTP status, so
+    429 and 5xx are retried and the rest fail at once, with the server's
+    message; an error without a code that says one fails at once."""
+    if error is None or error == {}:
+        return None
+    status = _status_of(_part(error, "code"))
+    if status is None:
+        status = _ERROR_TYPES.get(str(_part(error, "type") or _part(error, "code")))
+    message = _part(error, "message")
+    detail = one_line(message) if isinstance(message, str) and message.strip() else (
+        one_line(str(error)))
+    if status is None:
+        return PermanentError(f"{where} answered 200 with an error: {detail}")
+    return status_error(where, status, detail, {}, model=model, key_hint=key_hint, in_body=True)
+
+
+def _part(value: Any, name: str) -> Any:
+    """`value[name]` of a dict, or the attribute of an SDK object; None if neither."""
+    if isinstance(value, dict):
+        return value.get(name)
+    return getattr(value, name, None)
+
+
+def _status_of(code: Any) -> int | None:
+    """An HTTP status from a code given as a number or as digits, else None."""
+    if isinstance(code, bool):
+        return None
+    if isinstance(code, str) and code.strip().isdigit():
+        code = int(code)
+    if isinstance(code, float) and code.is_integer():
+        code = int(code)
+    return code if isinstance(code, int) and 100 <= code <= 599 else None
 
 
 def openai_usage(response: Any) -> Usage:
@@ -302,27 +376,35 @@ def classify(exc: BaseException, sdk: SdkErrors, *, where: str, model: str,
         return status_error(where, cause.status_code, first_line(cause), cause.response.headers,
                             model=model, key_hint=sdk.key_hint)
     if isinstance(cause, sdk.unreadable):
-        return ValidationFailed(f"{where} sent a response the SDK could not read: {cause}")
-    return BackendError(f"unexpected error from {where}: {type(cause).__name__}: {cause}")
+        # The same response would come back: neither a re-ask nor a retry helps.
+        return PermanentError(f"{where} sent a response the SDK could not read: "
+                              f"{first_line(cause)}")
+    return BackendError(f"unexpected error from {where}: {type(cause).__name__}: "
+                        f"{first_line(cause)}")
 
 
 def status_error(
-    where: str, status: int, detail: str, headers: Any, *, model: str, key_hint: str
+    where: str, status: int, detail: str, headers: Any, *, model: str, key_hint: str,
+    in_body: bool = False,
 ) -> BackendError:
-    """The error for an HTTP status: transient for 408/409/429/5xx, else permanent."""
+    """The error for an HTTP status: transient for 408/409/429/5xx, else permanent.
+    `in_body` says the status is the code of an error in a 200 body (see
+    `reported_error`), which the message says, with the server's words."""
+    code = f"200 with error {status}" if in_body else str(status)
     if status in (408, 409, 429) or status >= 500:
-        return TransientError(f"{where} answered {status}: {detail}",
+        return TransientError(f"{where} answered {code}: {detail}",
                               retry_after=retry_after_seconds(headers), status=status)
     if status in (401, 403):
+        said = f": {detail}" if in_body else ""
         return PermanentError(
-            f"{where} refused the credentials ({status}): check {key_hint}", status=status
+            f"{where} refused the credentials ({code}{said}): check {key_hint}", status=status
         )
     if status == 404:
         return PermanentError(
-            f"{where} answered 404 for model {model!r}: check --model and --base-url ({detail})",
-            status=status,
+            f"{where} answered {code} for model {model!r}: check --model and --base-url "
+            f"({detail})", status=status,
         )
-    return PermanentError(f"{where} rejected the request ({status}): {detail}", status=status)
+    return PermanentError(f"{where} rejected the request ({code}): {detail}", status=status)
 
 
 def retry_after_seconds(headers: Any) -> float | None:
@@ -355,6 +437,17 @@ def _seconds(value: Any) -> float | None:
     return number if math.isfinite(number) and number >= 0 else None
 
 
+MAX_DETAIL = 300  # characters of a server's or a model's words kept in a message
+
+
 def first_line(exc: BaseException) -> str:
+    """The first line of `exc`'s message, bounded: every error message is one line."""
     text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else type(exc).__name__
+    return one_line(text.splitlines()[0]) if text else type(exc).__name__
+
+
+def one_line(text: str, limit: int = MAX_DETAIL) -> str:
+    """`text` with every run of whitespace (line breaks included) one space, cut
+    to `limit` characters: words from a server or a model, shown in a message."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -21,6 +21,11 @@ SDK's exceptions at this border, the same way the openai backend does:
   `options={"temperature": "send"}` sends `Sampling.temperature` through
   `extra_body` (the SDK's documented way) for models that still take it.
   Every sampling option stays in the cache key either way.
+- A 200 is screened before instructor reads it (`_screen`): an error object
+  in the body (a proxy's) is mapped like the HTTP status its type names (429
+  and 529 retried); `stop_reason: "refusal"` fails at once, since a re-ask
+  only pays for the same refusal; content blocks that are not objects fail at
+  once as not the API's answer.
 
 Configuration: `api_key` or $ANTHROPIC_API_KEY (required, else ConfigError),
 `model` or $EXTRACTOR_MODEL (default DEFAULT_MODEL), `base_url` or
@@ -48,6 +53,9 @@ from ._instructor import (
     call,
     checked,
     classify,
+    not_an_answer,
+    refused,
+    reported_error,
     request_kwargs,
 )
 from ._loop import PerLoop
@@ -74,8 +82,24 @@ def anthropic_usage(response: Any) -> Usage:
     return Usage(prompt, getattr(usage, "output_tokens", 0))
 
 
-def _has_content(message: Any) -> bool:
-    return isinstance(getattr(message, "content", None), list)
+def _screen(where: str) -> Any:
+    """What `checked` asks of a Messages API answer before instructor reads it."""
+
+    def screen(message: Any, model: str) -> BackendError | None:
+        content = getattr(message, "content", None)
+        if not isinstance(content, list):
+            return (reported_error(getattr(message, "error", None), where, model=model,
+                                   key_hint=_ERRORS.key_hint)
+                    or not_an_answer(where, "without a list of content blocks"))
+        if not all(isinstance(getattr(block, "type", None), str) for block in content):
+            return not_an_answer(where, "with content blocks that are not objects")
+        if getattr(message, "stop_reason", None) == "refusal":
+            said = " ".join(t for block in content if isinstance(
+                t := getattr(block, "text", None), str))
+            return refused(where, model, "stop_reason refusal", said)
+        return None
+
+    return screen
 
 
 class AnthropicBackend(Backend):
@@ -121,7 +145,7 @@ class AnthropicBackend(Backend):
         not a message (see `_instructor.checked`). The wrapper is set on this
         client's own `messages` resource, which is what `from_anthropic` reads."""
         client.messages.create = checked(  # type: ignore[method-assign]
-            client.messages.create, self.base_url, _has_content, "a list of content blocks",
+            client.messages.create, self.base_url, _screen(self.base_url),
             asynchronous=isinstance(client, anthropic.AsyncAnthropic), deadline=self.timeout)
         return instructor.from_anthropic(client, mode=MODES[self.mode])
 
