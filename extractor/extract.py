@@ -38,7 +38,7 @@ from .errors import BackendError, InputError, ValidationFailed
 from .grounding import find_quote, unwritten
 from .prompts import load_prompt
 from .result import Extraction, Meta, Usage
-from .schema import PaperSummary
+from .schema import PaperSummary, first_error
 from .settings import canonical, whole
 
 CACHE_FORMAT = 1
@@ -273,7 +273,7 @@ class Extractor:
         except ValidationError as exc:
             raise ValidationFailed(
                 f"the {self.backend.name} backend returned an answer that fails the schema: "
-                f"{exc.errors()[0]['msg']}",
+                f"{first_error(exc)}",
                 usage=completion.usage,
                 reasks=completion.reasks,
             ) from exc

@@ -35,6 +35,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -223,6 +224,33 @@ class PaperSummary(BaseModel):
                 "be copied verbatim from the abstract; drop any claim you cannot quote."
             )
         return _dedupe_speedups(speedups)
+
+
+MAX_REASON = 300  # characters of a validation error kept in a one-line message
+
+
+def first_error(exc: ValidationError) -> str:
+    """Where and why `exc` failed, on one bounded line: the first error's
+    location and message (`speedups.0.factor: Input should be greater than 0`),
+    and how many more there are. pydantic's own first line ("1 validation
+    error for PaperSummary") names neither, and ValidationFailed carried only
+    that. A tool-call count that is not one (instructor's `list[any]` check:
+    Anthropic answered with text only) is said as such."""
+    errors = exc.errors(include_url=False)
+    if not errors:
+        return " ".join(str(exc).split())[:MAX_REASON]
+    error = errors[0]
+    if exc.title.startswith("list[") and error["type"] in ("too_short", "too_long"):
+        reason = ("the answer holds no tool call (the model wrote text instead)"
+                  if error["type"] == "too_short" else "the answer holds more than one tool call")
+    else:
+        message = error["msg"].removeprefix("Value error, ")
+        where = ".".join(str(part) for part in error["loc"])
+        reason = f"{where}: {message}" if where else message
+    if len(errors) > 1:
+        reason += f" (and {len(errors) - 1} more)"
+    reason = " ".join(reason.split())
+    return reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1].rstrip() + "…"
 
 
 @functools.lru_cache(maxsize=16)  # bounded, should a caller make a subclass per call

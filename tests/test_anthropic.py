@@ -130,6 +130,15 @@ def test_reasks_are_bounded_and_counted_when_the_answer_stays_invalid(server, tm
     assert caught.value.usage.prompt_tokens > 0
 
 
+def test_an_answer_that_stays_text_says_no_tool_call_was_made(server, tmp_path):
+    """Not instructor's "1 validation error for list[any]"."""
+    server.default = lambda request: Text("Here is a summary of the paper.")
+    with make(server, tmp_path, max_reasks=1) as ex, pytest.raises(ValidationFailed) as caught:
+        ex.extract(ABSTRACT)
+    assert str(caught.value).endswith("after 1 re-asks: the answer holds no tool call (the "
+                                      "model wrote text instead)")
+
+
 def test_429_is_retried_after_the_servers_retry_after(server, tmp_path):
     server.push(Status(429, headers={"retry-after": "0.3"}))
     started = time.perf_counter()

@@ -266,6 +266,25 @@ def test_reasks_are_bounded(server, make_extractor):
     assert info.value.usage.total_tokens > 0
 
 
+@pytest.mark.parametrize("speedup, reason", [
+    ({"factor": 13.9, "text": "fourteen times quicker"},
+     "speedups: these speedup texts are not in the abstract: 'fourteen times quicker'."),
+    ({"factor": -13.9, "text": "speedup of up to 13.9 times"},
+     "speedups.0.factor: Input should be greater than 0"),
+])
+def test_validation_failed_says_which_field_failed_and_why_on_one_line(
+        server, make_extractor, speedup, reason):
+    """Not pydantic's header alone ("1 validation error for PaperSummary")."""
+    server.default = lambda request: Reply(dict(GOOD, speedups=[speedup]))
+    extractor = make_extractor(options=Options(max_reasks=1))
+    with pytest.raises(ValidationFailed) as info:
+        extractor.extract(ABSTRACT, TITLE)
+    message = str(info.value)
+    assert message.startswith("the answer from test-model still failed validation after "
+                              f"1 re-asks: {reason}")
+    assert "\n" not in message and len(message) < 400
+
+
 def test_429_with_retry_after_is_retried(server, make_extractor):
     """A 429 is retried after the server's Retry-After, then succeeds."""
     server.push(Status(429, headers={"retry-after": "0.05"}), Reply(GOOD))

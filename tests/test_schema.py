@@ -195,3 +195,23 @@ def test_name_in_agrees_with_its_definition_on_random_text():
         text = "".join(rng.choice("abAB1 -_.") for _ in range(rng.randint(0, 30)))
         name = "".join(rng.choice("abAB1 -_.") for _ in range(rng.randint(0, 6)))
         assert name_in(text, name) is definition(text, name), (text, name)
+
+
+def test_first_error_names_the_field_and_the_reason_on_one_bounded_line():
+    """What ValidationFailed shows: location, message, how many more; one line, bounded."""
+    from extractor.schema import first_error
+
+    bad = {"task": "t", "method": "m", "hardware": 3,
+           "speedups": [{"factor": -2, "text": "2x\nfaster"}]}
+    with pytest.raises(ValidationError) as info:
+        PaperSummary.model_validate(bad)
+    assert first_error(info.value) == "speedups.0.factor: Input should be greater than 0 " \
+                                      "(and 1 more)"
+    long_quote = "y" * 1000
+    with pytest.raises(ValidationError) as info:
+        PaperSummary.model_validate({"task": "t", "method": "m",
+                                     "speedups": [{"factor": 2, "text": long_quote[:300]}]},
+                                    context={"abstract": ABSTRACT})
+    reason = first_error(info.value)
+    assert reason.startswith("speedups: these speedup texts are not in the abstract: 'yyy")
+    assert len(reason) <= 300 and "\n" not in reason

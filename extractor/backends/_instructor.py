@@ -55,7 +55,7 @@ from pydantic import ValidationError
 
 from ..errors import BackendError, PermanentError, TransientError, ValidationFailed
 from ..result import Usage
-from ..schema import PaperSummary, grounded_in
+from ..schema import PaperSummary, first_error, grounded_in
 from .base import Completion, Request
 
 # instructor logs every failed attempt at ERROR; we report failures ourselves,
@@ -333,9 +333,9 @@ def parse_failure(exc: BaseException, model: str, cutoff_hint: str) -> Validatio
         return ValidationFailed(f"the answer from {model} was cut off: {cutoff_hint}")
     if isinstance(cause, _PARSE_ERRORS):
         reasks = max(getattr(exc, "n_attempts", 1) - 1, 0)
+        reason = first_error(cause) if isinstance(cause, ValidationError) else first_line(cause)
         return ValidationFailed(
-            f"the answer from {model} still failed validation after {reasks} re-asks: "
-            f"{first_line(cause)}"
+            f"the answer from {model} still failed validation after {reasks} re-asks: {reason}"
         )
     return None
 
