@@ -338,3 +338,17 @@ def test_a_refusal_fails_at_once_with_the_models_words_on_one_line(server, tmp_p
     assert str(caught.value) == (f"{server.url}: claude-haiku-4-5 refused to answer "
                                  "(stop_reason refusal): I can't help with that.")
     assert len(server.received) == 1 and caught.value.reasks == 0
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_backend_error_has_no_loop_in_its_chain(server, tmp_path, use_async):
+    """Our own error, wrapped by instructor, was raised `from` its wrapper."""
+    server.push(Status(200, "<html>Sign in</html>"))
+    once = RetryPolicy(max_attempts=1)
+    with make(server, tmp_path, retry=once) as ex, pytest.raises(PermanentError) as caught:
+        asyncio.run(ex.aextract(ABSTRACT)) if use_async else ex.extract(ABSTRACT)
+    seen, link = [], caught.value
+    while link is not None:
+        assert not any(link is s for s in seen)
+        seen.append(link)
+        link = link.__cause__ or link.__context__

@@ -10,6 +10,7 @@ import pytest
 
 from extractor import (
     BackendConfig,
+    BackendError,
     ConfigError,
     Extractor,
     Options,
@@ -253,6 +254,46 @@ def test_an_unexpected_error_or_an_unreadable_answer_is_one_line():
     assert isinstance(unreadable, PermanentError)
     assert str(unreadable) == f"{where} sent a response the SDK could not read: bad"
     assert all("\n" not in str(e) and len(str(e)) < 400 for e in (unexpected, unreadable))
+
+
+def _loops(exc):
+    """Whether following causes and contexts from `exc` ever comes back to a link."""
+    def walk(link, path):
+        if link is None:
+            return False
+        if any(link is seen for seen in path):
+            return True
+        path = [*path, link]
+        return walk(link.__cause__, path) or walk(link.__context__, path)
+    return walk(exc, [])
+
+
+@pytest.mark.parametrize("failure", [
+    Status(200, "<html>Sign in</html>"), Status(200, {}), Status(400), Status(401), Drop(),
+    Status(200, _answer({"role": "assistant", "content": None, "refusal": "no"})),
+])
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_backend_error_has_no_loop_in_its_chain(server, make_extractor, failure, use_async):
+    """`raise error from exc` when error was already exc's cause made e.__context__.__cause__ e."""
+    server.push(failure)
+    extractor = make_extractor(options=Options(retry=RetryPolicy(max_attempts=1)))
+    with pytest.raises(BackendError) as info:
+        asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async else extractor.extract(
+            ABSTRACT, TITLE)
+    assert not _loops(info.value)
+
+
+def test_a_looping_chain_is_walked_once_when_looking_for_a_dropped_connection():
+    import aiohttp
+
+    from extractor.backends.openai import _dropped_connection
+
+    first, second = ValueError("a"), KeyError("b")
+    first.__cause__, second.__cause__ = second, first
+    assert _dropped_connection(first) is None
+    dropped = aiohttp.ServerDisconnectedError()
+    second.__cause__, dropped.__context__ = dropped, first
+    assert _dropped_connection(first) is dropped
 
 
 def test_reasks_are_bounded(server, make_extractor):

@@ -40,7 +40,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -304,8 +304,12 @@ def call(create: Callable[..., tuple[Any, Any]], request: Request, meter: Meter,
         with grounded_in(request.abstract):
             summary, raw = create(**kwargs)
     except Exception as exc:
-        raise meter.charge(classify(exc)) from exc
-    return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
+        error = meter.charge(classify(exc))
+        if not within(exc, error):
+            raise error from exc
+    else:
+        return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
+    raise error  # see `within`: our own error, raised again outside the handler
 
 
 async def acall(create: Callable[..., Awaitable[tuple[Any, Any]]], request: Request,
@@ -315,8 +319,38 @@ async def acall(create: Callable[..., Awaitable[tuple[Any, Any]]], request: Requ
         with grounded_in(request.abstract):
             summary, raw = await create(**kwargs)
     except Exception as exc:
-        raise meter.charge(classify(exc)) from exc
-    return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
+        error = meter.charge(classify(exc))
+        if not within(exc, error):
+            raise error from exc
+    else:
+        return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
+    raise error  # see `within`: our own error, raised again outside the handler
+
+
+def within(exc: BaseException, error: BaseException) -> bool:
+    """Whether `error` is `exc` or one of its causes or contexts.
+
+    `classify` hands back our own error as it is when one of our layers
+    raised it (`checked`'s PermanentError, wrapped by instructor's retry
+    exception). Raised `from exc`, or at all inside the handler of `exc`, it
+    then pointed at the wrapper that points back at it: a loop in the chain
+    (`e.__context__.__cause__ is e`) that tools walking it follow for ever or
+    print twice. Such an error is raised again outside the handler, its own
+    chain kept; a new error is raised `from exc`."""
+    return any(link is error for link in chain(exc))
+
+
+def chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and every cause and context under it, each once, loops included."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        link = todo.pop()
+        if id(link) in seen:
+            continue
+        seen.add(id(link))
+        yield link
+        todo.extend(x for x in (link.__context__, link.__cause__) if x is not None)
 
 
 def unwrap(exc: BaseException) -> BaseException:
