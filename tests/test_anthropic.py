@@ -352,3 +352,12 @@ def test_a_backend_error_has_no_loop_in_its_chain(server, tmp_path, use_async):
         assert not any(link is s for s in seen)
         seen.append(link)
         link = link.__cause__ or link.__context__
+
+
+def test_an_api_key_echoed_by_the_server_is_blanked_out_of_the_message(server, tmp_path):
+    key = "sk-ant-api03-0123456789abcdef"
+    server.push(Status(400, {"type": "error", "error": {"type": "invalid_request_error",
+                                                        "message": f"bad key {key}"}}))
+    with make(server, tmp_path, api_key=key) as ex, pytest.raises(PermanentError) as caught:
+        ex.extract(ABSTRACT)
+    assert key not in str(caught.value) and "bad key ***" in str(caught.value)

@@ -588,3 +588,16 @@ def test_tools_strict_is_refused_not_silently_sent_as_tools():
     with pytest.raises(ConfigError, match=r"tools_strict.*use 'tools'"):
         Extractor("openai", config=BackendConfig(base_url="http://127.0.0.1:9/v1",
                                                  mode="tools_strict"), cache=False)
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+def test_an_api_key_echoed_by_the_server_is_blanked_out_of_the_message(
+        server, make_extractor, use_async):
+    """A 4xx body that quotes the key is printed and stored in batch rows: not the key."""
+    key = "sk-or-v1-0123456789abcdef"
+    server.push(Status(400, {"error": {"message": f"Invalid API key {key} for this model"}}))
+    extractor = make_extractor(config=BackendConfig(api_key=key))
+    with pytest.raises(PermanentError) as info:
+        asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async else extractor.extract(
+            ABSTRACT, TITLE)
+    assert key not in str(info.value) and "Invalid API key *** for this model" in str(info.value)

@@ -471,6 +471,22 @@ def _seconds(value: Any) -> float | None:
     return number if math.isfinite(number) and number >= 0 else None
 
 
+MIN_SECRET = 8  # characters: a shorter "key" is too likely an ordinary word to blank out
+
+
+def redacted(error: BackendError, secret: str | None) -> BackendError:
+    """`error` with `secret` (the API key) written `***` in its message.
+
+    A 4xx body may echo the key it refused ("Invalid API key: sk-..."), and
+    the message is printed, logged and stored in every batch row. Keys
+    shorter than MIN_SECRET (a local server's placeholder, a test's "k")
+    are left alone: blanking them would garble the messages instead."""
+    if secret and len(secret) >= MIN_SECRET and error.args and isinstance(error.args[0], str) \
+            and secret in error.args[0]:
+        error.args = (error.args[0].replace(secret, "***"), *error.args[1:])
+    return error
+
+
 MAX_DETAIL = 300  # characters of a server's or a model's words kept in a message
 
 

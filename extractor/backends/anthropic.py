@@ -54,6 +54,7 @@ from ._instructor import (
     checked,
     classify,
     not_an_answer,
+    redacted,
     refused,
     reported_error,
     request_kwargs,
@@ -182,5 +183,5 @@ class AnthropicBackend(Backend):
     # -- the exception border ------------------------------------------------
 
     def _classify(self, exc: Exception) -> BackendError:
-        return classify(exc, _ERRORS, where=self.base_url, model=self._model,
-                        timeout=self.timeout)
+        return redacted(classify(exc, _ERRORS, where=self.base_url, model=self._model,
+                                 timeout=self.timeout), self._common["api_key"])

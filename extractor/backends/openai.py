@@ -50,7 +50,9 @@ from ._instructor import (
     call,
     checked,
     classify,
+    first_line,
     not_an_answer,
+    redacted,
     refused,
     reported_error,
     request_kwargs,
@@ -227,9 +229,12 @@ class OpenAIBackend(Backend):
 
     def _classify(self, exc: Exception) -> BackendError:
         if dropped := _dropped_connection(exc):
-            return TransientError(f"could not reach {self._endpoint()}: {dropped}")
-        return classify(exc, _ERRORS, where=self._endpoint(), model=self._model,
-                        timeout=self.timeout)
+            error: BackendError = TransientError(
+                f"could not reach {self._endpoint()}: {first_line(dropped)}")
+        else:
+            error = classify(exc, _ERRORS, where=self._endpoint(), model=self._model,
+                             timeout=self.timeout)
+        return redacted(error, self._common["api_key"])
 
 
 def _dropped_connection(exc: BaseException) -> BaseException | None:
