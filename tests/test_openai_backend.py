@@ -60,6 +60,22 @@ def test_schema_violation_is_reasked_with_the_error(server, make_extractor):
     assert total > len(first["messages"][1]["content"]) // 4  # usage summed over both calls
 
 
+@pytest.mark.parametrize("lie, problem", [
+    ({"factor": 1e6, "text": "a"}, "'a' states no magnitude"),
+    ({"factor": 1000, "text": "13.9 times over GMRES"}, "factor 1000 not stated"),
+])
+def test_a_factor_its_quote_does_not_state_is_reasked_and_never_cached(
+        server, make_extractor, lie, problem):
+    """A substring of the abstract is not enough: the quote must state the factor."""
+    server.push(Reply(dict(GOOD, speedups=[lie])), Reply(GOOD))
+    extractor = make_extractor(cache=True)
+    result = extractor.extract(ABSTRACT, TITLE)
+    assert result.meta.reasks == 1 and result.speedups[0].factor == 13.9
+    assert problem in json.dumps(server.received[1]["messages"])
+    again = extractor.extract(ABSTRACT, TITLE)
+    assert again.meta.cache_hit and again.speedups[0].factor == 13.9
+
+
 def test_malformed_json_is_reasked_then_accepted(server, make_extractor):
     """Arguments that are not JSON count as a re-ask, not a network retry."""
     server.push(Raw('{"task": "x", "method": '), Reply(GOOD))
