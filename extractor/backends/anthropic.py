@@ -53,13 +53,10 @@ from ._instructor import (
     call,
     checked,
     classify,
-    not_an_answer,
-    redacted,
-    refused,
-    reported_error,
     request_kwargs,
 )
 from ._loop import PerLoop
+from ._said import not_an_answer, redacted, refused, reported_error
 from .base import Backend, BackendConfig, Completion, Request
 
 DEFAULT_MODEL = "claude-haiku-4-5"

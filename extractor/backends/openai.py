@@ -50,14 +50,10 @@ from ._instructor import (
     call,
     checked,
     classify,
-    first_line,
-    not_an_answer,
-    redacted,
-    refused,
-    reported_error,
     request_kwargs,
 )
 from ._loop import PerLoop
+from ._said import first_line, not_an_answer, redacted, refused, reported_error
 from .base import Backend, BackendConfig, Completion, Request
 
 DEFAULT_MODEL = "gpt-4o-mini"
