@@ -331,13 +331,15 @@ def test_content_blocks_that_are_not_objects_fail_once_naming_the_endpoint(
 def test_a_refusal_fails_at_once_with_the_models_words_on_one_line(server, tmp_path):
     """stop_reason "refusal": a re-ask would only pay for the same refusal."""
     refusal = {"type": "message", "role": "assistant", "stop_reason": "refusal",
-               "content": [{"type": "text", "text": "I can't help\nwith that."}]}
+               "content": [{"type": "text", "text": "I can't help\nwith that."}],
+               "usage": {"input_tokens": 40, "output_tokens": 5}}
     server.push(*[Status(200, refusal)] * 3)
     with make(server, tmp_path) as ex, pytest.raises(PermanentError) as caught:
         ex.extract(ABSTRACT)
     assert str(caught.value) == (f"{server.url}: claude-haiku-4-5 refused to answer "
                                  "(stop_reason refusal): I can't help with that.")
     assert len(server.received) == 1 and caught.value.reasks == 0
+    assert caught.value.usage.total_tokens == 45  # a refusal is paid for
 
 
 @pytest.mark.parametrize("use_async", [False, True])

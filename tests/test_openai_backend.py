@@ -209,13 +209,15 @@ def test_a_refusal_fails_at_once_with_the_models_words_on_one_line(
         server, make_extractor, mode):
     """Real OpenAI sends `message.refusal`: a re-ask would only pay for the same refusal."""
     refusal = {"role": "assistant", "content": None, "refusal": "I can't help with that.\nPolicy"}
-    server.push(*[Status(200, _answer(refusal))] * 3)
+    paid = {"prompt_tokens": 50, "completion_tokens": 7}
+    server.push(*[Status(200, dict(_answer(refusal), usage=paid))] * 3)
     extractor = make_extractor(config=BackendConfig(mode=mode))
     with pytest.raises(PermanentError) as info:
         extractor.extract(ABSTRACT, TITLE)
     assert str(info.value) == (f"{server.url}: test-model refused to answer (a refusal): "
                                "I can't help with that. Policy")
     assert len(server.received) == 1 and info.value.reasks == 0
+    assert info.value.usage.total_tokens == 57  # a refusal is paid for
 
 
 def test_a_content_filter_fails_at_once(server, make_extractor):

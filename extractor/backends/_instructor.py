@@ -99,7 +99,7 @@ Screen = Callable[[Any, str], "BackendError | None"]
 
 
 def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchronous: bool,
-            deadline: float) -> Callable[..., Any]:
+            deadline: float, usage_of: Callable[[Any], Usage]) -> Callable[..., Any]:
     """`create`, an SDK call, bounded in time and refusing an answer that is not one.
 
     Time. The SDKs' timeout bounds each socket read, not the answer: a server
@@ -119,6 +119,9 @@ def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchron
     re-ask, so it is a PermanentError naming the endpoint. `screen(answer,
     model)` returns the error for a parsed response that instructor should
     not read (None when it may), an error the server reported in it included.
+    That error carries the answer's usage (`usage_of`): a refusal is paid
+    for, and instructor's response hook, which the Meter counts by, never
+    sees an answer refused here.
 
     `asynchronous` says whether `create` is awaited: the SDKs' async methods
     hide behind plain decorators, so it is not guessed."""
@@ -128,6 +131,7 @@ def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchron
 
     def refuse(answer: Any, kwargs: dict[str, Any]) -> Any:
         if (error := screen(answer, str(kwargs.get("model", "the model")))) is not None:
+            error.usage = usage_of(answer)
             raise error
         return answer
 
@@ -205,8 +209,9 @@ class Meter:
             self.reasks += 1
 
     def charge(self, error: BackendError) -> BackendError:
-        """Attach what the failed call spent to the error the caller sees."""
-        error.usage, error.reasks = self.usage, self.reasks
+        """Attach what the failed call spent to the error the caller sees (added
+        to what the error carries: the answer `checked` refused)."""
+        error.usage, error.reasks = self.usage + error.usage, self.reasks
         return error
 
 

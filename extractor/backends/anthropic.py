@@ -144,7 +144,8 @@ class AnthropicBackend(Backend):
         client's own `messages` resource, which is what `from_anthropic` reads."""
         client.messages.create = checked(  # type: ignore[method-assign]
             client.messages.create, self.base_url, _screen(self.base_url),
-            asynchronous=isinstance(client, anthropic.AsyncAnthropic), deadline=self.timeout)
+            asynchronous=isinstance(client, anthropic.AsyncAnthropic), deadline=self.timeout,
+            usage_of=anthropic_usage)
         return instructor.from_anthropic(client, mode=MODES[self.mode])
 
     @property

@@ -50,6 +50,7 @@ from ._instructor import (
     call,
     checked,
     classify,
+    openai_usage,
     request_kwargs,
 )
 from ._loop import PerLoop
@@ -95,14 +96,16 @@ def _instructor_client(client: openai.OpenAI | openai.AsyncOpenAI, mode: instruc
         async def apost(**body: Any) -> ChatCompletion:
             return await client.post("/chat/completions", body=body, cast_to=ChatCompletion)
 
-        acreate = checked(apost, where, _screen(where), asynchronous=True, deadline=deadline)
+        acreate = checked(apost, where, _screen(where), asynchronous=True, deadline=deadline,
+                          usage_of=openai_usage)
         return instructor.AsyncInstructor(
             client=client, create=instructor.patch(create=acreate, mode=mode), mode=mode)
 
     def post(**body: Any) -> ChatCompletion:
         return client.post("/chat/completions", body=body, cast_to=ChatCompletion)
 
-    create = checked(post, where, _screen(where), asynchronous=False, deadline=deadline)
+    create = checked(post, where, _screen(where), asynchronous=False, deadline=deadline,
+                     usage_of=openai_usage)
     return instructor.Instructor(client=client, create=instructor.patch(create=create, mode=mode),
                                  mode=mode)
 
