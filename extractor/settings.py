@@ -84,7 +84,7 @@ def http_url(value: str, name: str, key: str = "--api-key") -> str:
 
 
 # The user-info part of a URL (`//user:secret@`), replaced before a URL is shown.
-_USERINFO = re.compile(r"//[^/?#@]*@")
+_USERINFO = re.compile(r"//[^/?#]*@")
 
 
 def canonical(instance: object, **values: object) -> None:
