@@ -186,8 +186,10 @@ def stated_factors(text: str) -> set[float] | None:
     Lenient on purpose: each number stands for itself, for a percentage (37% ->
     1.37; a time cut by 50% -> 2.0; a time cut to 25% -> 4.0), for a power of ten
     when the quote speaks of orders of magnitude, and times a following
-    "thousand"/"million"; `parse_speedup`'s own reading is added. A label needs
-    the exact reading; this only catches a factor the quote cannot give."""
+    "thousand"/"million"; the ratio of any two of its numbers ("from 120 s to
+    3 s" -> 40) and `parse_speedup`'s own reading are added. A label needs the
+    exact reading; this only catches a factor the quote cannot give, since a
+    re-ask the model fails again costs the whole paper."""
     from .normalize import parse_speedup  # normalize -> rules -> schema: imported late
 
     words = [t.lower() for t in _TOKEN.findall(text)]
@@ -210,6 +212,8 @@ def stated_factors(text: str) -> set[float] | None:
     for n, scale in itertools.pairwise(numbers):
         if n is not None and scale in (1000, 1e6, 1e9):
             factors.add(n * scale)
+    # "from 120 s to 3 s": a model may divide one time by the other
+    factors.update(max(a, b) / min(a, b) for a, b in itertools.combinations(values[:12], 2))
     factors.update(10.0 ** int(e) for e in _TEN_TO.findall(text))
     if orders:
         factors.add(10.0)  # "an order of magnitude"
