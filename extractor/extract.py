@@ -38,7 +38,7 @@ from .errors import BackendError, InputError, ValidationFailed
 from .grounding import find_quote, unwritten
 from .prompts import load_prompt
 from .result import Extraction, Meta, Usage
-from .schema import PaperSummary
+from .schema import PaperSummary, first_error
 from .settings import canonical, whole
 
 CACHE_FORMAT = 1
@@ -275,7 +275,7 @@ class Extractor:
         except ValidationError as exc:
             raise ValidationFailed(
                 f"the {self.backend.name} backend returned an answer that fails the schema: "
-                f"{exc.errors()[0]['msg']}",
+                f"{first_error(exc)}",
                 usage=completion.usage,
                 reasks=completion.reasks,
             ) from exc
@@ -329,7 +329,10 @@ class Extractor:
     ) -> Extraction:
         done = self._grounded(done, request)
         summary, dropped = _named_datasets(done.summary, request)
-        done = replace(done, summary=summary, usage=done.usage + spent.usage,
+        # A backend of any origin may hand back something that is no Usage: it
+        # counts nothing rather than failing a paid answer.
+        usage = done.usage if isinstance(done.usage, Usage) else Usage()
+        done = replace(done, summary=summary, usage=usage + spent.usage,
                        reasks=done.reasks + spent.reasks)
         result = self._result(request, done, started, cache_hit=False, attempts=spent.attempts,
                               dropped=dropped, source=source)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
@@ -9,12 +10,36 @@ from pydantic import BaseModel, ConfigDict
 from .schema import PaperSummary, Speedup
 
 
+def tokens(value: object) -> int:
+    """`value` as a count of tokens: a whole number of 0 or more (12.0 is 12), else 0.
+
+    Counts come from whatever a server puts in its usage block. A fractional
+    count (`12.5`) failed Meta's validation after the answer was paid for, a
+    string made the sum raise inside instructor's hook (a warning traceback,
+    and no count), and a negative one made totals and cost negative. A count
+    that is no count is ignored rather than failing the answer."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return 0
+    if isinstance(value, numbers.Integral):
+        return int(value) if value >= 0 else 0
+    number = float(value)
+    return int(number) if number >= 0 and number.is_integer() else 0  # nan, inf: not integer
+
+
 @dataclass(frozen=True)
 class Usage:
-    """Token counts, summed over every model call one extraction made."""
+    """Token counts, summed over every model call one extraction made. Each
+    count is kept as `tokens` reads it, whoever built the Usage (a backend of
+    any origin included), so no count can fail a result or go negative."""
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("prompt_tokens", "completion_tokens"):
+            value = getattr(self, name)
+            if type(value) is not int or value < 0:
+                object.__setattr__(self, name, tokens(value))
 
     @property
     def total_tokens(self) -> int:

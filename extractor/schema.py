@@ -9,8 +9,11 @@ repeating list items until they ran out of tokens when the schema left them
 unbounded. The bounds are generous for real abstracts.
 
 Grounding: when validation knows the abstract, each speedup quote must occur
-in it; a quote that does not is a validation error, so instructor re-asks the
-model with that message. The abstract comes either from pydantic's context
+in it, and must state the claim's magnitude: a quote with no number or
+magnitude word in it (`"a"`), or a factor that no reading of its quote gives
+(1000 for `"3x faster"`), is a validation error too (`stated_factors`). Either
+way instructor re-asks the model with that message. The abstract comes either
+from pydantic's context
 (`model_validate(data, context={"abstract": text})`) or from `grounded_in()`.
 Backends use the latter: instructor renders every message as a Jinja template
 when it is given a `context`, so an abstract containing `{{`, `{%` or `{#`
@@ -24,7 +27,9 @@ each call, 2.3 ms of CPU that was a third of a JSON-mode client's time.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -35,6 +40,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -151,6 +157,89 @@ class Speedup(BaseModel):
         return self
 
 
+# Words that state a magnitude, as numbers ('sixfold' and 'six-fold' are read as
+# 'six' and 'fold'). A quote is read leniently: each word and number in it is a
+# candidate, in every reading LABELLING.md allows, so a factor that matches none
+# was not taken from the quote.
+_WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000, "million": 1e6,
+    "billion": 1e9, "twice": 2, "double": 2, "doubled": 2, "doubles": 2, "doubling": 2,
+    "thrice": 3, "triple": 3, "tripled": 3, "triples": 3, "tripling": 3, "quadruple": 4,
+    "quadrupled": 4, "quadrupling": 4, "half": 2, "halve": 2, "halved": 2, "halves": 2,
+    "halving": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "tenth": 10,
+}
+# Words that state a magnitude without a number: the claim's factor is null.
+_NO_NUMBER = re.compile(r"orders?\W+of\W+magnitude|exponential|polynomial|quadratic|cubic",
+                        re.I)
+_TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[a-z]+", re.I)
+_TEN_TO = re.compile(r"10\s*\^\s*\{?\s*(\d{1,3})")  # 10^3, 10^{3}
+
+
+def stated_factors(text: str) -> set[float] | None:
+    """Every factor a reading of `text` (a speedup's quote) can give, or None
+    when it states no magnitude at all (no number, no magnitude word).
+
+    Lenient on purpose: each number stands for itself, for a percentage (37% ->
+    1.37; a time cut by 50% -> 2.0; a time cut to 25% -> 4.0), for a power of ten
+    when the quote speaks of orders of magnitude, and times a following
+    "thousand"/"million"; the ratio of any two of its numbers ("from 120 s to
+    3 s" -> 40) and `parse_speedup`'s own reading are added. A label needs the
+    exact reading; this only catches a factor the quote cannot give, since a
+    re-ask the model fails again costs the whole paper."""
+    from .normalize import parse_speedup  # normalize -> rules -> schema: imported late
+
+    words = [t.lower() for t in _TOKEN.findall(text)]
+    numbers = [float(t.replace(",", "")) if t[0].isdigit()
+               else _WORD_NUMBERS.get(t.removesuffix("fold")) for t in words]
+    values = [n for n in numbers if n is not None and n > 0]
+    if not values and not _NO_NUMBER.search(text):
+        return None
+    percent = "%" in text or "percent" in text.lower()
+    orders = re.search(r"orders?\W+of\W+magnitude", text, re.I) is not None
+    factors: set[float] = set()
+    for n in values:
+        factors.add(n)
+        if percent:
+            factors.add(1 + n / 100)
+            if n < 100:
+                factors.update((1 / (1 - n / 100), 100 / n))
+        if orders and n <= 308:
+            factors.add(10.0**n)
+    for n, scale in itertools.pairwise(numbers):
+        if n is not None and scale in (1000, 1e6, 1e9):
+            factors.add(n * scale)
+    # "from 120 s to 3 s": a model may divide one time by the other
+    factors.update(max(a, b) / min(a, b) for a, b in itertools.combinations(values[:12], 2))
+    factors.update(10.0 ** int(e) for e in _TEN_TO.findall(text))
+    if orders:
+        factors.add(10.0)  # "an order of magnitude"
+    parsed = parse_speedup(text)
+    factors.update(f for f in parsed or () if f is not None)
+    return factors
+
+
+def _close(value: float, factors: set[float]) -> bool:
+    """`value` is one of `factors`, as rounded as a label writes it (1.18 for 1/0.85)."""
+    return any(abs(value - f) <= 0.02 * f + 0.005 for f in factors)
+
+
+def unstated_claim(speedup: Speedup) -> str | None:
+    """What is wrong with `speedup`'s factors given its quote, or None."""
+    factors = stated_factors(speedup.text)
+    if factors is None:
+        return f"{speedup.text!r} states no magnitude"
+    wrong = [f"{name} {value:g}" for name, value in
+             (("factor", speedup.factor), ("factor_max", speedup.factor_max))
+             if value is not None and not _close(value, factors)]
+    if wrong:
+        return f"{' and '.join(wrong)} not stated by {speedup.text!r}"
+    return None
+
+
 class PaperSummary(BaseModel):
     """A typed summary of one paper, as LABELLING.md defines each field."""
 
@@ -222,7 +311,42 @@ class PaperSummary(BaseModel):
                 f"these speedup texts are not in the abstract: {quoted}. Each text must "
                 "be copied verbatim from the abstract; drop any claim you cannot quote."
             )
+        unstated = [problem for s in speedups if (problem := unstated_claim(s))]
+        if unstated:
+            raise ValueError(
+                f"these speedups do not match their texts: {'; '.join(unstated)}. Each text "
+                "must hold the magnitude, and factor must be the number it states ('6x' -> 6, "
+                "'37% faster' -> 1.37, 'reduces time by 50%' -> 2); drop a claim with no "
+                "magnitude."
+            )
         return _dedupe_speedups(speedups)
+
+
+MAX_REASON = 300  # characters of a validation error kept in a one-line message
+
+
+def first_error(exc: ValidationError) -> str:
+    """Where and why `exc` failed, on one bounded line: the first error's
+    location and message (`speedups.0.factor: Input should be greater than 0`),
+    and how many more there are. pydantic's own first line ("1 validation
+    error for PaperSummary") names neither, and ValidationFailed carried only
+    that. A tool-call count that is not one (instructor's `list[any]` check:
+    Anthropic answered with text only) is said as such."""
+    errors = exc.errors(include_url=False)
+    if not errors:
+        return " ".join(str(exc).split())[:MAX_REASON]
+    error = errors[0]
+    if exc.title.startswith("list[") and error["type"] in ("too_short", "too_long"):
+        reason = ("the answer holds no tool call (the model wrote text instead)"
+                  if error["type"] == "too_short" else "the answer holds more than one tool call")
+    else:
+        message = error["msg"].removeprefix("Value error, ")
+        where = ".".join(str(part) for part in error["loc"])
+        reason = f"{where}: {message}" if where else message
+    if len(errors) > 1:
+        reason += f" (and {len(errors) - 1} more)"
+    reason = " ".join(reason.split())
+    return reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1].rstrip() + "…"
 
 
 @functools.lru_cache(maxsize=16)  # bounded, should a caller make a subclass per call

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 import urllib.parse
 
 from .errors import ConfigError
@@ -50,10 +51,20 @@ def whole(value: object, name: str, allowed: str, *, minimum: int | None = None)
     return int(value)
 
 
-def http_url(value: str, name: str) -> str:
+def http_url(value: str, name: str, key: str = "--api-key") -> str:
     """`value` when it is an http(s) URL with a host. Anything else (`not a url`,
-    `ftp://...`) failed every call as a connection error, retried as transient
-    up to max_attempts times, when no attempt could ever succeed."""
+    `ftp://...`, a space inside) failed every call as a connection error,
+    retried as transient up to max_attempts times, when no attempt could ever
+    succeed.
+
+    Credentials in the URL (`https://user:secret@host/v1`) are refused too:
+    the URL is the endpoint every error message, the cache key and each batch
+    row names, so the password was printed and stored with it; the sync SDK
+    sent them as Basic auth in place of the key, and aiohttp refuses them
+    beside an Authorization header, so every async call failed as "could not
+    reach", and was retried. `key` says how to pass the key instead. The
+    value is never echoed with its credentials."""
+    shown = _USERINFO.sub("//***@", value)
     try:
         parts = urllib.parse.urlsplit(value)
         parts.port  # noqa: B018 -- raises ValueError for a port that is no number
@@ -61,8 +72,19 @@ def http_url(value: str, name: str) -> str:
         parts = None
     if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{name} must be an http:// or https:// URL such as "
-                          f"http://127.0.0.1:8080/v1, got {value!r}")
+                          f"http://127.0.0.1:8080/v1, got {shown!r}")
+    if any(c.isspace() for c in value):  # urlsplit keeps them: "exa mple.com" is a host
+        raise ConfigError(f"{name} must be an http:// or https:// URL without spaces or "
+                          f"line breaks, got {shown!r}")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(f"{name} holds credentials (user:password@), which would be shown "
+                          f"in every error and output that names the endpoint: pass the key "
+                          f"with {key} and the URL without them, got {shown!r}")
     return value
+
+
+# The user-info part of a URL (`//user:secret@`), replaced before a URL is shown.
+_USERINFO = re.compile(r"//[^/?#]*@")
 
 
 def canonical(instance: object, **values: object) -> None:

@@ -6,7 +6,8 @@ anthropic SDK and instructor. Point the backend at `server.url` (the SDK adds
 `/v1/messages` itself).
 
 Each request takes the next scripted action, or `default` when the script is
-empty. Actions:
+empty; without a `default`, a valid answer holding `EMPTY_SUMMARY`, as the
+openai fake answers. Actions:
 
 - `Reply(data)`: a `tool_use` content block with `data` (a dict) as its input,
   named after the first tool in the request, and `stop_reason: "tool_use"`.
@@ -25,6 +26,7 @@ tests assert on what was sent (re-ask messages, the API key header).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +102,16 @@ class FakeAnthropicServer(ScriptedServer):
     """Start with `with FakeAnthropicServer() as server:`; pass `base_url=server.url`."""
 
     route = "/v1/messages"
+
+    def __init__(
+        self,
+        default: Callable[[dict[str, Any]], Any] | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        # The inherited default is the openai fake's Reply, which this server
+        # cannot answer: every unscripted request crashed the handler, and the
+        # client saw "could not reach".
+        super().__init__(default or (lambda request: Reply(EMPTY_SUMMARY)), delay)
 
     def not_found(self, path: str) -> Any:
         error = {"type": "not_found_error", "message": f"no route {path}"}

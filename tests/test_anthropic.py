@@ -130,6 +130,15 @@ def test_reasks_are_bounded_and_counted_when_the_answer_stays_invalid(server, tm
     assert caught.value.usage.prompt_tokens > 0
 
 
+def test_an_answer_that_stays_text_says_no_tool_call_was_made(server, tmp_path):
+    """Not instructor's "1 validation error for list[any]"."""
+    server.default = lambda request: Text("Here is a summary of the paper.")
+    with make(server, tmp_path, max_reasks=1) as ex, pytest.raises(ValidationFailed) as caught:
+        ex.extract(ABSTRACT)
+    assert str(caught.value).endswith("after 1 re-asks: the answer holds no tool call (the "
+                                      "model wrote text instead)")
+
+
 def test_429_is_retried_after_the_servers_retry_after(server, tmp_path):
     server.push(Status(429, headers={"retry-after": "0.3"}))
     started = time.perf_counter()
@@ -252,3 +261,105 @@ def test_aextract_goes_through_the_async_client(server, tmp_path):
         result = asyncio.run(ex.aextract(ABSTRACT))
     assert result.meta.reasks == 1
     assert server.headers[0].get("x-stainless-async", "").startswith("async")
+
+
+def test_an_unscripted_fake_server_answers_with_the_empty_summary(tmp_path):
+    """FakeAnthropicServer() with no script and no default answers like the openai fake."""
+    once = RetryPolicy(max_attempts=1)
+    with FakeAnthropicServer() as bare, make(bare, tmp_path, retry=once) as ex:
+        result = ex.extract(ABSTRACT)
+    assert result.task == "unknown task" and result.speedups == []
+    assert len(bare.received) == 1
+
+
+def _tool_use(data, usage):
+    return {"id": "m", "type": "message", "role": "assistant", "model": "claude-haiku-4-5",
+            "content": [{"type": "tool_use", "id": "t", "name": "PaperSummary", "input": data}],
+            "stop_reason": "tool_use", "stop_sequence": None, "usage": usage}
+
+
+@pytest.mark.parametrize("usage, counted", [
+    ({"input_tokens": 1.5, "output_tokens": 7}, (0, 7)),
+    ({"input_tokens": 10, "cache_read_input_tokens": "many", "output_tokens": -7}, (10, 0)),
+    ({"input_tokens": 10, "cache_creation_input_tokens": 4, "output_tokens": 7.0}, (14, 7)),
+    (None, (0, 0)),
+])
+def test_a_usage_block_that_lies_is_ignored_never_failing_the_answer(
+        server, tmp_path, usage, counted, recwarn):
+    server.push(Status(200, _tool_use(GOOD, usage)))
+    with make(server, tmp_path) as ex:
+        result = ex.extract(ABSTRACT)
+    assert result.hardware == ["A100"]
+    assert (result.meta.usage["prompt_tokens"], result.meta.usage["completion_tokens"]) == counted
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+def test_an_error_in_a_200_body_is_mapped_like_its_type_and_retried(server, tmp_path, use_async):
+    """A proxy that answers 200 with Anthropic's error shape: overloaded is retried."""
+    overloaded = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    server.push(Status(200, overloaded))
+    with make(server, tmp_path) as ex:
+        result = asyncio.run(ex.aextract(ABSTRACT)) if use_async else ex.extract(ABSTRACT)
+    assert (result.meta.attempts, result.meta.reasks) == (2, 0)
+
+
+def test_an_error_in_a_200_body_that_no_retry_can_help_fails_at_once(server, tmp_path):
+    bad = {"type": "error", "error": {"type": "invalid_request_error", "message": "bad\nthing"}}
+    server.push(*[Status(200, bad)] * 3)
+    with make(server, tmp_path) as ex, pytest.raises(PermanentError) as caught:
+        ex.extract(ABSTRACT)
+    assert str(caught.value) == (f"{server.url} rejected the request (200 with error 400): "
+                                 "bad thing")
+    assert len(server.received) == 1
+
+
+@pytest.mark.parametrize("content", [[1, 2], ["text"], [None]])
+@pytest.mark.parametrize("use_async", [False, True])
+def test_content_blocks_that_are_not_objects_fail_once_naming_the_endpoint(
+        server, tmp_path, content, use_async):
+    """Not an "unexpected error: AttributeError" from inside instructor, nor a re-ask."""
+    server.push(*[Status(200, {"type": "message", "role": "assistant", "content": content,
+                               "stop_reason": "end_turn"})] * 3)
+    with make(server, tmp_path) as ex, pytest.raises(PermanentError) as caught:
+        asyncio.run(ex.aextract(ABSTRACT)) if use_async else ex.extract(ABSTRACT)
+    assert str(caught.value) == (f"{server.url} answered 200 with content blocks that are not "
+                                 "objects: not this API's answer")
+    assert len(server.received) == 1
+
+
+def test_a_refusal_fails_at_once_with_the_models_words_on_one_line(server, tmp_path):
+    """stop_reason "refusal": a re-ask would only pay for the same refusal."""
+    refusal = {"type": "message", "role": "assistant", "stop_reason": "refusal",
+               "content": [{"type": "text", "text": "I can't help\nwith that."}],
+               "usage": {"input_tokens": 40, "output_tokens": 5}}
+    server.push(*[Status(200, refusal)] * 3)
+    with make(server, tmp_path) as ex, pytest.raises(PermanentError) as caught:
+        ex.extract(ABSTRACT)
+    assert str(caught.value) == (f"{server.url}: claude-haiku-4-5 refused to answer "
+                                 "(stop_reason refusal): I can't help with that.")
+    assert len(server.received) == 1 and caught.value.reasks == 0
+    assert caught.value.usage.total_tokens == 45  # a refusal is paid for
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_backend_error_has_no_loop_in_its_chain(server, tmp_path, use_async):
+    """Our own error, wrapped by instructor, was raised `from` its wrapper."""
+    server.push(Status(200, "<html>Sign in</html>"))
+    once = RetryPolicy(max_attempts=1)
+    with make(server, tmp_path, retry=once) as ex, pytest.raises(PermanentError) as caught:
+        asyncio.run(ex.aextract(ABSTRACT)) if use_async else ex.extract(ABSTRACT)
+    seen, link = [], caught.value
+    while link is not None:
+        assert not any(link is s for s in seen)
+        seen.append(link)
+        link = link.__cause__ or link.__context__
+
+
+def test_an_api_key_echoed_by_the_server_is_blanked_out_of_the_message(server, tmp_path):
+    key = "sk-ant-api03-0123456789abcdef"
+    server.push(Status(400, {"type": "error", "error": {"type": "invalid_request_error",
+                                                        "message": f"bad key {key}"}}))
+    with make(server, tmp_path, api_key=key) as ex, pytest.raises(PermanentError) as caught:
+        ex.extract(ABSTRACT)
+    assert key not in str(caught.value) and "bad key ***" in str(caught.value)

@@ -20,6 +20,7 @@ from extractor import (
     PaperSummary,
     RetryPolicy,
     Sampling,
+    Usage,
     ValidationFailed,
     register,
 )
@@ -177,6 +178,36 @@ def test_a_base_url_that_is_no_http_url_is_a_config_error_at_construction(backen
     monkeypatch.setenv(f"{backend.upper()}_BASE_URL", url)
     with pytest.raises(ConfigError, match=rf"\${backend.upper()}_BASE_URL\) must be"):
         Extractor(backend, config=BackendConfig(api_key="k"), cache=False)
+
+
+@pytest.mark.parametrize("backend", ["openai", "anthropic"])
+@pytest.mark.parametrize("url", ["http://alice:hunter2@127.0.0.1:9/v1",
+                                 "https://hunter2@api.example.org/v1", "http://:hunter2@h/v1",
+                                 "http://alice:hun@ter2@127.0.0.1:9/v1"])
+def test_credentials_in_the_base_url_are_refused_without_showing_them(backend, url):
+    """A password in the URL went into every error, the cache key and batch rows
+    (and broke every async call); the key belongs in --api-key."""
+    pytest.importorskip(backend)
+    with pytest.raises(ConfigError, match=r"holds credentials .* pass the key with --api-key "
+                       rf"or \${backend.upper()}_API_KEY") as info:
+        Extractor(backend, base_url=url, config=BackendConfig(api_key="k"), cache=False)
+    assert "hunter2" not in str(info.value) and "ter2" not in str(info.value)
+    assert "***@" in str(info.value)
+
+
+@pytest.mark.parametrize("url", ["http://exa mple.com/v1", "http://127.0.0.1:9/v1\n",
+                                 "http://127.0.0.1:9/v 1"])
+def test_a_base_url_with_whitespace_is_a_config_error(url):
+    """urlsplit takes `exa mple.com` for a host: the URL could never be reached."""
+    with pytest.raises(ConfigError, match="URL without spaces"):
+        Extractor("openai", base_url=url, config=BackendConfig(api_key="k"), cache=False)
+
+
+def test_a_url_that_is_refused_is_shown_without_its_credentials():
+    with pytest.raises(ConfigError, match="must be an http") as info:
+        Extractor("openai", base_url="ftp://bob:hunter2@h/v1", config=BackendConfig(api_key="k"),
+                  cache=False)
+    assert "hunter2" not in str(info.value)
 
 
 def test_out_of_range_flags_exit_2_with_one_line(capsys):
@@ -354,3 +385,21 @@ def test_the_shared_extractors_never_hold_an_api_key_in_readable_form(monkeypatc
     monkeypatch.setenv("EXTRACTOR_BACKEND", "rules")
     extract(ABSTRACT, TITLE)
     assert not any("sk-very-secret" in repr(key) for key in _default)
+
+
+@pytest.mark.parametrize("usage, counted", [
+    (Usage(12.5, 3), (0, 3)), (Usage("12", -4), (0, 0)), (Usage(7.0, 2), (7, 2)),
+    ({"prompt_tokens": 5}, (0, 0)),
+])
+def test_a_backend_reporting_usage_that_is_no_count_still_answers(usage, counted):
+    """Any backend's usage is read as counts of 0 or more; the answer is never lost for it."""
+
+    class Lying(Backend):
+        name = "lying"
+
+        def complete(self, request):
+            return Completion(PaperSummary.model_validate(GOOD), usage=usage)
+
+    result = Extractor(Lying(), cache=False).extract(ABSTRACT, TITLE)
+    assert result.meta.usage == {"prompt_tokens": counted[0], "completion_tokens": counted[1],
+                                 "total_tokens": sum(counted)}

@@ -10,6 +10,7 @@ import pytest
 
 from extractor import (
     BackendConfig,
+    BackendError,
     ConfigError,
     Extractor,
     Options,
@@ -59,6 +60,22 @@ def test_schema_violation_is_reasked_with_the_error(server, make_extractor):
     assert total > len(first["messages"][1]["content"]) // 4  # usage summed over both calls
 
 
+@pytest.mark.parametrize("lie, problem", [
+    ({"factor": 1e6, "text": "a"}, "'a' states no magnitude"),
+    ({"factor": 1000, "text": "13.9 times over GMRES"}, "factor 1000 not stated"),
+])
+def test_a_factor_its_quote_does_not_state_is_reasked_and_never_cached(
+        server, make_extractor, lie, problem):
+    """A substring of the abstract is not enough: the quote must state the factor."""
+    server.push(Reply(dict(GOOD, speedups=[lie])), Reply(GOOD))
+    extractor = make_extractor(cache=True)
+    result = extractor.extract(ABSTRACT, TITLE)
+    assert result.meta.reasks == 1 and result.speedups[0].factor == 13.9
+    assert problem in json.dumps(server.received[1]["messages"])
+    again = extractor.extract(ABSTRACT, TITLE)
+    assert again.meta.cache_hit and again.speedups[0].factor == 13.9
+
+
 def test_malformed_json_is_reasked_then_accepted(server, make_extractor):
     """Arguments that are not JSON count as a re-ask, not a network retry."""
     server.push(Raw('{"task": "x", "method": '), Reply(GOOD))
@@ -96,6 +113,207 @@ def test_a_200_that_is_not_a_chat_completion_fails_once_and_says_so(
     assert len(server.received) == 1
 
 
+def _tool_answer(data, **extra):
+    """A chat.completion with `data` as the tool call's arguments, and `extra` fields."""
+    message = {"role": "assistant", "content": None, "tool_calls": [{
+        "id": "c", "type": "function",
+        "function": {"name": "PaperSummary", "arguments": json.dumps(data)}}]}
+    return {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
+            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+            **extra}
+
+
+@pytest.mark.parametrize("usage, counted", [
+    ({"prompt_tokens": 12.5, "completion_tokens": 3}, (0, 3)),
+    ({"prompt_tokens": "12", "completion_tokens": "3"}, (0, 0)),
+    ({"prompt_tokens": -1000, "completion_tokens": -5}, (0, 0)),
+    ({"prompt_tokens": 12.0, "completion_tokens": True}, (12, 0)),
+    ({"prompt_tokens": None}, (0, 0)),
+    ("lots", (0, 0)),
+])
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_usage_block_that_lies_is_ignored_never_failing_the_answer(
+        server, make_extractor, usage, counted, use_async, recwarn):
+    """Counts that are not whole numbers of 0 or more count 0: a paid answer is kept,
+    no warning traceback is printed, and totals never go negative."""
+    server.push(Status(200, _tool_answer(GOOD, usage=usage)))
+    extractor = make_extractor()
+    result = (asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async
+              else extractor.extract(ABSTRACT, TITLE))
+    assert result.task == GOOD["task"]
+    assert (result.meta.usage["prompt_tokens"], result.meta.usage["completion_tokens"]) == counted
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+def _answer(message, finish="stop", **choice):
+    """A chat.completion whose only choice holds `message` (any shape) and `choice` fields."""
+    return {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
+            "choices": [{"index": 0, "message": message, "finish_reason": finish, **choice}]}
+
+
+RATE_LIMITED = {"error": {"message": "Rate limit exceeded: free-models-per-min", "code": 429}}
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+@pytest.mark.parametrize("failure", [
+    RATE_LIMITED,
+    {"error": {"message": "Provider returned error", "code": "502"}},
+    _answer({"role": "assistant", "content": ""}, "error",
+            error={"code": 503, "message": "Upstream overloaded"}),
+])
+def test_an_error_in_a_200_body_is_mapped_like_its_status_and_retried(
+        server, make_extractor, failure, use_async):
+    """OpenRouter reports rate limits and upstream failures inside a 200: 429 and 5xx
+    are retried as the real statuses are, and never counted as re-asks."""
+    extractor = make_extractor()
+    server.push(Status(200, failure), Reply(GOOD))
+    result = (asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async
+              else extractor.extract(ABSTRACT, TITLE))
+    assert (result.meta.attempts, result.meta.reasks) == (2, 0)
+    assert len(server.received) == 2
+
+
+def test_an_error_in_a_200_body_shows_the_servers_message(server, make_extractor):
+    """The server's own words and code reach the caller, on one line."""
+    server.push(*[Status(200, RATE_LIMITED)] * 4)
+    with pytest.raises(TransientError) as info:
+        make_extractor().extract(ABSTRACT, TITLE)
+    message = str(info.value)
+    assert message == (f"{server.url} answered 200 with error 429: "
+                       "Rate limit exceeded: free-models-per-min")
+    assert info.value.status == 429 and info.value.attempts == 4
+
+
+@pytest.mark.parametrize("failure, message", [
+    ({"error": {"message": "No auth credentials found", "code": 401}},
+     r"refused the credentials \(200 with error 401: No auth credentials found\): check "
+     "OPENAI_API_KEY"),
+    ({"error": {"message": "Key limit\nexceeded", "code": 402}},
+     r"rejected the request \(200 with error 402\): Key limit exceeded$"),
+    ({"error": {"message": "No endpoints found for x/y", "code": 404}},
+     r"answered 200 with error 404 for model 'test-model'.*No endpoints found"),
+    ({"error": {"message": "Something odd"}}, r"answered 200 with an error: Something odd$"),
+    (_answer({"role": "assistant", "content": None}, "error"),
+     r"answered 200 with an error: finish_reason error, no reason given"),
+])
+def test_an_error_in_a_200_body_that_no_retry_can_help_fails_at_once(
+        server, make_extractor, failure, message):
+    server.push(*[Status(200, failure)] * 3)
+    with pytest.raises(PermanentError, match=message) as info:
+        make_extractor().extract(ABSTRACT, TITLE)
+    assert len(server.received) == 1 and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("mode", ["tools", "json", "md_json"])
+def test_a_refusal_fails_at_once_with_the_models_words_on_one_line(
+        server, make_extractor, mode):
+    """Real OpenAI sends `message.refusal`: a re-ask would only pay for the same refusal."""
+    refusal = {"role": "assistant", "content": None, "refusal": "I can't help with that.\nPolicy"}
+    paid = {"prompt_tokens": 50, "completion_tokens": 7}
+    server.push(*[Status(200, dict(_answer(refusal), usage=paid))] * 3)
+    extractor = make_extractor(config=BackendConfig(mode=mode))
+    with pytest.raises(PermanentError) as info:
+        extractor.extract(ABSTRACT, TITLE)
+    assert str(info.value) == (f"{server.url}: test-model refused to answer (a refusal): "
+                               "I can't help with that. Policy")
+    assert len(server.received) == 1 and info.value.reasks == 0
+    assert info.value.usage.total_tokens == 57  # a refusal is paid for
+
+
+def test_a_content_filter_fails_at_once(server, make_extractor):
+    server.push(*[Status(200, _answer({"role": "assistant", "content": None},
+                                      "content_filter"))] * 3)
+    with pytest.raises(PermanentError, match=r"refused to answer \(finish_reason content_filter\)"):
+        make_extractor(config=BackendConfig(mode="json")).extract(ABSTRACT, TITLE)
+    assert len(server.received) == 1
+
+
+@pytest.mark.parametrize("mode, body, message", [
+    ("tools", _answer({"role": "assistant", "content": None, "tool_calls": [
+        {"id": "c", "type": "function", "function": None}]}, "tool_calls"),
+     "with a tool call that has no function"),
+    ("tools", _answer({"role": "assistant", "content": None, "tool_calls": "x"}, "tool_calls"),
+     "with tool_calls that is not a list"),
+    ("tools", _answer({"role": "assistant", "content": None, "tool_calls": ["x"]}, "tool_calls"),
+     "with a tool call that has no function"),
+    ("tools", {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
+               "choices": ["hi"]}, "with a choice that is not an object"),
+    ("tools", _answer("hi"), "without a choice holding a message"),
+    ("md_json", _answer({"role": "assistant", "content": [{"type": "text", "text": "{}"}]}),
+     "with message content that is not text"),
+])
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_200_with_parts_of_the_wrong_type_fails_once_naming_the_endpoint(
+        server, make_extractor, mode, body, message, use_async):
+    """Not an "unexpected error: AttributeError" from inside instructor, nor a re-ask."""
+    server.push(*[Status(200, body)] * 3)
+    extractor = make_extractor(config=BackendConfig(mode=mode))
+    with pytest.raises(PermanentError, match=message) as info:
+        asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async else extractor.extract(
+            ABSTRACT, TITLE)
+    assert str(info.value).startswith(f"{server.url} answered 200 ")
+    assert len(server.received) == 1
+
+
+def test_an_unexpected_error_or_an_unreadable_answer_is_one_line():
+    """Whatever an SDK or instructor raises, the message has one line and a bound."""
+    import openai
+
+    from extractor.backends._instructor import classify
+    from extractor.backends.openai import _ERRORS
+
+    where = "http://127.0.0.1:9/v1"
+    unexpected = classify(RuntimeError("first\nsecond " + "x" * 900), _ERRORS, where=where,
+                          model="m", timeout=1)
+    assert type(unexpected).__name__ == "BackendError"
+    assert str(unexpected).startswith(f"unexpected error from {where}: RuntimeError: first")
+    unreadable = classify(openai.OpenAIError("bad\nbody"), _ERRORS, where=where, model="m",
+                          timeout=1)
+    assert isinstance(unreadable, PermanentError)
+    assert str(unreadable) == f"{where} sent a response the SDK could not read: bad"
+    assert all("\n" not in str(e) and len(str(e)) < 400 for e in (unexpected, unreadable))
+
+
+def _loops(exc):
+    """Whether following causes and contexts from `exc` ever comes back to a link."""
+    def walk(link, path):
+        if link is None:
+            return False
+        if any(link is seen for seen in path):
+            return True
+        path = [*path, link]
+        return walk(link.__cause__, path) or walk(link.__context__, path)
+    return walk(exc, [])
+
+
+@pytest.mark.parametrize("failure", [
+    Status(200, "<html>Sign in</html>"), Status(200, {}), Status(400), Status(401), Drop(),
+    Status(200, _answer({"role": "assistant", "content": None, "refusal": "no"})),
+])
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_backend_error_has_no_loop_in_its_chain(server, make_extractor, failure, use_async):
+    """`raise error from exc` when error was already exc's cause made e.__context__.__cause__ e."""
+    server.push(failure)
+    extractor = make_extractor(options=Options(retry=RetryPolicy(max_attempts=1)))
+    with pytest.raises(BackendError) as info:
+        asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async else extractor.extract(
+            ABSTRACT, TITLE)
+    assert not _loops(info.value)
+
+
+def test_a_looping_chain_is_walked_once_when_looking_for_a_dropped_connection():
+    import aiohttp
+
+    from extractor.backends.openai import _dropped_connection
+
+    first, second = ValueError("a"), KeyError("b")
+    first.__cause__, second.__cause__ = second, first
+    assert _dropped_connection(first) is None
+    dropped = aiohttp.ServerDisconnectedError()
+    second.__cause__, dropped.__context__ = dropped, first
+    assert _dropped_connection(first) is dropped
+
+
 def test_reasks_are_bounded(server, make_extractor):
     """After max_reasks re-asks the call fails with ValidationFailed, not a hang."""
     server.push(*[Raw("not json")] * 5)
@@ -105,6 +323,25 @@ def test_reasks_are_bounded(server, make_extractor):
     assert len(server.received) == 2
     assert info.value.reasks == 1  # the answer after the last re-ask is not a re-ask
     assert info.value.usage.total_tokens > 0
+
+
+@pytest.mark.parametrize("speedup, reason", [
+    ({"factor": 13.9, "text": "fourteen times quicker"},
+     "speedups: these speedup texts are not in the abstract: 'fourteen times quicker'."),
+    ({"factor": -13.9, "text": "speedup of up to 13.9 times"},
+     "speedups.0.factor: Input should be greater than 0"),
+])
+def test_validation_failed_says_which_field_failed_and_why_on_one_line(
+        server, make_extractor, speedup, reason):
+    """Not pydantic's header alone ("1 validation error for PaperSummary")."""
+    server.default = lambda request: Reply(dict(GOOD, speedups=[speedup]))
+    extractor = make_extractor(options=Options(max_reasks=1))
+    with pytest.raises(ValidationFailed) as info:
+        extractor.extract(ABSTRACT, TITLE)
+    message = str(info.value)
+    assert message.startswith("the answer from test-model still failed validation after "
+                              f"1 re-asks: {reason}")
+    assert "\n" not in message and len(message) < 400
 
 
 def test_429_with_retry_after_is_retried(server, make_extractor):
@@ -369,3 +606,16 @@ def test_tools_strict_is_refused_not_silently_sent_as_tools():
     with pytest.raises(ConfigError, match=r"tools_strict.*use 'tools'"):
         Extractor("openai", config=BackendConfig(base_url="http://127.0.0.1:9/v1",
                                                  mode="tools_strict"), cache=False)
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+def test_an_api_key_echoed_by_the_server_is_blanked_out_of_the_message(
+        server, make_extractor, use_async):
+    """A 4xx body that quotes the key is printed and stored in batch rows: not the key."""
+    key = "sk-or-v1-0123456789abcdef"
+    server.push(Status(400, {"error": {"message": f"Invalid API key {key} for this model"}}))
+    extractor = make_extractor(config=BackendConfig(api_key=key))
+    with pytest.raises(PermanentError) as info:
+        asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async else extractor.extract(
+            ABSTRACT, TITLE)
+    assert key not in str(info.value) and "Invalid API key *** for this model" in str(info.value)

@@ -195,3 +195,92 @@ def test_name_in_agrees_with_its_definition_on_random_text():
         text = "".join(rng.choice("abAB1 -_.") for _ in range(rng.randint(0, 30)))
         name = "".join(rng.choice("abAB1 -_.") for _ in range(rng.randint(0, 6)))
         assert name_in(text, name) is definition(text, name), (text, name)
+
+
+def test_first_error_names_the_field_and_the_reason_on_one_bounded_line():
+    """What ValidationFailed shows: location, message, how many more; one line, bounded."""
+    from extractor.schema import first_error
+
+    bad = {"task": "t", "method": "m", "hardware": 3,
+           "speedups": [{"factor": -2, "text": "2x\nfaster"}]}
+    with pytest.raises(ValidationError) as info:
+        PaperSummary.model_validate(bad)
+    assert first_error(info.value) == "speedups.0.factor: Input should be greater than 0 " \
+                                      "(and 1 more)"
+    long_quote = "y" * 1000
+    with pytest.raises(ValidationError) as info:
+        PaperSummary.model_validate({"task": "t", "method": "m",
+                                     "speedups": [{"factor": 2, "text": long_quote[:300]}]},
+                                    context={"abstract": ABSTRACT})
+    reason = first_error(info.value)
+    assert reason.startswith("speedups: these speedup texts are not in the abstract: 'yyy")
+    assert len(reason) <= 300 and "\n" not in reason
+
+
+def _gold():
+    import json
+
+    from .conftest import REPO
+
+    with (REPO / "fixtures" / "gold.jsonl").open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
+def test_every_gold_speedup_states_its_factor_in_its_quote():
+    """The factor check is never stricter than LABELLING.md: all 43 gold claims pass it,
+    each validated with its paper's abstract."""
+    papers = [paper for paper in _gold() if paper["labels"]["speedups"]]
+    claims = sum(len(paper["labels"]["speedups"]) for paper in papers)
+    assert claims >= 40
+    for paper in papers:
+        summary = PaperSummary.model_validate(paper["labels"],
+                                              context={"abstract": paper["abstract"]})
+        assert len(summary.speedups) == len(paper["labels"]["speedups"]), paper["id"]
+
+
+ABSTRACT_OF_CLAIMS = (
+    "We propose X. It is 3x faster than Y, a sixfold speedup, six times quicker and 3 orders "
+    "of magnitude faster than Z, with 37% higher throughput, 15% lower latency, and reduces "
+    "inference time by 50%. It speeds up training by 2x to 30x, doubling the speed (~1000x), "
+    "and is orders of magnitude faster with an exponential speedup; $10\\times$ faster. It is "
+    "significantly faster, too, and cuts latency from 120 ms to 3 ms."
+)
+
+
+@pytest.mark.parametrize("factor, factor_max, text", [
+    (3, None, "3x faster than Y"), (6, None, "a sixfold speedup"), (6, None, "six times quicker"),
+    (1000, None, "3 orders of magnitude faster"), (1.37, None, "37% higher throughput"),
+    (1.18, None, "15% lower latency"), (1.176, None, "15% lower latency"),
+    (2.0, None, "reduces inference time by 50%"), (2, 30, "speeds up training by 2x to 30x"),
+    (2, None, "doubling the speed"), (1000, None, "(~1000x)"),
+    (None, None, "orders of magnitude faster"), (None, None, "an exponential speedup"),
+    (10, None, "10× faster"), (10, None, "$10\\times$ faster"),
+    (40, None, "cuts latency from 120 ms to 3 ms"),
+])
+def test_a_factor_read_from_its_quote_as_labelling_md_reads_it_passes(factor, factor_max, text):
+    claim = {"factor": factor, "factor_max": factor_max, "text": text}
+    summary = PaperSummary.model_validate({"task": "t", "method": "m", "speedups": [claim]},
+                                          context={"abstract": ABSTRACT_OF_CLAIMS})
+    assert summary.speedups[0].factor == factor
+
+
+@pytest.mark.parametrize("claim, message", [
+    ({"factor": 1e6, "text": "a"}, "'a' states no magnitude"),
+    ({"factor": 1000, "text": "3x faster"}, "factor 1000 not stated by '3x faster'"),
+    ({"factor": 2, "factor_max": 300, "text": "2x to 30x"}, "factor_max 300 not stated"),
+    ({"factor": 5, "text": "significantly faster"}, "'significantly faster' states no magnitude"),
+    ({"factor": None, "text": "significantly faster"}, "states no magnitude"),
+    ({"factor": 1.5, "text": "37% higher throughput"}, "factor 1.5 not stated"),
+])
+def test_a_factor_its_quote_does_not_state_fails_validation(claim, message):
+    """So that instructor re-asks, and such an answer is never cached."""
+    with pytest.raises(ValidationError, match="do not match their texts") as info:
+        PaperSummary.model_validate({"task": "t", "method": "m", "speedups": [claim]},
+                                    context={"abstract": ABSTRACT_OF_CLAIMS})
+    assert message in str(info.value)
+
+
+def test_the_factor_check_needs_the_abstract_like_grounding():
+    """Without an abstract (a caller building a summary by hand) neither check runs."""
+    claim = {"factor": 1000, "text": "3x faster"}
+    assert PaperSummary.model_validate({"task": "t", "method": "m", "speedups": [claim]})

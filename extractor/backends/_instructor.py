@@ -15,11 +15,15 @@ their SDK's exception classes and usage fields, and agree on everything else:
   checked once for async validators instead of seven times per call.
 - `classify` is the whole exception border of an HTTP SDK (openai, anthropic):
   each backend hands it a `SdkErrors` naming its own exception classes.
-- `status_error` is the one place that decides which HTTP statuses are worth
-  retrying: 408, 409, 429 and 5xx (529 "overloaded" included).
 - `checked` wraps an SDK's create so that a 200 which is not the API's answer
-  (a web page, `{}`, no choices) is one clear PermanentError, not a re-ask or
-  an "unexpected error" from inside instructor.
+  (a web page, `{}`, no choices, parts of the wrong type) is one clear
+  PermanentError, not a re-ask or an "unexpected error" from inside
+  instructor. Each backend hands it a `Screen` that reads its API's shape,
+  built from the verdicts in `_said` (an error in a 200 body, a refusal,
+  not the API's answer).
+
+What a server said becomes one of our errors in `_said`, which every backend
+shares: which statuses are retried, one-line messages, the key blanked out.
 """
 
 from __future__ import annotations
@@ -27,14 +31,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
-import email.utils
 import functools
 import json
 import logging
-import math
 import threading
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +50,8 @@ from pydantic import ValidationError
 
 from ..errors import BackendError, PermanentError, TransientError, ValidationFailed
 from ..result import Usage
-from ..schema import PaperSummary, grounded_in
+from ..schema import PaperSummary, first_error, grounded_in
+from ._said import first_line, status_error
 from .base import Completion, Request
 
 # instructor logs every failed attempt at ERROR; we report failures ourselves,
@@ -93,8 +95,11 @@ def _check_response_model_once() -> None:
 _check_response_model_once()
 
 
-def checked(create: Callable[..., Any], where: str, is_answer: Callable[[Any], bool],
-            what: str, *, asynchronous: bool, deadline: float) -> Callable[..., Any]:
+Screen = Callable[[Any, str], "BackendError | None"]
+
+
+def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchronous: bool,
+            deadline: float, usage_of: Callable[[Any], Usage]) -> Callable[..., Any]:
     """`create`, an SDK call, bounded in time and refusing an answer that is not one.
 
     Time. The SDKs' timeout bounds each socket read, not the answer: a server
@@ -108,10 +113,15 @@ def checked(create: Callable[..., Any], where: str, is_answer: Callable[[Any], b
     body that is not JSON (a web page, a proxy's login screen) reached
     instructor as a JSONDecodeError and was re-asked as if the model had
     written bad JSON; a body without the expected parts (`{}`, no choices, a
-    null message) failed inside instructor as a TypeError, reported as an
+    null message, a choice that is a string, a tool call without a function)
+    failed inside instructor as a TypeError or AttributeError, reported as an
     "unexpected error". The same body would come back on a retry or a
-    re-ask, so it is a PermanentError naming the endpoint. `is_answer` says
-    whether a parsed response has what instructor reads; `what` names it.
+    re-ask, so it is a PermanentError naming the endpoint. `screen(answer,
+    model)` returns the error for a parsed response that instructor should
+    not read (None when it may), an error the server reported in it included.
+    That error carries the answer's usage (`usage_of`): a refusal is paid
+    for, and instructor's response hook, which the Meter counts by, never
+    sees an answer refused here.
 
     `asynchronous` says whether `create` is awaited: the SDKs' async methods
     hide behind plain decorators, so it is not guessed."""
@@ -119,9 +129,10 @@ def checked(create: Callable[..., Any], where: str, is_answer: Callable[[Any], b
     def too_slow() -> TransientError:
         return TransientError(f"{where} did not answer within {deadline:g}s")
 
-    def refuse(answer: Any) -> Any:
-        if not is_answer(answer):
-            raise PermanentError(f"{where} answered 200 without {what}: not this API's answer")
+    def refuse(answer: Any, kwargs: dict[str, Any]) -> Any:
+        if (error := screen(answer, str(kwargs.get("model", "the model")))) is not None:
+            error.usage = usage_of(answer)
+            raise error
         return answer
 
     def not_json() -> PermanentError:
@@ -138,7 +149,7 @@ def checked(create: Callable[..., Any], where: str, is_answer: Callable[[Any], b
                 raise too_slow() from None
             except json.JSONDecodeError:
                 raise not_json() from None
-            return refuse(answer)
+            return refuse(answer, kwargs)
 
         return acreate
 
@@ -160,17 +171,15 @@ def checked(create: Callable[..., Any], where: str, is_answer: Callable[[Any], b
             raise too_slow() from None
         except json.JSONDecodeError:
             raise not_json() from None
-        return refuse(answer)
+        return refuse(answer, kwargs)
 
     return screate
 
 
 def openai_usage(response: Any) -> Usage:
+    """The counts as the server sent them: `Usage` ignores any that is no count."""
     usage = getattr(response, "usage", None)
-    if usage is None:
-        return Usage()
-    return Usage(getattr(usage, "prompt_tokens", 0) or 0,
-                 getattr(usage, "completion_tokens", 0) or 0)
+    return Usage(getattr(usage, "prompt_tokens", 0), getattr(usage, "completion_tokens", 0))
 
 
 class Meter:
@@ -185,7 +194,14 @@ class Meter:
         self.hooks.on("parse:error", self._on_parse_error)
 
     def _on_response(self, response: Any) -> None:
-        self.usage = self.usage + self._usage_of(response)
+        # A hook that raises is a warning traceback from instructor, and the
+        # count lost anyway: a usage block that cannot be read counts nothing.
+        try:
+            spent = self._usage_of(response)
+        except Exception:
+            spent = Usage()
+        if isinstance(spent, Usage):
+            self.usage = self.usage + spent
 
     def _on_parse_error(self, error: Exception, *, is_last_attempt: bool = False,
                         **metadata: Any) -> None:
@@ -193,8 +209,9 @@ class Meter:
             self.reasks += 1
 
     def charge(self, error: BackendError) -> BackendError:
-        """Attach what the failed call spent to the error the caller sees."""
-        error.usage, error.reasks = self.usage, self.reasks
+        """Attach what the failed call spent to the error the caller sees (added
+        to what the error carries: the answer `checked` refused)."""
+        error.usage, error.reasks = self.usage + error.usage, self.reasks
         return error
 
 
@@ -225,8 +242,12 @@ def call(create: Callable[..., tuple[Any, Any]], request: Request, meter: Meter,
         with grounded_in(request.abstract):
             summary, raw = create(**kwargs)
     except Exception as exc:
-        raise meter.charge(classify(exc)) from exc
-    return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
+        error = meter.charge(classify(exc))
+        if not within(exc, error):
+            raise error from exc
+    else:
+        return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
+    raise error  # see `within`: our own error, raised again outside the handler
 
 
 async def acall(create: Callable[..., Awaitable[tuple[Any, Any]]], request: Request,
@@ -236,8 +257,38 @@ async def acall(create: Callable[..., Awaitable[tuple[Any, Any]]], request: Requ
         with grounded_in(request.abstract):
             summary, raw = await create(**kwargs)
     except Exception as exc:
-        raise meter.charge(classify(exc)) from exc
-    return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
+        error = meter.charge(classify(exc))
+        if not within(exc, error):
+            raise error from exc
+    else:
+        return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
+    raise error  # see `within`: our own error, raised again outside the handler
+
+
+def within(exc: BaseException, error: BaseException) -> bool:
+    """Whether `error` is `exc` or one of its causes or contexts.
+
+    `classify` hands back our own error as it is when one of our layers
+    raised it (`checked`'s PermanentError, wrapped by instructor's retry
+    exception). Raised `from exc`, or at all inside the handler of `exc`, it
+    then pointed at the wrapper that points back at it: a loop in the chain
+    (`e.__context__.__cause__ is e`) that tools walking it follow for ever or
+    print twice. Such an error is raised again outside the handler, its own
+    chain kept; a new error is raised `from exc`."""
+    return any(link is error for link in chain(exc))
+
+
+def chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and every cause and context under it, each once, loops included."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        link = todo.pop()
+        if id(link) in seen:
+            continue
+        seen.add(id(link))
+        yield link
+        todo.extend(x for x in (link.__context__, link.__cause__) if x is not None)
 
 
 def unwrap(exc: BaseException) -> BaseException:
@@ -254,9 +305,9 @@ def parse_failure(exc: BaseException, model: str, cutoff_hint: str) -> Validatio
         return ValidationFailed(f"the answer from {model} was cut off: {cutoff_hint}")
     if isinstance(cause, _PARSE_ERRORS):
         reasks = max(getattr(exc, "n_attempts", 1) - 1, 0)
+        reason = first_error(cause) if isinstance(cause, ValidationError) else first_line(cause)
         return ValidationFailed(
-            f"the answer from {model} still failed validation after {reasks} re-asks: "
-            f"{first_line(cause)}"
+            f"the answer from {model} still failed validation after {reasks} re-asks: {reason}"
         )
     return None
 
@@ -297,59 +348,8 @@ def classify(exc: BaseException, sdk: SdkErrors, *, where: str, model: str,
         return status_error(where, cause.status_code, first_line(cause), cause.response.headers,
                             model=model, key_hint=sdk.key_hint)
     if isinstance(cause, sdk.unreadable):
-        return ValidationFailed(f"{where} sent a response the SDK could not read: {cause}")
-    return BackendError(f"unexpected error from {where}: {type(cause).__name__}: {cause}")
-
-
-def status_error(
-    where: str, status: int, detail: str, headers: Any, *, model: str, key_hint: str
-) -> BackendError:
-    """The error for an HTTP status: transient for 408/409/429/5xx, else permanent."""
-    if status in (408, 409, 429) or status >= 500:
-        return TransientError(f"{where} answered {status}: {detail}",
-                              retry_after=retry_after_seconds(headers), status=status)
-    if status in (401, 403):
-        return PermanentError(
-            f"{where} refused the credentials ({status}): check {key_hint}", status=status
-        )
-    if status == 404:
-        return PermanentError(
-            f"{where} answered 404 for model {model!r}: check --model and --base-url ({detail})",
-            status=status,
-        )
-    return PermanentError(f"{where} rejected the request ({status}): {detail}", status=status)
-
-
-def retry_after_seconds(headers: Any) -> float | None:
-    """Seconds to wait from `retry-after-ms` or `retry-after` (seconds or HTTP date).
-
-    A value that is no wait (`nan`, `inf`, negative) is ignored, as if the header
-    were absent: `float()` reads all three, and `nan` made the sync retry raise
-    ValueError from time.sleep and the async one sleep for ever."""
-    if (ms := _seconds(headers.get("retry-after-ms"))) is not None:
-        return ms / 1000
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return _seconds(float(value))
-    except ValueError:
-        pass
-    try:
-        return max(email.utils.parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
-    except (TypeError, ValueError, OverflowError):
-        return None
-
-
-def _seconds(value: Any) -> float | None:
-    """`value` as a finite number of 0 or more, else None."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) and number >= 0 else None
-
-
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else type(exc).__name__
+        # The same response would come back: neither a re-ask nor a retry helps.
+        return PermanentError(f"{where} sent a response the SDK could not read: "
+                              f"{first_line(cause)}")
+    return BackendError(f"unexpected error from {where}: {type(cause).__name__}: "
+                        f"{first_line(cause)}")

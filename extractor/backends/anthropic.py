@@ -21,6 +21,11 @@ SDK's exceptions at this border, the same way the openai backend does:
   `options={"temperature": "send"}` sends `Sampling.temperature` through
   `extra_body` (the SDK's documented way) for models that still take it.
   Every sampling option stays in the cache key either way.
+- A 200 is screened before instructor reads it (`_screen`): an error object
+  in the body (a proxy's) is mapped like the HTTP status its type names (429
+  and 529 retried); `stop_reason: "refusal"` fails at once, since a re-ask
+  only pays for the same refusal; content blocks that are not objects fail at
+  once as not the API's answer.
 
 Configuration: `api_key` or $ANTHROPIC_API_KEY (required, else ConfigError),
 `model` or $EXTRACTOR_MODEL (default DEFAULT_MODEL), `base_url` or
@@ -38,7 +43,7 @@ import anthropic
 import instructor
 
 from ..errors import BackendError, ConfigError
-from ..result import Usage
+from ..result import Usage, tokens
 from ..settings import http_url
 from ._instructor import (
     Meter,
@@ -51,6 +56,7 @@ from ._instructor import (
     request_kwargs,
 )
 from ._loop import PerLoop
+from ._said import not_an_answer, redacted, refused, reported_error
 from .base import Backend, BackendConfig, Completion, Request
 
 DEFAULT_MODEL = "claude-haiku-4-5"
@@ -65,17 +71,33 @@ _ERRORS = SdkErrors(
 
 
 def anthropic_usage(response: Any) -> Usage:
-    """Prompt tokens include cache reads and writes, which the API reports apart."""
+    """Prompt tokens include cache reads and writes, which the API reports apart.
+    Each count is read alone (`tokens`), so one that is no count (`1.5`, "12",
+    -3) is ignored and cannot spoil the others' sum."""
     usage = getattr(response, "usage", None)
-    if usage is None:
-        return Usage()
-    prompt = sum(getattr(usage, name, None) or 0 for name in (
+    prompt = sum(tokens(getattr(usage, name, None)) for name in (
         "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
-    return Usage(prompt, getattr(usage, "output_tokens", None) or 0)
+    return Usage(prompt, getattr(usage, "output_tokens", 0))
 
 
-def _has_content(message: Any) -> bool:
-    return isinstance(getattr(message, "content", None), list)
+def _screen(where: str) -> Any:
+    """What `checked` asks of a Messages API answer before instructor reads it."""
+
+    def screen(message: Any, model: str) -> BackendError | None:
+        content = getattr(message, "content", None)
+        if not isinstance(content, list):
+            return (reported_error(getattr(message, "error", None), where, model=model,
+                                   key_hint=_ERRORS.key_hint)
+                    or not_an_answer(where, "without a list of content blocks"))
+        if not all(isinstance(getattr(block, "type", None), str) for block in content):
+            return not_an_answer(where, "with content blocks that are not objects")
+        if getattr(message, "stop_reason", None) == "refusal":
+            said = " ".join(t for block in content if isinstance(
+                t := getattr(block, "text", None), str))
+            return refused(where, model, "stop_reason refusal", said)
+        return None
+
+    return screen
 
 
 class AnthropicBackend(Backend):
@@ -91,7 +113,8 @@ class AnthropicBackend(Backend):
         self._model = config.model or os.environ.get("EXTRACTOR_MODEL") or DEFAULT_MODEL
         self.base_url = http_url((config.base_url or os.environ.get("ANTHROPIC_BASE_URL")
                                   or DEFAULT_ENDPOINT).rstrip("/"),
-                                 "base_url (--base-url, $ANTHROPIC_BASE_URL)")
+                                 "base_url (--base-url, $ANTHROPIC_BASE_URL)",
+                                 "--api-key or $ANTHROPIC_API_KEY")
         mode_name = (config.mode or "tools").lower()
         if mode_name not in MODES:
             raise ConfigError(
@@ -120,8 +143,9 @@ class AnthropicBackend(Backend):
         not a message (see `_instructor.checked`). The wrapper is set on this
         client's own `messages` resource, which is what `from_anthropic` reads."""
         client.messages.create = checked(  # type: ignore[method-assign]
-            client.messages.create, self.base_url, _has_content, "a list of content blocks",
-            asynchronous=isinstance(client, anthropic.AsyncAnthropic), deadline=self.timeout)
+            client.messages.create, self.base_url, _screen(self.base_url),
+            asynchronous=isinstance(client, anthropic.AsyncAnthropic), deadline=self.timeout,
+            usage_of=anthropic_usage)
         return instructor.from_anthropic(client, mode=MODES[self.mode])
 
     @property
@@ -157,5 +181,5 @@ class AnthropicBackend(Backend):
     # -- the exception border ------------------------------------------------
 
     def _classify(self, exc: Exception) -> BackendError:
-        return classify(exc, _ERRORS, where=self.base_url, model=self._model,
-                        timeout=self.timeout)
+        return redacted(classify(exc, _ERRORS, where=self.base_url, model=self._model,
+                                 timeout=self.timeout), self._common["api_key"])

