@@ -233,10 +233,11 @@ def test_the_chosen_backend_is_said_on_stderr_unless_quiet(tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
-@pytest.mark.parametrize("backend", ["rules", "replay"])
-def test_an_option_the_backend_does_not_read_is_refused(backend, capsys):
+@pytest.mark.parametrize("backend", ["rules", "replay", "openai"])
+def test_an_option_the_backend_does_not_read_is_refused(backend, capsys, monkeypatch):
     """`--option recording=DIR` (for recordings=) fell back to the committed
     recordings and scored another model, and CI went green."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")  # refused before any request
     assert main(["extract", "--backend", backend, "--no-cache", "--option", "recording=x",
                  "We propose X, which is 3x faster than Y."]) == 2
     assert f"unknown {backend} option(s) recording; known:" in capsys.readouterr().err

@@ -57,7 +57,7 @@ from ._instructor import (
 )
 from ._loop import PerLoop
 from ._said import not_an_answer, redacted, refused, reported_error
-from .base import Backend, BackendConfig, Completion, Request
+from .base import Backend, BackendConfig, Completion, Request, check_options
 
 DEFAULT_MODEL = "claude-haiku-4-5"
 DEFAULT_ENDPOINT = "https://api.anthropic.com"
@@ -122,11 +122,7 @@ class AnthropicBackend(Backend):
                 f"{', '.join(MODES)}"
             )
         self.mode = mode_name
-        unknown = sorted(set(config.options) - {"temperature"})
-        if unknown:
-            raise ConfigError(
-                f"unknown anthropic option(s) {', '.join(unknown)}; known: temperature"
-            )
+        check_options(self.name, config.options, ("temperature",))
         temperature = str(config.options.get("temperature", "omit")).lower()
         if temperature not in ("send", "omit"):
             raise ConfigError(f"option temperature takes send or omit, not {temperature!r}")

