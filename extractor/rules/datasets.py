@@ -3,8 +3,9 @@
 Design note. Three sources, in order of trust:
 
 1. the gazetteer (`extractor/data/datasets.tsv`): well-known names, reported as
-   written; names that are also ordinary words (`Adult`, `Weather`, `MATH`) count
-   only in a sentence that talks about data, benchmarks or tasks;
+   written; names that are also ordinary words or other fields' acronyms (`Adult`,
+   `MATH`, `PTB`, `C4`) count only where the sentence shows a dataset is meant
+   (`senses.py`);
 2. naming patterns: `the X dataset`, `X benchmark(s)`, `A, B and C datasets`,
    `a new dataset, X,`, `X, a novel benchmark`, where X looks like a name (a
    capital inside, a digit, or a capitalised word that does not start the
@@ -24,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 from .gazetteer import load
+from .senses import dataset_sense
 from .text import split_sentences
 
 _NAME_TOKEN = re.compile(r"(?:[A-Z0-9][\w.+&'-]*[\w+]|[A-Z0-9]|[a-z]+[A-Z0-9][\w.+&'-]*[\w+])")
@@ -57,11 +59,6 @@ _RESULT_ON = re.compile(
 _PAREN = re.compile(r"\s*\((?:e\.g\.,?\s*|i\.e\.,?\s*)?(?P<list>[^()]{2,200})\)")
 _APPOSITION_TAIL = re.compile(r",\s*(?:a|an|the)\s+(?:[\w-]+\s+){0,4}$")
 _SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+")
-_DATA_CONTEXT = re.compile(
-    r"\b(?:data\s?sets?|benchmarks?|corpus|corpora|tasks?|environments?|games?|suites?|"
-    r"data|experiments?|evaluat\w*|trained|tested)\b",
-    re.I,
-)
 
 
 # Never datasets: models and methods, equations and physical systems, and words that
@@ -283,12 +280,15 @@ def find_datasets(text: str, own_names: set[str] | None = None) -> list[Found]:
     hits = load("datasets").find(text)
     sentences = split_sentences(text)
     known: list[tuple[int, int]] = []
+    spans = [(h.start, h.end) for h in hits]
     for h in hits:
         if _defined_acronym(text, h.start, h.end):
             continue
         if h.context:
             sent = next((s for s in sentences if s.start <= h.start < s.end), None)
-            if sent is None or h.start == sent.start or not _DATA_CONTEXT.search(sent.text):
+            if sent is None or h.start == sent.start or not dataset_sense(
+                text, sent, (h.start, h.end), spans
+            ):
                 continue
         else:
             known.append((h.start, h.end))
