@@ -82,3 +82,73 @@ def test_a_name_that_is_also_a_science_word_needs_a_dataset_sentence(text):
     """`Kinetics`, `PTB`, `C4`, `GoPro`: the word, the institute, the company; and no
     list spills over from them (`PTB and NPL`)."""
     assert datasets(text) == []
+
+
+# ---------------------------------------------------------------- kinds of data, not names
+
+KINDS_OF_DATA = [
+    "We analysed two public EEG datasets recorded during motor imagery.",
+    "We integrate 14 public scRNA-seq datasets from human tissues.",
+    "We analysed two public PSG datasets of sleep recordings.",  # counted: any acronym
+    "HRV datasets from wearables were pooled.",  # a bare plural: any acronym
+    "COVID-19 datasets from 30 countries were combined.",
+    "We address COVID-19 challenges in hospitals.",
+    "The structures were refined against DFT benchmarks.",
+    "The DFT benchmarks show that double hybrids do best.",
+    "Two public EEG datasets and one MRI dataset were used for pre-training.",
+    "We generated ChIP-seq, ATAC-seq and RNA-seq data sets for progenitor cells.",
+    "The ECG dataset contains 10,000 recordings.",
+    "We collected GPS datasets from 200 taxis.",
+    "Simulations were run with the GROMACS suite.",
+    "Calculations used the Quantum ESPRESSO suite on a cluster.",
+    "Agenesis of the Corpus Callosum (ACC) was identified in 212 children.",
+]
+
+
+@pytest.mark.parametrize("text", KINDS_OF_DATA)
+def test_a_modality_method_or_program_before_a_kind_word_is_no_dataset(text):
+    """`two public EEG datasets`, `DFT benchmarks`, `the GROMACS suite`: what kind of data
+    or which program, not which collection (LABELLING.md: unnamed data and software)."""
+    assert datasets(text) == []
+
+
+NAMED_COLLECTIONS = [
+    ("On the GDSC and CCLE datasets DeepDR improves correlation.", ["GDSC", "CCLE"]),
+    ("In experiments on the DIMACS benchmark instances our code is fast.", ["DIMACS"]),
+    ("We evaluate on the FooBar datasets.", ["FooBar"]),
+    ("The NHANES dataset contains 10,000 adults.", ["NHANES"]),
+    ("The GMTKN55 database is used for validation.", ["GMTKN55"]),
+    ("We retrieved records from the Web of Science database.", ["Web of Science"]),
+    ("Data were retrieved from the NASA Exoplanet Archive.", ["NASA Exoplanet Archive"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NAMED_COLLECTIONS)
+def test_a_named_collection_before_a_kind_word_is_kept_whole(text, expected):
+    """A list or an article names collections; a sentence-initial `The` is no part of
+    the name, `of` joins two capitalised words, and a capitalised `Archive` ends one."""
+    assert datasets(text) == expected
+
+
+# ---------------------------------------------------------------- results in a quantity
+
+QUANTITIES = [
+    "Using panel data, we find a 2% decrease in GDP in treated regions.",
+    "Using fleet data, we find a 20% reduction in CO2 emissions.",
+    "Using claims data, we find a 3% rise in ESRD.",  # a change: any acronym
+    "Using registry data, mortality fell by 23% in COVID-19 patients.",
+    "Using imaging data, anisotropy was 6% lower in ADHD.",
+    "Imports rose by 25% in the USA data.",
+]
+
+
+@pytest.mark.parametrize("text", QUANTITIES)
+def test_a_change_in_a_quantity_is_no_result_on_a_dataset(text):
+    """`a 2% decrease in GDP`: after a change, or before the noun it modifies, the name
+    a percentage is `in` is what changed, not where it was measured."""
+    assert datasets(text) == []
+
+
+def test_a_result_in_a_benchmark_is_still_a_dataset():
+    """`71.2% in FooQA-v2`: no change word, no noun after it."""
+    assert datasets("Across benchmarks it reaches 71.2% in FooQA-v2.") == ["FooQA-v2"]

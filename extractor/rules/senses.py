@@ -23,7 +23,9 @@ apart from the name patterns so that the evidence is one reviewable list:
 from __future__ import annotations
 
 import re
+from functools import cache
 
+from .gazetteer import load
 from .text import Sentence
 
 # A sentence about datasets or benchmarks.
@@ -58,4 +60,71 @@ def dataset_sense(
         _BETWEEN.fullmatch(text, e, start) or _BETWEEN.fullmatch(text, end, s)
         for s, e in others
         if sent.start <= s < sent.end
+    )
+
+
+# ---------------------------------------------------------------- names no pattern may take
+
+
+@cache
+def _never() -> frozenset[str]:
+    return frozenset(load("not_datasets").exact)
+
+
+def never_a_dataset(name: str) -> bool:
+    """Modalities, methods, diseases and programs (`data/not_datasets.tsv`), and
+    assays by their form (`RNA-seq`, `scRNA-seq`, `ChIP-seq`)."""
+    return name in _never() or name.lower().endswith("-seq")
+
+
+# One name before a plural kind word, counted or with no article ("two public EEG
+# datasets", "COVID-19 datasets from 30 countries", "refined against DFT benchmarks"),
+# says what kind of data there is, not which: named ones take an article or a list.
+_COUNTED = re.compile(
+    r"(?:\d[\d,]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"several|multiple|many|various|numerous|few|some|other|additional|more))\s+"
+    r"(?:[a-z][\w-]*\s+){0,2}$",
+    re.I,
+)
+_ARTICLE = re.compile(r"\b(?:the|our|these|this|its|their)\s+(?:[a-z][\w-]*\s+){0,2}$", re.I)
+_PLURAL_KINDS = {"datasets", "data sets", "benchmarks", "suites", "challenges", "databases",
+                 "archives", "collections", "corpora"}
+_LIST = re.compile(r",|\s(?:and|or|&)\s")
+
+
+def kind_of_data(text: str, span: tuple[int, int], kind: str, lo: int) -> bool:
+    """Whether the one name at `span`, before the kind word `kind` in the sentence
+    starting at `lo`, says what kind of data is meant rather than which.
+
+    A program's `suite` is never a dataset's name ("the GROMACS suite"); a
+    benchmark suite is found by its other kind word ("the OpenML benchmark suite")."""
+    if kind.lower().startswith("suite"):
+        return True
+    if _LIST.search(text, span[0], span[1]):
+        return False  # "the GDSC and CCLE datasets": a list names datasets
+    before = text[max(lo, span[0] - 40) : span[0]]
+    if _COUNTED.search(before):
+        return True
+    return kind.lower() in _PLURAL_KINDS and not _ARTICLE.search(before)
+
+
+# "a 2% decrease in GDP", "20% lower in ADHD": after a change, `in` names what changed.
+_CHANGE = re.compile(
+    r"\b(?:increase[sd]?|decrease[sd]?|reduc\w*|rise|rose|drops?|dropped|declines?|declined|"
+    r"falls?|fell|growth|lower|higher|less|more|fewer|larger|smaller|greater|change[sd]?|"
+    r"improve\w*|gains?|loss|cut)\s",
+    re.I,
+)
+# "20% in COVID-19 patients", "in CO2 emissions": the name modifies a noun after it.
+_NOUN_AFTER = re.compile(
+    r"\s+(?!(?:and|or|with|while|when|than|compared|over|versus|vs|respectively|at|for|on|"
+    r"in|of|to|by|but|after|before|across|under|using|from|as|is|are|was|were)\b)[a-z]{3,}\b"
+)
+
+
+def measured_quantity(text: str, m: re.Match[str]) -> bool:
+    """Whether the name a result is `in` (`m`: its `between`, `prep` and `name`
+    groups) is the quantity that changed rather than the benchmark it was measured on."""
+    return m.group("prep") == "in" and bool(
+        _CHANGE.search(m.group("between")) or _NOUN_AFTER.match(text, m.end("name"))
     )
