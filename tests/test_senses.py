@@ -152,3 +152,108 @@ def test_a_change_in_a_quantity_is_no_result_on_a_dataset(text):
 def test_a_result_in_a_benchmark_is_still_a_dataset():
     """`71.2% in FooQA-v2`: no change word, no noun after it."""
     assert datasets("Across benchmarks it reaches 71.2% in FooQA-v2.") == ["FooQA-v2"]
+
+
+# ---------------------------------------------------------------- devices
+
+EVERYDAY_OBJECTS = [
+    "We study mobile phone adoption among smallholder farmers in Uganda.",
+    "Smartphone data from 2 million users were analysed.",
+    "Households with smartphones recovered from shocks twice as fast.",
+    "Students who used laptops in class scored lower on the final exam.",
+    "Plan Ceibal provided a laptop to every primary school student.",
+    "Gate-defined quantum devices in bilayer graphene offer a platform for qubits.",
+    "The ASIC and SEC filings of listed firms reveal relocation of supply chains.",
+]
+
+
+@pytest.mark.parametrize("text", EVERYDAY_OBJECTS)
+def test_a_device_people_own_is_no_hardware_unless_the_sentence_computes_on_it(text):
+    """`mobile phone adoption`, `students who used laptops`: the object of study."""
+    assert hardware(text) == []
+
+
+DEVICES_COMPUTED_ON = [
+    ("Inference runs in 20 ms on mobile phones.", ["mobile phones"]),
+    ("Computations in Macaulay2 on a laptop verify the conjecture.", ["laptop"]),
+    ("We execute the circuits on near-term quantum devices.", ["quantum computer"]),
+    ("The pipeline processes a section in 4 minutes on a laptop.", ["laptop"]),
+    ("Readout is done by a dedicated ASIC design.", ["ASIC"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DEVICES_COMPUTED_ON)
+def test_a_device_people_own_is_hardware_when_the_sentence_computes_on_it(text, expected):
+    """Running, executing, computing or processing on it makes it the compute."""
+    assert hardware(text) == expected
+
+
+PARTICLE_ACCELERATORS = [
+    "The accelerator hardware, including magnets and RF cavities, was commissioned.",
+    "The tests were performed on accelerators at CERN and DESY.",
+    "We design photonic accelerators that accelerate 30 keV electrons by 20%.",
+]
+
+
+@pytest.mark.parametrize("text", PARTICLE_ACCELERATORS)
+def test_an_accelerator_of_particles_is_no_hardware(text):
+    """A sentence about beams, particles or RF cavities means a particle accelerator."""
+    assert hardware(text) == []
+
+
+SPELLED_OTHERWISE = [
+    "Thermoplastic polyurethane (TPU) lattices absorb energy. We print TPU lattices.",
+    "We analyse tweets about the Marvel Cinematic Universe (MCU). MCU releases trend.",
+    "Australian Securities and Investments Commission (ASIC) enforcement actions rose.",
+    "We use the Inter-Parliamentary Union (IPU) database. Using IPU data, we show more.",
+    "Ultra-high-strength AerMet 100 (A100) steel is used. We treat A100 specimens.",
+]
+
+
+@pytest.mark.parametrize("text", SPELLED_OTHERWISE)
+def test_an_acronym_the_abstract_spells_out_as_something_else_is_no_device(text):
+    """`Thermoplastic polyurethane (TPU)`: the abstract says what it means, everywhere."""
+    assert hardware(text) == []
+
+
+def test_an_acronym_spelled_out_as_the_device_is_still_the_device():
+    """`tensor processing units (TPUs)` and `a GPU (A100)` are definitions of hardware."""
+    assert hardware("We train on tensor processing units (TPUs).") == ["TPU"]
+    assert hardware("We train on a single GPU (A100).") == ["GPU", "A100"]
+
+
+OTHER_THINGS_BY_DEVICE_NAMES = [
+    "Snapdragon and Trillium populations translocated to higher plots were monitored.",
+    "Following the approach of Jetson and Moore, we prove a Poincare inequality.",
+    "Graviton scattering amplitudes are computed at two loops.",
+    "We graft Apple M4 rootstocks in the orchard.",
+    "Sycamore trees dominate the riparian stands.",
+    "We 3D print TPU and PLA specimens and test their tensile strength.",
+    "The P100 latency of the visual evoked potential was prolonged.",
+    "We describe the reconstruction software, implemented in the Gaudi framework.",
+]
+
+
+@pytest.mark.parametrize("text", OTHER_THINGS_BY_DEVICE_NAMES)
+def test_a_device_name_another_field_uses_needs_an_abstract_about_computing(text):
+    """Plants, surnames, particles and rootstocks: a `compute` row counts bare only in an
+    abstract that talks about computing; `P100` needs a vendor or `GPU`; a `framework`
+    after a name makes it a program."""
+    assert hardware(text) == []
+
+
+DEVICE_NAMES_KEPT = [
+    ("We deploy the detector on a Jetson with real-time latency.", ["Jetson"]),
+    ("Latency is measured on a Qualcomm Snapdragon.", ["Qualcomm Snapdragon"]),
+    ("We run circuits on Google's Sycamore processor.", ["Sycamore"]),
+    ("Inference runs on an Apple M4 at 30 fps.", ["Apple M4"]),
+    ("Training takes 3 days on 64 TPUs.", ["TPU"]),
+    ("It runs on a Tesla P100 GPU.", ["Tesla P100"]),
+    ("The pipeline processes a section on an Apple M1 laptop.", ["Apple M1", "laptop"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DEVICE_NAMES_KEPT)
+def test_a_device_name_another_field_uses_counts_beside_computing(text, expected):
+    """A vendor word, a device word or an abstract about computing keeps the device."""
+    assert hardware(text) == expected

@@ -128,3 +128,94 @@ def measured_quantity(text: str, m: re.Match[str]) -> bool:
     return m.group("prep") == "in" and bool(
         _CHANGE.search(m.group("between")) or _NOUN_AFTER.match(text, m.end("name"))
     )
+
+
+# ---------------------------------------------------------------- devices
+
+# Words that talk about computing. No `model`, `data` or bare `compute`: a menu-cost
+# model, survey data and "we compute the amplitude" are not about computers. No
+# `TPU` either: it is one of the words this gates.
+_COMPUTING = re.compile(
+    r"\b(?:GPUs?|CPUs?|FPGAs?|chips?|processors?|hardware|on-device|computers?|"
+    r"computational|simulat\w*|inference|neural|algorithms?|software|implement\w*|"
+    r"execut\w*|deploy\w*|run|runs|running|ran|real[- ]time|latency|throughput|runtimes?|"
+    r"FLOPS?|kernels?|parallel\w*|benchmark\w*|speed-?ups?)\b",
+    re.I,
+)
+# An abstract about machine learning computes even when it names no computer...
+_LEARNING = re.compile(r"\b(?:learning|train(?:ed|ing))\b", re.I)
+# ...but students learn and health workers train: in the one sentence that names an
+# everyday device, only what is done on it counts.
+_DEVICE_USE = re.compile(
+    r"\b(?:TPUs?|comput\w*|design\w*|pipelines?|processe[sd]|processing\s+time)\b", re.I
+)
+
+
+# A sentence about particle beams: its `accelerator` is no chip.
+_BEAMS = re.compile(
+    r"\b(?:beams?|particles?|electrons?|protons?|positrons?|ions|hadrons?|muons?|[kMGT]eV|"
+    r"CERN|DESY|Fermilab|SLAC|magnets?|cavit(?:y|ies)|RF|linacs?|synchrotrons?|colliders?|"
+    r"lasers?|wakefield|plasma)\b"
+)
+# "the Gaudi framework": a program named like a device.
+_PROGRAM_AFTER = re.compile(r"\s+(?:framework|software|library|package|toolkit|toolbox)\b")
+
+
+def about_computing(abstract: str) -> bool:
+    """Whether an abstract talks about computing at all."""
+    return _COMPUTING.search(abstract) is not None or _LEARNING.search(abstract) is not None
+
+
+def uses_a_device(sentence: str) -> bool:
+    """Whether a sentence talks about computing on a device (`runs on a laptop`,
+    `a dedicated ASIC design`), rather than owning one (`mobile phone adoption`)."""
+    return _COMPUTING.search(sentence) is not None or _DEVICE_USE.search(sentence) is not None
+
+
+def about_beams(sentence: str) -> bool:
+    """Whether a sentence is about particle beams (`the accelerator hardware,
+    including magnets and RF cavities`, `tests on accelerators at CERN`)."""
+    return _BEAMS.search(sentence) is not None
+
+
+def program_after(text: str, end: int) -> bool:
+    """Whether the name ending at `end` names a program (`the Gaudi framework`)."""
+    return _PROGRAM_AFTER.match(text, end) is not None
+
+
+# "(TPU)", "(MCUs)", "(A100)" right after what they abbreviate.
+_PARENTHESISED = re.compile(r"\(([A-Za-z][A-Za-z0-9-]{1,9}?)s?\)")
+# What a device acronym abbreviates: "tensor processing unit", "application-specific
+# integrated circuit", "microcontroller unit", "Intelligence Processing Unit".
+_DEVICE_WORDS = re.compile(
+    r"process|unit\b|units\b|circuit|controller|gate array|accelerat|chip|comput|graphic|"
+    r"tensor|neural|device|hardware|GPU",
+    re.I,
+)
+
+
+def spelled_otherwise(text: str) -> frozenset[str]:
+    """Acronyms the abstract spells out as something that is no device, which then
+    mean that thing throughout: `Thermoplastic polyurethane (TPU)`, `Marvel
+    Cinematic Universe (MCU)`, `Australian Securities and Investments Commission
+    (ASIC)`, `AerMet 100 (A100)`."""
+    if "(" not in text:
+        return frozenset()
+    out = set()
+    for m in _PARENTHESISED.finditer(text):
+        acronym = m.group(1)
+        before = text[max(0, m.start() - 80) : m.start()]
+        words = re.findall(r"[A-Za-z0-9]+", before)
+        letters = [c.lower() for c in acronym if c.isalpha()]
+        digits = "".join(c for c in acronym if c.isdigit())
+        spelled = words[-len(letters) - 2 :]
+        initials = "".join(w[0].lower() for w in spelled if w[0].isalpha())
+        if not letters or not (
+            "".join(letters) in initials or initials.endswith("".join(letters[:2]))
+        ):
+            continue  # "on a GPU (A100)": an example, not a definition
+        if digits and digits not in spelled:
+            continue
+        if not _DEVICE_WORDS.search(" ".join(words[-len(letters) :])):
+            out.add(acronym)
+    return frozenset(out)
