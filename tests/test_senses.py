@@ -257,3 +257,27 @@ DEVICE_NAMES_KEPT = [
 def test_a_device_name_another_field_uses_counts_beside_computing(text, expected):
     """A vendor word, a device word or an abstract about computing keeps the device."""
     assert hardware(text) == expected
+
+
+NEW_DEVICES = [
+    ("We run on the Fugaku supercomputer with A64FX processors.", ["Fugaku", "A64FX"]),
+    ("Our code runs on an NVIDIA GeForce GTX 1650 and on a Tesla K20X.",
+     ["NVIDIA GeForce GTX 1650", "Tesla K20X"]),
+    ("Scaling runs on Perlmutter, Piz Daint and JUWELS Booster.",
+     ["Perlmutter", "Piz Daint", "JUWELS Booster"]),
+    ("We use the Frontier supercomputer's AMD MI250X GPUs.", ["Frontier", "AMD MI250X"]),
+    ("Frontier models are expensive to serve.", []),
+    ("It runs on an AMD Instinct MI300A and an NVIDIA Grace Hopper Superchip.",
+     ["AMD Instinct MI300A", "NVIDIA Grace Hopper Superchip"]),
+    ("We thank Grace Hopper for the idea.", []),
+    ("Experiments ran on IBM POWER9 nodes.", ["IBM POWER9"]),
+    ("Our code runs on an NVIDIA RTX 2060 laptop GPU.", ["NVIDIA RTX 2060"]),
+    ("Kernels run on a Xilinx Alveo U55C card.", ["Xilinx Alveo U55C"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NEW_DEVICES)
+def test_find_hardware_reads_supercomputers_and_more_devices(text, expected):
+    """Named supercomputers (a plain word needs `supercomputer` after it), more GPUs,
+    a `laptop GPU` that is the device's, and a two-digit model number (`U55C`)."""
+    assert hardware(text) == expected

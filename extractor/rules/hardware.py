@@ -42,19 +42,22 @@ _VENDOR = re.compile(
     r"(?:(?:GeForce|Tesla|Quadro|Instinct|Radeon|Jetson|Snapdragon|Core|Xeon|Cloud)\s+)?$"
 )
 _SUFFIX = re.compile(
-    r"(?:\s+(?:Tensor\s+Core\s+)?(?:GPUs?|graphics\s+cards?|cards?|chips?|SoCs?|boards?|"
-    r"processors?|CPUs?|accelerators?|devices?|(?:PCIe|SXM\d?)(?:\s+GPUs?)?|\(\d+\s*GB\)|"
-    r"\d+\s*GB(?:\s+GPUs?)?))+"
+    r"(?:\s+(?:Tensor\s+Core\s+|laptop\s+)?(?:GPUs?|graphics\s+cards?|cards?|chips?|SoCs?|"
+    r"boards?|processors?|CPUs?|accelerators?|devices?|supercomputers?|Superchips?|"
+    r"(?:PCIe|SXM\d?)(?:\s+GPUs?)?|\(\d+\s*GB\)|\d+\s*GB(?:\s+GPUs?)?))+"
 )
 # At most two more tokens ("Xeon Gold 6248", "M2 Pro Max"): unbounded, "A100 A100 ..."
 # made each hit read to the end of the text, quadratic in the abstract's length.
 _MODEL_NUMBER = re.compile(
-    r"(?:\s+(?:[A-Z]{0,2}\d{3,5}[A-Za-z]{0,3}|Max|Pro|Ultra|NX|Nano|Mini)){1,2}(?![\w-])"
+    r"(?:\s+(?:[A-Z]{0,2}\d{3,5}[A-Za-z]{0,3}|[A-Z]{1,2}\d{2}[A-Z]{0,2}|Max|Pro|Ultra|NX|Nano|"
+    r"Mini)){1,2}(?![\w-])"
 )
 # "an Apple M1 laptop": a machine word after a name makes it that machine's chip.
 _MACHINE_AFTER = re.compile(r"\s+(?:laptops?|workstations?|desktops?|servers?|nodes?|machines?)\b")
 _LEADING_CLASS = re.compile(r"\b(?:GPUs?|CPUs?|TPUs?)\s+$")
-_CONTEXT_AFTER = re.compile(r"\s+(?:Tensor\s+Core\s+)?(?:GPUs?|chips?|SoC|Max|Pro)\b")
+_CONTEXT_AFTER = re.compile(
+    r"\s+(?:Tensor\s+Core\s+)?(?:GPUs?|chips?|SoC|Max|Pro|supercomputers?|Superchips?)\b"
+)
 
 # (keyword, pattern, class[, gate]): the pattern runs only when the lower-cased abstract
 # holds the keyword, a substring test that costs almost nothing; most abstracts name no
