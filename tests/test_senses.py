@@ -281,3 +281,21 @@ def test_find_hardware_reads_supercomputers_and_more_devices(text, expected):
     """Named supercomputers (a plain word needs `supercomputer` after it), more GPUs,
     a `laptop GPU` that is the device's, and a two-digit model number (`U55C`)."""
     assert hardware(text) == expected
+
+
+# ---------------------------------------------------------------- other fields' collections
+
+OTHER_FIELDS_COLLECTIONS = [
+    ("Using astrometry from Gaia DR3 and 2MASS photometry, we derive ages.", ["Gaia DR3", "2MASS"]),
+    ("We analysed accelerometer data from adults in the NHANES 2011-2014 cycles.", ["NHANES"]),
+    ("Integrating the GTEx eQTL data, we link enhancers to genes.", ["GTEx"]),
+    ("Integration with the Allen Brain Atlas reveals programs.", ["Allen Brain Atlas"]),
+    ("On models from the posteriordb collection, the sampler is fast.", ["posteriordb"]),
+    ("The SST data from HadISST show warming.", ["HadISST"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), OTHER_FIELDS_COLLECTIONS)
+def test_find_datasets_reads_other_fields_surveys_and_databases(text, expected):
+    """Sky surveys, health surveys, genomics and climate collections are named datasets."""
+    assert datasets(text) == expected
