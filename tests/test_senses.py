@@ -4,10 +4,13 @@ each keeper is the machine-learning use that must go on working."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from extractor.rules.datasets import find_datasets
 from extractor.rules.hardware import find_hardware
+from extractor.rules.summary import extract_spans
 
 
 def datasets(text: str) -> list[str]:
@@ -299,3 +302,19 @@ OTHER_FIELDS_COLLECTIONS = [
 def test_find_datasets_reads_other_fields_surveys_and_databases(text, expected):
     """Sky surveys, health surveys, genomics and climate collections are named datasets."""
     assert datasets(text) == expected
+
+
+# ---------------------------------------------------------------- linear time
+
+# One 20,000-character sentence (or 2,500 short ones) of an ambiguous word: each check
+# that read the whole sentence per mention took 1 to 12 s here.
+REPEATED = ["HIV and ", "MATH data ", "MATH. ", "laptop ", "on mobile phones ", "( TPU) "]
+
+
+@pytest.mark.parametrize("phrase", REPEATED)
+def test_evidence_is_asked_once_per_sentence_not_once_per_mention(phrase):
+    """A loose bound, far above the ~0.1 s these take, to catch a quadratic check."""
+    abstract = (phrase * (20_000 // len(phrase)))[:20_000]
+    start = time.perf_counter()
+    extract_spans("T", abstract)
+    assert time.perf_counter() - start < 2.0

@@ -21,6 +21,7 @@ pattern insists on a name-like token rather than guessing.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -299,14 +300,16 @@ def find_datasets(text: str, own_names: set[str] | None = None) -> list[Found]:
     hits = load("datasets").find(text)
     sentences = split_sentences(text)
     known: list[tuple[int, int]] = []
-    spans = [(h.start, h.end) for h in hits]
-    for h in hits:
+    starts = [s.start for s in sentences]
+    for i, h in enumerate(hits):
         if _defined_acronym(text, h.start, h.end):
             continue
         if h.context:
-            sent = next((s for s in sentences if s.start <= h.start < s.end), None)
+            at = bisect.bisect_right(starts, h.start) - 1  # a scan per name was quadratic
+            sent = sentences[at] if at >= 0 and h.start < sentences[at].end else None
+            beside = [(n.start, n.end) for n in hits[max(0, i - 1) : i + 2] if n is not h]
             if sent is None or h.start == sent.start or not dataset_sense(
-                text, sent, (h.start, h.end), spans
+                text, sent, (h.start, h.end), beside
             ):
                 continue
         else:

@@ -23,7 +23,7 @@ apart from the name patterns so that the evidence is one reviewable list:
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from .gazetteer import load
 from .text import Sentence
@@ -46,20 +46,27 @@ _RAN_ON = re.compile(
 _BETWEEN = re.compile(r"\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&)\s+")
 
 
+@lru_cache(maxsize=64)
+def _about(sentence: str) -> tuple[bool, bool]:
+    """Whether a sentence is about datasets, and whether about data: asked once per
+    sentence however many names it holds (`MATH data MATH data ...` was quadratic)."""
+    return bool(_ABOUT_DATASETS.search(sentence)), bool(_ABOUT_DATA.search(sentence))
+
+
 def dataset_sense(
-    text: str, sent: Sentence, span: tuple[int, int], others: list[tuple[int, int]]
+    text: str, sent: Sentence, span: tuple[int, int], neighbours: list[tuple[int, int]]
 ) -> bool:
-    """Whether the ambiguous name at `span`, in `sent`, names a dataset; `others` are
-    the spans of the other gazetteer names in the abstract."""
-    if _ABOUT_DATASETS.search(sent.text):
+    """Whether the ambiguous name at `span`, in `sent`, names a dataset; `neighbours`
+    are the spans of the gazetteer names just before and just after it."""
+    about_datasets, about_data = _about(sent.text)
+    if about_datasets:
         return True
     start, end = span
     if _RAN_ON.search(text, max(sent.start, start - 40), start):
         return True
-    return bool(_ABOUT_DATA.search(sent.text)) and any(
+    return about_data and any(
         _BETWEEN.fullmatch(text, e, start) or _BETWEEN.fullmatch(text, end, s)
-        for s, e in others
-        if sent.start <= s < sent.end
+        for s, e in neighbours
     )
 
 
@@ -161,17 +168,20 @@ _BEAMS = re.compile(
 _PROGRAM_AFTER = re.compile(r"\s+(?:framework|software|library|package|toolkit|toolbox)\b")
 
 
+@lru_cache(maxsize=16)
 def about_computing(abstract: str) -> bool:
     """Whether an abstract talks about computing at all."""
     return _COMPUTING.search(abstract) is not None or _LEARNING.search(abstract) is not None
 
 
+@lru_cache(maxsize=16)
 def uses_a_device(sentence: str) -> bool:
     """Whether a sentence talks about computing on a device (`runs on a laptop`,
     `a dedicated ASIC design`), rather than owning one (`mobile phone adoption`)."""
     return _COMPUTING.search(sentence) is not None or _DEVICE_USE.search(sentence) is not None
 
 
+@lru_cache(maxsize=16)
 def about_beams(sentence: str) -> bool:
     """Whether a sentence is about particle beams (`the accelerator hardware,
     including magnets and RF cavities`, `tests on accelerators at CERN`)."""
