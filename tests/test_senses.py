@@ -52,6 +52,8 @@ AMBIGUOUS_DATASET_KEPT = [
     ("We pre-train on the C4 dataset.", ["C4"]),
     ("Results on PTB and WikiText-103 language modelling tasks.", ["PTB", "WikiText-103"]),
     ("Our model is tested on Cora, Citeseer and Pubmed.", ["Cora", "Citeseer", "Pubmed"]),
+    ("Results on Weather, Traffic and Electricity improve.", ["Weather", "Traffic", "Electricity"]),
+    ("Experiments conducted on Reddit show gains.", ["Reddit"]),
 ]
 
 
@@ -167,6 +169,7 @@ EVERYDAY_OBJECTS = [
     "Plan Ceibal provided a laptop to every primary school student.",
     "Gate-defined quantum devices in bilayer graphene offer a platform for qubits.",
     "The ASIC and SEC filings of listed firms reveal relocation of supply chains.",
+    "Health workers were trained to use mobile phones.",
 ]
 
 
@@ -182,6 +185,9 @@ DEVICES_COMPUTED_ON = [
     ("We execute the circuits on near-term quantum devices.", ["quantum computer"]),
     ("The pipeline processes a section in 4 minutes on a laptop.", ["laptop"]),
     ("Readout is done by a dedicated ASIC design.", ["ASIC"]),
+    ("The model can be trained on a laptop in ten minutes.", ["laptop"]),
+    ("It reaches 30 fps on a smartphone.", ["mobile phones"]),
+    ("Efficient CNNs for mobile phones.", ["mobile phones"]),
 ]
 
 

@@ -21,12 +21,11 @@ pattern insists on a name-like token rather than guessing.
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 
 from .gazetteer import load
-from .senses import dataset_sense, kind_of_data, measured_quantity, never_a_dataset
+from .senses import datasets_meant, kind_of_data, measured_quantity, never_a_dataset
 from .text import split_sentences
 
 _NAME_TOKEN = re.compile(r"(?:[A-Z0-9][\w.+&'-]*[\w+]|[A-Z0-9]|[a-z]+[A-Z0-9][\w.+&'-]*[\w+])")
@@ -300,19 +299,10 @@ def find_datasets(text: str, own_names: set[str] | None = None) -> list[Found]:
     hits = load("datasets").find(text)
     sentences = split_sentences(text)
     known: list[tuple[int, int]] = []
-    starts = [s.start for s in sentences]
-    for i, h in enumerate(hits):
-        if _defined_acronym(text, h.start, h.end):
+    for h, meant in zip(hits, datasets_meant(text, hits, sentences), strict=True):
+        if _defined_acronym(text, h.start, h.end) or not meant:
             continue
-        if h.context:
-            at = bisect.bisect_right(starts, h.start) - 1  # a scan per name was quadratic
-            sent = sentences[at] if at >= 0 and h.start < sentences[at].end else None
-            beside = [(n.start, n.end) for n in hits[max(0, i - 1) : i + 2] if n is not h]
-            if sent is None or h.start == sent.start or not dataset_sense(
-                text, sent, (h.start, h.end), beside
-            ):
-                continue
-        else:
+        if not h.context:  # no list is extended from an ambiguous name
             known.append((h.start, h.end))
         end = h.end
         if resolution := _RESOLUTION.match(text, end):  # "ImageNet 64x64"

@@ -1,31 +1,43 @@
-"""Whether a name the gazetteers know is used in the sense they mean.
+"""Whether a name is used in the sense the rules look for.
 
-Design note. The gazetteers were tuned on machine-learning abstracts, but the
-rules read every field's: `SST` is a GLUE task and sea-surface temperature,
-`M4` a forecasting competition and a globular cluster, `Snapdragon` a chip and
-a plant, `TPU` a tensor processing unit and thermoplastic polyurethane. Each
-check here asks the text for evidence of the gazetteer's sense, and is kept
-apart from the name patterns so that the evidence is one reviewable list:
+Design note. The gazetteers and patterns were tuned on machine-learning
+abstracts, but the rules read every field's: `SST` is a GLUE task and
+sea-surface temperature, `M4` a forecasting competition and a globular cluster,
+`Snapdragon` a chip and a plant, `TPU` a tensor processing unit and
+thermoplastic polyurethane, `EEG datasets` a kind of data and no name. Each check
+here asks the text for evidence of the sense meant, and is kept apart from the
+name patterns so that the evidence is one reviewable list:
 
 - an ambiguous dataset name (a `context` row) counts in a sentence about
-  datasets or benchmarks, as what experiments ran on (`experiments on
-  MuJoCo`), or coordinated with another known name in a sentence about data
-  (`the SPICE and QM9 pre-training data`). `data`, `experiments` and `tested`
-  alone are no evidence: every empirical field has data and experiments;
+  datasets, benchmarks, tasks or environments, as what ran on it (`experiments
+  on MuJoCo`, `results on Weather`), beside another ambiguous name in a sentence
+  about data (`the SPICE and QM9 pre-training data`), or in a list with one that
+  counts. `data`, `experiments` and `tested` alone are no evidence: every
+  empirical field has data and experiments;
+- a word a pattern finds before `datasets` is no name when it is a modality, a
+  method, a disease or a program (`data/not_datasets.tsv`, and any `-seq`
+  assay), when it is counted or bare before a plural (`two public EEG
+  datasets`), or before a program's `suite`; a name a percentage is `in` is the
+  quantity that changed after a change word (`a 2% decrease in GDP`);
 - an ambiguous device name (a `compute` row) counts in an abstract that talks
   about computing at all; a device class that is also an everyday object
-  (`mobile phones`, `laptops`) counts in a sentence that talks about computing;
-- an acronym that the abstract spells out as something else (`Thermoplastic
-  polyurethane (TPU)`, `Marvel Cinematic Universe (MCU)`) means that thing
-  everywhere in the abstract.
+  (`mobile phones`, `laptops`) counts in a sentence that computes on it, and
+  `accelerator` not in a sentence about particle beams;
+- an acronym that the abstract spells out as something that is no device
+  (`Thermoplastic polyurethane (TPU)`, `Marvel Cinematic Universe (MCU)`) means
+  that thing everywhere in the abstract.
+
+Evidence is asked once per sentence (cached), never once per mention: a
+20,000-character abstract of one word repeated must stay linear.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import cache, lru_cache
 
-from .gazetteer import load
+from .gazetteer import Hit, load
 from .text import Sentence
 
 # A sentence about datasets or benchmarks.
@@ -36,10 +48,10 @@ _ABOUT_DATASETS = re.compile(
 )
 # A sentence about data of any kind: evidence only with more beside it.
 _ABOUT_DATA = re.compile(r"\b(?:data|experiments?|tested)\b", re.I)
-# "experiments on MuJoCo", "trained on Adult": what the experiments ran on.
+# "experiments on MuJoCo", "results on Weather", "trained on Adult": what ran on it.
 _RAN_ON = re.compile(
-    r"(?:\bexperiments?\s+(?:on|in|with)|\b(?:tested|trained|evaluated|results)\s+on)"
-    r"\s+(?:the\s+)?$",
+    r"\b(?:experiments?(?:\s+(?:conducted|performed|carried\s+out))?\s+(?:on|in|with)|"
+    r"(?:tested|trained|evaluated|results)\s+on)\s+(?:the\s+|both\s+)?$",
     re.I,
 )
 # What stands between two coordinated names: "A, B", "A and B", "A, and B".
@@ -53,21 +65,41 @@ def _about(sentence: str) -> tuple[bool, bool]:
     return bool(_ABOUT_DATASETS.search(sentence)), bool(_ABOUT_DATA.search(sentence))
 
 
-def dataset_sense(
-    text: str, sent: Sentence, span: tuple[int, int], neighbours: list[tuple[int, int]]
-) -> bool:
-    """Whether the ambiguous name at `span`, in `sent`, names a dataset; `neighbours`
-    are the spans of the gazetteer names just before and just after it."""
-    about_datasets, about_data = _about(sent.text)
-    if about_datasets:
-        return True
-    start, end = span
-    if _RAN_ON.search(text, max(sent.start, start - 40), start):
-        return True
-    return about_data and any(
-        _BETWEEN.fullmatch(text, e, start) or _BETWEEN.fullmatch(text, end, s)
-        for s, e in neighbours
-    )
+def datasets_meant(text: str, hits: list[Hit], sentences: tuple[Sentence, ...]) -> list[bool]:
+    """For each gazetteer hit (in order), whether it names a dataset: always for a
+    plain row; for a `context` row, by the evidence in the design note, and never
+    at the start of a sentence (`Kinetics of the oxygen evolution reaction`). A
+    name coordinated with one that passed passes too (`results on Weather and
+    Traffic`): one sweep each way carries that along a list in linear time."""
+    starts = [s.start for s in sentences]
+    meant: list[bool] = []
+    able: list[bool] = []  # not at a sentence start
+    for h in hits:
+        sentence = _sentence_of(sentences, starts, h.start)
+        able.append(not h.context or (sentence is not None and h.start > sentence.start))
+        meant.append(not h.context or (able[-1] and (
+            _about(sentence.text)[0]
+            or _RAN_ON.search(text, max(sentence.start, h.start - 50), h.start) is not None
+        )))
+    # hit i is coordinated with hit i - 1, and both are ambiguous
+    linked = [i > 0 and hits[i].context and hits[i - 1].context and able[i] and able[i - 1]
+              and _BETWEEN.fullmatch(text, hits[i - 1].end, hits[i].start) is not None
+              for i in range(len(hits))]
+    for i in range(1, len(hits)):  # "the SPICE and QM9 pre-training data": two of them
+        sentence = _sentence_of(sentences, starts, hits[i].start)
+        if linked[i] and sentence is not None and _about(sentence.text)[1]:
+            meant[i] = meant[i - 1] = True
+    for i in range(1, len(hits)):
+        meant[i] = meant[i] or (linked[i] and meant[i - 1])
+    for i in range(len(hits) - 1, 0, -1):
+        meant[i - 1] = meant[i - 1] or (linked[i] and meant[i])
+    return meant
+
+
+def _sentence_of(sentences: tuple[Sentence, ...], starts: list[int], at: int) -> Sentence | None:
+    i = bisect.bisect_right(starts, at) - 1
+    return sentences[i] if i >= 0 and at < sentences[i].end else None
+
 
 
 # ---------------------------------------------------------------- names no pattern may take
@@ -152,9 +184,12 @@ _COMPUTING = re.compile(
 # An abstract about machine learning computes even when it names no computer...
 _LEARNING = re.compile(r"\b(?:learning|train(?:ed|ing))\b", re.I)
 # ...but students learn and health workers train: in the one sentence that names an
-# everyday device, only what is done on it counts.
+# everyday device, only what is done on it counts ("trained on a laptop" does).
 _DEVICE_USE = re.compile(
-    r"\b(?:TPUs?|comput\w*|design\w*|pipelines?|processe[sd]|processing\s+time)\b", re.I
+    r"\b(?:TPUs?|comput\w*|design\w*|pipelines?|processe[sd]|processing\s+time|fps|"
+    r"frames\s+per\s+second|efficient|lightweight|quantiz\w*|compress\w*|"
+    r"train(?:ed|ing)?\s+(?:[\w-]+\s+){0,4}?on)\b",
+    re.I,
 )
 
 
