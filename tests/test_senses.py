@@ -54,6 +54,8 @@ AMBIGUOUS_DATASET_KEPT = [
     ("Our model is tested on Cora, Citeseer and Pubmed.", ["Cora", "Citeseer", "Pubmed"]),
     ("Results on Weather, Traffic and Electricity improve.", ["Weather", "Traffic", "Electricity"]),
     ("Experiments conducted on Reddit show gains.", ["Reddit"]),
+    ("We pre-train on ZINC and fine-tune on QM9.", ["ZINC", "QM9"]),
+    ("We train GPT-2 on OpenWebText and the Pile.", ["OpenWebText", "Pile"]),
 ]
 
 
@@ -188,6 +190,7 @@ DEVICES_COMPUTED_ON = [
     ("The model can be trained on a laptop in ten minutes.", ["laptop"]),
     ("It reaches 30 fps on a smartphone.", ["mobile phones"]),
     ("Efficient CNNs for mobile phones.", ["mobile phones"]),
+    ("Our ASIC accelerator achieves 10 TOPS/W in 28nm.", ["ASIC"]),
 ]
 
 
@@ -257,6 +260,7 @@ DEVICE_NAMES_KEPT = [
     ("We run circuits on Google's Sycamore processor.", ["Sycamore"]),
     ("Inference runs on an Apple M4 at 30 fps.", ["Apple M4"]),
     ("Training takes 3 days on 64 TPUs.", ["TPU"]),
+    ("The model trains on TPUs in 4 hours.", ["TPU"]),
     ("It runs on a Tesla P100 GPU.", ["Tesla P100"]),
     ("The pipeline processes a section on an Apple M1 laptop.", ["Apple M1", "laptop"]),
 ]

@@ -51,7 +51,8 @@ _ABOUT_DATA = re.compile(r"\b(?:data|experiments?|tested)\b", re.I)
 # "experiments on MuJoCo", "results on Weather", "trained on Adult": what ran on it.
 _RAN_ON = re.compile(
     r"\b(?:experiments?(?:\s+(?:conducted|performed|carried\s+out))?\s+(?:on|in|with)|"
-    r"(?:tested|trained|evaluated|results)\s+on)\s+(?:the\s+|both\s+)?$",
+    r"(?:tested|trained|evaluated|results|(?:pre-?)?train|fine-?tune[sd]?)\s+on)"
+    r"\s+(?:the\s+|both\s+)?$",
     re.I,
 )
 # What stands between two coordinated names: "A, B", "A and B", "A, and B".
@@ -182,12 +183,13 @@ _COMPUTING = re.compile(
     re.I,
 )
 # An abstract about machine learning computes even when it names no computer...
-_LEARNING = re.compile(r"\b(?:learning|train(?:ed|ing))\b", re.I)
+_LEARNING = re.compile(r"\b(?:learning|train(?:s|ed|ing))\b", re.I)
 # ...but students learn and health workers train: in the one sentence that names an
 # everyday device, only what is done on it counts ("trained on a laptop" does).
 _DEVICE_USE = re.compile(
     r"\b(?:TPUs?|comput\w*|design\w*|pipelines?|processe[sd]|processing\s+time|fps|"
-    r"frames\s+per\s+second|efficient|lightweight|quantiz\w*|compress\w*|"
+    r"frames\s+per\s+second|efficient|lightweight|quantiz\w*|compress\w*|accelerators?|"
+    r"TOPS|\d+\s?nm|"
     r"train(?:ed|ing)?\s+(?:[\w-]+\s+){0,4}?on)\b",
     re.I,
 )
