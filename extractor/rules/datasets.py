@@ -307,8 +307,7 @@ def find_datasets(text: str, own_names: set[str] | None = None) -> list[Found]:
         end = h.end
         if resolution := _RESOLUTION.match(text, end):  # "ImageNet 64x64"
             end = resolution.end()
-        start = h.start + 4 if h.text.startswith("the ") else h.start  # an alias's article
-        found.extend(_shared_stem(text, Found(text[start:end], start, end, known=True)))
+        found.extend(_shared_stem(text, Found(text[h.start : end], h.start, end, known=True)))
     for sent in sentences:
         mine = [k for k in known if sent.start <= k[0] < sent.end]
         low = sent.text.lower()

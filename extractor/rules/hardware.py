@@ -173,6 +173,20 @@ class _Spans:
         return i >= 0 and at < self.ends[i]
 
 
+class _Otherwise:
+    """Whether a name is an acronym the abstract spells out as no device; the
+    abstract is read for definitions only when some name asks (most name none)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.acronyms: frozenset[str] | None = None
+
+    def __call__(self, name: str) -> bool:
+        if self.acronyms is None:
+            self.acronyms = spelled_otherwise(self.text)
+        return name.removesuffix("s") in self.acronyms
+
+
 def _in_sense(text: str, at: int, gate: str) -> bool:
     """Whether the class word at `at` means compute, by its sentence or abstract."""
     if gate == ABSTRACT:
@@ -196,14 +210,14 @@ def find_hardware(text: str) -> list[Found]:
     found: list[Found] = []
     taken: list[tuple[int, int]] = []
     gazetteer = load("hardware")
-    otherwise = spelled_otherwise(text)
+    otherwise = _Otherwise(text)
     computing: bool | None = None  # asked of the whole abstract once, if a name needs it
     for hit in gazetteer.find(text):
         vendor = _VENDOR.search(text, max(0, hit.start - 40), hit.start)
         start = vendor.start() if vendor and vendor.group(0) else hit.start
         if hit.context and start == hit.start and not _CONTEXT_AFTER.match(text, hit.end):
             continue
-        if hit.text.removesuffix("s") in otherwise or program_after(text, hit.end):
+        if program_after(text, hit.end) or otherwise(hit.text):
             continue  # "AerMet 100 (A100) steel", "the Gaudi framework"
         end = hit.end
         if hit.text.endswith("s") and hit.text[:-1] in gazetteer.exact:
@@ -230,7 +244,7 @@ def find_hardware(text: str) -> list[Found]:
         if keyword not in low:
             continue
         for m in pattern.finditer(text):
-            if inside(m.start()) or m.group(0).removesuffix("s") in otherwise:
+            if inside(m.start()) or otherwise(m.group(0)):
                 continue
             if gate and not _in_sense(text, m.start(), gate[0]):
                 continue

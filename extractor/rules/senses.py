@@ -55,8 +55,8 @@ _RAN_ON = re.compile(
     r"\s+(?:the\s+|both\s+)?$",
     re.I,
 )
-# What stands between two coordinated names: "A, B", "A and B", "A, and B".
-_BETWEEN = re.compile(r"\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&)\s+")
+# What stands between two coordinated names: "A, B", "A and B", "A, and the B".
+_BETWEEN = re.compile(r"(?:\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&)\s+)(?:the\s+)?")
 
 
 @lru_cache(maxsize=64)
@@ -70,26 +70,34 @@ def datasets_meant(text: str, hits: list[Hit], sentences: tuple[Sentence, ...]) 
     """For each gazetteer hit (in order), whether it names a dataset: always for a
     plain row; for a `context` row, by the evidence in the design note, and never
     at the start of a sentence (`Kinetics of the oxygen evolution reaction`). A
-    name coordinated with one that passed passes too (`results on Weather and
-    Traffic`): one sweep each way carries that along a list in linear time."""
+    name coordinated with one that counts counts too (`results on Weather and
+    Traffic`, `on OpenWebText and the Pile`): one sweep each way carries that
+    along a list in linear time."""
+    if not any(h.context for h in hits):
+        return [True] * len(hits)
     starts = [s.start for s in sentences]
     meant: list[bool] = []
     able: list[bool] = []  # not at a sentence start
     for h in hits:
+        if not h.context:
+            meant.append(True)
+            able.append(True)
+            continue
         sentence = _sentence_of(sentences, starts, h.start)
-        able.append(not h.context or (sentence is not None and h.start > sentence.start))
-        meant.append(not h.context or (able[-1] and (
+        able.append(sentence is not None and h.start > sentence.start)
+        meant.append(able[-1] and (
             _about(sentence.text)[0]
             or _RAN_ON.search(text, max(sentence.start, h.start - 50), h.start) is not None
-        )))
-    # hit i is coordinated with hit i - 1, and both are ambiguous
-    linked = [i > 0 and hits[i].context and hits[i - 1].context and able[i] and able[i - 1]
+        ))
+    # hit i is coordinated with hit i - 1
+    linked = [i > 0 and able[i] and able[i - 1] and (hits[i].context or hits[i - 1].context)
               and _BETWEEN.fullmatch(text, hits[i - 1].end, hits[i].start) is not None
               for i in range(len(hits))]
-    for i in range(1, len(hits)):  # "the SPICE and QM9 pre-training data": two of them
-        sentence = _sentence_of(sentences, starts, hits[i].start)
-        if linked[i] and sentence is not None and _about(sentence.text)[1]:
-            meant[i] = meant[i - 1] = True
+    for i in range(1, len(hits)):  # "the SPICE and QM9 pre-training data": two ambiguous
+        if linked[i] and hits[i].context and hits[i - 1].context:
+            sentence = _sentence_of(sentences, starts, hits[i].start)
+            if sentence is not None and _about(sentence.text)[1]:
+                meant[i] = meant[i - 1] = True
     for i in range(1, len(hits)):
         meant[i] = meant[i] or (linked[i] and meant[i - 1])
     for i in range(len(hits) - 1, 0, -1):
