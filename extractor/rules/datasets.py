@@ -15,8 +15,11 @@ Design note. Three sources, in order of trust:
 
 Names of models and methods (`ResNet`, `BERT`, `CLIP`), equations and physical
 systems (`Navier-Stokes`, `Lorenz96`) and the paper's own method name are never
-datasets. LABELLING.md counts a wrong name as much as a missing one, so every
-pattern insists on a name-like token rather than guessing.
+datasets; nor, from other fields, modalities, methods, diseases and programs
+before a kind word (`two public EEG datasets`, `the GROMACS suite`) or the
+quantity a percentage is `in` (`a 2% decrease in GDP`): see `senses.py`.
+LABELLING.md counts a wrong name as much as a missing one, so every pattern
+insists on a name-like token rather than guessing.
 """
 
 from __future__ import annotations

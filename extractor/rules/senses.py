@@ -110,7 +110,6 @@ def _sentence_of(sentences: tuple[Sentence, ...], starts: list[int], at: int) ->
     return sentences[i] if i >= 0 and at < sentences[i].end else None
 
 
-
 # ---------------------------------------------------------------- names no pattern may take
 
 
