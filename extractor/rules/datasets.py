@@ -3,8 +3,9 @@
 Design note. Three sources, in order of trust:
 
 1. the gazetteer (`extractor/data/datasets.tsv`): well-known names, reported as
-   written; names that are also ordinary words (`Adult`, `Weather`, `MATH`) count
-   only in a sentence that talks about data, benchmarks or tasks;
+   written; names that are also ordinary words or other fields' acronyms (`Adult`,
+   `MATH`, `PTB`, `C4`) count only where the sentence shows a dataset is meant
+   (`senses.py`);
 2. naming patterns: `the X dataset`, `X benchmark(s)`, `A, B and C datasets`,
    `a new dataset, X,`, `X, a novel benchmark`, where X looks like a name (a
    capital inside, a digit, or a capitalised word that does not start the
@@ -14,8 +15,11 @@ Design note. Three sources, in order of trust:
 
 Names of models and methods (`ResNet`, `BERT`, `CLIP`), equations and physical
 systems (`Navier-Stokes`, `Lorenz96`) and the paper's own method name are never
-datasets. LABELLING.md counts a wrong name as much as a missing one, so every
-pattern insists on a name-like token rather than guessing.
+datasets; nor, from other fields, modalities, methods, diseases and programs
+before a kind word (`two public EEG datasets`, `the GROMACS suite`) or the
+quantity a percentage is `in` (`a 2% decrease in GDP`): see `senses.py`.
+LABELLING.md counts a wrong name as much as a missing one, so every pattern
+insists on a name-like token rather than guessing.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import re
 from dataclasses import dataclass
 
 from .gazetteer import load
+from .senses import datasets_meant, kind_of_data, measured_quantity, never_a_dataset
 from .text import split_sentences
 
 _NAME_TOKEN = re.compile(r"(?:[A-Z0-9][\w.+&'-]*[\w+]|[A-Z0-9]|[a-z]+[A-Z0-9][\w.+&'-]*[\w+])")
@@ -41,6 +46,7 @@ _KIND_HINTS = (
 )
 # fmt: on
 _MODIFIER = {"image", "benchmark", "classification", "evaluation", "real-world", "public"}
+_DETERMINERS = {"The", "This", "These", "Our", "A", "An", "Its", "Their"}
 _SEPARATOR = {"and", "or", "&"}
 _NAMED_AFTER = re.compile(
     r"\s*(?:~|,|:|\s)\s*(?:(?:called|named|termed|dubbed)\s+)?[\"“]?"
@@ -51,17 +57,12 @@ _NAMED_AFTER = re.compile(
 )
 # "gains of 9.4% on 2WikiMultihop", "74.6% top-1 accuracy on ImageNet": a result on a name.
 _RESULT_ON = re.compile(
-    r"%\s+(?:[\w-]+\s+){0,4}?(?:on|in)\s+(?:the\s+)?"
+    r"%\s+(?P<between>(?:[\w-]+\s+){0,4}?)(?P<prep>on|in)\s+(?:the\s+)?"
     r"(?P<name>[A-Z0-9][\w.+&'-]*(?:[a-z][A-Z]|[A-Z]{2}|\d)[\w.+&'-]*)"
 )
 _PAREN = re.compile(r"\s*\((?:e\.g\.,?\s*|i\.e\.,?\s*)?(?P<list>[^()]{2,200})\)")
 _APPOSITION_TAIL = re.compile(r",\s*(?:a|an|the)\s+(?:[\w-]+\s+){0,4}$")
 _SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+")
-_DATA_CONTEXT = re.compile(
-    r"\b(?:data\s?sets?|benchmarks?|corpus|corpora|tasks?|environments?|games?|suites?|"
-    r"data|experiments?|evaluat\w*|trained|tested)\b",
-    re.I,
-)
 
 
 # Never datasets: models and methods, equations and physical systems, and words that
@@ -142,6 +143,8 @@ def _name_like(name: str, sentence_start: bool) -> bool:
     """A token sequence that reads as a proper name rather than an English word."""
     if not name or name in _NOT_DATA or name.split()[0] in _NOT_DATA or _is_model(name):
         return False
+    if never_a_dataset(name):
+        return False
     if any(part in _NOT_DATA for part in re.split(r"[\s-]", name)):
         return False
     if re.fullmatch(r"[\d.,]+\s*(?:x|×|%|-?fold|times)", name):
@@ -176,13 +179,20 @@ def _list_before(text: str, pos: int, lo: int) -> tuple[int, int] | None:
     words = [(m.start(), m.end()) for m in _WORDS.finditer(text, max(lo, pos - 200), pos)]
     end = None
     start = None
-    for s, e in reversed(words):
+    for i in range(len(words) - 1, -1, -1):
+        s, e = words[i]
         word = text[s:e]
         bare = word.rstrip(",")
         if end is None and bare.lower() in _MODIFIER:
             continue
         if bare in _SEPARATOR and start is not None:
             continue
+        if bare in _DETERMINERS:
+            break  # "The NHANES dataset contains ...": the article is no part of the name
+        if bare == "of" and start is not None and text[start].isupper() and i > 0:
+            s0, e0 = words[i - 1]
+            if s0 > lo and text[s0].isupper() and text[s0:e0] not in _NOT_DATA:
+                continue  # "the Web of Science database"
         if _NAME_TOKEN.fullmatch(bare) or (
             bare.startswith("(") and bare.endswith(")") and _NAME_TOKEN.fullmatch(bare[1:-1])
         ):  # "Pointer Value Retrieval (PVR) benchmark" keeps its acronym
@@ -227,6 +237,10 @@ _UNCLOSED_OK = re.compile(r"\s(?:and|or|&)\s")
 _CLOSED = re.compile(r"\s*(?:[.,;:)]|$|(?:data ?sets?|benchmarks?)\b)")
 
 
+# Kind words that, capitalised, end the name they follow ("NASA Exoplanet Archive").
+_NAME_END = {"archive", "database", "corpus", "collection"}
+
+
 def _from_patterns(text: str, lo: int, hi: int, known: list[tuple[int, int]]) -> list[Found]:
     """Names that the sentence text[lo:hi] marks as datasets by how it words them."""
     out: list[Found] = []
@@ -235,11 +249,14 @@ def _from_patterns(text: str, lo: int, hi: int, known: list[tuple[int, int]]) ->
         ks, ke = lo + k.start(), lo + k.end()
         if (k.start() and low[k.start() - 1].isalnum()) or low[k.end() : k.end() + 1].isalpha():
             continue  # "metadata", "benchmarking"
+        kind = text[ks:ke]
         span = _list_before(text, ks, lo)
-        if span:
+        if span and not kind_of_data(text, span, kind, lo):
+            if kind[0].isupper() and kind.lower() in _NAME_END and " and " not in text[span[0]:ks]:
+                span = (span[0], ke)  # "the NASA Exoplanet Archive": the word ends the name
             out.extend(_items(text[span[0] : span[1]], span[0], lo))
-        if k.group(0).startswith(("data", "bench", "corpus")):
-            m = _NAMED_AFTER.match(text, ke, hi)
+        if k.group(0).startswith(("data", "bench", "corpus")) and (kind[0].islower() or ks == lo):
+            m = _NAMED_AFTER.match(text, ke, hi)  # not "the Corpus Callosum"
             if m and _name_like(m.group("name"), False):
                 introduced = bool(_INTRODUCED.search(text, max(lo, ks - 40), m.start("name")))
                 out.append(Found(m.group("name"), m.start("name"), m.end("name"),
@@ -260,6 +277,8 @@ def _from_patterns(text: str, lo: int, hi: int, known: list[tuple[int, int]]) ->
     if "%" in text[lo:hi]:
         for m in _RESULT_ON.finditer(text, lo, hi):
             name = m.group("name").rstrip(".")
+            if measured_quantity(text, m):
+                continue
             if _name_like(name, False):
                 out.append(Found(name, m.start("name"), m.start("name") + len(name)))
     for s, e in known:
@@ -283,14 +302,10 @@ def find_datasets(text: str, own_names: set[str] | None = None) -> list[Found]:
     hits = load("datasets").find(text)
     sentences = split_sentences(text)
     known: list[tuple[int, int]] = []
-    for h in hits:
-        if _defined_acronym(text, h.start, h.end):
+    for h, meant in zip(hits, datasets_meant(text, hits, sentences), strict=True):
+        if _defined_acronym(text, h.start, h.end) or not meant:
             continue
-        if h.context:
-            sent = next((s for s in sentences if s.start <= h.start < s.end), None)
-            if sent is None or h.start == sent.start or not _DATA_CONTEXT.search(sent.text):
-                continue
-        else:
+        if not h.context:  # no list is extended from an ambiguous name
             known.append((h.start, h.end))
         end = h.end
         if resolution := _RESOLUTION.match(text, end):  # "ImageNet 64x64"

@@ -46,30 +46,35 @@ class Hit:
     start: int
     end: int
     canonical: str
-    context: bool
+    flag: str  # the row's third column: "", "context" or "compute"
+
+    @property
+    def context(self) -> bool:
+        return self.flag == "context"
 
 
 @dataclass(frozen=True)
 class _Entry:
     canonical: str
-    context: bool
+    flag: str
 
 
 class Gazetteer:
-    """Names from a `canonical<TAB>alias|alias[<TAB>context]` file."""
+    """Names from a `canonical<TAB>alias|alias[<TAB>flag]` file. The flag says what
+    evidence an ambiguous name needs (`context`, `compute`): the caller checks it."""
 
-    def __init__(self, rows: list[tuple[str, list[str], bool]]):
+    def __init__(self, rows: list[tuple[str, list[str], str]]):
         self.exact: dict[str, _Entry] = {}
         self.folded: dict[str, _Entry] = {}
         self.odd: list[tuple[str, _Entry]] = []
         self.prefixes: set[str] = set()
         self.heads: set[str] = set()  # every alias's first word, case-folded
         lower_first: set[str] = set()
-        for canonical, aliases, context in rows:
+        for canonical, aliases, flag in rows:
             for alias in aliases:
-                entry = _Entry(canonical, context)
+                entry = _Entry(canonical, flag)
                 self.exact.setdefault(alias, entry)
-                if len(alias) >= 5 and not context:
+                if len(alias) >= 5 and flag != "context":
                     self.folded.setdefault(alias.casefold(), entry)
                 words = alias.split(" ")
                 self.heads.add(words[0].casefold())
@@ -134,11 +139,11 @@ class Gazetteer:
                     found = self._longest(text, s, bare.start())
             if found is not None:
                 entry, end = found
-                hits.append(Hit(text[s:end], s, end, entry.canonical, entry.context))
+                hits.append(Hit(text[s:end], s, end, entry.canonical, entry.flag))
         for alias, entry in self.odd:
             at = text.find(alias)
             if at >= 0 and not any(h.start <= at < h.end for h in hits):
-                hits.append(Hit(alias, at, at + len(alias), entry.canonical, entry.context))
+                hits.append(Hit(alias, at, at + len(alias), entry.canonical, entry.flag))
         return sorted(hits, key=lambda h: h.start)
 
 
@@ -162,5 +167,5 @@ def load(name: str) -> Gazetteer:
             continue
         parts = line.split("\t")
         aliases = [a.strip() for a in parts[1].split("|") if a.strip()] if len(parts) > 1 else []
-        rows.append((parts[0], aliases or [parts[0]], len(parts) > 2 and parts[2] == "context"))
+        rows.append((parts[0], aliases or [parts[0]], parts[2].strip() if len(parts) > 2 else ""))
     return Gazetteer(rows)

@@ -11,6 +11,13 @@ Chip classes are singular, device populations keep their plural. Bare
 Short device names that mean other things (`T4`, `M2`, `Hexagon`, `Quest 2`)
 need a vendor word before them or `GPU`/`chip` after them. A class word right
 before a device (`on GPU V100`) belongs to it, as a trailing one does.
+
+The rules read every field's abstracts, where devices are also plants
+(`Snapdragon`), surnames (`Jetson`), particles (`Graviton`), steels (`AerMet 100
+(A100)`), polymers (`thermoplastic polyurethane (TPU)`) and what people own
+(`mobile phone adoption`); `senses.py` holds the evidence each such name or
+class needs, and the `compute` rows of the gazetteer and the gates in `CLASSES`
+say which ones need it.
 """
 
 from __future__ import annotations
@@ -18,8 +25,17 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .gazetteer import load
+from .senses import (
+    about_beams,
+    about_computing,
+    program_after,
+    spelled_otherwise,
+    uses_a_device,
+)
+from .text import Sentence, split_sentences
 
 _VENDOR = re.compile(
     r"(?:(?:NVIDIA|Nvidia|nVidia|AMD|Intel|Google|Apple|Qualcomm|Arm|ARM|Xilinx|AMD Xilinx|"
@@ -27,32 +43,42 @@ _VENDOR = re.compile(
     r"(?:(?:GeForce|Tesla|Quadro|Instinct|Radeon|Jetson|Snapdragon|Core|Xeon|Cloud)\s+)?$"
 )
 _SUFFIX = re.compile(
-    r"(?:\s+(?:Tensor\s+Core\s+)?(?:GPUs?|graphics\s+cards?|cards?|chips?|SoCs?|boards?|"
-    r"processors?|CPUs?|accelerators?|devices?|(?:PCIe|SXM\d?)(?:\s+GPUs?)?|\(\d+\s*GB\)|"
-    r"\d+\s*GB(?:\s+GPUs?)?))+"
+    r"(?:\s+(?:Tensor\s+Core\s+|laptop\s+)?(?:GPUs?|graphics\s+cards?|cards?|chips?|SoCs?|"
+    r"boards?|processors?|CPUs?|accelerators?|devices?|supercomputers?|Superchips?|"
+    r"(?:PCIe|SXM\d?)(?:\s+GPUs?)?|\(\d+\s*GB\)|\d+\s*GB(?:\s+GPUs?)?))+"
 )
 # At most two more tokens ("Xeon Gold 6248", "M2 Pro Max"): unbounded, "A100 A100 ..."
 # made each hit read to the end of the text, quadratic in the abstract's length.
 _MODEL_NUMBER = re.compile(
-    r"(?:\s+(?:[A-Z]{0,2}\d{3,5}[A-Za-z]{0,3}|Max|Pro|Ultra|NX|Nano|Mini)){1,2}(?![\w-])"
+    r"(?:\s+(?:[A-Z]{0,2}\d{3,5}[A-Za-z]{0,3}|[A-Z]{1,2}\d{2}[A-Z]{0,2}|Max|Pro|Ultra|NX|Nano|"
+    r"Mini)){1,2}(?![\w-])"
 )
+# "an Apple M1 laptop": a machine word after a name makes it that machine's chip.
+_MACHINE_AFTER = re.compile(r"\s+(?:laptops?|workstations?|desktops?|servers?|nodes?|machines?)\b")
 _LEADING_CLASS = re.compile(r"\b(?:GPUs?|CPUs?|TPUs?)\s+$")
-_CONTEXT_AFTER = re.compile(r"\s+(?:Tensor\s+Core\s+)?(?:GPUs?|chips?|SoC|Max|Pro)\b")
+_CONTEXT_AFTER = re.compile(
+    r"\s+(?:Tensor\s+Core\s+)?(?:GPUs?|chips?|SoC|Max|Pro|supercomputers?|Superchips?)\b"
+)
 
-# (keyword, pattern, class): the pattern runs only when the lower-cased abstract holds
-# the keyword, a substring test that costs almost nothing; most abstracts name no
-# hardware at all.
-CLASSES: list[tuple[str, re.Pattern[str], str]] = [
+# (keyword, pattern, class[, gate]): the pattern runs only when the lower-cased abstract
+# holds the keyword, a substring test that costs almost nothing; most abstracts name no
+# hardware at all. A gate asks for evidence (senses.py): EVERYDAY classes are also what
+# people own and use (`mobile phone adoption`, `students who used laptops`), so their
+# sentence must talk about computing on them; BEAMS classes are also particle
+# accelerators; ABSTRACT classes are also other things' acronyms (`TPU and PLA
+# specimens`), so their abstract must talk about computing somewhere.
+EVERYDAY, BEAMS, ABSTRACT = "everyday", "beams", "abstract"
+CLASSES: list[tuple[str, re.Pattern[str], str] | tuple[str, re.Pattern[str], str, str]] = [
     ("gpu", re.compile(r"\bGPUs?\b|\bGPU-\w+|\bmulti-GPU\b", re.I), "GPU"),
     ("graphics", re.compile(r"\bgraphics\s+processing\s+units?\b", re.I), "GPU"),
     ("cpu", re.compile(r"\bCPUs?\b|\bCPU-\w+", re.I), "CPU"),
     ("central", re.compile(r"\bcentral\s+processing\s+units?\b", re.I), "CPU"),
     ("core", re.compile(r"\bmulti-?core\s+processors?\b", re.I), "CPU"),
-    ("tpu", re.compile(r"\bTPUs?\b"), "TPU"),
+    ("tpu", re.compile(r"\bTPUs?\b"), "TPU", ABSTRACT),
     ("tensor processing", re.compile(r"\btensor\s+processing\s+units?\b", re.I), "TPU"),
     ("fpga", re.compile(r"\bFPGAs?\b", re.I), "FPGA"),
     ("programmable", re.compile(r"\bfield[- ]programmable\s+gate\s+arrays?\b", re.I), "FPGA"),
-    ("asic", re.compile(r"\bASICs?\b"), "ASIC"),
+    ("asic", re.compile(r"\bASICs?\b"), "ASIC", EVERYDAY),
     ("npu", re.compile(r"\bNPUs?\b"), "NPU"),
     ("neural processing", re.compile(r"\bneural\s+processing\s+units?\b", re.I), "NPU"),
     (
@@ -65,6 +91,7 @@ CLASSES: list[tuple[str, re.Pattern[str], str]] = [
             re.I,
         ),
         "accelerator",
+        BEAMS,
     ),
     (
         "edge",
@@ -75,7 +102,8 @@ CLASSES: list[tuple[str, re.Pattern[str], str]] = [
         ),
         "edge devices",
     ),
-    ("phone", re.compile(r"\b(?:mobile|cell|smart)[- ]?phones?\b", re.I), "mobile phones"),
+    ("phone", re.compile(r"\b(?:mobile|cell|smart)[- ]?phones?\b", re.I), "mobile phones",
+     EVERYDAY),
     (
         "mobile",
         re.compile(r"\bmobile\s+(?:devices?|platforms?|hardware|processors?|SoCs?|chips?)\b", re.I),
@@ -96,9 +124,11 @@ CLASSES: list[tuple[str, re.Pattern[str], str]] = [
     ("wearable", re.compile(r"\bwearable\s+devices?\b|\bwearables\b", re.I), "wearable devices"),
     (
         "quantum",
-        re.compile(r"\bquantum\s+(?:computers?|hardware|processors?|devices?|chips?)\b", re.I),
+        re.compile(r"\bquantum\s+(?:computers?|hardware|processors?|chips?)\b", re.I),
         "quantum computer",
     ),
+    # "gate-defined quantum devices in bilayer graphene": the object of study
+    ("quantum", re.compile(r"\bquantum\s+devices?\b", re.I), "quantum computer", EVERYDAY),
     ("nisq", re.compile(r"\bNISQ\s+(?:devices?|computers?|hardware)\b"), "quantum computer"),
     ("anneal", re.compile(r"\bquantum\s+annealers?\b", re.I), "quantum annealer"),
     (
@@ -109,7 +139,7 @@ CLASSES: list[tuple[str, re.Pattern[str], str]] = [
         "neuromorphic hardware",
     ),
     ("supercomputer", re.compile(r"\bsupercomputers?\b", re.I), "supercomputer"),
-    ("laptop", re.compile(r"\blaptops?\b", re.I), "laptop"),
+    ("laptop", re.compile(r"\blaptops?\b", re.I), "laptop", EVERYDAY),
 ]
 
 
@@ -143,16 +173,52 @@ class _Spans:
         return i >= 0 and at < self.ends[i]
 
 
+class _Otherwise:
+    """Whether a name is an acronym the abstract spells out as no device; the
+    abstract is read for definitions only when some name asks (most name none)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.acronyms: frozenset[str] | None = None
+
+    def __call__(self, name: str) -> bool:
+        if self.acronyms is None:
+            self.acronyms = spelled_otherwise(self.text)
+        return name.removesuffix("s") in self.acronyms
+
+
+def _in_sense(text: str, at: int, gate: str) -> bool:
+    """Whether the class word at `at` means compute, by its sentence or abstract."""
+    if gate == ABSTRACT:
+        return about_computing(text)
+    sentences, starts = _sentences(text)
+    sentence = sentences[bisect.bisect_right(starts, at) - 1].text if at >= starts[0] else ""
+    if gate == BEAMS:
+        return not about_beams(sentence)
+    return uses_a_device(sentence)
+
+
+@lru_cache(maxsize=2)
+def _sentences(text: str) -> tuple[tuple[Sentence, ...], list[int]]:
+    """The sentences of `text` and where each starts, for bisecting."""
+    sentences = split_sentences(text) or (Sentence("", 0),)
+    return sentences, [s.start for s in sentences]
+
+
 def find_hardware(text: str) -> list[Found]:
     """Devices and device classes in `text`, in order of first mention."""
     found: list[Found] = []
     taken: list[tuple[int, int]] = []
     gazetteer = load("hardware")
+    otherwise = _Otherwise(text)
+    computing: bool | None = None  # asked of the whole abstract once, if a name needs it
     for hit in gazetteer.find(text):
         vendor = _VENDOR.search(text, max(0, hit.start - 40), hit.start)
         start = vendor.start() if vendor and vendor.group(0) else hit.start
         if hit.context and start == hit.start and not _CONTEXT_AFTER.match(text, hit.end):
             continue
+        if program_after(text, hit.end) or otherwise(hit.text):
+            continue  # "AerMet 100 (A100) steel", "the Gaudi framework"
         end = hit.end
         if hit.text.endswith("s") and hit.text[:-1] in gazetteer.exact:
             end -= 1  # "A100s" -> "A100"
@@ -161,18 +227,28 @@ def find_hardware(text: str) -> list[Found]:
             end = model.end()
         name = re.sub(r"\s+", " ", text[start:end])
         suffix = _SUFFIX.match(text, max(end, hit.end))
-        found.append(Found(name, start, end))
         lead = _LEADING_CLASS.search(text, max(0, start - 12), start)
+        if hit.flag == "compute" and start == hit.start and not (
+            model or suffix or lead or _MACHINE_AFTER.match(text, hit.end)
+        ):
+            if computing is None:
+                computing = about_computing(text)
+            if not computing:
+                continue  # "Snapdragon and Trillium populations", "the approach of Jetson"
+        found.append(Found(name, start, end))
         taken.append((lead.start() if lead else start,
                       suffix.end() if suffix else max(end, hit.end)))
     low = text.lower()
     inside = _Spans(taken)
-    for keyword, pattern, name in CLASSES:
+    for keyword, pattern, name, *gate in CLASSES:
         if keyword not in low:
             continue
         for m in pattern.finditer(text):
-            if not inside(m.start()):
-                found.append(Found(name, m.start(), m.end()))
+            if inside(m.start()) or otherwise(m.group(0)):
+                continue
+            if gate and not _in_sense(text, m.start(), gate[0]):
+                continue
+            found.append(Found(name, m.start(), m.end()))
     found.sort(key=lambda f: f.start)
     seen: set[str] = set()
     out = []
