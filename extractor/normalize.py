@@ -147,15 +147,14 @@ def _magnitudes(sent: str) -> list[_Mag]:
 
 
 def _cue(sent: str, mag: _Mag, stop: int) -> re.Match[str] | None:
-    """The cue that says what `mag` measures: a speed word leading straight into
-    it (`speedup of 10x`, `accelerates inference by 2.5x`), else the cue after
+    """The cue that says what `mag` measures: a cue leading straight into it
+    (`speedup of 10x`, `accelerates inference by 2.5x`, `accuracy by 5%`), else the cue after
     it, else the nearest before it. `stop` is where the next claim starts: a
     cue past it is that claim's (`10x fewer evaluations, leading to 8x faster`)."""
     before = _cue_before(sent, mag)
-    if before is not None and before.lastgroup in ("rate", "time") and lx.LEAD.fullmatch(
-        sent, before.end(), mag.start
-    ):
-        return before
+    if before is not None and (lx.LEAD if before.lastgroup in ("rate", "time") else
+                               lx.LEAD_NEAR).fullmatch(sent, before.end(), mag.start):
+        return before  # a decoy too: "improves accuracy by 5% at the same speed"
     limit = min(len(sent), mag.end + 60, stop)
     for pattern in (lx.BOUNDARY, lx.AND_CLAUSE):
         found = pattern.search(sent, mag.end, limit)
@@ -227,10 +226,12 @@ def _respective(sent: str, mags: list[_Mag], runs: list[range]) -> dict[int, re.
 
 
 def _factor(mag: _Mag, value: float | None, cue: str, window: str,
-            level: bool = False) -> float | bool | None:
+            level: bool = False, dropped: bool = False) -> float | bool | None:
     """`value` as a speedup factor for this cue; False when it is not a speed claim.
-    `level` says a time was cut *to* the percentage (`to 30% of the original`),
-    not by it."""
+    `level` says the percentage is the new level, not the change: a time cut *to*
+    it (`to 30% of the original`), a rate that is that share of another (`98% of
+    the original throughput`). `dropped` says a rate went down (`throughput drops
+    by 30%`): a slow-down, whatever the number."""
     if mag.kind == "null":
         return None
     if value is None or value <= 0:
@@ -247,10 +248,14 @@ def _factor(mag: _Mag, value: float | None, cue: str, window: str,
         if mag.kind == "pct":
             return False if value >= 100 else _reciprocal(value)
         return value
-    if mag.kind == "halve":
-        return False  # halving a rate is a slow-down
+    if mag.kind == "halve" or dropped:
+        return False  # halving a rate, or any fall in it, is a slow-down
+    if mag.kind == "pct" and level:
+        return round(value / 100, 4) if value > 100 else False
     if mag.kind == "pct":
         return round(1 + value / 100, 4)
+    if mag.kind == "mult" and value <= 1:
+        return False  # "0.8 times the speed of the baseline": slower than it
     return value
 
 
@@ -282,13 +287,18 @@ def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
             continue
         window = sent[max(0, lo - 40) : hi]
         level = lx.TO_LEVEL.search(sent, max(0, mag.start - 4), mag.start) is not None
-        factor = _factor(mag, mag.low, c.lastgroup, window, level)
+        if c.lastgroup == "rate":
+            level = level or lx.SHARE_OF.match(sent, mag.end) is not None
+        dropped = c.lastgroup == "rate" and bool(
+            lx.DROP.search(sent, lo, hi) or lx.DROP_BEFORE.search(sent, max(0, lo - 40), lo)
+        )
+        factor = _factor(mag, mag.low, c.lastgroup, window, level, dropped)
         if factor is False:
             continue
         last = (mag, c)
         if c.lastgroup == "time":  # "cuts 21% from the training time": the cut is the claim
             lo = min(lo, _reduction_start(sent, lo, hi))
-        high = (_factor(mag, mag.high, c.lastgroup, window, level)
+        high = (_factor(mag, mag.high, c.lastgroup, window, level, dropped)
                 if mag.high is not None else None)
         high = high if isinstance(high, float) else None
         if factor is not None and high is not None and high < factor:

@@ -532,3 +532,58 @@ def test_numbers_and_names_listed_in_parallel_pair_in_order():
     found = find_speedups("Our method cuts around 21% and 42% from the training time for "
                           "A-Net and COAST.")
     assert [(c.factor, c.baseline) for c in found] == [(1.27, "A-Net"), (1.72, "COAST")]
+
+
+@pytest.mark.parametrize("sentence", [
+    "We find that throughput drops by 30% when encryption is enabled in our system.",
+    "Our results show that the inference speed decreases by 20% with a larger vocabulary.",
+    "With our pruning, the speed is reduced tenfold.",
+    "Our encrypted variant has 30% lower throughput.",
+    "Our method reduces the throughput by 30%.",
+    "Our processing speed index was reduced by 9%.",
+])  # fmt: skip
+def test_a_rate_that_went_down_is_no_speedup(sentence):
+    """`throughput drops by 30%` once gave 1.3: a fall in a rate is a slow-down."""
+    assert find_speedups(sentence) == []
+
+
+def test_a_compound_starting_with_a_drop_word_is_no_slow_down():
+    """`reduced-order` says nothing of the rate: the claim stays."""
+    claim = _one("Our method speeds up reduced-order model training by 3x.")
+    assert claim.factor == 3
+
+
+@pytest.mark.parametrize("sentence", [
+    "We achieve 2x compression with 98% of the original throughput.",
+    "Our kernel attributes 60% of the acceleration to fusion.",
+])  # fmt: skip
+def test_a_share_of_a_rate_is_no_gain_in_it(sentence):
+    """`98% of the original throughput` once gave 1.98: it is 0.98 of it."""
+    assert find_speedups(sentence) == []
+
+
+def test_a_share_of_a_rate_over_a_hundred_percent_is_the_factor():
+    """`250% of the throughput of X` is 2.5 times X's, not 3.5."""
+    assert _one("Our server reaches 250% of the throughput of vLLM.").factor == 2.5
+
+
+@pytest.mark.parametrize("sentence", [
+    "Our method runs at 0.8 times the speed of the baseline but uses half the memory.",
+    "Our solver runs at 0.5x the speed of SciPy.",
+])  # fmt: skip
+def test_a_rate_under_one_times_another_is_no_speedup(sentence):
+    """`0.8 times the speed of the baseline` once gave a speedup of 0.8."""
+    assert find_speedups(sentence) == []
+
+
+def test_a_quantity_leading_into_its_number_is_what_it_measures():
+    """`improves accuracy by 5% at the same speed` once gave 1.05: the 5% is accuracy."""
+    assert find_speedups("Our model improves accuracy by 5% at the same speed as ResNet-50.") == []
+
+
+def test_a_quantity_inside_the_object_of_a_speed_verb_does_not_take_its_number():
+    """`accelerates GPU evaluation of sequential models by up to 3 orders of magnitude
+    faster`: the evaluation is what got faster, so the claim stays."""
+    claim = _one("Our parallel algorithm accelerates GPU evaluation of sequential models by up "
+                 "to 3 orders of magnitude faster.")
+    assert claim.factor == 1000

@@ -170,11 +170,31 @@ RESPECTIVELY = re.compile(r",?\s*respectively\b", re.I)
 # "speedup of 10x", "accelerates inference by 2.5x", "speeds up the generation by 270x":
 # a speed word that leads straight into its magnitude, whatever follows it.
 LEAD = re.compile(r"\s+(?:of|by)\s+|(?:\s+[\w-]+){1,4}?\s+by\s+", re.I)
+# A quantity that is not speed leads into its number only straight on: "accuracy by
+# 5%" (not "evaluation of sequential models by 3 orders of magnitude faster").
+LEAD_NEAR = re.compile(r"\s+(?:of|by)\s+", re.I)
 # "by 270x and the end-to-end speech synthesis by 38x": a second magnitude with no cue
 # of its own, in the same clause, after "and": the first one's cue goes for both.
 ELLIPSIS = re.compile(r"(?:\s+[\w-]+){0,6}?\s+and(?:\s+[\w-]+){0,6}?\s+by\s+", re.I)
 # "reduces inference time to 30% of the original": the new time, not the cut.
 TO_LEVEL = re.compile(r"\bto\s*$", re.I)
+# "98% of the original throughput", "60% of the acceleration": a share of a rate, not a
+# gain in it.
+SHARE_OF = re.compile(r"\s+of\b", re.I)
+# A rate that went down is a slow-down: "throughput drops by 30%", "30% lower
+# throughput", "speed is reduced tenfold", "decreases inference speed by 20%". Not
+# the first half of a compound ("reduced-order models", "low-rank").
+_DROP = (
+    r"\b(?:reduc(?:e|es|ed|ing|tions?)|decreas\w*|lower(?:s|ed|ing)?|less|drops?|"
+    r"dropp(?:ed|ing)|declin\w*|fall(?:s|ing)?|fell|degrad\w*|los(?:s|e|es|t|ing))\b(?!-)"
+)
+DROP = re.compile(_DROP, re.I)
+# ... and a verb saying so just before the speed word: "reduces the throughput by".
+DROP_BEFORE = re.compile(
+    r"\b(?:reduc|decreas|lower|dropp?|degrad)(?:e|es|ed|ing|s)?\s+"
+    r"(?:(?:the|its|their|our|by)\s+)?(?:[\w-]+\s+)?$",
+    re.I,
+)
 SPEED_WORD = re.compile(r"\b(?:fast|faster|speed\w*|accelerat\w*|quick\w*)\b", re.I)
 # A sentence with no digit and none of these words holds no magnitude. Plain substring
 # tests on the lower-cased sentence: a regex alternation of words is far slower.
