@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass, replace
 
 from . import latex
-from .rules import baselines
+from .rules import baselines, owner
 from .rules import lexicon as lx
 from .rules.text import Sentence, split_sentences
 
@@ -259,7 +259,11 @@ def _factor(mag: _Mag, value: float | None, cue: str, window: str,
     return value
 
 
-def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
+def _claims_in(sentence: Sentence, names: set[str] | None = None) -> list[FoundSpeedup]:
+    """The claims of one sentence. `names` (the paper's own names) is given when
+    the sentence comes from an abstract: then a claim on a speed word that also
+    names the physical world needs a computational subject (`rules/owner.py`); a
+    phrase given to `parse_speedup` is known to be a speed claim already."""
     sent = sentence.text
     befores = baselines.comparisons(sent)
     found: list[tuple[_Mag, FoundSpeedup]] = []
@@ -267,6 +271,7 @@ def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
     runs = _runs(sent, mags)
     respective = _respective(sent, mags, runs) if "respectively" in sent else {}
     last: tuple[_Mag, re.Match[str]] | None = None  # the claim before, and its cue
+    subjects: owner.Subjects | None = None  # found when a claim first needs them
     for i, (mag, stop) in enumerate(zip(mags, _stops(sent, mags, runs), strict=True)):
         c = respective.get(i) or _cue(sent, mag, stop)
         if c is None and last is not None and lx.ELLIPSIS.fullmatch(sent, last[0].end, mag.start):
@@ -293,8 +298,12 @@ def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
             lx.DROP.search(sent, lo, hi) or lx.DROP_BEFORE.search(sent, max(0, lo - 40), lo)
         )
         factor = _factor(mag, mag.low, c.lastgroup, window, level, dropped)
-        if factor is False:
+        if factor is False or lx.THAN_EXPECTED.match(sent, hi):
             continue
+        if names is not None and lx.GENERIC_CUE.fullmatch(c.group()):
+            subjects = subjects or owner.Subjects(sent, names)
+            if not subjects.computational(lo):
+                continue  # "the star rotates 3 times faster": a finding about the world
         last = (mag, c)
         if c.lastgroup == "time":  # "cuts 21% from the training time": the cut is the claim
             lo = min(lo, _reduction_start(sent, lo, hi))
@@ -363,13 +372,6 @@ def _entry(
     return FoundSpeedup(factor, high, baseline, text, start, start + len(text))
 
 
-def _owned(sentence: str, own_names: set[str]) -> bool:
-    """Whether the sentence is about the paper's own work rather than prior work."""
-    if lx.OWN.search(sentence) or any(n and n in sentence for n in own_names):
-        return True
-    return any(t.upper() not in lx.COMMON_CAPS for t in lx.COINED.findall(sentence))
-
-
 def find_speedups(text: str, own_names: set[str] | None = None) -> list[FoundSpeedup]:
     """Every speed claim in `text`, in order, one entry per magnitude.
 
@@ -397,8 +399,8 @@ def _find_speedups(text: str, own_names: set[str] | None) -> list[FoundSpeedup]:
     for sentence in split_sentences(text):
         if not may_hold_claim(sentence.text):
             continue
-        claims = _claims_in(sentence)
-        if claims and _owned(sentence.text, names):
+        claims = _claims_in(sentence, names)
+        if claims and owner.owned(sentence.text, names):
             out.extend(claims)
     return out
 

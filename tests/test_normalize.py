@@ -587,3 +587,80 @@ def test_a_quantity_inside_the_object_of_a_speed_verb_does_not_take_its_number()
     claim = _one("Our parallel algorithm accelerates GPU evaluation of sequential models by up "
                  "to 3 orders of magnitude faster.")
     assert claim.factor == 1000
+
+
+@pytest.mark.parametrize("sentence", [
+    "We find that the star rotates 3 times faster than the Sun.",
+    "We show that the epidemic spread 3 times faster in urban areas.",
+    "Our results show that misinformation spreads 6 times faster than the truth.",
+    "We show that C4 lineages accumulate biomass 1.5 times faster than C3 relatives.",
+    "Our simulations reveal that Al doping makes lithium diffusion 3 times faster.",
+    "We find that NaCl crystals dissolve 3 times faster in warm water.",
+])  # fmt: skip
+def test_a_finding_about_the_world_is_no_speedup(sentence):
+    """`we find that the star rotates 3 times faster` has `we` in it, but what is
+    faster is no computation of the paper's: no claim."""
+    assert find_speedups(sentence) == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "We show that our solver is 3x faster than SciPy.",
+    "Our GPU code runs 40 times faster than the CPU version.",
+    "We obtain 3x faster inference on long sequences.",
+    "Experiments show that FooNet is 5 times faster.",
+])  # fmt: skip
+def test_a_finding_about_the_papers_computation_is_still_a_speedup(sentence):
+    """A computational subject after the finding's `that`, or anywhere in a plain
+    claim, keeps it: the guard of the rule above."""
+    assert len(find_speedups(sentence)) == 1
+
+
+def test_a_sentence_the_splitter_ran_on_lends_no_computation_to_the_one_before():
+    """`... 3 times faster at 300 K. All simulations were run on a GPU.` is two
+    sentences (`K.` is no initial): the GPU of the second is not the first's subject."""
+    text = ("We show that doping makes lithium diffusion 3 times faster at 300 K. All "
+            "simulations were performed on a single GPU.")
+    assert find_speedups(text) == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "Below 0.5 K we observe a decay 2.5 times faster than predicted by the Vinen equation.",
+    "Our filaments expand about 15% faster than expected from a homologous expansion.",
+    "We find that our H II regions expand 30% faster than previously thought.",
+])  # fmt: skip
+def test_faster_than_predicted_is_a_finding_not_a_speedup(sentence):
+    """A rate measured against a prediction or an expectation has no baseline that
+    the paper beats: `2.5 times faster than predicted` once gave 2.5."""
+    assert find_speedups(sentence) == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "Using reanalysis data, we find that surface wind speeds increased by 8% over the ocean.",
+    "Our intervention increased gait speed by 0.1 m/s, a 12% improvement.",
+    "We find that the speed of the filaments reaches 1.4 times the speed of the ejecta.",
+    "We show that inflation accelerated by 2% in 2022.",
+    "We find that our catalyst accelerates the reaction 40-fold.",
+    "We show that efficiency gains of 20% are possible in solar cells.",
+])  # fmt: skip
+def test_a_physical_or_economic_speed_is_no_compute_speed(sentence):
+    """Bare `speed`, `accelerated` and `efficiency gains` name wind, walking, prices and
+    solar cells as often as computation: without a computational subject, no claim."""
+    assert find_speedups(sentence) == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "Patients in our program spent 30% less time in hospital.",
+    "Our intervention reduced response times by 20% in emergency calls.",
+    "With our triage, time-to-treatment decreased by 40%.",
+])  # fmt: skip
+def test_a_time_outside_computation_is_no_speedup(sentence):
+    """Time in hospital, response times and time to treatment are not compute times."""
+    assert find_speedups(sentence) == []
+
+
+@pytest.mark.parametrize(("phrase", "factor"), [
+    ("3 times faster", 3), ("efficiency gains of 20%", 1.2), ("30% less time", 1.43),
+])  # fmt: skip
+def test_a_phrase_given_to_parse_speedup_needs_no_computational_subject(phrase, factor):
+    """`parse_speedup` reads a phrase already known to be a speed claim (an LLM's quote)."""
+    assert parse_speedup(phrase) == (pytest.approx(factor), None)
