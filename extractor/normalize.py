@@ -401,7 +401,8 @@ def _find_speedups(text: str, own_names: set[str] | None) -> list[FoundSpeedup]:
             continue
         claims = _claims_in(sentence, names)
         if claims and owner.owned(sentence.text, names):
-            out.extend(claims)
+            prior = owner.prior_from(sentence.text, names)
+            out.extend(c for c in claims if prior is None or c.start < sentence.start + prior)
     return out
 
 

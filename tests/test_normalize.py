@@ -664,3 +664,28 @@ def test_a_time_outside_computation_is_no_speedup(sentence):
 def test_a_phrase_given_to_parse_speedup_needs_no_computational_subject(phrase, factor):
     """`parse_speedup` reads a phrase already known to be a speed claim (an LLM's quote)."""
     assert parse_speedup(phrase) == (pytest.approx(factor), None)
+
+
+@pytest.mark.parametrize("sentence", [
+    "GPUs have been shown to provide speedups of 10-100x for lattice Boltzmann methods.",
+    "Recent GPU codes achieved 100x speedups over CPU codes.",
+    "It is well known that FFT-based convolution gives a 10x speedup over direct convolution.",
+    "Previous token pruning methods achieved 3x speedups only with retraining.",
+    "Early lattice Boltzmann codes achieved 100x speedups over single CPU cores, and recent "
+    "multi-GPU finite-volume solvers report 10-20x speedups over CPU nodes.",
+])  # fmt: skip
+def test_a_speedup_of_prior_work_is_not_the_papers(sentence):
+    """`have been shown to provide speedups of 10-100x`, `Recent GPU codes achieved 100x`:
+    prior work is the subject and the paper's own voice is absent."""
+    assert find_speedups(sentence) == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "Compared with previous methods, the kernel achieves a 3x speedup.",
+    "Unlike previous methods, our kernel achieves a 3x speedup.",
+    "Previous methods need retraining, whereas FooNet achieves a 3x speedup.",
+    "Recent GPU codes are slow, and the new kernel achieves a 3x speedup.",
+])  # fmt: skip
+def test_prior_work_as_comparator_or_beside_the_papers_voice_keeps_the_claim(sentence):
+    """Prior work named as what is beaten, or beside `our`, a coined name or `new`."""
+    assert [c.factor for c in find_speedups(sentence)] == [3]

@@ -55,10 +55,10 @@ COMPUTE = re.compile(
     r"our\s+(?:[\w-]+\s+){0,2}?(?:models?|networks?|systems?))\b",
     re.I,
 )
-# A coined name written in CamelCase or with a capital after a hyphen (`TailorNet`,
+# A coined name written in CamelCase or with capitals about a hyphen (`TailorNet`,
 # `R-Sparse`), but not a chemical formula (`NaCl`, `LiFePO4`), which is made of
-# element symbols.
-CAMEL = re.compile(r"\b(?:[A-Z][a-z0-9]+[A-Z]\w*|\w+-[A-Z]\w*)")
+# element symbols, nor a compound such as `multi-GPU`.
+CAMEL = re.compile(r"\b(?:[A-Z][a-z0-9]+[A-Z]\w*|[A-Z]\w*-[A-Z]\w*)")
 FORMULA = re.compile(r"(?:[A-Z][a-z]?\d*)+")
 # The frame of a finding: what comes before its `that` is not what got faster.
 FINDING_THAT = re.compile(
@@ -73,12 +73,52 @@ FINDING_THAT = re.compile(
 # All simulations were ..." reads `K.` as an initial).
 STOP = re.compile(r"[.;]\s+(?=[A-Z])|;")
 
+# Prior work as the subject: "GPUs have been shown to provide speedups of 10-100x",
+# "Recent GPU codes achieved 100x speedups", "It is well known that FFT is 10 times
+# faster", "Previous token pruning methods achieved 3x speedups".
+PRIOR = re.compile(
+    r"\b(?:(?:has|have|had)\s+(?:also\s+)?been\s+(?:shown|demonstrated|reported|found|"
+    r"observed)|(?:well|widely)[\s-]known|previously|in\s+the\s+past|literature|"
+    r"(?:previous|prior|existing|earlier|early|recent|past|other|traditional|conventional)"
+    r"\s+(?:[\w-]+\s+){0,3}?(?:works?|studies|codes|methods|approaches|implementations|"
+    r"solvers|systems|techniques|algorithms|models|efforts|attempts|research|papers|"
+    r"versions|tools|packages|libraries))\b",
+    re.I,
+)
+# ... unless it is what the claim is compared with: "compared with previous methods, ".
+COMPARED = re.compile(
+    r"\b(?:than|over|to|with|versus|vs\.?|against|outperform\w*|beat\w*|surpass\w*|"
+    r"beyond)\s+(?:(?:the|all|most|many)\s+)?$",
+    re.I,
+)
+# The paper's own voice, which no mention of prior work overrules.
+STRONG = re.compile(
+    r"\b(?:we|our|us|ours|proposed|propose|here|new|novel|"
+    r"this\s+(?:paper|work|study|article|letter))\b",
+    re.I,
+)
+
 
 def owned(sentence: str, own_names: set[str]) -> bool:
     """Whether the sentence is about the paper's own work rather than prior work."""
     if OWN.search(sentence) or any(n and n in sentence for n in own_names):
         return True
     return any(t.upper() not in COMMON_CAPS for t in COINED.findall(sentence))
+
+
+def prior_from(sentence: str, own_names: set[str]) -> int | None:
+    """Where prior work becomes the subject of the sentence's claims: the first mention
+    of it as a subject (not as a comparator: `faster than previous methods`), when
+    the sentence has no voice of the paper's own (`we`, `our`, its name); claims
+    after that point are prior work's. Found once per sentence."""
+    if STRONG.search(sentence) or any(n and n in sentence for n in own_names):
+        return None
+    if any(not FORMULA.fullmatch(t) for t in CAMEL.findall(sentence)):
+        return None  # a coined name (`FooNet`): the paper's, as far as can be told
+    for m in PRIOR.finditer(sentence):
+        if not COMPARED.search(sentence, max(0, m.start() - 30), m.start()):
+            return m.start()
+    return None
 
 
 class Subjects:
