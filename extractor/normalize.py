@@ -68,6 +68,9 @@ def _number(token: str | None) -> float | None:
     if token is None:
         return None
     token = re.sub(r"\s+", " ", token.strip().lower())
+    power = lx.POW_EXPONENT.search(token)
+    if power:  # "10^4", "10^{-6}", "10⁴"
+        return _power_of_ten(float((power.group(1) or power.group(2)).translate(lx.SUPERSCRIPTS)))
     if token in lx.NUMBER_WORDS:
         return float(lx.NUMBER_WORDS[token])
     try:

@@ -689,3 +689,29 @@ def test_a_speedup_of_prior_work_is_not_the_papers(sentence):
 def test_prior_work_as_comparator_or_beside_the_papers_voice_keeps_the_claim(sentence):
     """Prior work named as what is beaten, or beside `our`, a coined name or `new`."""
     assert [c.factor for c in find_speedups(sentence)] == [3]
+
+
+@pytest.mark.parametrize(("sentence", "factor", "factor_max"), [
+    ("Our solver runs $10^4$ times faster than AIMD.", 1e4, None),
+    ("Our solver runs 10^4 times faster than AIMD.", 1e4, None),
+    ("Our solver runs 10⁴ times faster than AIMD.", 1e4, None),
+    ("Our solver runs ~10^5 times faster.", 1e5, None),
+    ("Our code runs 10^{4}x faster.", 1e4, None),
+    ("Our solver achieves a speedup of $10^3$ over DFT.", 1e3, None),
+    ("Our code is $10^{2}$--$10^{3}$ times faster than SciPy.", 1e2, 1e3),
+])  # fmt: skip
+def test_a_power_of_ten_is_read_whole(sentence, factor, factor_max):
+    """`$10^4$ times faster` gave nothing (`^4` read as a formula) and `a speedup of
+    $10^3$` gave 10: a power of ten is one number."""
+    claim = _one(sentence)
+    assert (claim.factor, claim.factor_max) == (factor, factor_max)
+    assert parse_speedup(claim.text) == (factor, factor_max)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Our kernel reaches $10^{-6}$ times the throughput of cuBLAS.",
+    "Our solver achieves a speedup of 10^{400}.",
+])  # fmt: skip
+def test_a_power_of_ten_under_one_or_past_any_float_is_no_speedup(sentence):
+    """`$10^{-6}$ times the throughput` once gave 6; `10^{400}` gave 10 and is no number."""
+    assert find_speedups(sentence) == []

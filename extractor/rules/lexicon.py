@@ -39,7 +39,9 @@ _WORD = (
     r"five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
     r"hundred|thousand)\b"
 )
-_N = rf"(?:{_NUM}|{_WORD})"
+# A power of ten as arXiv writes it: "10^4", "10^{-6}", "10⁴" (LaTeX's `$10^4$` reads so).
+_POW = r"(?<![\w.,])(?>10\s*(?:\^\s*\{?\s*[-−]?\d+\s*\}?|⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))"
+_N = rf"(?:{_POW}|{_NUM}|{_WORD})"
 _QUAL = (
     r"(?:\b(?:up\s+to|more\s+than|over|nearly|almost|about|around|roughly|approximately|"
     r"at\s+least|as\s+much\s+as|upwards\s+of)\s+|[~>≈]\s*|\bsim\W{0,3}\s*)?"
@@ -93,11 +95,16 @@ FORMULA_AFTER = re.compile(r"\s*\d|[A-Za-z]")
 # "speedup factors between 2.1 and 26", "a speed-up of 3.5": numbers with no unit.
 BARE = re.compile(
     rf"\b(?:speed-?ups?|acceleration)\s+(?:factors?\s+)?(?:of\s+)?(?P<qual>{_QUAL})"
-    rf"(?:between\s+)?(?P<b1>{_NUM})(?:\s*(?:-|–|to|and)\s*(?P<b2>{_NUM}))?"
+    rf"(?:between\s+)?(?P<b1>{_POW}|{_NUM})(?:\s*(?:-|–|to|and)\s*(?P<b2>{_POW}|{_NUM}))?"
     r"(?!\s*(?:%|x\b|×|times|-?fold|orders?))",
     re.I,
 )
-BARE_PHRASE = re.compile(rf"{_QUAL}(?P<a>{_NUM})(?:\s*(?:-|–|to)\s*(?P<b>{_NUM}))?", re.I)
+BARE_PHRASE = re.compile(
+    rf"{_QUAL}(?P<a>{_POW}|{_NUM})(?:\s*(?:-|–|to)\s*(?P<b>{_POW}|{_NUM}))?", re.I
+)
+# The exponent of a power of ten: "10^{-6}" -> -6, "10⁴" -> 4.
+POW_EXPONENT = re.compile(r"\^\s*\{?\s*([-−]?\d+)|([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
+SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻−", "0123456789--")
 EXP_SPEEDUP = re.compile(
     r"(?:exponential|quadratic|super-?polynomial|super-?exponential|cubic)\s+"
     r"(?:speed-?ups?|acceleration)",
