@@ -291,6 +291,8 @@ def _claims_in(sentence: Sentence, names: set[str] | None = None) -> list[FoundS
         if c.lastgroup not in ("rate", "time"):
             continue
         lo, hi = min(mag.start, c.start()), max(mag.end, c.end())
+        if c.lastgroup == "time" and hi == mag.end and (shorter := lx.SHORTER.match(sent, hi)):
+            hi = shorter.end()  # "time-to-solution is 5 times shorter (than X)"
         if lx.NEGATION.search(sent, max(0, lo - 30), lo):
             continue
         window = sent[max(0, lo - 40) : hi]
@@ -399,11 +401,13 @@ def _find_speedups(text: str, own_names: set[str] | None) -> list[FoundSpeedup]:
         return []  # no speed word anywhere: no sentence can hold a claim
     names = own_names or set()
     out: list[FoundSpeedup] = []
+    earlier = owner.Introduced(names)
     for sentence in split_sentences(text):
+        earlier.see(sentence.text)
         if not may_hold_claim(sentence.text):
             continue
         claims = _claims_in(sentence, names)
-        if claims and owner.owned(sentence.text, names):
+        if claims and (owner.owned(sentence.text, names) or earlier.refers(sentence.text)):
             prior = owner.prior_from(sentence.text, names)
             out.extend(c for c in claims if prior is None or c.start < sentence.start + prior)
     return out

@@ -715,3 +715,40 @@ def test_a_power_of_ten_is_read_whole(sentence, factor, factor_max):
 def test_a_power_of_ten_under_one_or_past_any_float_is_no_speedup(sentence):
     """`$10^{-6}$ times the throughput` once gave 6; `10^{400}` gave 10 and is no number."""
     assert find_speedups(sentence) == []
+
+
+def test_run_time_written_in_two_words_is_a_time():
+    """`reduces the run time by 40%` was not read: only `runtime` and `run-time` were."""
+    claim = _one("Our solver reduces the run time by 40%.")
+    assert (claim.factor, claim.text) == (1.67, "reduces the run time by 40%")
+
+
+def test_run_before_a_hyphenated_time_word_is_no_time():
+    """`run time-consuming simulations` names no run time."""
+    assert find_speedups("Our cache lets us run time-consuming jobs, cutting 40% of them.") == []
+
+
+def test_a_time_n_times_shorter_than_x_is_a_speedup_over_x():
+    """`the time-to-solution is 5 times shorter than simulated annealing` was not read:
+    the word saying the time went down comes after the number."""
+    claim = _one("Its time-to-solution is 5 times shorter than simulated annealing.")
+    assert (claim.factor, claim.baseline) == (5, "simulated annealing")
+
+
+@pytest.mark.parametrize(("text", "factor"), [
+    ("We present a GPU port. The GPU port cuts the wall-clock time from 40 to 8 minutes, "
+     "a 5-fold speedup over the CPU code.", 5),
+    ("We solve it on the D-Wave quantum annealer. For 60 assets the annealer finds "
+     "solutions, and the time-to-solution is 5 times shorter than simulated annealing.", 5),
+])  # fmt: skip
+def test_a_definite_noun_phrase_for_what_the_paper_introduced_is_the_papers(text, factor):
+    """`We present a GPU port. The GPU port ... a 5-fold speedup`: the second sentence
+    has no `we` or `our`, but names again what the paper introduced."""
+    assert [c.factor for c in find_speedups(text)] == [factor]
+
+
+def test_a_definite_noun_phrase_for_what_prior_work_introduced_is_not():
+    """The same words, introduced by a sentence without the paper's voice, lend nothing."""
+    text = ("Earlier codes used a GPU port. The GPU port cuts the wall-clock time from 40 to "
+            "8 minutes, a 5-fold speedup over the CPU code.")
+    assert find_speedups(text) == []

@@ -122,7 +122,7 @@ _RATE = (
 )
 _TIME = (
     r"wall-?clock\s+(?:[\w-]+\s+){0,2}?(?:latenc(?:y|ies)|times?)|(?<=half the )time|"
-    r"latenc(?:y|ies)|run-?times?|running\s+times?|wall-?clock(?:\s+times?)?|"
+    r"latenc(?:y|ies)|run(?:-|\s+)?times?(?!-)|running\s+times?|wall-?clock(?:\s+times?)?|"
     r"(?:training|inference|execution|computation|computational|compute|solve|solving|"
     r"solution|generation|sampling|decoding|query|search|processing|response|evaluation|"
     r"simulation|total|overall|per-step|step|iteration|convergence|"
@@ -203,6 +203,9 @@ LEAD_NEAR = re.compile(r"\s+(?:of|by)\s+", re.I)
 # "by 270x and the end-to-end speech synthesis by 38x": a second magnitude with no cue
 # of its own, in the same clause, after "and": the first one's cue goes for both.
 ELLIPSIS = re.compile(r"(?:\s+[\w-]+){0,6}?\s+and(?:\s+[\w-]+){0,6}?\s+by\s+", re.I)
+# "the time-to-solution is 5 times shorter": the comparative after the number says
+# which way the time went (none of these words is a cue of its own).
+SHORTER = re.compile(r"\s+(?:shorter|lower|less)\b(?!\s+time)", re.I)
 # "reduces inference time to 30% of the original": the new time, not the cut.
 TO_LEVEL = re.compile(r"\bto\s*$", re.I)
 # "98% of the original throughput", "60% of the acceleration": a share of a rate, not a
