@@ -752,3 +752,25 @@ def test_a_definite_noun_phrase_for_what_prior_work_introduced_is_not():
     text = ("Earlier codes used a GPU port. The GPU port cuts the wall-clock time from 40 to "
             "8 minutes, a 5-fold speedup over the CPU code.")
     assert find_speedups(text) == []
+
+
+@pytest.mark.parametrize(("sentence", "factors"), [
+    ("With this speedup we follow $10^7$ particles for $10^5$ orbits, two orders of "
+     "magnitude longer than previous studies.", []),
+    ("Our code runs 2x faster on 4x longer sequences.", [2]),
+])  # fmt: skip
+def test_a_magnitude_of_something_longer_is_no_speedup(sentence, factors):
+    """`two orders of magnitude longer` measures a length, even after a `speedup`."""
+    assert [c.factor for c in find_speedups(sentence)] == factors
+
+
+@pytest.mark.parametrize("sentence", [
+    "Molecular dynamics with our potential runs 10$^4$ times faster than ab initio "
+    "molecular dynamics.",
+    "We show that the new transport is 100 times faster than Monte Carlo transport.",
+    "Our potential is 1000 times faster than DFT.",
+])  # fmt: skip
+def test_computational_science_methods_are_computational_subjects(sentence):
+    """Molecular dynamics, ab initio, DFT and Monte Carlo are computations: a claim
+    about them needs no other computational word."""
+    assert len(find_speedups(sentence)) == 1

@@ -135,7 +135,7 @@ _DECOY = (
     r"energy|power|storage|sizes?|bandwidth|communication|data|samples?|steps?|"
     r"iterations?|evaluations?|nfes?|queries|tokens?|accuracy|accuracies|errors?|"
     r"precision|perplexity|scores?|bleu|fid|compress\w*|length|scaling|performance|"
-    r"larger|bigger|smaller|better|more\s+accurate|quality|number|coverage|diversity|"
+    r"larger|bigger|smaller|longer|better|more\s+accurate|quality|number|coverage|diversity|"
     r"bounds?|rates?|reward|returns?|regret|efficiency|improvements?\s+in\s+accuracy|"
     r"gains?\s+in\s+accuracy|ratios?|resolution|capacity|context|margin|fewer\s+\w+|"
     # scores: "70.6% mIoU at 30.4 fps" is a score, and the frame rate is no gain over anything

@@ -51,7 +51,9 @@ COMPUTE = re.compile(
     r"simulat\w*|emulat\w*|surrogates?|inference|training|trains|comput\w*|runtimes?|"
     r"iterat\w*|optimi[sz]\w*|sampl(?:er|ers|ing)|decod\w*|encod\w*|estimators?|"
     r"numerical(?:ly)?|parallel\w*|compil\w*|quer(?:y|ies)|databases?|operators?|"
-    r"processors?|llms?|proposed|ours|we\s+(?:are|were|run|ran)|"
+    r"processors?|llms?|molecular\s+dynamics|ab\s+initio|first[\s-]principles|dft|"
+    r"monte\s+carlo|finite[\s-](?:elements?|differences?|volumes?)|"
+    r"proposed|ours|we\s+(?:are|were|run|ran)|"
     r"our\s+(?:[\w-]+\s+){0,2}?(?:models?|networks?|systems?))\b",
     re.I,
 )
