@@ -4,7 +4,10 @@ Design note. A speed claim is a *magnitude* (`6x`, `sixfold`, `37%`, `3 orders o
 magnitude`, `doubling`) tied to a *cue* that says what got bigger or smaller. The
 cue decides everything LABELLING.md cares about:
 
-- a rate cue (`faster`, `speedup`, `throughput`) takes a percentage as 1 + p;
+- a rate cue (`faster`, `speedup`, `throughput`) takes a percentage as 1 + p,
+  unless the rate fell (`throughput drops by 30%`), the percentage is a share
+  of it (`98% of the original throughput`) or a multiple is 1 or less (`0.8
+  times the speed`): those are slow-downs;
 - a time cue (`latency`, `training time`, `wall-clock`) needs a word saying the
   time went down (`reduces`, `lower`, `improvement`), and then a percentage p
   means the new time is (1 - p) of the old, a factor of 1 / (1 - p);
@@ -18,11 +21,14 @@ training by 2x`, `reduces latency by 50%`), nearest first. A magnitude with no
 cue is not a claim: that one rule rejects `64times64`, `16times the token length`
 and `ShuffleNet V2 (2.0x)` without a list of special cases.
 
-`find_speedups` adds two sentence-level rules from LABELLING.md: a claim needs
+`find_speedups` adds the sentence-level rules of LABELLING.md: a claim needs
 the paper as its owner (a sentence about "surrogate models" in general, with no
-`we`, `our`, `proposed` or coined name, is about prior work), and the baseline is
-kept only when the sentence names something more specific than "previous
-methods" (`rules/baselines.py`). Numbers listed under one cue share it (`45x
+`we`, `our`, `proposed` or coined name, is about prior work, and so is one whose
+subject is `previous methods` or that `have been shown`), a claim on a speed word
+other fields share (`faster`, `accelerated`, `latency`) needs a computational
+subject (`rules/owner.py`: the star that `rotates 3 times faster` is no code),
+and the baseline is kept only when the sentence names something more specific
+than "previous methods" (`rules/baselines.py`). Numbers listed under one cue share it (`45x
 and 6150x speedups`), unless `respectively` pairs them with a list of
 quantities; a cue past the next number is that number's. `parse_speedup`
 runs the same machinery on a short phrase such as an LLM's answer, where a

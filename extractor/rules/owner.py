@@ -6,7 +6,12 @@ this module decides two things about each, kept apart from the cue words of
 `lexicon` because they read the sentence around the claim, not the claim:
 
 - `owned`: the sentence is about the paper's work, not prior work in general
-  (`we`, `our`, `proposed`, a coined name, or weaker signs such as `results`).
+  (`we`, `our`, `proposed`, a coined name, or weaker signs such as `results`;
+  `Introduced`: or a definite noun phrase for what an earlier sentence of the
+  paper's introduced, `We present a GPU port. The GPU port ...`). Claims whose
+  subject is prior work (`Recent GPU codes achieved 100x speedups`, `have been
+  shown to`) are not the paper's unless its own voice is in the sentence
+  (`prior_from`).
 - `computational`: a claim whose speed word also describes the physical world
   (`faster`, `speed`, `accelerated`, `latency`, `less time`; lexicon.GENERIC_CUE)
   needs a computational subject. `We find that the star rotates 3 times faster
