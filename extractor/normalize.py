@@ -268,7 +268,8 @@ def _factor(mag: _Mag, value: float | None, cue: str, window: str,
     return value
 
 
-def _claims_in(sentence: Sentence, names: set[str] | None = None) -> list[FoundSpeedup]:
+def _claims_in(sentence: Sentence, names: owner.PaperNames | None = None
+               ) -> list[FoundSpeedup]:
     """The claims of one sentence. `names` (the paper's own names) is given when
     the sentence comes from an abstract: then a claim on a speed word that also
     names the physical world needs a computational subject (`rules/owner.py`); a
@@ -312,7 +313,7 @@ def _claims_in(sentence: Sentence, names: set[str] | None = None) -> list[FoundS
         if factor is False or lx.THAN_EXPECTED.match(sent, hi):
             continue
         if names is not None and lx.GENERIC_CUE.fullmatch(c.group()):
-            subjects = subjects or owner.Subjects(sent, names)
+            subjects = subjects or owner.Subjects(sent, names.names)
             if not subjects.computational(lo):
                 continue  # "the star rotates 3 times faster": a finding about the world
         last = (mag, c)
@@ -408,11 +409,13 @@ def _find_speedups(text: str, own_names: set[str] | None) -> list[FoundSpeedup]:
     names = own_names or set()
     out: list[FoundSpeedup] = []
     earlier = owner.Introduced(names)
-    for sentence in split_sentences(text):
+    sentences = split_sentences(text)
+    anchors = owner.PaperNames([s.text for s in sentences], names)
+    for sentence in sentences:
         earlier.see(sentence.text)
         if not may_hold_claim(sentence.text):
             continue
-        claims = _claims_in(sentence, names)
+        claims = _claims_in(sentence, anchors)
         if claims and (owner.owned(sentence.text, names) or earlier.refers(sentence.text)):
             prior = owner.prior_from(sentence.text, names)
             out.extend(c for c in claims if prior is None or c.start < sentence.start + prior)

@@ -774,3 +774,21 @@ def test_computational_science_methods_are_computational_subjects(sentence):
     """Molecular dynamics, ab initio, DFT and Monte Carlo are computations: a claim
     about them needs no other computational word."""
     assert len(find_speedups(sentence)) == 1
+
+
+@pytest.mark.parametrize(("text", "factor"), [
+    ("We propose Masked Structural Growth (MSG), a growth schedule. MSG is 2x faster than "
+     "BERT.", 2),
+    ("We introduce DDIM++. DDIM++ samples 10x faster than DDPM.", 10),
+])  # fmt: skip
+def test_a_name_the_abstract_gives_its_method_is_a_computational_subject(text, factor):
+    """`We propose ... (MSG). MSG is 2x faster`: the name is the paper's method, so the
+    claim on `faster` needs no other computational word."""
+    assert [c.factor for c in find_speedups(text)] == [factor]
+
+
+def test_an_acronym_from_a_sentence_that_proposes_nothing_is_no_name_of_the_paper():
+    """`the Hubble Space Telescope (HST)` is no method of the paper's."""
+    text = ("Observations used the Hubble Space Telescope (HST). HST shows the star rotates "
+            "3 times faster than the Sun.")
+    assert find_speedups(text) == []
