@@ -14,12 +14,14 @@ this module decides two things about each, kept apart from the cue words of
   (`prior_from`).
 - `computational`: a claim whose speed word also describes the physical world
   (`faster`, `speed`, `accelerated`, `latency`, `less time`; lexicon.GENERIC_CUE)
-  needs a computational subject. `We find that the star rotates 3 times faster
-  than the Sun` has `we` in it, but what is faster is a star; `our GPU code runs
-  40 times faster` is a claim. The words before a finding's `that` (`we show
-  that`, `simulations reveal that`) are the frame, not the subject, so they do
-  not count. A word the speed cue itself names (`training time`, `throughput`,
-  `speedup`) needs no such test.
+  needs a computational subject (`Subjects`): a word of computing (`COMPUTE`),
+  a coined name, or a name the paper gives its method (`PaperNames`). `We find
+  that the star rotates 3 times faster than the Sun` has `we` in it, but what is
+  faster is a star; `our GPU code runs 40 times faster` is a claim. The words
+  before a finding's `that` (`we show that`, `simulations reveal that`) are the
+  frame, not the subject, so they do not count. A speed cue that names
+  computation itself (`training time`, `throughput`, `speedup`) needs no such
+  test.
 """
 
 from __future__ import annotations
