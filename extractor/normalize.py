@@ -4,7 +4,10 @@ Design note. A speed claim is a *magnitude* (`6x`, `sixfold`, `37%`, `3 orders o
 magnitude`, `doubling`) tied to a *cue* that says what got bigger or smaller. The
 cue decides everything LABELLING.md cares about:
 
-- a rate cue (`faster`, `speedup`, `throughput`) takes a percentage as 1 + p;
+- a rate cue (`faster`, `speedup`, `throughput`) takes a percentage as 1 + p,
+  unless the rate fell (`throughput drops by 30%`), the percentage is a share
+  of it (`98% of the original throughput`) or a multiple is 1 or less (`0.8
+  times the speed`): those are slow-downs;
 - a time cue (`latency`, `training time`, `wall-clock`) needs a word saying the
   time went down (`reduces`, `lower`, `improvement`), and then a percentage p
   means the new time is (1 - p) of the old, a factor of 1 / (1 - p);
@@ -18,11 +21,14 @@ training by 2x`, `reduces latency by 50%`), nearest first. A magnitude with no
 cue is not a claim: that one rule rejects `64times64`, `16times the token length`
 and `ShuffleNet V2 (2.0x)` without a list of special cases.
 
-`find_speedups` adds two sentence-level rules from LABELLING.md: a claim needs
+`find_speedups` adds the sentence-level rules of LABELLING.md: a claim needs
 the paper as its owner (a sentence about "surrogate models" in general, with no
-`we`, `our`, `proposed` or coined name, is about prior work), and the baseline is
-kept only when the sentence names something more specific than "previous
-methods" (`rules/baselines.py`). Numbers listed under one cue share it (`45x
+`we`, `our`, `proposed` or coined name, is about prior work, and so is one whose
+subject is `previous methods` or that `have been shown`), a claim on a speed word
+other fields share (`faster`, `accelerated`, `latency`) needs a computational
+subject (`rules/owner.py`: the star that `rotates 3 times faster` is no code),
+and the baseline is kept only when the sentence names something more specific
+than "previous methods" (`rules/baselines.py`). Numbers listed under one cue share it (`45x
 and 6150x speedups`), unless `respectively` pairs them with a list of
 quantities; a cue past the next number is that number's. `parse_speedup`
 runs the same machinery on a short phrase such as an LLM's answer, where a
@@ -38,7 +44,7 @@ import re
 from dataclasses import dataclass, replace
 
 from . import latex
-from .rules import baselines
+from .rules import baselines, owner
 from .rules import lexicon as lx
 from .rules.text import Sentence, split_sentences
 
@@ -68,6 +74,9 @@ def _number(token: str | None) -> float | None:
     if token is None:
         return None
     token = re.sub(r"\s+", " ", token.strip().lower())
+    power = lx.POW_EXPONENT.search(token)
+    if power:  # "10^4", "10^{-6}", "10⁴"
+        return _power_of_ten(float((power.group(1) or power.group(2)).translate(lx.SUPERSCRIPTS)))
     if token in lx.NUMBER_WORDS:
         return float(lx.NUMBER_WORDS[token])
     try:
@@ -147,15 +156,14 @@ def _magnitudes(sent: str) -> list[_Mag]:
 
 
 def _cue(sent: str, mag: _Mag, stop: int) -> re.Match[str] | None:
-    """The cue that says what `mag` measures: a speed word leading straight into
-    it (`speedup of 10x`, `accelerates inference by 2.5x`), else the cue after
+    """The cue that says what `mag` measures: a cue leading straight into it
+    (`speedup of 10x`, `accelerates inference by 2.5x`, `accuracy by 5%`), else the cue after
     it, else the nearest before it. `stop` is where the next claim starts: a
     cue past it is that claim's (`10x fewer evaluations, leading to 8x faster`)."""
     before = _cue_before(sent, mag)
-    if before is not None and before.lastgroup in ("rate", "time") and lx.LEAD.fullmatch(
-        sent, before.end(), mag.start
-    ):
-        return before
+    if before is not None and (lx.LEAD if before.lastgroup in ("rate", "time") else
+                               lx.LEAD_NEAR).fullmatch(sent, before.end(), mag.start):
+        return before  # a decoy too: "improves accuracy by 5% at the same speed"
     limit = min(len(sent), mag.end + 60, stop)
     for pattern in (lx.BOUNDARY, lx.AND_CLAUSE):
         found = pattern.search(sent, mag.end, limit)
@@ -227,10 +235,12 @@ def _respective(sent: str, mags: list[_Mag], runs: list[range]) -> dict[int, re.
 
 
 def _factor(mag: _Mag, value: float | None, cue: str, window: str,
-            level: bool = False) -> float | bool | None:
+            level: bool = False, dropped: bool = False) -> float | bool | None:
     """`value` as a speedup factor for this cue; False when it is not a speed claim.
-    `level` says a time was cut *to* the percentage (`to 30% of the original`),
-    not by it."""
+    `level` says the percentage is the new level, not the change: a time cut *to*
+    it (`to 30% of the original`), a rate that is that share of another (`98% of
+    the original throughput`). `dropped` says a rate went down (`throughput drops
+    by 30%`): a slow-down, whatever the number."""
     if mag.kind == "null":
         return None
     if value is None or value <= 0:
@@ -247,14 +257,23 @@ def _factor(mag: _Mag, value: float | None, cue: str, window: str,
         if mag.kind == "pct":
             return False if value >= 100 else _reciprocal(value)
         return value
-    if mag.kind == "halve":
-        return False  # halving a rate is a slow-down
+    if mag.kind == "halve" or dropped:
+        return False  # halving a rate, or any fall in it, is a slow-down
+    if mag.kind == "pct" and level:
+        return round(value / 100, 4) if value > 100 else False
     if mag.kind == "pct":
         return round(1 + value / 100, 4)
+    if mag.kind == "mult" and value <= 1:
+        return False  # "0.8 times the speed of the baseline": slower than it
     return value
 
 
-def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
+def _claims_in(sentence: Sentence, names: owner.PaperNames | None = None
+               ) -> list[FoundSpeedup]:
+    """The claims of one sentence. `names` (the paper's own names) is given when
+    the sentence comes from an abstract: then a claim on a speed word that also
+    names the physical world needs a computational subject (`rules/owner.py`); a
+    phrase given to `parse_speedup` is known to be a speed claim already."""
     sent = sentence.text
     befores = baselines.comparisons(sent)
     found: list[tuple[_Mag, FoundSpeedup]] = []
@@ -262,6 +281,7 @@ def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
     runs = _runs(sent, mags)
     respective = _respective(sent, mags, runs) if "respectively" in sent else {}
     last: tuple[_Mag, re.Match[str]] | None = None  # the claim before, and its cue
+    subjects: owner.Subjects | None = None  # found when a claim first needs them
     for i, (mag, stop) in enumerate(zip(mags, _stops(sent, mags, runs), strict=True)):
         c = respective.get(i) or _cue(sent, mag, stop)
         if c is None and last is not None and lx.ELLIPSIS.fullmatch(sent, last[0].end, mag.start):
@@ -278,17 +298,28 @@ def _claims_in(sentence: Sentence) -> list[FoundSpeedup]:
         if c.lastgroup not in ("rate", "time"):
             continue
         lo, hi = min(mag.start, c.start()), max(mag.end, c.end())
+        if c.lastgroup == "time" and hi == mag.end and (shorter := lx.SHORTER.match(sent, hi)):
+            hi = shorter.end()  # "time-to-solution is 5 times shorter (than X)"
         if lx.NEGATION.search(sent, max(0, lo - 30), lo):
             continue
         window = sent[max(0, lo - 40) : hi]
         level = lx.TO_LEVEL.search(sent, max(0, mag.start - 4), mag.start) is not None
-        factor = _factor(mag, mag.low, c.lastgroup, window, level)
-        if factor is False:
+        if c.lastgroup == "rate":
+            level = level or lx.SHARE_OF.match(sent, mag.end) is not None
+        dropped = c.lastgroup == "rate" and bool(
+            lx.DROP.search(sent, lo, hi) or lx.DROP_BEFORE.search(sent, max(0, lo - 40), lo)
+        )
+        factor = _factor(mag, mag.low, c.lastgroup, window, level, dropped)
+        if factor is False or lx.THAN_EXPECTED.match(sent, hi):
             continue
+        if names is not None and lx.GENERIC_CUE.fullmatch(c.group()):
+            subjects = subjects or owner.Subjects(sent, names.names)
+            if not subjects.computational(lo):
+                continue  # "the star rotates 3 times faster": a finding about the world
         last = (mag, c)
         if c.lastgroup == "time":  # "cuts 21% from the training time": the cut is the claim
             lo = min(lo, _reduction_start(sent, lo, hi))
-        high = (_factor(mag, mag.high, c.lastgroup, window, level)
+        high = (_factor(mag, mag.high, c.lastgroup, window, level, dropped)
                 if mag.high is not None else None)
         high = high if isinstance(high, float) else None
         if factor is not None and high is not None and high < factor:
@@ -353,13 +384,6 @@ def _entry(
     return FoundSpeedup(factor, high, baseline, text, start, start + len(text))
 
 
-def _owned(sentence: str, own_names: set[str]) -> bool:
-    """Whether the sentence is about the paper's own work rather than prior work."""
-    if lx.OWN.search(sentence) or any(n and n in sentence for n in own_names):
-        return True
-    return any(t.upper() not in lx.COMMON_CAPS for t in lx.COINED.findall(sentence))
-
-
 def find_speedups(text: str, own_names: set[str] | None = None) -> list[FoundSpeedup]:
     """Every speed claim in `text`, in order, one entry per magnitude.
 
@@ -384,12 +408,17 @@ def _find_speedups(text: str, own_names: set[str] | None) -> list[FoundSpeedup]:
         return []  # no speed word anywhere: no sentence can hold a claim
     names = own_names or set()
     out: list[FoundSpeedup] = []
-    for sentence in split_sentences(text):
+    earlier = owner.Introduced(names)
+    sentences = split_sentences(text)
+    anchors = owner.PaperNames([s.text for s in sentences], names)
+    for sentence in sentences:
+        earlier.see(sentence.text)
         if not may_hold_claim(sentence.text):
             continue
-        claims = _claims_in(sentence)
-        if claims and _owned(sentence.text, names):
-            out.extend(claims)
+        claims = _claims_in(sentence, anchors)
+        if claims and (owner.owned(sentence.text, names) or earlier.refers(sentence.text)):
+            prior = owner.prior_from(sentence.text, names)
+            out.extend(c for c in claims if prior is None or c.start < sentence.start + prior)
     return out
 
 

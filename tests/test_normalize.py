@@ -532,3 +532,263 @@ def test_numbers_and_names_listed_in_parallel_pair_in_order():
     found = find_speedups("Our method cuts around 21% and 42% from the training time for "
                           "A-Net and COAST.")
     assert [(c.factor, c.baseline) for c in found] == [(1.27, "A-Net"), (1.72, "COAST")]
+
+
+@pytest.mark.parametrize("sentence", [
+    "We find that throughput drops by 30% when encryption is enabled in our system.",
+    "Our results show that the inference speed decreases by 20% with a larger vocabulary.",
+    "With our pruning, the speed is reduced tenfold.",
+    "Our encrypted variant has 30% lower throughput.",
+    "Our method reduces the throughput by 30%.",
+    "Our processing speed index was reduced by 9%.",
+])  # fmt: skip
+def test_a_rate_that_went_down_is_no_speedup(sentence):
+    """`throughput drops by 30%` once gave 1.3: a fall in a rate is a slow-down."""
+    assert find_speedups(sentence) == []
+
+
+def test_a_compound_starting_with_a_drop_word_is_no_slow_down():
+    """`reduced-order` says nothing of the rate: the claim stays."""
+    claim = _one("Our method speeds up reduced-order model training by 3x.")
+    assert claim.factor == 3
+
+
+@pytest.mark.parametrize("sentence", [
+    "We achieve 2x compression with 98% of the original throughput.",
+    "Our kernel attributes 60% of the acceleration to fusion.",
+])  # fmt: skip
+def test_a_share_of_a_rate_is_no_gain_in_it(sentence):
+    """`98% of the original throughput` once gave 1.98: it is 0.98 of it."""
+    assert find_speedups(sentence) == []
+
+
+def test_a_share_of_a_rate_over_a_hundred_percent_is_the_factor():
+    """`250% of the throughput of X` is 2.5 times X's, not 3.5."""
+    assert _one("Our server reaches 250% of the throughput of vLLM.").factor == 2.5
+
+
+@pytest.mark.parametrize("sentence", [
+    "Our method runs at 0.8 times the speed of the baseline but uses half the memory.",
+    "Our solver runs at 0.5x the speed of SciPy.",
+])  # fmt: skip
+def test_a_rate_under_one_times_another_is_no_speedup(sentence):
+    """`0.8 times the speed of the baseline` once gave a speedup of 0.8."""
+    assert find_speedups(sentence) == []
+
+
+def test_a_quantity_leading_into_its_number_is_what_it_measures():
+    """`improves accuracy by 5% at the same speed` once gave 1.05: the 5% is accuracy."""
+    assert find_speedups("Our model improves accuracy by 5% at the same speed as ResNet-50.") == []
+
+
+def test_a_quantity_inside_the_object_of_a_speed_verb_does_not_take_its_number():
+    """`accelerates GPU evaluation of sequential models by up to 3 orders of magnitude
+    faster`: the evaluation is what got faster, so the claim stays."""
+    claim = _one("Our parallel algorithm accelerates GPU evaluation of sequential models by up "
+                 "to 3 orders of magnitude faster.")
+    assert claim.factor == 1000
+
+
+@pytest.mark.parametrize("sentence", [
+    "We find that the star rotates 3 times faster than the Sun.",
+    "We show that the epidemic spread 3 times faster in urban areas.",
+    "Our results show that misinformation spreads 6 times faster than the truth.",
+    "We show that C4 lineages accumulate biomass 1.5 times faster than C3 relatives.",
+    "Our simulations reveal that Al doping makes lithium diffusion 3 times faster.",
+    "We find that NaCl crystals dissolve 3 times faster in warm water.",
+])  # fmt: skip
+def test_a_finding_about_the_world_is_no_speedup(sentence):
+    """`we find that the star rotates 3 times faster` has `we` in it, but what is
+    faster is no computation of the paper's: no claim."""
+    assert find_speedups(sentence) == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "We show that our solver is 3x faster than SciPy.",
+    "Our GPU code runs 40 times faster than the CPU version.",
+    "We obtain 3x faster inference on long sequences.",
+    "Experiments show that FooNet is 5 times faster.",
+])  # fmt: skip
+def test_a_finding_about_the_papers_computation_is_still_a_speedup(sentence):
+    """A computational subject after the finding's `that`, or anywhere in a plain
+    claim, keeps it: the guard of the rule above."""
+    assert len(find_speedups(sentence)) == 1
+
+
+def test_a_sentence_the_splitter_ran_on_lends_no_computation_to_the_one_before():
+    """`... 3 times faster at 300 K. All simulations were run on a GPU.` is two
+    sentences (`K.` is no initial): the GPU of the second is not the first's subject."""
+    text = ("We show that doping makes lithium diffusion 3 times faster at 300 K. All "
+            "simulations were performed on a single GPU.")
+    assert find_speedups(text) == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "Below 0.5 K we observe a decay 2.5 times faster than predicted by the Vinen equation.",
+    "Our filaments expand about 15% faster than expected from a homologous expansion.",
+    "We find that our H II regions expand 30% faster than previously thought.",
+])  # fmt: skip
+def test_faster_than_predicted_is_a_finding_not_a_speedup(sentence):
+    """A rate measured against a prediction or an expectation has no baseline that
+    the paper beats: `2.5 times faster than predicted` once gave 2.5."""
+    assert find_speedups(sentence) == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "Using reanalysis data, we find that surface wind speeds increased by 8% over the ocean.",
+    "Our intervention increased gait speed by 0.1 m/s, a 12% improvement.",
+    "We find that the speed of the filaments reaches 1.4 times the speed of the ejecta.",
+    "We show that inflation accelerated by 2% in 2022.",
+    "We find that our catalyst accelerates the reaction 40-fold.",
+    "We show that efficiency gains of 20% are possible in solar cells.",
+])  # fmt: skip
+def test_a_physical_or_economic_speed_is_no_compute_speed(sentence):
+    """Bare `speed`, `accelerated` and `efficiency gains` name wind, walking, prices and
+    solar cells as often as computation: without a computational subject, no claim."""
+    assert find_speedups(sentence) == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "Patients in our program spent 30% less time in hospital.",
+    "Our intervention reduced response times by 20% in emergency calls.",
+    "With our triage, time-to-treatment decreased by 40%.",
+])  # fmt: skip
+def test_a_time_outside_computation_is_no_speedup(sentence):
+    """Time in hospital, response times and time to treatment are not compute times."""
+    assert find_speedups(sentence) == []
+
+
+@pytest.mark.parametrize(("phrase", "factor"), [
+    ("3 times faster", 3), ("efficiency gains of 20%", 1.2), ("30% less time", 1.43),
+])  # fmt: skip
+def test_a_phrase_given_to_parse_speedup_needs_no_computational_subject(phrase, factor):
+    """`parse_speedup` reads a phrase already known to be a speed claim (an LLM's quote)."""
+    assert parse_speedup(phrase) == (pytest.approx(factor), None)
+
+
+@pytest.mark.parametrize("sentence", [
+    "GPUs have been shown to provide speedups of 10-100x for lattice Boltzmann methods.",
+    "Recent GPU codes achieved 100x speedups over CPU codes.",
+    "It is well known that FFT-based convolution gives a 10x speedup over direct convolution.",
+    "Previous token pruning methods achieved 3x speedups only with retraining.",
+    "Early lattice Boltzmann codes achieved 100x speedups over single CPU cores, and recent "
+    "multi-GPU finite-volume solvers report 10-20x speedups over CPU nodes.",
+])  # fmt: skip
+def test_a_speedup_of_prior_work_is_not_the_papers(sentence):
+    """`have been shown to provide speedups of 10-100x`, `Recent GPU codes achieved 100x`:
+    prior work is the subject and the paper's own voice is absent."""
+    assert find_speedups(sentence) == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "Compared with previous methods, the kernel achieves a 3x speedup.",
+    "Unlike previous methods, our kernel achieves a 3x speedup.",
+    "Previous methods need retraining, whereas FooNet achieves a 3x speedup.",
+    "Recent GPU codes are slow, and the new kernel achieves a 3x speedup.",
+])  # fmt: skip
+def test_prior_work_as_comparator_or_beside_the_papers_voice_keeps_the_claim(sentence):
+    """Prior work named as what is beaten, or beside `our`, a coined name or `new`."""
+    assert [c.factor for c in find_speedups(sentence)] == [3]
+
+
+@pytest.mark.parametrize(("sentence", "factor", "factor_max"), [
+    ("Our solver runs $10^4$ times faster than AIMD.", 1e4, None),
+    ("Our solver runs 10^4 times faster than AIMD.", 1e4, None),
+    ("Our solver runs 10⁴ times faster than AIMD.", 1e4, None),
+    ("Our solver runs ~10^5 times faster.", 1e5, None),
+    ("Our code runs 10^{4}x faster.", 1e4, None),
+    ("Our solver achieves a speedup of $10^3$ over DFT.", 1e3, None),
+    ("Our code is $10^{2}$--$10^{3}$ times faster than SciPy.", 1e2, 1e3),
+])  # fmt: skip
+def test_a_power_of_ten_is_read_whole(sentence, factor, factor_max):
+    """`$10^4$ times faster` gave nothing (`^4` read as a formula) and `a speedup of
+    $10^3$` gave 10: a power of ten is one number."""
+    claim = _one(sentence)
+    assert (claim.factor, claim.factor_max) == (factor, factor_max)
+    assert parse_speedup(claim.text) == (factor, factor_max)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Our kernel reaches $10^{-6}$ times the throughput of cuBLAS.",
+    "Our solver achieves a speedup of 10^{400}.",
+])  # fmt: skip
+def test_a_power_of_ten_under_one_or_past_any_float_is_no_speedup(sentence):
+    """`$10^{-6}$ times the throughput` once gave 6; `10^{400}` gave 10 and is no number."""
+    assert find_speedups(sentence) == []
+
+
+def test_run_time_written_in_two_words_is_a_time():
+    """`reduces the run time by 40%` was not read: only `runtime` and `run-time` were."""
+    claim = _one("Our solver reduces the run time by 40%.")
+    assert (claim.factor, claim.text) == (1.67, "reduces the run time by 40%")
+
+
+def test_run_before_a_hyphenated_time_word_is_no_time():
+    """`run time-consuming simulations` names no run time."""
+    assert find_speedups("Our cache lets us run time-consuming jobs, cutting 40% of them.") == []
+
+
+def test_a_time_n_times_shorter_than_x_is_a_speedup_over_x():
+    """`the time-to-solution is 5 times shorter than simulated annealing` was not read:
+    the word saying the time went down comes after the number."""
+    claim = _one("Its time-to-solution is 5 times shorter than simulated annealing.")
+    assert (claim.factor, claim.baseline) == (5, "simulated annealing")
+
+
+@pytest.mark.parametrize(("text", "factor"), [
+    ("We present a GPU port. The GPU port cuts the wall-clock time from 40 to 8 minutes, "
+     "a 5-fold speedup over the CPU code.", 5),
+    ("We solve it on the D-Wave quantum annealer. For 60 assets the annealer finds "
+     "solutions, and the time-to-solution is 5 times shorter than simulated annealing.", 5),
+])  # fmt: skip
+def test_a_definite_noun_phrase_for_what_the_paper_introduced_is_the_papers(text, factor):
+    """`We present a GPU port. The GPU port ... a 5-fold speedup`: the second sentence
+    has no `we` or `our`, but names again what the paper introduced."""
+    assert [c.factor for c in find_speedups(text)] == [factor]
+
+
+def test_a_definite_noun_phrase_for_what_prior_work_introduced_is_not():
+    """The same words, introduced by a sentence without the paper's voice, lend nothing."""
+    text = ("Earlier codes used a GPU port. The GPU port cuts the wall-clock time from 40 to "
+            "8 minutes, a 5-fold speedup over the CPU code.")
+    assert find_speedups(text) == []
+
+
+@pytest.mark.parametrize(("sentence", "factors"), [
+    ("With this speedup we follow $10^7$ particles for $10^5$ orbits, two orders of "
+     "magnitude longer than previous studies.", []),
+    ("Our code runs 2x faster on 4x longer sequences.", [2]),
+])  # fmt: skip
+def test_a_magnitude_of_something_longer_is_no_speedup(sentence, factors):
+    """`two orders of magnitude longer` measures a length, even after a `speedup`."""
+    assert [c.factor for c in find_speedups(sentence)] == factors
+
+
+@pytest.mark.parametrize("sentence", [
+    "Molecular dynamics with our potential runs 10$^4$ times faster than ab initio "
+    "molecular dynamics.",
+    "We show that the new transport is 100 times faster than Monte Carlo transport.",
+    "Our potential is 1000 times faster than DFT.",
+])  # fmt: skip
+def test_computational_science_methods_are_computational_subjects(sentence):
+    """Molecular dynamics, ab initio, DFT and Monte Carlo are computations: a claim
+    about them needs no other computational word."""
+    assert len(find_speedups(sentence)) == 1
+
+
+@pytest.mark.parametrize(("text", "factor"), [
+    ("We propose Masked Structural Growth (MSG), a growth schedule. MSG is 2x faster than "
+     "BERT.", 2),
+    ("We introduce DDIM++. DDIM++ samples 10x faster than DDPM.", 10),
+])  # fmt: skip
+def test_a_name_the_abstract_gives_its_method_is_a_computational_subject(text, factor):
+    """`We propose ... (MSG). MSG is 2x faster`: the name is the paper's method, so the
+    claim on `faster` needs no other computational word."""
+    assert [c.factor for c in find_speedups(text)] == [factor]
+
+
+def test_an_acronym_from_a_sentence_that_proposes_nothing_is_no_name_of_the_paper():
+    """`the Hubble Space Telescope (HST)` is no method of the paper's."""
+    text = ("Observations used the Hubble Space Telescope (HST). HST shows the star rotates "
+            "3 times faster than the Sun.")
+    assert find_speedups(text) == []

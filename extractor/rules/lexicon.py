@@ -39,7 +39,9 @@ _WORD = (
     r"five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
     r"hundred|thousand)\b"
 )
-_N = rf"(?:{_NUM}|{_WORD})"
+# A power of ten as arXiv writes it: "10^4", "10^{-6}", "10⁴" (LaTeX's `$10^4$` reads so).
+_POW = r"(?<![\w.,])(?>10\s*(?:\^\s*\{?\s*[-−]?\d+\s*\}?|⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))"
+_N = rf"(?:{_POW}|{_NUM}|{_WORD})"
 _QUAL = (
     r"(?:\b(?:up\s+to|more\s+than|over|nearly|almost|about|around|roughly|approximately|"
     r"at\s+least|as\s+much\s+as|upwards\s+of)\s+|[~>≈]\s*|\bsim\W{0,3}\s*)?"
@@ -93,11 +95,16 @@ FORMULA_AFTER = re.compile(r"\s*\d|[A-Za-z]")
 # "speedup factors between 2.1 and 26", "a speed-up of 3.5": numbers with no unit.
 BARE = re.compile(
     rf"\b(?:speed-?ups?|acceleration)\s+(?:factors?\s+)?(?:of\s+)?(?P<qual>{_QUAL})"
-    rf"(?:between\s+)?(?P<b1>{_NUM})(?:\s*(?:-|–|to|and)\s*(?P<b2>{_NUM}))?"
+    rf"(?:between\s+)?(?P<b1>{_POW}|{_NUM})(?:\s*(?:-|–|to|and)\s*(?P<b2>{_POW}|{_NUM}))?"
     r"(?!\s*(?:%|x\b|×|times|-?fold|orders?))",
     re.I,
 )
-BARE_PHRASE = re.compile(rf"{_QUAL}(?P<a>{_NUM})(?:\s*(?:-|–|to)\s*(?P<b>{_NUM}))?", re.I)
+BARE_PHRASE = re.compile(
+    rf"{_QUAL}(?P<a>{_POW}|{_NUM})(?:\s*(?:-|–|to)\s*(?P<b>{_POW}|{_NUM}))?", re.I
+)
+# The exponent of a power of ten: "10^{-6}" -> -6, "10⁴" -> 4.
+POW_EXPONENT = re.compile(r"\^\s*\{?\s*([-−]?\d+)|([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
+SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻−", "0123456789--")
 EXP_SPEEDUP = re.compile(
     r"(?:exponential|quadratic|super-?polynomial|super-?exponential|cubic)\s+"
     r"(?:speed-?ups?|acceleration)",
@@ -115,7 +122,7 @@ _RATE = (
 )
 _TIME = (
     r"wall-?clock\s+(?:[\w-]+\s+){0,2}?(?:latenc(?:y|ies)|times?)|(?<=half the )time|"
-    r"latenc(?:y|ies)|run-?times?|running\s+times?|wall-?clock(?:\s+times?)?|"
+    r"latenc(?:y|ies)|run(?:-|\s+)?times?(?!-)|running\s+times?|wall-?clock(?:\s+times?)?|"
     r"(?:training|inference|execution|computation|computational|compute|solve|solving|"
     r"solution|generation|sampling|decoding|query|search|processing|response|evaluation|"
     r"simulation|total|overall|per-step|step|iteration|convergence|"
@@ -128,13 +135,33 @@ _DECOY = (
     r"energy|power|storage|sizes?|bandwidth|communication|data|samples?|steps?|"
     r"iterations?|evaluations?|nfes?|queries|tokens?|accuracy|accuracies|errors?|"
     r"precision|perplexity|scores?|bleu|fid|compress\w*|length|scaling|performance|"
-    r"larger|bigger|smaller|better|more\s+accurate|quality|number|coverage|diversity|"
+    r"larger|bigger|smaller|longer|better|more\s+accurate|quality|number|coverage|diversity|"
     r"bounds?|rates?|reward|returns?|regret|efficiency|improvements?\s+in\s+accuracy|"
     r"gains?\s+in\s+accuracy|ratios?|resolution|capacity|context|margin|fewer\s+\w+|"
     # scores: "70.6% mIoU at 30.4 fps" is a score, and the frame rate is no gain over anything
     r"top-?[15]|recall|(?-i:m?AP(?:\d+|@[\d.:]+)?|mIoU|IoU|F1|AUC|AUROC|PSNR|SSIM|WER|NDCG)"
 )
 _SLOW = r"slower|slow-?downs?|overheads?|slows?\s+down"
+# Speed words that name the physical world as often as computation (a star rotates
+# `faster`, `inflation accelerated`, `gait speed`, `response times`, `less time` in
+# hospital): a claim on one of these needs a computational subject (rules/owner.py).
+# Matched against a CUE match's whole text; every other speed cue is computational by
+# itself (`speedup`, `throughput`, `training time`, `wall-clock`, `time-to-solution`).
+GENERIC_CUE = re.compile(
+    r"as\s+fast\s+as|faster|quicker|speeds?|speeds?(?:ing)?\s+up|sped\s+up|accelerat\w*|"
+    r"(?:processing|running)\s+speeds?|efficiency\s+(?:improvements?|gains?)|time|"
+    r"latenc(?:y|ies)|less\s+time|time\s+savings?|(?:search|processing|response|evaluation|"
+    r"total|overall|per-step|step|convergence|prediction|time-to-(?!solution)\w+)\s*"
+    r"(?:times?|hours?)(?:\s+(?:savings?|reductions?))?|time-to-(?!solution)\w+",
+    re.I,
+)
+# "2.5 times faster than predicted by the Vinen equation", "15% faster than expected":
+# a finding measured against a prediction, not a method against a baseline.
+THAN_EXPECTED = re.compile(
+    r"[\s-]*than[\s-]+(?:(?:was|were|is|had\s+been|previously|theoretically)\s+)?"
+    r"(?:expected|predicted|anticipated|assumed|thought|believed|estimated)\b",
+    re.I,
+)
 CUE = re.compile(
     rf"\b(?:(?P<rate>{_RATE})|(?P<time>{_TIME})|(?P<slow>{_SLOW})|(?P<decoy>{_DECOY}))\b",
     re.I,
@@ -170,11 +197,34 @@ RESPECTIVELY = re.compile(r",?\s*respectively\b", re.I)
 # "speedup of 10x", "accelerates inference by 2.5x", "speeds up the generation by 270x":
 # a speed word that leads straight into its magnitude, whatever follows it.
 LEAD = re.compile(r"\s+(?:of|by)\s+|(?:\s+[\w-]+){1,4}?\s+by\s+", re.I)
+# A quantity that is not speed leads into its number only straight on: "accuracy by
+# 5%" (not "evaluation of sequential models by 3 orders of magnitude faster").
+LEAD_NEAR = re.compile(r"\s+(?:of|by)\s+", re.I)
 # "by 270x and the end-to-end speech synthesis by 38x": a second magnitude with no cue
 # of its own, in the same clause, after "and": the first one's cue goes for both.
 ELLIPSIS = re.compile(r"(?:\s+[\w-]+){0,6}?\s+and(?:\s+[\w-]+){0,6}?\s+by\s+", re.I)
+# "the time-to-solution is 5 times shorter": the comparative after the number says
+# which way the time went (none of these words is a cue of its own).
+SHORTER = re.compile(r"\s+(?:shorter|lower|less)\b(?!\s+time)", re.I)
 # "reduces inference time to 30% of the original": the new time, not the cut.
 TO_LEVEL = re.compile(r"\bto\s*$", re.I)
+# "98% of the original throughput", "60% of the acceleration": a share of a rate, not a
+# gain in it.
+SHARE_OF = re.compile(r"\s+of\b", re.I)
+# A rate that went down is a slow-down: "throughput drops by 30%", "30% lower
+# throughput", "speed is reduced tenfold", "decreases inference speed by 20%". Not
+# the first half of a compound ("reduced-order models", "low-rank").
+_DROP = (
+    r"\b(?:reduc(?:e|es|ed|ing|tions?)|decreas\w*|lower(?:s|ed|ing)?|less|drops?|"
+    r"dropp(?:ed|ing)|declin\w*|fall(?:s|ing)?|fell|degrad\w*|los(?:s|e|es|t|ing))\b(?!-)"
+)
+DROP = re.compile(_DROP, re.I)
+# ... and a verb saying so just before the speed word: "reduces the throughput by".
+DROP_BEFORE = re.compile(
+    r"\b(?:reduc|decreas|lower|dropp?|degrad)(?:e|es|ed|ing|s)?\s+"
+    r"(?:(?:the|its|their|our|by)\s+)?(?:[\w-]+\s+)?$",
+    re.I,
+)
 SPEED_WORD = re.compile(r"\b(?:fast|faster|speed\w*|accelerat\w*|quick\w*)\b", re.I)
 # A sentence with no digit and none of these words holds no magnitude. Plain substring
 # tests on the lower-cased sentence: a regex alternation of words is far slower.
@@ -242,23 +292,6 @@ class ClaimFilter:
             self._words = [w for w in _HINT_WORDS if w in self._low]
         return any(w in low for w in self._words)
 
-
-# Ownership: a claim needs the paper (or its coined method) as its subject.
-OWN = re.compile(
-    r"\b(?:we|our|us|ours|proposed|propose|this|it|its|which|new|novel|results?|"
-    r"experiments?|experimental|empirical\w*|evaluations?|implementation|achiev\w+|"
-    r"demonstrat\w+|shows?|showing|shown|enabl\w+|yield\w*|deliver\w*|obtain\w*|"
-    r"attain\w*|provid\w+|leads?|outperform\w*|here|using)\b",
-    re.I,
-)
-COINED = re.compile(r"\b(?:[A-Z][a-z0-9]+[A-Z]\w*|[A-Z]{2,}\w*|\w+-[A-Z]\w*)")
-# fmt: off
-COMMON_CAPS = {
-    "ML", "AI", "GPU", "GPUS", "CPU", "CPUS", "TPU", "PDE", "PDES", "ODE", "ODES", "DNN",
-    "DNNS", "NN", "NNS", "LLM", "LLMS", "CNN", "CNNS", "RNN", "RNNS", "GNN", "GNNS", "RL",
-    "SGD", "FFT", "CUDA", "API", "PBS", "SOTA", "ROM", "ROMS", "FEM", "CFD",
-}
-# fmt: on
 
 # Baselines: "than X", "over X", "compared to X" in the claim's own sentence.
 _CMP = (
