@@ -81,7 +81,7 @@ HOSTILE = ["A100 GPU ", "A100 ", "CIFAR-10 and ", "2x faster ", "we propose ",
            "compared with X, 2x faster ", "the X dataset ", "on the X benchmark ",
            "Capital Words ", "We propose X, which ", "1,", "( ", "The X we propose is ",
            "our $2\\times$ faster ", "similar to X and 2x faster ", "cut 2% and 4% for A and B ",
-           "CIFAR-10/100/"]
+           "CIFAR-10/100/", "HIV and ", "10^4 times faster ", "EEG datasets "]
 
 
 def _time_one(backend: RulesBackend, phrase: str) -> float:
