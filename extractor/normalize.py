@@ -313,7 +313,7 @@ def _claims_in(sentence: Sentence, names: owner.PaperNames | None = None
         if factor is False or lx.THAN_EXPECTED.match(sent, hi):
             continue
         if names is not None and lx.GENERIC_CUE.fullmatch(c.group()):
-            subjects = subjects or owner.Subjects(sent, names.names)
+            subjects = subjects or owner.Subjects(sent, names.names, names.computing)
             if not subjects.computational(lo):
                 continue  # "the star rotates 3 times faster": a finding about the world
         last = (mag, c)

@@ -202,7 +202,7 @@ def test_ctrl_c_while_the_command_starts_ends_quietly_with_130(capsys, monkeypat
 
 def test_python_dash_m_extractor_is_the_same_command():
     done = subprocess.run([sys.executable, "-m", "extractor", "extract", "--backend", "rules",
-                           "--no-cache", "We propose X, which is 3x faster than Y."],
+                           "--no-cache", "We propose FooNet, which is 3x faster than BarNet."],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["summary"]["speedups"][0]["factor"] == 3

@@ -792,3 +792,40 @@ def test_an_acronym_from_a_sentence_that_proposes_nothing_is_no_name_of_the_pape
     text = ("Observations used the Hubble Space Telescope (HST). HST shows the star rotates "
             "3 times faster than the Sun.")
     assert find_speedups(text) == []
+
+
+@pytest.mark.parametrize(("text", "factors"), [
+    ("We propose a scheduling algorithm for LLM serving. We achieve 2.3x higher "
+     "throughput and 40% lower latency than vLLM.", [2.3, 1.67]),
+    ("We propose a scheduling algorithm for LLM serving. We achieve 40% lower latency "
+     "and 2.3x higher throughput than vLLM.", [1.67, 2.3]),
+])
+def test_a_computing_speed_word_in_the_sentence_makes_its_other_claims_computational(
+        text, factors):
+    """`latency` is every field's word, `throughput` is computing's: beside it, the
+    latency claim is the same system's."""
+    assert [s.factor for s in find_speedups(text)] == factors
+
+
+@pytest.mark.parametrize(("text", "factor"), [
+    ("We present a compiler for sparse tensors. We reduce latency by 40% compared to TVM.",
+     1.67),
+    ("We design a new cache eviction policy for CDNs. It cuts tail latency by 25%.", 1.33),
+    ("We propose FastCache, a software cache for GPUs, which is 3x faster than LRU.", 3.0),
+])
+def test_in_an_abstract_about_computing_the_papers_voice_is_a_computational_subject(
+        text, factor):
+    assert [s.factor for s in find_speedups(text)] == [factor]
+
+
+@pytest.mark.parametrize("text", [
+    "We study sleep in mice. Our knockout mice fall asleep 30% faster than wild type.",
+    "We image the soliton with a GPU-based digitizer. We show that the soliton relaxes "
+    "to its steady state 5 times faster when the pump is detuned.",
+    "Particle tracking on GPUs confirms the gain. We design photonic structures that "
+    "accelerate 30 keV electrons by 20%.",
+])
+def test_the_papers_voice_computes_only_in_an_abstract_about_computing_not_of_beams(text):
+    """Outside computing, `our mice` are no code; `its steady state` is the soliton's;
+    and electrons accelerated are a beam, whatever the abstract runs on."""
+    assert find_speedups(text) == []
