@@ -829,3 +829,26 @@ def test_the_papers_voice_computes_only_in_an_abstract_about_computing_not_of_be
     """Outside computing, `our mice` are no code; `its steady state` is the soliton's;
     and electrons accelerated are a beam, whatever the abstract runs on."""
     assert find_speedups(text) == []
+
+
+@pytest.mark.parametrize(("text", "factor", "baseline"), [
+    ("We present Zephyr, a key-value store for GPUs. Zephyr is 3x faster than Redis.",
+     3.0, "Redis"),
+    ("We present Falcon, a new query engine. Falcon runs 5x faster than DuckDB on TPC-H.",
+     5.0, "DuckDB"),
+    ("We present a dependency parser. Our parser is 4x faster than spaCy.", 4.0, "spaCy"),
+])
+def test_a_system_named_with_an_ordinary_word_or_noun_is_the_papers_computation(
+        text, factor, baseline):
+    """`We present Zephyr, a ...` names the paper's system even though no capital
+    inside it says so; `our parser` computes as `our solver` does."""
+    [claim] = find_speedups(text)
+    assert (claim.factor, claim.baseline) == (factor, baseline)
+
+
+def test_an_overhead_added_to_a_time_is_no_speedup():
+    assert find_speedups("We propose a clustering layer for training. The clustering layer "
+                         "adds less than 3% to training time.") == []
+    [claim] = find_speedups("Our method adds only 2% to the training time but cuts inference "
+                            "time by 40%.")
+    assert claim.factor == pytest.approx(1.67, abs=0.01)

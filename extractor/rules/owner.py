@@ -66,7 +66,7 @@ COMPUTE = re.compile(
     r"simulat\w*|emulat\w*|surrogates?|inference|training|trains|comput\w*|runtimes?|"
     r"iterat\w*|optimi[sz]\w*|sampl(?:er|ers|ing)|decod\w*|encod\w*|estimators?|"
     r"numerical(?:ly)?|parallel\w*|compil\w*|quer(?:y|ies)|databases?|operators?|"
-    r"processors?|llms?|molecular\s+dynamics|ab\s+initio|first[\s-]principles|dft|"
+    r"processors?|parsers?|schedulers?|llms?|molecular\s+dynamics|ab\s+initio|first[\s-]principles|dft|"
     r"monte\s+carlo|finite[\s-](?:elements?|differences?|volumes?)|"
     r"proposed|ours|we\s+(?:are|were|run|ran)|"
     r"our\s+(?:[\w-]+\s+){0,2}?(?:models?|networks?|systems?))\b",
@@ -120,7 +120,10 @@ STRONG = re.compile(
 # "we introduce MergeFormer") when it looks coined, or as an acronym in brackets in a
 # sentence that proposes ("We propose Masked Structural Growth (MSG)").
 _PROPOSING = r"\b(?:propos|present|introduc|develop|design|call|nam|term|dub)(?:e|es|ed|ing|s)?\s+"
-NAMED = re.compile(_PROPOSING + r"(?P<name>[A-Z][\w+-]*?[A-Z\d+][\w+-]*)")
+# ... or a capitalised word set off as what the paper presents ("We present Zephyr, a
+# key-value store"): a system named with an ordinary word.
+NAMED = re.compile(_PROPOSING + r"(?P<name>[A-Z][\w+-]*?[A-Z\d+][\w+-]*|"
+                   r"[A-Z][a-z]{2,}(?=,\s+(?:a|an)\s))")
 PROPOSING = re.compile(_PROPOSING, re.I)
 ACRONYM = re.compile(r"\((?P<name>[A-Z][a-z]?[A-Z][\w+-]*)\)")
 
@@ -142,7 +145,7 @@ COMPUTING = re.compile(
     r"\b(?:[GCT]PUs?|FPGAs?|ASICs?|hardware|software|algorithms?|compil\w+|kernels?|"
     r"implementations?|inference|neural|LLMs?|transformers?|deep\s+learning|"
     r"machine\s+learning|distributed|caches?|databases?|quer(?:y|ies)|servers?|serving|"
-    r"throughput|speed-?ups?|runtimes?|solvers?|codes?|compute)\b",
+    r"throughput|speed-?ups?|runtimes?|solvers?|codes?|parsers?|schedulers?|compute)\b",
     re.I,
 )
 # Not `its`, which is as often the physical subject's ("the soliton relaxes to its
