@@ -322,7 +322,15 @@ class PaperSummary(BaseModel):
         return _dedupe_speedups(speedups)
 
 
-MAX_REASON = 300  # characters of a validation error kept in a one-line message
+MAX_REASON = 300  # characters of a validator's, a server's or a model's words in a message
+
+
+def one_line(text: str, limit: int = MAX_REASON) -> str:
+    """`text` with every run of whitespace (line breaks included) one space, cut
+    to `limit` characters: words from a validator, a server or a model, shown in
+    an error message, which is always one line."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def first_error(exc: ValidationError) -> str:
@@ -334,7 +342,7 @@ def first_error(exc: ValidationError) -> str:
     Anthropic answered with text only) is said as such."""
     errors = exc.errors(include_url=False)
     if not errors:
-        return " ".join(str(exc).split())[:MAX_REASON]
+        return one_line(str(exc))
     error = errors[0]
     if exc.title.startswith("list[") and error["type"] in ("too_short", "too_long"):
         reason = ("the answer holds no tool call (the model wrote text instead)"
@@ -345,8 +353,7 @@ def first_error(exc: ValidationError) -> str:
         reason = f"{where}: {message}" if where else message
     if len(errors) > 1:
         reason += f" (and {len(errors) - 1} more)"
-    reason = " ".join(reason.split())
-    return reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1].rstrip() + "…"
+    return one_line(reason)
 
 
 @functools.lru_cache(maxsize=16)  # bounded, should a caller make a subclass per call

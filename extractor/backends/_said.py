@@ -9,8 +9,9 @@
 - `not_an_answer` and `refused` are the verdicts on a 200 that instructor must
   not read: not the API's answer at all, or a model that declined (re-asking
   only pays for the same refusal).
-- `first_line`, `one_line` and `redacted` keep a message one bounded line
-  without the API key: it is printed, logged and stored in every batch row.
+- `first_line` (with `schema.one_line`) and `redacted` keep a message one
+  bounded line without the API key: it is printed, logged and stored in every
+  batch row.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import time
 from typing import Any
 
 from ..errors import BackendError, PermanentError, TransientError
+from ..schema import one_line
 
 
 def not_an_answer(where: str, what: str) -> PermanentError:
@@ -156,17 +158,7 @@ def redacted(error: BackendError, secret: str | None) -> BackendError:
     return error
 
 
-MAX_DETAIL = 300  # characters of a server's or a model's words kept in a message
-
-
 def first_line(exc: BaseException) -> str:
     """The first line of `exc`'s message, bounded: every error message is one line."""
     text = str(exc).strip()
     return one_line(text.splitlines()[0]) if text else type(exc).__name__
-
-
-def one_line(text: str, limit: int = MAX_DETAIL) -> str:
-    """`text` with every run of whitespace (line breaks included) one space, cut
-    to `limit` characters: words from a server or a model, shown in a message."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

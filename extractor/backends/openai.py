@@ -48,6 +48,7 @@ from ._instructor import (
     acall,
     aclose_client,
     call,
+    chain,
     checked,
     classify,
     openai_usage,
@@ -241,14 +242,9 @@ def _dropped_connection(exc: BaseException) -> BaseException | None:
     """The aiohttp error under `exc` when the connection failed for a reason
     other than time. The aiohttp transport maps every ClientConnectionError, a
     server that hung up included, to httpx's ConnectTimeout, and the SDK's
-    "did not answer within 60s" would then be a false lead. Each link is
-    visited once: a chain that loops (any library's) hung the call here."""
-    seen: set[int] = set()
-    link: BaseException | None = exc
-    while link is not None and id(link) not in seen:
-        seen.add(id(link))
-        if isinstance(link, aiohttp.ClientConnectionError) and not isinstance(
-                link, aiohttp.ServerTimeoutError | asyncio.TimeoutError):
-            return link
-        link = link.__cause__ or link.__context__
-    return None
+    "did not answer within 60s" would then be a false lead. `chain` visits each
+    link once: a chain that loops (any library's) hung the call here."""
+    return next((link for link in chain(exc)
+                 if isinstance(link, aiohttp.ClientConnectionError)
+                 and not isinstance(link, aiohttp.ServerTimeoutError | asyncio.TimeoutError)),
+                None)

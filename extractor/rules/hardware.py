@@ -25,7 +25,6 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from .gazetteer import load
 from .senses import (
@@ -35,7 +34,7 @@ from .senses import (
     spelled_otherwise,
     uses_a_device,
 )
-from .text import Sentence, split_sentences
+from .text import sentence_at, split_sentences
 
 _VENDOR = re.compile(
     r"(?:(?:NVIDIA|Nvidia|nVidia|AMD|Intel|Google|Apple|Qualcomm|Arm|ARM|Xilinx|AMD Xilinx|"
@@ -191,18 +190,12 @@ def _in_sense(text: str, at: int, gate: str) -> bool:
     """Whether the class word at `at` means compute, by its sentence or abstract."""
     if gate == ABSTRACT:
         return about_computing(text)
-    sentences, starts = _sentences(text)
-    sentence = sentences[bisect.bisect_right(starts, at) - 1].text if at >= starts[0] else ""
+    sentences = split_sentences(text)
+    found = sentence_at(sentences, [s.start for s in sentences], at)
+    sentence = found.text if found else ""
     if gate == BEAMS:
         return not about_beams(sentence)
     return uses_a_device(sentence)
-
-
-@lru_cache(maxsize=2)
-def _sentences(text: str) -> tuple[tuple[Sentence, ...], list[int]]:
-    """The sentences of `text` and where each starts, for bisecting."""
-    sentences = split_sentences(text) or (Sentence("", 0),)
-    return sentences, [s.start for s in sentences]
 
 
 def find_hardware(text: str) -> list[Found]:

@@ -178,9 +178,14 @@ class PaperNames:
         return names
 
 
+def named(sentence: str, names: set[str]) -> bool:
+    """Whether the sentence names one of the paper's own names."""
+    return any(n and n in sentence for n in names)
+
+
 def owned(sentence: str, own_names: set[str]) -> bool:
     """Whether the sentence is about the paper's own work rather than prior work."""
-    if OWN.search(sentence) or any(n and n in sentence for n in own_names):
+    if OWN.search(sentence) or named(sentence, own_names):
         return True
     return any(t.upper() not in COMMON_CAPS for t in COINED.findall(sentence))
 
@@ -219,7 +224,7 @@ class Introduced:
         in the paper's own voice (`we`, `our`, its name) introduced."""
         current = self._pending.pop()
         for s in self._pending:
-            if STRONG.search(s) or any(n and n in s for n in self._names):
+            if STRONG.search(s) or named(s, self._names):
                 for m in INTRODUCED.finditer(s):
                     self._words.update(_content(m.group(1)))
         self._pending = [current]
@@ -236,7 +241,7 @@ def prior_from(sentence: str, own_names: set[str]) -> int | None:
     of it as a subject (not as a comparator: `faster than previous methods`), when
     the sentence has no voice of the paper's own (`we`, `our`, its name); claims
     after that point are prior work's. Found once per sentence."""
-    if STRONG.search(sentence) or any(n and n in sentence for n in own_names):
+    if STRONG.search(sentence) or named(sentence, own_names):
         return None
     if any(not FORMULA.fullmatch(t) for t in CAMEL.findall(sentence)):
         return None  # a coined name (`FooNet`): the paper's, as far as can be told

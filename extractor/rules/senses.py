@@ -33,12 +33,11 @@ Evidence is asked once per sentence (cached), never once per mention: a
 
 from __future__ import annotations
 
-import bisect
 import re
 from functools import cache, lru_cache
 
 from .gazetteer import Hit, load
-from .text import Sentence
+from .text import Sentence, sentence_at
 
 # A sentence about datasets or benchmarks.
 _ABOUT_DATASETS = re.compile(
@@ -83,7 +82,7 @@ def datasets_meant(text: str, hits: list[Hit], sentences: tuple[Sentence, ...]) 
             meant.append(True)
             able.append(True)
             continue
-        sentence = _sentence_of(sentences, starts, h.start)
+        sentence = sentence_at(sentences, starts, h.start)
         able.append(sentence is not None and h.start > sentence.start)
         meant.append(able[-1] and (
             _about(sentence.text)[0]
@@ -95,7 +94,7 @@ def datasets_meant(text: str, hits: list[Hit], sentences: tuple[Sentence, ...]) 
               for i in range(len(hits))]
     for i in range(1, len(hits)):  # "the SPICE and QM9 pre-training data": two ambiguous
         if linked[i] and hits[i].context and hits[i - 1].context:
-            sentence = _sentence_of(sentences, starts, hits[i].start)
+            sentence = sentence_at(sentences, starts, hits[i].start)
             if sentence is not None and _about(sentence.text)[1]:
                 meant[i] = meant[i - 1] = True
     for i in range(1, len(hits)):
@@ -103,11 +102,6 @@ def datasets_meant(text: str, hits: list[Hit], sentences: tuple[Sentence, ...]) 
     for i in range(len(hits) - 1, 0, -1):
         meant[i - 1] = meant[i - 1] or (linked[i] and meant[i])
     return meant
-
-
-def _sentence_of(sentences: tuple[Sentence, ...], starts: list[int], at: int) -> Sentence | None:
-    i = bisect.bisect_right(starts, at) - 1
-    return sentences[i] if i >= 0 and at < sentences[i].end else None
 
 
 # ---------------------------------------------------------------- names no pattern may take

@@ -9,7 +9,9 @@ extracted item can point back into the abstract.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -57,3 +59,10 @@ def _add(text: str, begin: int, end: int, out: list[Sentence]) -> None:
     stripped = stripped.rstrip()
     if stripped:
         out.append(Sentence(stripped, begin + lead))
+
+
+def sentence_at(sentences: Sequence[Sentence], starts: Sequence[int], at: int) -> Sentence | None:
+    """The sentence holding offset `at`, found by bisecting `starts` (the
+    sentences' starts, in order), or None when `at` falls between sentences."""
+    i = bisect.bisect_right(starts, at) - 1
+    return sentences[i] if i >= 0 and at < sentences[i].end else None
