@@ -71,6 +71,12 @@ def paper_number(request):
     return int(re.search(r"In paper (\d+) ", request["messages"][-1]["content"]).group(1))
 
 
+# How long a child run may take to write its first rows: it imports the SDKs first
+# (and two workers each do too), which takes many seconds on a loaded machine. It
+# bounds a hang, not speed.
+STARTS_WITHIN = 60
+
+
 class Slow(Backend):
     """An async backend that records how many calls overlap, and fails on demand."""
 
@@ -204,31 +210,44 @@ def test_progress_over_standard_input_counts_without_a_total(tmp_path, capsys, m
     assert "\rbatch 3  " in err and "/3" not in err
 
 
+@pytest.fixture
+def ctrl_c():
+    """Python's own Ctrl-C handler, whatever the suite started with: a background
+    job (`pytest &` in a script) starts with SIGINT ignored, and a test would wait
+    for an interrupt that never comes."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield lambda: os.kill(os.getpid(), signal.SIGINT)
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.parametrize("resuming", [False, True])
-def test_ctrl_c_stops_a_run_at_once_while_it_reads_far_ahead(tmp_path, monkeypatch, resuming):
+def test_ctrl_c_stops_a_run_at_once_while_it_reads_far_ahead(tmp_path, monkeypatch, ctrl_c,
+                                                             resuming):
     """Counting the records on a terminal, or skipping past those the output holds,
     reads the inputs for many seconds; Ctrl-C is not held up by it."""
     from extractor import plan
 
+    pressed = []
+
     def slow_read(*args, **kwargs):  # 10,000 records at 1 ms each, as from a big dump
         for i in range(10_000):
+            if i == 100 and threading.current_thread() is threading.main_thread():
+                pressed.append(time.monotonic())  # the run is under way, whatever the load
+                ctrl_c()
             time.sleep(0.001)
             yield make_record(f"Paper {i}", abstract(i), f"in.jsonl:{i + 1}", f"P{i}")
 
     monkeypatch.setattr(plan, "read", slow_read)
     write_jsonl(tmp_path / "in.jsonl", 1)
     out = tmp_path / "out.jsonl"
+    extractor = Extractor("rules", cache=False)
     if resuming:  # every record is done already
-        prompt = Extractor("rules", cache=False).prompt.hash
         out.write_text("".join(json.dumps({"id": f"P{i}", "error": None, "meta": {
-            "backend": "rules", "prompt_hash": prompt}}) + "\n" for i in range(10_000)))
-    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
-    started = time.monotonic()
-    timer.start()
+            "backend": "rules", "prompt_hash": extractor.prompt.hash}}) + "\n"
+                               for i in range(10_000)))
     with pytest.raises(KeyboardInterrupt):
-        run(tmp_path / "in.jsonl", out, Extractor("rules", cache=False),
-            RunConfig(progress=not resuming))
-    assert time.monotonic() - started < 2.5
+        run(tmp_path / "in.jsonl", out, extractor, RunConfig(progress=not resuming))
+    assert len(pressed) == 1 and time.monotonic() - pressed[0] < 2.5
     summary = json.loads((tmp_path / "out.summary.json").read_text())
     assert summary["stopped"] == "interrupted" and adds_up(summary["counts"])
 
@@ -296,7 +315,7 @@ def test_a_run_killed_with_sigkill_resumes_without_duplicates_or_gaps(tmp_path, 
     child = subprocess.Popen([sys.executable, "-m", "extractor.cli", "batch", *args], cwd=REPO,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + STARTS_WITHIN
         while (not out.exists() or out.read_text().count("\n") < 30) and child.poll() is None:
             assert time.monotonic() < deadline, "the batch run did not start writing"
             time.sleep(0.02)
@@ -330,12 +349,15 @@ def test_sigterm_stops_a_run_like_ctrl_c_with_its_summary_and_it_resumes(
     out = tmp_path / "out.jsonl"
     args = [str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "openai", "--base-url",
             server.url, "--model", "m", "--concurrency", "4", "--workers", str(workers), *FAST]
-    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
+
+    def as_asked():  # in the child, whatever SIGINT this process started with
+        signal.signal(signal.SIGINT, signal.SIG_IGN if sigint_ignored else signal.SIG_DFL)
+
     child = subprocess.Popen([sys.executable, "-m", "extractor.cli", "batch", *args], cwd=REPO,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             preexec_fn=ignore)
+                             preexec_fn=as_asked)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + STARTS_WITHIN
         while (not out.exists() or out.read_text().count("\n") < 30) and child.poll() is None:
             assert time.monotonic() < deadline, "the batch run did not start writing"
             time.sleep(0.02)
@@ -343,6 +365,7 @@ def test_sigterm_stops_a_run_like_ctrl_c_with_its_summary_and_it_resumes(
         printed, err = child.communicate(timeout=20)
     finally:
         child.kill()
+        child.communicate()  # its pipes closed, its exit reaped: no ResourceWarning later
     assert child.returncode == 128 + signal.SIGTERM
     assert "terminated (SIGTERM)" in err
     summary = json.loads((tmp_path / "out.summary.json").read_text())
@@ -485,15 +508,21 @@ def test_an_output_name_without_a_format_of_its_own_takes_the_one_asked_for(
 
 
 def test_an_interrupted_run_says_its_csv_was_not_written_and_that_the_old_one_is_stale(
-        tmp_path, capsys):
+        tmp_path, capsys, ctrl_c):
     """The summary counted records for a CSV that was never written this time."""
     write_jsonl(tmp_path / "in.jsonl", 300)  # 10 ms each, one at a time: 3 s
     out = tmp_path / "out.csv"
     out.write_text("id\nfrom an earlier run\n")
-    register("slow", Slow)
-    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+
+    class Pressed(Slow):  # Ctrl-C during the fifth record
+        async def acomplete(self, request):
+            self.calls = getattr(self, "calls", 0) + 1
+            if self.calls == 5:
+                ctrl_c()
+            return await super().acomplete(request)
+
+    register("slow", Pressed)
     try:
-        timer.start()
         with pytest.raises(KeyboardInterrupt):
             run(tmp_path / "in.jsonl", out, Extractor("slow", cache=False),
                 RunConfig(limits=Limits(concurrency=1)))
