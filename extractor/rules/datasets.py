@@ -251,6 +251,8 @@ def _from_patterns(text: str, lo: int, hi: int, known: list[tuple[int, int]]) ->
             continue  # "metadata", "benchmarking"
         kind = text[ks:ke]
         span = _list_before(text, ks, lo)
+        if span and (into := next((k for k in known if k[0] < span[0] < k[1]), None)):
+            span = (into[0], span[1])  # "the Genome in a Bottle HG002 benchmark": one name
         if span and not kind_of_data(text, span, kind, lo):
             if kind[0].isupper() and kind.lower() in _NAME_END and " and " not in text[span[0]:ks]:
                 span = (span[0], ke)  # "the NASA Exoplanet Archive": the word ends the name
@@ -310,6 +312,8 @@ def find_datasets(text: str, own_names: set[str] | None = None) -> list[Found]:
         end = h.end
         if resolution := _RESOLUTION.match(text, end):  # "ImageNet 64x64"
             end = resolution.end()
+        elif edition := _EDITION.match(text, end):  # "MS-COCO 2017", spelled as written
+            end = edition.end()
         found.extend(_shared_stem(text, Found(text[h.start : end], h.start, end, known=True)))
     for sent in sentences:
         mine = [k for k in known if sent.start <= k[0] < sent.end]
@@ -344,6 +348,9 @@ _MORE_NUMBERS = re.compile(
 )
 _SUFFIX = re.compile(r"-[A-Z]{1,4}\b")
 _RESOLUTION = re.compile(r"[ -]?\d{2,4}\s?(?:x|×|times)\s?\d{2,4}\b")
+# A year after a known name is its edition (`iNaturalist 2018`), unless it starts a
+# span of years (`COCO 2014-2017`, `2019 to 2023`) or a list of them.
+_EDITION = re.compile(r" (?:19|20)\d\d\b(?![-–—]\d|\s*(?:to|and|or|,)\s*\d)")
 
 
 def _defined_acronym(text: str, start: int, end: int) -> bool:
