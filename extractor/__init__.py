@@ -27,11 +27,12 @@ from .errors import (
     TransientError,
     ValidationFailed,
 )
-from .extract import Extractor, Options, aextract, extract
+from .extract import Extractor, Options
 from .normalize import find_speedups, parse_speedup
 from .result import Extraction, Meta, Usage
 from .retry import RetryPolicy
 from .schema import PaperSummary, Speedup
+from .shared import aextract, extract
 
 __all__ = [
     "Backend",

@@ -1,4 +1,4 @@
-"""extract() and aextract(): the layers of one extraction, in order.
+"""Extractor: the layers of one extraction, in order.
 
     check input -> render Request -> cache -> retry -> backend -> ground -> Extraction
 
@@ -14,6 +14,9 @@ that is not written in the title or abstract is removed and listed in
 `meta.dropped_datasets`: datasets are named "as written" (LABELLING.md), so such
 a name was made up (a 135M-parameter model invented 259 of its 294), and a
 re-ask for it would cost a round trip to fix nothing.
+
+The input checks themselves are in inputs.py, and the module-level extract()
+and aextract(), over Extractors shared per set of settings, in shared.py.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ import json
 import os
 import sys
 import time
-import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -34,15 +36,15 @@ from pydantic import ValidationError
 from . import retry
 from .backends.base import Backend, BackendConfig, Completion, Request, Sampling, create_backend
 from .cache import Cache, cache_key
-from .errors import BackendError, InputError, ValidationFailed
+from .errors import BackendError, ValidationFailed
 from .grounding import find_quote, unwritten
+from .inputs import check_input, normalize_text
 from .prompts import load_prompt
 from .result import Extraction, Meta, Usage
 from .schema import PaperSummary, first_error
 from .settings import canonical, whole
 
 CACHE_FORMAT = 1
-MAX_TITLE_CHARS = 1_000
 
 
 @dataclass(frozen=True)
@@ -68,64 +70,6 @@ class Options:
 def schema_hash() -> str:
     schema = json.dumps(PaperSummary.model_json_schema(), sort_keys=True)
     return hashlib.sha256(schema.encode()).hexdigest()[:16]
-
-
-def normalize_text(text: str) -> str:
-    """The form of the text that goes into the cache key: NFC, single spaces."""
-    return unicodedata.normalize("NFC", " ".join(text.split()))
-
-
-def _control_chars(text: str) -> int:
-    """How many characters are neither printable nor whitespace. The str
-    methods run in C, so the usual all-printable text costs two passes, not a
-    Python loop over every character (0.3 ms an abstract in a batch run)."""
-    visible = "".join(text.split())  # split() drops exactly the isspace() characters
-    if visible.isprintable():
-        return 0
-    return sum(not c.isprintable() for c in visible)
-
-
-def _check_encodable(text: str, what: str) -> None:
-    """Refuse a lone surrogate (U+D800-U+DFFF), which stands for no character.
-
-    It comes from an escape such as "\\ud83d" in JSON, or from bytes that are not
-    UTF-8 read with errors="surrogateescape" (what Python does with argv, and
-    with stdin under a C or UTF-8 locale, for Latin-1 text). No backend can send
-    it and the cache key cannot hash it, so it failed deep inside a call, as a
-    UnicodeEncodeError or an "unexpected error"; the rules backend even answered.
-    One encode runs in C: far cheaper than the call it saves."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        char = exc.object[exc.start]
-        raise InputError(
-            f"{what} holds a lone surrogate {char!r} at character {exc.start:,}, which is not "
-            "text: decode the input with its real encoding (bytes that are not UTF-8, such "
-            "as Latin-1, read as UTF-8 give these), or remove it"
-        ) from None
-
-
-_RAISE_MAX_CHARS = "raise the limit (Options.max_chars, --max-chars) or shorten it"
-_FIXED_TITLE_LIMIT = "the title limit is fixed: shorten the title, or leave it out"
-
-
-def check_text(value: object, what: str, limit: int, remedy: str = _RAISE_MAX_CHARS) -> str:
-    """Return `value` stripped, or raise InputError saying what is wrong with it;
-    `remedy` says what to do about text over `limit`."""
-    if isinstance(value, bytes | bytearray):
-        raise InputError(f"{what} is bytes; decode it to str first (e.g. data.decode('utf-8'))")
-    if not isinstance(value, str):
-        raise InputError(f"{what} must be a str, not {type(value).__name__}")
-    _check_encodable(value, what)
-    text = value.strip()
-    if "\x00" in text or _control_chars(text) > len(text) // 20:
-        raise InputError(f"{what} looks like binary data (control characters), not text")
-    if len(text) > limit:
-        raise InputError(
-            f"{what} is {len(text):,} characters, over the limit of {limit:,}; it is not "
-            f"truncated silently: {remedy}"
-        )
-    return text
 
 
 def resolve_backend_name(name: str | None, *, notice: bool = True) -> str:
@@ -210,12 +154,7 @@ class Extractor:
     # -- the layers ------------------------------------------------------------
 
     def _request(self, abstract: object, title: object) -> Request:
-        abstract = check_text(abstract, "abstract", self.options.max_chars)
-        if not abstract:
-            raise InputError("abstract is empty (or only whitespace); there is nothing to extract")
-        # max_chars is the abstract's: a title over its own fixed limit is no title
-        title = check_text("" if title is None else title, "title", MAX_TITLE_CHARS,
-                           _FIXED_TITLE_LIMIT)
+        abstract, title = check_input(abstract, title, self.options.max_chars)
         return Request(
             title=title,
             abstract=abstract,
@@ -411,51 +350,3 @@ def _with_spent(exc: BackendError, spent: retry.Spent) -> BackendError:
     exc.reasks = spent.reasks + exc.reasks
     exc.attempts = spent.attempts
     return exc
-
-
-_default: dict[tuple[Any, ...], Extractor] = {}
-
-# Every environment variable that changes what `Extractor(backend, model=..., base_url=...)`
-# builds: the backend's choice, endpoint, key and model, the cache directory, the prompt.
-_SETTINGS_ENV = (
-    "EXTRACTOR_BACKEND", "EXTRACTOR_MODEL", "EXTRACTOR_CACHE_DIR", "XDG_CACHE_HOME", "HOME",
-    "EXTRACTOR_PROMPTS", "EXTRACTOR_RECORDINGS", "EXTRACTOR_GGUF",
-    "OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
-)
-
-
-def _environment() -> str:
-    """A digest of the settings the environment holds, API keys included: hashed, so
-    the dict of shared Extractors never holds a key in a readable form."""
-    digest = hashlib.sha256()
-    for name in _SETTINGS_ENV:
-        digest.update(f"{name}={os.environ.get(name)!r}\0".encode())
-    return digest.hexdigest()
-
-
-def _shared(backend: str | None, model: str | None, base_url: str | None) -> Extractor:
-    """One Extractor per set of resolved settings. Keyed on the arguments alone, the
-    first one built was kept after OPENAI_BASE_URL, OPENAI_API_KEY,
-    EXTRACTOR_CACHE_DIR or EXTRACTOR_BACKEND changed, and went on asking the old
-    endpoint and writing the old cache. One built for older settings is kept, not
-    closed: another thread may be using it."""
-    key = (backend, model, base_url, _environment())
-    if key not in _default:
-        _default[key] = Extractor(backend, model=model, base_url=base_url)
-    return _default[key]
-
-
-def extract(
-    abstract: str, title: str | None = None, *, backend: str | None = None,
-    model: str | None = None, base_url: str | None = None,
-) -> Extraction:
-    """Summarise one abstract with a shared, cached Extractor for these settings."""
-    return _shared(backend, model, base_url).extract(abstract, title)
-
-
-async def aextract(
-    abstract: str, title: str | None = None, *, backend: str | None = None,
-    model: str | None = None, base_url: str | None = None,
-) -> Extraction:
-    """The async twin of `extract`."""
-    return await _shared(backend, model, base_url).aextract(abstract, title)

@@ -27,7 +27,8 @@ from extractor import (
 from extractor.backends.base import unregister
 from extractor.batch import Limits
 from extractor.cli import main
-from extractor.extract import _control_chars, resolve_backend_name
+from extractor.extract import resolve_backend_name
+from extractor.inputs import _control_chars
 
 from .conftest import ABSTRACT, GOOD, TITLE
 
@@ -379,7 +380,7 @@ def test_module_level_extract_follows_changes_to_the_environment(monkeypatch, tm
 
 def test_the_shared_extractors_never_hold_an_api_key_in_readable_form(monkeypatch):
     from extractor import extract
-    from extractor.extract import _default
+    from extractor.shared import _default
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret")
     monkeypatch.setenv("EXTRACTOR_BACKEND", "rules")
