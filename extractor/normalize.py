@@ -32,20 +32,21 @@ than "previous methods" (`rules/baselines.py`). Numbers listed under one cue sha
 and 6150x speedups`), unless `respectively` pairs them with a list of
 quantities; a cue past the next number is that number's. `parse_speedup`
 runs the same machinery on a short phrase such as an LLM's answer, where a
-bare magnitude (`6x`, `13.9`) is taken as the factor.
+bare magnitude (`6x`, `13.9`) is taken as the factor. What a magnitude's own
+words say (`sixfold`, `10^4`, `2x to 30x`) is read in `rules/magnitudes.py`.
 
 Only stdlib `re` is used; every pattern is compiled once at import.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, replace
 
 from . import latex
 from .rules import baselines, owner
 from .rules import lexicon as lx
+from .rules.magnitudes import Mag, magnitude, magnitudes, number
 from .rules.text import Sentence, split_sentences
 
 
@@ -61,101 +62,12 @@ class FoundSpeedup:
     end: int
 
 
-@dataclass(frozen=True)
-class _Mag:
-    start: int
-    end: int
-    kind: str  # mult, pct, null, double, halve
-    low: float | None
-    high: float | None
-
-
-def _number(token: str | None) -> float | None:
-    if token is None:
-        return None
-    token = re.sub(r"\s+", " ", token.strip().lower())
-    power = lx.POW_EXPONENT.search(token)
-    if power:  # "10^4", "10^{-6}", "10⁴"
-        return _power_of_ten(float((power.group(1) or power.group(2)).translate(lx.SUPERSCRIPTS)))
-    if token in lx.NUMBER_WORDS:
-        return float(lx.NUMBER_WORDS[token])
-    try:
-        value = float(token.replace(",", ""))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None  # "999...9x" past 1e308 is no number
-
-
-def _power_of_ten(exponent: float | None) -> float | None:
-    """10 ** exponent, or None past the largest float (`1,000 orders of magnitude`)."""
-    if exponent is None or exponent > 308:
-        return None
-    return 10.0**exponent
-
-
 def _reciprocal(p: float) -> float:
     """A time cut by p percent is a speedup of 1 / (1 - p), shown to 2 decimals."""
     return round(1 / (1 - p / 100), 2)
 
 
-def _magnitude(m: re.Match[str]) -> _Mag:
-    g = m.groupdict()
-    s, e = m.start(), m.end()
-    if g["o1"]:
-        low = _power_of_ten(_number(g["o1"]))
-        high = _power_of_ten(_number(g["o2"] or g["o3"]))
-        if low is None:
-            return _Mag(s, e, "null", None, None)
-        return _Mag(s, e, "mult", low, high)
-    if g["oplain"]:
-        if g["onull"] or g["oplain"].lower() == "orders":
-            return _Mag(s, e, "null", None, None)
-        return _Mag(s, e, "mult", 10.0, None)
-    if g["r1"] or g["r1b"]:
-        low = _number(g["r1"] or g["r1b"])
-        return _Mag(s, e, "pct" if g["rp"] else "mult", low, _number(g["r2"]))
-    if g["n"]:
-        return _Mag(s, e, "mult", _number(g["n"]), None)
-    if g["fold"]:
-        return _Mag(s, e, "mult", float(lx.FOLD_WORDS[g["fold"].lower()]), None)
-    if g["pct"]:
-        return _Mag(s, e, "pct", _number(g["pct"]), None)
-    if g["fac"]:
-        return _Mag(s, e, "mult", _number(g["fac"]), None)
-    if g["half"]:
-        return _Mag(s, e, "halve", 2.0, None)
-    if g["twice"]:
-        return _Mag(s, e, "mult", 2.0, None)
-    if g["dbl"]:
-        word = g["dbl"].lower()
-        if word.startswith(("halv", "in")):
-            return _Mag(s, e, "halve", 2.0, None)
-        return _Mag(s, e, "double", 2.0 if word.startswith("doubl") else 3.0, None)
-    return _Mag(s, e, "null", None, None)  # exponential / quadratic speedup
-
-
-def _magnitudes(sent: str) -> list[_Mag]:
-    mags = []
-    low = lx.lowered(sent)
-    found = lx.MAGNITUDE.finditer(sent) if low is None else lx.MAGNITUDE_LOWER.finditer(low)
-    for m in found:
-        if lx.FORMULA_BEFORE.search(sent, max(0, m.start() - 2), m.start() + 1) and not (
-            m.group("qual")
-        ):
-            continue  # "R^3times", "n_1 times": part of a formula
-        if lx.FORMULA_AFTER.match(sent, m.end()):
-            continue  # "64×64", "1 times 1 convolutions"
-        mags.append(_magnitude(m))
-    for b in lx.BARE.finditer(sent):
-        if not any(x.start <= b.start("b1") < x.end for x in mags):
-            start = b.start("qual") if b.group("qual") else b.start("b1")
-            mags.append(
-                _Mag(start, b.end(), "mult", _number(b.group("b1")), _number(b.group("b2")))
-            )
-    return sorted(mags, key=lambda x: x.start)
-
-
-def _cue(sent: str, mag: _Mag, stop: int) -> re.Match[str] | None:
+def _cue(sent: str, mag: Mag, stop: int) -> re.Match[str] | None:
     """The cue that says what `mag` measures: a cue leading straight into it
     (`speedup of 10x`, `accelerates inference by 2.5x`, `accuracy by 5%`), else the cue after
     it, else the nearest before it. `stop` is where the next claim starts: a
@@ -176,7 +88,7 @@ def _cue(sent: str, mag: _Mag, stop: int) -> re.Match[str] | None:
     return before
 
 
-def _cue_before(sent: str, mag: _Mag) -> re.Match[str] | None:
+def _cue_before(sent: str, mag: Mag) -> re.Match[str] | None:
     """The nearest cue before `mag` in its clause."""
     cues = _clause_cues(sent, mag.start)
     if not cues:
@@ -197,7 +109,7 @@ def _clause_cues(sent: str, end: int) -> list[re.Match[str]]:
     return list(lx.CUE.finditer(sent, begin, end))
 
 
-def _runs(sent: str, mags: list[_Mag]) -> list[range]:
+def _runs(sent: str, mags: list[Mag]) -> list[range]:
     """The indices of magnitudes listed together under one cue (`45x and 6150x`,
     `2x to 30x`, `10%, 20% and 30%`), one range per list, single ones included."""
     runs = []
@@ -211,7 +123,7 @@ def _runs(sent: str, mags: list[_Mag]) -> list[range]:
     return runs
 
 
-def _stops(sent: str, mags: list[_Mag], runs: list[range]) -> list[int]:
+def _stops(sent: str, mags: list[Mag], runs: list[range]) -> list[int]:
     """Where the claim after each magnitude starts: at the next magnitude, unless
     the two share their cue (`45x and 6150x speedups`, `2x to 30x faster`)."""
     stops = [len(sent)] * len(mags)
@@ -221,7 +133,7 @@ def _stops(sent: str, mags: list[_Mag], runs: list[range]) -> list[int]:
     return stops
 
 
-def _respective(sent: str, mags: list[_Mag], runs: list[range]) -> dict[int, re.Match[str]]:
+def _respective(sent: str, mags: list[Mag], runs: list[range]) -> dict[int, re.Match[str]]:
     """`improves AP and FPS by 10% and 12%, respectively`: the i-th magnitude of a
     list closed by `respectively` measures the i-th of the cues listed before it,
     so only 12% is a speed claim."""
@@ -234,7 +146,7 @@ def _respective(sent: str, mags: list[_Mag], runs: list[range]) -> dict[int, re.
     return paired
 
 
-def _factor(mag: _Mag, value: float | None, cue: str, window: str,
+def _factor(mag: Mag, value: float | None, cue: str, window: str,
             level: bool = False, dropped: bool = False) -> float | bool | None:
     """`value` as a speedup factor for this cue; False when it is not a speed claim.
     `level` says the percentage is the new level, not the change: a time cut *to*
@@ -276,11 +188,11 @@ def _claims_in(sentence: Sentence, names: owner.PaperNames | None = None
     phrase given to `parse_speedup` is known to be a speed claim already."""
     sent = sentence.text
     befores = baselines.comparisons(sent)
-    found: list[tuple[_Mag, FoundSpeedup]] = []
-    mags = _magnitudes(sent)
+    found: list[tuple[Mag, FoundSpeedup]] = []
+    mags = magnitudes(sent)
     runs = _runs(sent, mags)
     respective = _respective(sent, mags, runs) if "respectively" in sent else {}
-    last: tuple[_Mag, re.Match[str]] | None = None  # the claim before, and its cue
+    last: tuple[Mag, re.Match[str]] | None = None  # the claim before, and its cue
     subjects: owner.Subjects | None = None  # found when a claim first needs them
     for i, (mag, stop) in enumerate(zip(mags, _stops(sent, mags, runs), strict=True)):
         c = respective.get(i) or _cue(sent, mag, stop)
@@ -331,8 +243,8 @@ def _claims_in(sentence: Sentence, names: owner.PaperNames | None = None
     return _without_restatements(_paired_baselines(sent, found), sentence.start)
 
 
-def _paired_baselines(sent: str, found: list[tuple[_Mag, FoundSpeedup]]
-                      ) -> list[tuple[_Mag, FoundSpeedup]]:
+def _paired_baselines(sent: str, found: list[tuple[Mag, FoundSpeedup]]
+                      ) -> list[tuple[Mag, FoundSpeedup]]:
     """Claims whose numbers share one cue take one name each from a parallel
     list of baselines (see `baselines.paired`)."""
     out = list(found)
@@ -355,7 +267,7 @@ def _reduction_start(sent: str, lo: int, hi: int) -> int:
     return before[-1].start() if before else lo
 
 
-def _without_restatements(found: list[tuple[_Mag, FoundSpeedup]],
+def _without_restatements(found: list[tuple[Mag, FoundSpeedup]],
                           offset: int) -> list[FoundSpeedup]:
     """Drop a claim whose magnitude repeats, inside the quote of the claim before,
     that claim's factor: "an order of magnitude (10x) speedup" is one claim of
@@ -443,11 +355,11 @@ def parse_speedup(phrase: str) -> tuple[float | None, float | None] | None:
         return None
     bare = lx.BARE_PHRASE.fullmatch(phrase)
     if bare:
-        return _number(bare.group("a")), _number(bare.group("b"))
+        return number(bare.group("a")), number(bare.group("b"))
     m = lx.MAGNITUDE.search(phrase)
     if m is None:
         return None
-    mag = _magnitude(m)
+    mag = magnitude(m)
     if mag.kind == "pct" and mag.low is not None:
         return round(1 + mag.low / 100, 4), None
     if mag.kind in ("mult", "null", "double"):
