@@ -18,7 +18,7 @@ half is scored only in aggregate (see tests/test_rules.py for one example each).
   sentences say it works (`EE selectively obfuscates ...`, `mechanism.py`),
   another contribution (`with a branching heuristic`), the title's `via X`, and
   the title's own words for the method before its task (`Variance Reduced
-  Halpern Iteration for ...`). The clause rules live in `contribution.py`. The
+  Halpern Iteration for ...`). The clause rules: `proposals.py`, `contribution.py`. The
   object of `we study / analyse X` is written `analysis of X`: LABELLING.md's
   method of an analysis paper is the analysis. With no such clause: `Name,
   description` from a `Name: description` title, else the title itself (an
@@ -51,18 +51,17 @@ from dataclasses import dataclass
 
 from .compose import METHOD_WORDS, compose, drop_generic, subjects, title_gloss
 from .contribution import (
-    STUDY_RANK,
     expand,
     is_method,
     is_named,
     new_words,
-    proposals,
     secondary,
     title_mechanism,
     with_name,
 )
 from .cut import words
 from .mechanism import coordinated, how_clause, relative_to_participle
+from .proposals import STUDY_RANK, proposals
 from .text import split_sentences
 
 
