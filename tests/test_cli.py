@@ -209,7 +209,7 @@ def test_python_dash_m_extractor_is_the_same_command():
 
 
 def test_an_interrupted_batch_prints_only_a_summary_this_run_wrote(tmp_path, capsys):
-    from extractor.cli import _print_summary_written_since
+    from extractor.cli_commands import _print_summary_written_since
 
     (tmp_path / "out.summary.json").write_text('{"stopped": "interrupted"}\n')
     _print_summary_written_since(tmp_path / "out.jsonl", None, time.time())

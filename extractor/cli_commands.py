@@ -1,0 +1,288 @@
+"""What each `extractor` command does, once cli.py has parsed its arguments.
+
+A command-line module as much as cli.py is: each `cmd_*` takes the parsed
+arguments and returns the exit code, and the project's own errors it raises are
+made one line on stderr by `cli.main`. It is apart from cli.py so that cli.py
+stays the command's surface (its flags and parser, and how a run ends: errors,
+Ctrl-C, SIGTERM) and this module the work behind it; together they were 491
+lines, and DESIGN.md asks for about 400. `build_extractor` is here, beside the
+commands that call it, so that every one of them reads the backend flags of
+`cli._backend_flags` the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .backends.base import BackendConfig, Sampling
+from .cache import Cache, default_cache_dir, discard_unreadable
+from .errors import ConfigError, ExtractorError
+from .extract import Extractor, Options, resolve_backend_name
+from .retry import RetryPolicy
+
+EXIT_FAILED = 1
+DEFAULT_THRESHOLDS = Path("evals/thresholds.toml")
+
+
+def _options(pairs: list[str]) -> dict[str, str]:
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ExtractorError(f"--option takes KEY=VALUE, got {pair!r}")
+        options[key.strip()] = value.strip()
+    return options
+
+
+def _config(args: argparse.Namespace) -> BackendConfig:
+    return BackendConfig(
+        model=args.model, base_url=args.base_url, api_key=args.api_key, timeout=args.timeout,
+        mode=args.mode, options=_options(args.option),
+    )
+
+
+def _extract_options(args: argparse.Namespace) -> Options:
+    return Options(
+        sampling=Sampling(temperature=args.temperature, max_tokens=args.max_tokens),
+        max_reasks=args.max_reasks,
+        max_chars=args.max_chars,
+        retry=RetryPolicy(max_attempts=args.max_attempts, initial_wait=args.retry_wait),
+    )
+
+
+def build_extractor(args: argparse.Namespace) -> Extractor:
+    """The Extractor the backend flags describe."""
+    cache = False if args.no_cache else (args.cache_dir or True)
+    backend = resolve_backend_name(args.backend, notice=not getattr(args, "quiet", False))
+    return Extractor(backend, config=_config(args), options=_extract_options(args),
+                     cache=cache)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    abstract = args.abstract
+    if abstract is None or abstract == "-":
+        if sys.stdin.isatty():
+            raise ExtractorError("give the abstract as an argument, or pipe it on stdin")
+        abstract = sys.stdin.read()
+    elif len(abstract) < 300 and "\n" not in abstract and Path(abstract).is_file():
+        # The name of a file is no abstract: it would be summarised all the same.
+        raise ExtractorError(f"{abstract} is a file: pass its text with "
+                             f"`extractor extract < {abstract}`, or batch it")
+    with build_extractor(args) as extractor:
+        result = extractor.extract(abstract, args.title, refresh=args.refresh)
+    print(result.model_dump_json(indent=2))
+    return 0
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    directory = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+    if not directory.exists():  # inspecting or clearing a cache never creates one
+        if args.action == "clear":
+            print(f"removed 0 entries from {directory} (no cache there)")
+        else:
+            print(json.dumps({"directory": str(directory), "entries": 0, "size_bytes": 0}))
+        return 0
+    try:
+        cache = Cache(directory)
+    except ConfigError:
+        if args.action == "clear" and discard_unreadable(directory):
+            print(f"removed the unreadable cache database in {directory} (its entries could "
+                  "not be counted)")
+            return 0
+        raise
+    try:
+        if args.action == "clear":
+            print(f"removed {cache.clear()} entries from {cache.directory}")
+        else:
+            stats = cache.stats()
+            print(json.dumps({k: stats[k] for k in ("directory", "entries", "size_bytes")}))
+    finally:
+        cache.close()
+    return 0
+
+
+def _fixtures(paths: list[Path]) -> list[Any]:
+    """Every fixture of the gold files; `-` reads standard input, as `batch -` does."""
+    from .evals import STDIN, load_fixtures
+
+    if [str(p) for p in paths].count(STDIN) > 1:
+        raise ExtractorError("standard input (-) can be read only once: name it once")
+    return [f for path in paths for f in load_fixtures(path)]
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from .backends.openai import OpenAIBackend
+    from .backends.replay import RecordingTransport
+    from .evals import record
+
+    if (args.backend or "openai") != "openai":
+        raise ExtractorError("record captures the HTTP traffic of the openai backend; point "
+                             "it at any OpenAI-compatible server with --base-url")
+    # Read before the old recording is replaced: a bad fixture file must not cost it.
+    fixtures = _fixtures(args.fixtures)
+    config = _config(args)
+    probe = OpenAIBackend(config)  # resolves the model and key exactly as a live run would
+    slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in probe.model)
+    out = Path(args.out or "fixtures/recordings/")
+    if not args.out or args.out.endswith(("/", os.sep)) or out.is_dir():
+        out = out / f"{slug}.jsonl"  # a directory, as the replay backend reads them
+    # A recording is made whole from one run, beside the old one, which it replaces
+    # only at the end: a broken server or Ctrl-C leaves the old recording as it was
+    # (and what was recorded so far in <out>.partial).
+    partial = out.with_name(out.name + ".partial")
+    partial.unlink(missing_ok=True)
+    transport = RecordingTransport(partial, probe.model)
+    backend = OpenAIBackend(config, transport=transport)
+    with Extractor(backend, options=_extract_options(args), cache=False) as extractor:
+        stats = record(fixtures, extractor, out, _progress(len(fixtures), args.quiet))
+    if partial.exists():
+        partial.replace(out)
+    else:  # nothing answered: the old recording stays
+        stats["out"] = None
+    print(json.dumps(stats))
+    return EXIT_FAILED if stats["failed"] else 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from . import evals
+    from .report import render_html
+
+    fixtures = _fixtures(args.fixtures)
+    if args.no_titles:
+        fixtures = [dataclasses.replace(f, title="") for f in fixtures]
+    names = [n.strip() for n in (args.backend or "").split(",") if n.strip()] or [None]
+    # Everything that can be wrong with the command is found before the first call.
+    before = evals.load_report(args.compare) if args.compare else None
+    overrides = dict(evals.parse_threshold(t) for t in args.threshold)
+    gate = _thresholds_file(args)
+    tables = evals.threshold_tables(gate) if gate else set()  # a bad file fails here
+    for path in (args.json, args.html):
+        if path:
+            _writable(path)
+    status = 0
+    for name in names:
+        args.backend = name
+        with build_extractor(args) as extractor:
+            items = evals.evaluate(fixtures, extractor, _progress(len(fixtures), args.quiet))
+            report = evals.report_data(items, extractor, titles=not args.no_titles)
+        print(evals.format_table(report))
+        if before is not None:
+            print(evals.format_comparison(report, before, str(args.compare)))
+        suffix = f".{report['backend']}" if len(names) > 1 else ""
+        if args.json:
+            _write(args.json.with_suffix(suffix + args.json.suffix),
+                   json.dumps(report, indent=1, ensure_ascii=False))
+        if args.html:
+            _write(args.html.with_suffix(suffix + args.html.suffix), render_html(report))
+        thresholds = {}
+        if gate:
+            thresholds = evals.load_thresholds(gate, report["backend"], untitled=args.no_titles)
+            table = ("untitled." if args.no_titles else "") + report["backend"]
+            if table not in tables:  # a typo in a table's name gates nothing: say so
+                print(f"extractor: {gate} has no [{table}.FIELD] table, so only --threshold "
+                      f"gates {report['backend']} (its tables: {', '.join(sorted(tables))})",
+                      file=sys.stderr)
+        thresholds.update(overrides)
+        for failure in evals.failed_thresholds(report, thresholds):
+            print(f"FAIL {report['backend']}: {failure}", file=sys.stderr)
+            status = EXIT_FAILED
+    return status
+
+
+def _thresholds_file(args: argparse.Namespace) -> Path | None:
+    """The thresholds file to gate on. A path that was asked for must exist: a typo
+    in CI would otherwise turn the gate off and pass. The default is looked for in
+    the working directory, and its absence is said."""
+    if args.no_thresholds:
+        return None
+    if args.thresholds is not None:
+        if not args.thresholds.is_file():
+            raise ConfigError(f"no thresholds file {args.thresholds} (--no-thresholds "
+                              "gates on --threshold alone)")
+        return args.thresholds
+    if DEFAULT_THRESHOLDS.is_file():
+        return DEFAULT_THRESHOLDS
+    print(f"extractor: no {DEFAULT_THRESHOLDS} here, so only --threshold gates this eval "
+          "(--thresholds FILE names one)", file=sys.stderr)
+    return None
+
+
+def _writable(path: Path) -> None:
+    """Make the report's directory now, so a bad path fails before the eval, not after."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExtractorError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    if path.is_dir():
+        raise ExtractorError(f"cannot write {path}: it is a directory")
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ExtractorError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _progress(total: int, quiet: bool) -> Callable[[int], None] | None:
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(done: int) -> None:
+        print(f"\r{done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import Limits, RunConfig, exit_code, parse_price, run
+    from .dumps import STDIN, Fields
+    from .plan import parse_shard
+
+    config = RunConfig(
+        limits=Limits(args.concurrency, args.rpm, args.tpm),
+        output_format=args.format,
+        input_format=args.input_format,
+        fields=Fields(args.id_field, args.title_field, args.abstract_field),
+        shard=parse_shard(args.shard) if args.shard else None,
+        retry_failed=args.retry_failed,
+        refresh=args.refresh,
+        use_cache=not args.no_cache,
+        max_failures=args.max_failures,
+        limit=args.limit,
+        price=parse_price(args.price_per_mtok) if args.price_per_mtok else None,
+        quiet=args.quiet,
+        workers=args.workers,
+    )
+    if STDIN in args.inputs and sys.stdin.isatty():
+        print("extractor: reading records from the terminal (-); end with Ctrl-D",
+              file=sys.stderr)
+    started = time.time()
+    with build_extractor(args) as extractor:
+        try:
+            result = run(args.inputs, args.out, extractor, config)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the run wrote its summary first
+            _print_summary_written_since(Path(args.out), args.format, started)
+            raise
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return exit_code(result)
+
+
+def _print_summary_written_since(out: Path, fmt: str | None, started: float) -> None:
+    """Print the summary file of an interrupted run, as a finished run prints its
+    summary; not one left by an earlier run, when this one stopped before writing."""
+    from .batch import paths_for
+
+    with contextlib.suppress(ExtractorError, OSError, UnicodeDecodeError):
+        summary = paths_for(out, fmt)[2]
+        if summary.stat().st_mtime >= started - 1:  # coarse file clocks lag time.time()
+            print(summary.read_text(encoding="utf-8"), end="", flush=True)
