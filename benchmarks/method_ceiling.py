@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from extractor.evals import load_fixtures  # noqa: E402
+from extractor.fixtures import load_fixtures  # noqa: E402
 from extractor.rules.summary import extract_spans  # noqa: E402
 from extractor.rules.text import split_sentences  # noqa: E402
 from extractor.scoring import token_f1, tokens  # noqa: E402

@@ -112,7 +112,7 @@ def cmd_cache(args: argparse.Namespace) -> int:
 
 def _fixtures(paths: list[Path]) -> list[Any]:
     """Every fixture of the gold files; `-` reads standard input, as `batch -` does."""
-    from .evals import STDIN, load_fixtures
+    from .fixtures import STDIN, load_fixtures
 
     if [str(p) for p in paths].count(STDIN) > 1:
         raise ExtractorError("standard input (-) can be read only once: name it once")
@@ -155,6 +155,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from . import evals
     from .report import render_html
+    from .thresholds import failed_thresholds, load_thresholds, parse_threshold, threshold_tables
 
     fixtures = _fixtures(args.fixtures)
     if args.no_titles:
@@ -162,9 +163,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     names = [n.strip() for n in (args.backend or "").split(",") if n.strip()] or [None]
     # Everything that can be wrong with the command is found before the first call.
     before = evals.load_report(args.compare) if args.compare else None
-    overrides = dict(evals.parse_threshold(t) for t in args.threshold)
+    overrides = dict(parse_threshold(t) for t in args.threshold)
     gate = _thresholds_file(args)
-    tables = evals.threshold_tables(gate) if gate else set()  # a bad file fails here
+    tables = threshold_tables(gate) if gate else set()  # a bad file fails here
     for path in (args.json, args.html):
         if path:
             _writable(path)
@@ -185,14 +186,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
             _write(args.html.with_suffix(suffix + args.html.suffix), render_html(report))
         thresholds = {}
         if gate:
-            thresholds = evals.load_thresholds(gate, report["backend"], untitled=args.no_titles)
+            thresholds = load_thresholds(gate, report["backend"], untitled=args.no_titles)
             table = ("untitled." if args.no_titles else "") + report["backend"]
             if table not in tables:  # a typo in a table's name gates nothing: say so
                 print(f"extractor: {gate} has no [{table}.FIELD] table, so only --threshold "
                       f"gates {report['backend']} (its tables: {', '.join(sorted(tables))})",
                       file=sys.stderr)
         thresholds.update(overrides)
-        for failure in evals.failed_thresholds(report, thresholds):
+        for failure in failed_thresholds(report, thresholds):
             print(f"FAIL {report['backend']}: {failure}", file=sys.stderr)
             status = EXIT_FAILED
     return status

@@ -1,8 +1,8 @@
 """The eval harness: gold fixtures -> a backend -> per-field scores -> report data.
 
-Fixtures follow LABELLING.md's format exactly, and a file that breaks it is
-refused with the line that broke it: a score computed against malformed gold
-would be a number nobody can trust.
+Reading and checking the gold is fixtures.py's, and the CI gate's minimum
+scores are thresholds.py's; this module runs a backend over the fixtures and
+scores it.
 
 A paper whose extraction fails (after retries and re-asks) is scored as an
 empty answer and its error kept in the report, so a flaky backend cannot
@@ -15,137 +15,15 @@ table and the HTML page are views of it.
 from __future__ import annotations
 
 import json
-import math
-import sys
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import BackendError, ConfigError, ExtractorError, InputError
+from .errors import BackendError, ExtractorError, InputError
 from .extract import Extractor
-from .grounding import find_quote
+from .fixtures import SET_FIELDS, TEXT_FIELDS, Fixture
 from .scoring import Counts, score_names, score_speedups, token_f1
-
-LABEL_FIELDS = ("task", "method", "speedups", "hardware", "datasets")
-SET_FIELDS = ("speedups", "hardware", "datasets")
-TEXT_FIELDS = ("task", "method")
-_CLAIM_KEYS = {"factor", "factor_max", "baseline", "text"}
-
-
-class FixtureError(ExtractorError):
-    """A gold file that breaks LABELLING.md's format; the message names the line."""
-
-
-@dataclass(frozen=True)
-class Fixture:
-    id: str
-    title: str
-    abstract: str
-    labels: dict[str, Any]
-
-
-def _check_labels(labels: Any, abstract: str) -> str | None:
-    """What is wrong with one `labels` object, or None when it is well formed."""
-    if not isinstance(labels, dict):
-        return "labels must be an object"
-    for name in LABEL_FIELDS:
-        if name not in labels:
-            return f"labels.{name} is missing (empty lists are [], never left out)"
-    for name in TEXT_FIELDS:
-        if not isinstance(labels[name], str):
-            return f"labels.{name} must be a string"
-    for name in ("hardware", "datasets"):
-        if not isinstance(labels[name], list) or not all(isinstance(x, str) for x in labels[name]):
-            return f"labels.{name} must be a list of strings"
-    if not isinstance(labels["speedups"], list):
-        return "labels.speedups must be a list"
-    for i, claim in enumerate(labels["speedups"]):
-        where = f"labels.speedups[{i}]"
-        if not isinstance(claim, dict) or set(claim) != _CLAIM_KEYS:
-            return f"{where} must have exactly factor, factor_max, baseline, text"
-        for key in ("factor", "factor_max"):
-            value = claim[key]
-            number = isinstance(value, int | float) and not isinstance(value, bool)
-            if value is not None and not number:
-                return f"{where}.{key} must be a number or null, not {value!r}"
-        if claim["baseline"] is not None and not isinstance(claim["baseline"], str):
-            return f"{where}.baseline must be a string or null"
-        if not isinstance(claim["text"], str) or find_quote(abstract, claim["text"]) is None:
-            return f"{where}.text {claim['text']!r} is not found in the abstract"
-    return None
-
-
-STDIN = "-"  # the fixtures path that means standard input, as for `extractor batch -`
-
-
-class _NotJson(ValueError):
-    pass
-
-
-def _refuse_constant(name: str) -> Any:
-    """Python's json reads NaN and Infinity, which JSON does not have: a NaN in the
-    gold labels scored nothing and was written back as NaN, no JSON, in the report."""
-    raise _NotJson(name)
-
-
-def _finite(text: str) -> float:
-    """A JSON number as a float, refused past the largest float: `1e400` reads as
-    inf, and went back out as Infinity, no JSON, in the report."""
-    value = float(text)
-    if not math.isfinite(value):
-        raise _NotJson(text)
-    return value
-
-
-def load_fixtures(path: str | Path) -> list[Fixture]:
-    """Read and check a gold JSONL file (`-`: standard input); raise FixtureError
-    naming the bad line."""
-    shown = "<stdin>" if str(path) == STDIN else str(path)
-    try:
-        data = sys.stdin.buffer.read() if str(path) == STDIN else Path(path).read_bytes()
-        lines = data.decode("utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FixtureError(f"cannot read fixtures {shown}: {exc}") from exc
-    fixtures, seen = [], set()
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"{shown}:{number}"
-        try:
-            row = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite)
-        except json.JSONDecodeError as exc:
-            raise FixtureError(f"{where}: not valid JSON ({exc.msg})") from exc
-        except _NotJson as exc:
-            raise FixtureError(f"{where}: {exc} is no number a label can hold (NaN, "
-                               "Infinity or past the largest float; a label is a finite "
-                               "number or null)") from None
-        except RecursionError:
-            raise FixtureError(f"{where}: JSON nested too deeply to be a fixture") from None
-        if not isinstance(row, dict):
-            raise FixtureError(f"{where}: each line must be a JSON object")
-        try:  # an escape such as \ud83d is valid JSON but no character: no gold text
-            json.dumps(row, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise FixtureError(f"{where}: holds a lone surrogate (an escape such as \\ud83d "
-                               "that stands for no character), which is not text") from None
-        for key in ("id", "title", "abstract", "labels"):
-            if key not in row:
-                raise FixtureError(f"{where}: missing {key!r}")
-        if not isinstance(row["id"], str) or row["id"] in seen:
-            raise FixtureError(f"{where}: id {row['id']!r} is not a unique string")
-        if not isinstance(row["abstract"], str) or not row["abstract"].strip():
-            raise FixtureError(f"{where}: abstract must be non-empty text")
-        if row["title"] is not None and not isinstance(row["title"], str):
-            raise FixtureError(f"{where}: title must be text or null, not {row['title']!r}")
-        if problem := _check_labels(row["labels"], row["abstract"]):
-            raise FixtureError(f"{where}: {problem}")
-        seen.add(row["id"])
-        fixtures.append(Fixture(row["id"], row["title"] or "", row["abstract"], row["labels"]))
-    if not fixtures:
-        raise FixtureError(f"{shown} holds no fixtures")
-    return fixtures
 
 
 @dataclass
@@ -359,107 +237,6 @@ def format_comparison(report: dict[str, Any], before: dict[str, Any], label: str
     if isinstance(was, int) and isinstance(now, int) and (was or now):
         lines.append(f"dataset names made up (dropped): {was} before, {now} after")
     return "\n".join(lines)
-
-
-def parse_threshold(text: str) -> tuple[str, float]:
-    """`speedups.f1=0.9` -> ("speedups.f1", 0.9). A threshold without a minimum,
-    or with one no score can be compared with (nan), is refused: it would pass
-    every run."""
-    name, sep, value = text.partition("=")
-    try:
-        name = _metric_name(name.strip())
-    except ValueError:
-        raise ConfigError(f"threshold must look like speedups.f1=0.9, got {text!r}") from None
-    if not sep or not value.strip():
-        raise ConfigError(f"threshold {text!r} has no minimum: write {name}=MIN, e.g. "
-                          f"{name}=0.9")
-    try:
-        minimum: object = float(value)
-    except ValueError:
-        minimum = value.strip()
-    return name, _minimum(minimum, f"threshold {text!r}")
-
-
-def _minimum(value: object, where: str) -> float:
-    """A threshold's minimum: a finite number (a score is from 0 to 1). NaN
-    compares with no score, so a NaN minimum passed every run."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{where}: the minimum must be a number (scores are from 0 to 1), "
-                          f"got {value!r}")
-    return float(value)
-
-
-def _metric_name(name: str) -> str:
-    field_name, _, metric = name.partition(".")
-    valid = {"precision", "recall", "f1", "baseline_agreement"} if field_name in SET_FIELDS \
-        else {"token_f1"}
-    if field_name not in LABEL_FIELDS or metric not in valid:
-        raise ValueError(name)
-    return name
-
-
-def load_thresholds(path: str | Path, backend: str, *, untitled: bool = False) -> dict[str, float]:
-    """The `[backend]` table of a thresholds TOML file, flattened to field.metric;
-    with `untitled`, the `[untitled.backend]` table (scores with titles withheld).
-    The whole file is checked, whichever table is asked for, so `extractor eval`
-    finds a bad one before the first call, not after the last."""
-    return _read_thresholds(Path(path)).get((untitled, backend), {})
-
-
-def threshold_tables(path: str | Path) -> set[str]:
-    """The names of the tables a thresholds file holds (`rules`, `untitled.rules`),
-    after checking all of them: a bad file is a ConfigError before any call."""
-    return {("untitled." if untitled else "") + backend
-            for untitled, backend in _read_thresholds(Path(path))}
-
-
-def _read_thresholds(path: Path) -> dict[tuple[bool, str], dict[str, float]]:
-    """Every table of a thresholds file, keyed by (untitled, backend); a value of
-    the wrong shape is a ConfigError naming the file and the key."""
-    try:
-        tables = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read thresholds {path}: {exc}") from exc
-    untitled = tables.pop("untitled", {})
-    if not isinstance(untitled, dict):
-        raise ConfigError(f"{path}: untitled must hold [untitled.BACKEND.FIELD] tables, "
-                          f"got untitled = {untitled!r}")
-    found = {}
-    for is_untitled, group, prefix in ((False, tables, ""), (True, untitled, "untitled.")):
-        for backend, fields in group.items():
-            where = f"{prefix}{backend}"
-            if not isinstance(fields, dict):
-                raise ConfigError(f"{path}: {where} must hold [{where}.FIELD] tables, got "
-                                  f"{where} = {fields!r}")
-            found[(is_untitled, backend)] = _backend_thresholds(path, where, fields)
-    return found
-
-
-def _backend_thresholds(path: Path, where: str, fields: dict[str, Any]) -> dict[str, float]:
-    flat = {}
-    for field_name, metrics in fields.items():
-        if not isinstance(metrics, dict):
-            raise ConfigError(f"{path}: {where}.{field_name} must be a table of METRIC = MIN "
-                              f"(e.g. [{where}.speedups] f1 = 0.9), got {metrics!r}")
-        for metric, value in metrics.items():
-            try:
-                name = _metric_name(f"{field_name}.{metric}")
-            except ValueError:
-                raise ConfigError(f"{path}: unknown metric {where}.{field_name}.{metric}") \
-                    from None
-            flat[name] = _minimum(value, f"{path}: {where}.{field_name}.{metric}")
-    return flat
-
-
-def failed_thresholds(report: dict[str, Any], thresholds: dict[str, float]) -> list[str]:
-    """Each threshold the report falls under, as a sentence."""
-    failures = []
-    for name, minimum in sorted(thresholds.items()):
-        field_name, _, metric = name.partition(".")
-        value = report["fields"][field_name][metric]
-        if value < minimum:
-            failures.append(f"{name} = {value:.3f} is under the threshold {minimum:.3f}")
-    return failures
 
 
 def record(fixtures: list[Fixture], extractor: Extractor, out: Path,

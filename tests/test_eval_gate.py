@@ -55,7 +55,7 @@ def test_backend_meets_its_thresholds(backend, tmp_path, capsys, monkeypatch):
 
 def test_thresholds_cover_every_field_of_both_backends():
     """A gate with a field missing would let that field regress silently."""
-    from extractor.evals import load_thresholds
+    from extractor.thresholds import load_thresholds
 
     for backend, untitled in (("rules", False), ("replay", False), ("rules", True)):
         gate = load_thresholds(THRESHOLDS, backend, untitled=untitled)

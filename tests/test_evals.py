@@ -12,7 +12,8 @@ import pytest
 from extractor import Backend, Completion, PaperSummary, ValidationFailed, register
 from extractor.backends.base import unregister
 from extractor.cli import main
-from extractor.evals import FixtureError, evaluate, load_fixtures, report_data
+from extractor.evals import evaluate, report_data
+from extractor.fixtures import FixtureError, load_fixtures
 
 from .conftest import ABSTRACT, GOOD, REPO, TITLE
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from extractor.evals import load_fixtures
+from extractor.fixtures import load_fixtures
 from extractor.rules.summary import extract_spans
 from extractor.schema import PaperSummary
 
