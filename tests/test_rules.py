@@ -111,6 +111,9 @@ NOT_HARDWARE = [
     "we tile the Hexagon lattice",
     "the Quest 2 benchmark of web navigation",
     "the Helio dataset of solar images",
+    # a GPU's name is also a variable star's
+    "photometry of the variable star V100 in the globular cluster M4",
+    "the RR Lyrae stars V100 and V104 pulsate",
 ]
 
 

@@ -32,6 +32,7 @@ from .senses import (
     about_computing,
     program_after,
     spelled_otherwise,
+    star_before,
     uses_a_device,
 )
 from .text import sentence_at, split_sentences
@@ -210,8 +211,8 @@ def find_hardware(text: str) -> list[Found]:
         start = vendor.start() if vendor and vendor.group(0) else hit.start
         if hit.context and start == hit.start and not _CONTEXT_AFTER.match(text, hit.end):
             continue
-        if program_after(text, hit.end) or otherwise(hit.text):
-            continue  # "AerMet 100 (A100) steel", "the Gaudi framework"
+        if program_after(text, hit.end) or otherwise(hit.text) or star_before(text, hit.start):
+            continue  # "AerMet 100 (A100) steel", "the Gaudi framework", "variable star V100"
         end = hit.end
         if hit.text.endswith("s") and hit.text[:-1] in gazetteer.exact:
             end -= 1  # "A100s" -> "A100"

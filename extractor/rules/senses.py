@@ -204,6 +204,11 @@ _BEAMS = re.compile(
 )
 # "the Gaudi framework": a program named like a device.
 _PROGRAM_AFTER = re.compile(r"\s+(?:framework|software|library|package|toolkit|toolbox)\b")
+# Variable stars in a cluster are numbered V1, V2, ... (`the variable star V100`): a
+# device's name right after a kind of star is that star.
+_STAR_BEFORE = re.compile(
+    r"\b(?:variables?|stars?|binar(?:y|ies)|Cepheids?|RR\s+Lyrae|Miras?|novae?|pulsars?)"
+    r"\s+$", re.I)
 
 
 @lru_cache(maxsize=16)
@@ -229,6 +234,11 @@ def about_beams(sentence: str) -> bool:
 def program_after(text: str, end: int) -> bool:
     """Whether the name ending at `end` names a program (`the Gaudi framework`)."""
     return _PROGRAM_AFTER.match(text, end) is not None
+
+
+def star_before(text: str, start: int) -> bool:
+    """Whether the name starting at `start` names a star (`the variable star V100`)."""
+    return _STAR_BEFORE.search(text, max(0, start - 20), start) is not None
 
 
 # "(TPU)", "(MCUs)", "(A100)" right after what they abbreviate.
