@@ -28,6 +28,7 @@ from .cache import Cache, default_cache_dir, discard_unreadable
 from .errors import ConfigError, ExtractorError
 from .extract import Extractor, Options, resolve_backend_name
 from .retry import RetryPolicy
+from .schema import one_line
 
 EXIT_FAILED = 1
 DEFAULT_THRESHOLDS = Path("evals/thresholds.toml")
@@ -195,6 +196,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         thresholds.update(overrides)
         for failure in failed_thresholds(report, thresholds):
             print(f"FAIL {report['backend']}: {failure}", file=sys.stderr)
+            status = EXIT_FAILED
+        if failed := [i for i in items if i.backend_failed]:
+            print(f"FAIL {report['backend']}: {len(failed)} of {len(items)} papers got no "
+                  f"answer and were scored as empty answers; the first, {failed[0].fixture.id}: "
+                  f"{one_line(failed[0].error or '')}", file=sys.stderr)
             status = EXIT_FAILED
     return status
 

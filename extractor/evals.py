@@ -33,6 +33,7 @@ class ItemResult:
     error: str | None = None
     scores: dict[str, Any] = field(default_factory=dict)
     dropped_datasets: list[str] = field(default_factory=list)  # made up: not in the text
+    backend_failed: bool = False  # no answer from the backend (refused input is not this)
 
 
 def score_item(fixture: Fixture, predicted: dict[str, Any] | None) -> dict[str, Any]:
@@ -66,6 +67,11 @@ def evaluate(
     model; stale recordings), the rest would only fail too, each after its
     retries: a BackendError says so instead of a score over nothing.
 
+    A fixture the backend gave no answer for is scored as an empty answer and
+    marked `backend_failed`: `extractor eval` then exits 1 whatever the scores,
+    since a score over missing answers (stale replay recordings above all) is
+    not the score of the backend.
+
     A fixture the extractor refuses as input (longer than `--max-chars`) is never
     sent, so it is no backend failure: it is scored as an empty answer like any
     failure (a setting cannot raise a score by skipping papers) and its error
@@ -78,9 +84,10 @@ def evaluate(
         try:
             extraction = extractor.extract(fixture.abstract, fixture.title)
             predicted, error = extraction.summary.model_dump(mode="json"), None
-            dropped = extraction.meta.dropped_datasets
+            dropped, failed = extraction.meta.dropped_datasets, False
         except (BackendError, InputError) as exc:
             predicted, error, dropped = None, f"{type(exc).__name__}: {exc}", []
+            failed = isinstance(exc, BackendError)
             if isinstance(exc, InputError) and refused == done - 1:
                 refused += 1  # every fixture so far was refused
             if refused == FAIL_FAST:
@@ -89,7 +96,8 @@ def evaluate(
             if done == FAIL_FAST and all(r.error for r in results):
                 raise BackendError(f"stopped: the first {FAIL_FAST} fixtures all failed; the "
                                    f"last: {error}") from exc
-        item = ItemResult(fixture, predicted, error, dropped_datasets=dropped)
+        item = ItemResult(fixture, predicted, error, dropped_datasets=dropped,
+                          backend_failed=failed)
         item.scores = score_item(fixture, predicted)
         results.append(item)
         if progress:

@@ -203,8 +203,23 @@ def test_an_eval_whose_first_ten_papers_all_fail_stops_with_the_error(
     assert "stopped: the first 10 fixtures all failed; the last: ValidationFailed" in \
         capsys.readouterr().err
     scripted[rows[9]["abstract"]] = GOOD
-    assert main([*args, "--json", str(tmp_path / "r.json")]) == 0
+    assert main([*args, "--json", str(tmp_path / "r.json")]) == 1  # it ran to the end
     assert json.loads((tmp_path / "r.json").read_text())["errors"] == 11
+    assert ("FAIL scripted: 11 of 12 papers got no answer and were scored as empty answers; "
+            "the first, p0: ValidationFailed: no answer scripted") in capsys.readouterr().err
+
+
+def test_an_eval_with_a_paper_that_got_no_answer_fails_whatever_its_scores(
+        scripted, tmp_path, capsys):
+    """A stale replay recording for one paper scored it as an empty answer and the
+    gate passed: a score over missing answers is not the backend's score."""
+    other = dict(GOLD_LINE, id="other", abstract=ABSTRACT + " Second paper.")
+    scripted[ABSTRACT] = GOOD
+    gold = write(tmp_path, GOLD_LINE, other)
+    assert main(["eval", str(gold), "--backend", "scripted", "--no-cache", "--quiet",
+                 "--no-thresholds"]) == 1
+    err = capsys.readouterr().err
+    assert "FAIL scripted: 1 of 2 papers got no answer" in err and "the first, other:" in err
 
 
 @pytest.mark.parametrize("bad", [
