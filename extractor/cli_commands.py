@@ -145,10 +145,18 @@ def cmd_record(args: argparse.Namespace) -> int:
     backend = OpenAIBackend(config, transport=transport)
     with Extractor(backend, options=_extract_options(args), cache=False) as extractor:
         stats = record(fixtures, extractor, out, _progress(len(fixtures), args.quiet))
-    if partial.exists():
-        partial.replace(out)
-    else:  # nothing answered: the old recording stays
+    stats["partial"] = None
+    if not partial.exists():  # nothing answered: the old recording stays
         stats["out"] = None
+    elif stats["failed"] and out.exists():
+        # Replay would miss every fixture that failed here, though the old recording
+        # may answer it: a whole old recording is worth more than a new one with holes.
+        stats["out"], stats["partial"] = None, str(partial)
+        print(f"extractor: {len(stats['failed'])} of {len(fixtures)} fixtures failed, so "
+              f"{out} was kept as it was; this run's recording is {partial} (rename it over "
+              f"{out} to use it anyway, or fix the failures and record again)", file=sys.stderr)
+    else:
+        partial.replace(out)
     print(json.dumps(stats))
     return EXIT_FAILED if stats["failed"] else 0
 

@@ -72,6 +72,34 @@ def test_a_server_that_answers_nothing_leaves_the_old_recording_in_place(
     assert out.read_bytes() == kept and not (tmp_path / "rec" / "m.jsonl.partial").exists()
 
 
+def test_a_run_with_a_failed_fixture_keeps_the_old_recording(server, gold, tmp_path, capsys):
+    """A recording missing a fixture would make replay miss it: the whole old one
+    stays, and the new one is left beside it as <out>.partial, which is said."""
+    server.push(Reply(GOOD), Reply(GOOD))
+    out = tmp_path / "rec" / "m.jsonl"
+    assert record(server, gold, out) == 0
+    kept = out.read_bytes()
+    capsys.readouterr()
+    server.push(Status(400), Reply(GOOD))
+    assert record(server, gold, out) == 1
+    captured = capsys.readouterr()
+    stats = json.loads(captured.out)
+    partial = tmp_path / "rec" / "m.jsonl.partial"
+    assert stats["out"] is None and stats["partial"] == str(partial)
+    assert f"{out} was kept" in captured.err and str(partial) in captured.err
+    assert out.read_bytes() == kept and len(partial.read_text().splitlines()) == 1
+
+
+def test_a_first_recording_with_a_failed_fixture_is_still_written(server, gold, tmp_path, capsys):
+    """With no old recording to keep, what was answered is the recording."""
+    server.push(Status(400), Reply(GOOD))
+    out = tmp_path / "rec" / "m.jsonl"
+    assert record(server, gold, out) == 1
+    assert json.loads(capsys.readouterr().out)["out"] == str(out)
+    assert len(out.read_text().splitlines()) == 1
+    assert not (tmp_path / "rec" / "m.jsonl.partial").exists()
+
+
 def replay(tmp_path, **kwargs):
     return Extractor(
         "replay",
