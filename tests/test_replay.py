@@ -100,6 +100,30 @@ def test_a_first_recording_with_a_failed_fixture_is_still_written(server, gold, 
     assert not (tmp_path / "rec" / "m.jsonl.partial").exists()
 
 
+def test_a_recording_that_cannot_be_written_stops_the_run_unretried(
+        server, gold, tmp_path, capsys, monkeypatch):
+    """A full disk is no connection failure: retrying it pays again for an answer
+    that cannot be stored, so the first failed write ends the run, naming the file."""
+    import errno
+    import pathlib
+
+    opened = pathlib.Path.open
+
+    def full_disk(self, mode="r", *args, **kwargs):
+        if self.name.endswith(".partial") and "a" in mode:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return opened(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "open", full_disk)
+    server.push(Reply(GOOD), Reply(GOOD))
+    out = tmp_path / "rec" / "m.jsonl"
+    assert record(server, gold, out, "--max-attempts", "3", "--retry-wait", "0.01") == 2
+    assert len(server.received) == 1
+    err = capsys.readouterr().err
+    assert f"cannot write the recording {out}.partial: No space left on device" in err
+    assert "could not reach" not in err
+
+
 def replay(tmp_path, **kwargs):
     return Extractor(
         "replay",

@@ -48,7 +48,13 @@ from instructor.core.hooks import Hooks
 from instructor.v2.core.function_calls import response_schema
 from pydantic import ValidationError
 
-from ..errors import BackendError, PermanentError, TransientError, ValidationFailed
+from ..errors import (
+    BackendError,
+    ExtractorError,
+    PermanentError,
+    TransientError,
+    ValidationFailed,
+)
 from ..result import Usage
 from ..schema import PaperSummary, first_error, grounded_in
 from ._said import first_line, status_error
@@ -242,7 +248,7 @@ def call(create: Callable[..., tuple[Any, Any]], request: Request, meter: Meter,
         with grounded_in(request.abstract):
             summary, raw = create(**kwargs)
     except Exception as exc:
-        error = meter.charge(classify(exc))
+        error = not_the_backends(exc) or meter.charge(classify(exc))
         if not within(exc, error):
             raise error from exc
     else:
@@ -257,12 +263,22 @@ async def acall(create: Callable[..., Awaitable[tuple[Any, Any]]], request: Requ
         with grounded_in(request.abstract):
             summary, raw = await create(**kwargs)
     except Exception as exc:
-        error = meter.charge(classify(exc))
+        error = not_the_backends(exc) or meter.charge(classify(exc))
         if not within(exc, error):
             raise error from exc
     else:
         return Completion(summary, meter.usage, meter.reasks, getattr(raw, "model", None))
     raise error  # see `within`: our own error, raised again outside the handler
+
+
+def not_the_backends(exc: BaseException) -> ExtractorError | None:
+    """Our own error, not a backend's, raised under the SDK: a transport of ours
+    that failed (the recording's write, on a full disk). The SDK wraps whatever
+    its transport raises as a connection error, which would be retried, each
+    retry a paid request; it is no backend failure, so it stops the call as it is."""
+    return next((link for link in chain(exc)
+                 if isinstance(link, ExtractorError) and not isinstance(link, BackendError)),
+                None)
 
 
 def within(exc: BaseException, error: BaseException) -> bool:

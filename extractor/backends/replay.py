@@ -32,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from ..errors import ConfigError, ReplayMiss
+from ..errors import ConfigError, ExtractorError, ReplayMiss
 from ..prompts import load_prompt
 from .base import BackendConfig, check_options
 from .openai import OpenAIBackend
@@ -191,12 +191,23 @@ class RecordingTransport(httpx.BaseTransport):
                 "request": json.loads(body),
                 "response": answer,
             }
-            with self._lock, self.path.open("a", encoding="utf-8") as out:
-                out.write(json.dumps(entry, ensure_ascii=False) + "\n")
-                self.recorded += 1
+            with self._lock:
+                self._append(json.dumps(entry, ensure_ascii=False) + "\n")
         # The body is decoded now: drop the headers that described its encoding.
         headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _ENCODING]
         return httpx.Response(response.status_code, headers=headers, content=content)
+
+    def _append(self, line: str) -> None:
+        """Add one exchange, or stop the run: an answer that cannot be stored was
+        paid for nothing, and so would every retry and every later fixture be."""
+        try:
+            with self.path.open("a", encoding="utf-8") as out:
+                out.write(line)
+        except OSError as exc:
+            raise ExtractorError(f"cannot write the recording {self.path}: "
+                                 f"{exc.strerror or exc}; the run stopped (free space, "
+                                 "or record elsewhere with --out)") from exc
+        self.recorded += 1
 
     def close(self) -> None:
         self.inner.close()
