@@ -204,6 +204,17 @@ def test_missing_or_broken_recordings_are_config_errors(tmp_path):
         replay(tmp_path)
 
 
+@pytest.mark.parametrize("response", [None, "ok", [1]])
+def test_a_recording_without_a_response_object_is_refused_on_loading(tmp_path, response):
+    """Served, it failed inside the transport as a connection error, after seconds
+    of retries; loading names its line instead."""
+    (tmp_path / "rec").mkdir()
+    entry = {"key": "k", "model": "m"} | ({} if response is None else {"response": response})
+    (tmp_path / "rec" / "x.jsonl").write_text(json.dumps(entry) + "\n")
+    with pytest.raises(ConfigError, match=r"x\.jsonl:1: a recording with no response; re-record"):
+        replay(tmp_path)
+
+
 def test_record_refuses_other_backends(gold, capsys):
     """Recording captures openai-protocol traffic only."""
     assert main(["record", str(gold), "--backend", "rules"]) == 2

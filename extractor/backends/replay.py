@@ -71,12 +71,25 @@ def load_recordings(where: Path) -> dict[str, dict[str, Any]]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
-            try:
-                entry = json.loads(line)
-                found[entry["key"]] = entry
-            except (json.JSONDecodeError, KeyError, TypeError, RecursionError) as exc:
-                raise ConfigError(f"{path}:{number}: not a recording line ({exc})") from exc
+            entry = _exchange(f"{path}:{number}", line)
+            found[entry["key"]] = entry
     return found
+
+
+def _exchange(where: str, line: str) -> dict[str, Any]:
+    """One recording line, checked for all that serving it needs. A line that
+    failed only when its request came failed inside the transport, where the
+    SDK takes any error for a connection failure: seconds of retries, then
+    "could not reach" a server that does not exist."""
+    try:
+        entry = json.loads(line)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ConfigError(f"{where}: not a recording line ({exc})") from exc
+    if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+        raise ConfigError(f"{where}: not a recording line (no \"key\")")
+    if not isinstance(entry.get("response"), dict):
+        raise ConfigError(f"{where}: a recording with no response; re-record")
+    return entry
 
 
 class _ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
