@@ -140,7 +140,12 @@ def cmd_record(args: argparse.Namespace) -> int:
     # only at the end: a broken server or Ctrl-C leaves the old recording as it was
     # (and what was recorded so far in <out>.partial).
     partial = out.with_name(out.name + ".partial")
-    partial.unlink(missing_ok=True)
+    try:  # a place that cannot be written fails now, before any request is paid for
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial.touch()
+        partial.unlink()
+    except OSError as exc:
+        raise ExtractorError(f"cannot write {partial}: {exc.strerror or exc}") from exc
     transport = RecordingTransport(partial, probe.model)
     backend = OpenAIBackend(config, transport=transport)
     with Extractor(backend, options=_extract_options(args), cache=False) as extractor:

@@ -188,7 +188,7 @@ def test_an_unrecorded_abstract_is_a_miss_not_a_fallback(server, gold, tmp_path)
     """A request with no recording fails; it is never answered some other way."""
     server.push(Reply(GOOD), Reply(GOOD))
     record(server, gold, tmp_path / "rec" / "m.jsonl")
-    with pytest.raises(ReplayMiss, match="abstract, schema, model or sampling"):
+    with pytest.raises(ReplayMiss, match="abstract, title, schema, model, mode or sampling"):
         replay(tmp_path).extract("A paper nobody recorded.", TITLE)
     with pytest.raises(ReplayMiss):
         replay(tmp_path, model="rec-model").extract(ABSTRACT, "Another title")
@@ -213,6 +213,89 @@ def test_a_recording_without_a_response_object_is_refused_on_loading(tmp_path, r
     (tmp_path / "rec" / "x.jsonl").write_text(json.dumps(entry) + "\n")
     with pytest.raises(ConfigError, match=r"x\.jsonl:1: a recording with no response; re-record"):
         replay(tmp_path)
+
+
+def exchange(key="k", model="m", content="an answer", **envelope):
+    response = {"id": "chatcmpl-1", "created": 1, **envelope,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}
+    return json.dumps({"key": key, "model": model, "response": response}) + "\n"
+
+
+def test_a_recordings_file_that_is_not_utf8_is_a_config_error(tmp_path):
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "x.jsonl").write_bytes(b"\xff\xfe{" + exchange().encode("utf-16-le"))
+    with pytest.raises(ConfigError, match=r"x\.jsonl is not UTF-8 text"):
+        replay(tmp_path)
+
+
+def test_a_model_that_is_not_a_name_is_refused_on_loading(tmp_path):
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "x.jsonl").write_text(exchange("a") + exchange("b", model=5))
+    with pytest.raises(ConfigError, match=r"x\.jsonl:2: the model 5 is not a name; re-record"):
+        replay(tmp_path)
+
+
+def test_a_line_cut_short_says_what_to_do(tmp_path):
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "x.jsonl").write_text(exchange("a") + exchange("b")[:40])
+    with pytest.raises(ConfigError, match=r"x\.jsonl:2: not a recording line .*re-record, or "
+                                          r"delete that line"):
+        replay(tmp_path)
+
+
+def test_two_answers_to_one_request_are_refused_with_both_places(tmp_path):
+    """Which one replay served depended on the order of the files: refuse, naming both."""
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "a.jsonl").write_text(exchange("a") + exchange())
+    (tmp_path / "rec" / "b.jsonl").write_text(exchange(content="another answer"))
+    with pytest.raises(ConfigError, match=r"a\.jsonl:2 and .*b\.jsonl:1 record different "
+                                          r"answers to one request"):
+        replay(tmp_path)
+    (tmp_path / "rec" / "a.jsonl").write_text(exchange() + exchange(content="another answer"))
+    with pytest.raises(ConfigError, match=r"a\.jsonl:1 and .*a\.jsonl:2 record different"):
+        replay(tmp_path)
+
+
+def test_the_same_answer_recorded_twice_is_accepted(tmp_path):
+    """A server makes a new id and time for every answer: they are no other answer."""
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "a.jsonl").write_text(exchange())
+    (tmp_path / "rec" / "b.jsonl").write_text(exchange(id="chatcmpl-2", created=2))
+    assert replay(tmp_path).backend.model == "m"
+
+
+def test_a_model_the_recordings_do_not_hold_is_refused_naming_theirs(tmp_path):
+    """Every request would miss: say so once, with the models there are."""
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "a.jsonl").write_text(exchange(model="fm"))
+    with pytest.raises(ConfigError, match=r"holds recordings of fm only, not other"):
+        replay(tmp_path, model="other")
+
+
+def test_recordings_that_name_no_model_ask_for_one(tmp_path):
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "a.jsonl").write_text(exchange(model=None))
+    with pytest.raises(ConfigError, match=r"name no model; pick the one they were made "
+                                          r"with, with --model"):
+        replay(tmp_path)
+    assert replay(tmp_path, model="fm").backend.model == "fm"
+
+
+def test_record_on_a_read_only_filesystem_is_one_line(gold, tmp_path, capsys, monkeypatch):
+    """Not a traceback, and before any request is paid for."""
+    import errno
+    import pathlib
+
+    def read_only(self, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(pathlib.Path, "unlink", read_only)
+    monkeypatch.setattr(pathlib.Path, "touch", read_only)
+    assert main(["record", str(gold), "--backend", "openai", "--model", "m", "--base-url",
+                 "http://127.0.0.1:9/v1", "--api-key", "k", "--out", f"{tmp_path}/r/"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("extractor: ") and len(err.splitlines()) == 1
+    assert f"cannot write {tmp_path / 'r' / 'm.jsonl.partial'}: Read-only file system" in err
 
 
 def test_record_refuses_other_backends(gold, capsys):

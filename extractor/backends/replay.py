@@ -67,13 +67,44 @@ def load_recordings(where: Path) -> dict[str, dict[str, Any]]:
             "(a directory of .jsonl recordings, or one such file)"
         )
     found: dict[str, dict[str, Any]] = {}
+    places: dict[str, str] = {}  # key -> FILE:LINE it was read from
     for path in paths:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in enumerate(_text(path).splitlines(), 1):
             if not line.strip():
                 continue
-            entry = _exchange(f"{path}:{number}", line)
-            found[entry["key"]] = entry
+            place = f"{path}:{number}"
+            entry = _exchange(place, line)
+            key = entry["key"]
+            if key in found and _answer(found[key]) != _answer(entry):
+                # Which one replay served depended on the order of files and lines.
+                raise ConfigError(f"{places[key]} and {place} record different answers to "
+                                  "one request; delete the one not wanted, or re-record")
+            found[key], places[key] = entry, place
     return found
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}), so "
+                          "no recording: re-record it, or move it out of the way") from exc
+
+
+# What a server makes anew for every answer, so the same answer recorded twice
+# differs in them; everything else of a response is what replay serves.
+_FRESH = frozenset({"id", "created", "system_fingerprint", "timings"})
+
+
+def _answer(entry: dict[str, Any]) -> Any:
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in _FRESH}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(entry["response"])
 
 
 def _exchange(where: str, line: str) -> dict[str, Any]:
@@ -81,14 +112,17 @@ def _exchange(where: str, line: str) -> dict[str, Any]:
     failed only when its request came failed inside the transport, where the
     SDK takes any error for a connection failure: seconds of retries, then
     "could not reach" a server that does not exist."""
+    fix = "re-record, or delete that line"
     try:
         entry = json.loads(line)
     except (json.JSONDecodeError, RecursionError) as exc:
-        raise ConfigError(f"{where}: not a recording line ({exc})") from exc
+        raise ConfigError(f"{where}: not a recording line ({exc}); {fix}") from exc
     if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
-        raise ConfigError(f"{where}: not a recording line (no \"key\")")
+        raise ConfigError(f"{where}: not a recording line (no \"key\"); {fix}")
     if not isinstance(entry.get("response"), dict):
         raise ConfigError(f"{where}: a recording with no response; re-record")
+    if not isinstance(entry.get("model") or "", str):
+        raise ConfigError(f"{where}: the model {entry['model']!r} is not a name; {fix}")
     return entry
 
 
@@ -130,13 +164,7 @@ class ReplayBackend(OpenAIBackend):
         if not recordings:
             raise ConfigError(f"{where} holds no recordings; record some with "
                               "`extractor record FIXTURES --backend openai ...`")
-        models = sorted({e.get("model") for e in recordings.values() if e.get("model")})
-        model = config.model or (models[0] if len(models) == 1 else None)
-        if model is None:
-            raise ConfigError(
-                f"{where} holds recordings of {len(models)} models ({', '.join(models)}); "
-                "pick one with --model"
-            )
+        model = _model(where, config.model, recordings)
         self.where = where
         self.prompt_hashes = sorted({e.get("prompt_hash", "?") for e in recordings.values()})
         transport = _ReplayTransport(recordings)
@@ -159,7 +187,7 @@ class ReplayBackend(OpenAIBackend):
             stale = current not in self.prompt_hashes
             why = (
                 f"the prompt changed (recorded {', '.join(self.prompt_hashes)}, now {current})"
-                if stale else "the abstract, schema, model or sampling options differ"
+                if stale else "the abstract, title, schema, model, mode or sampling options differ"
             )
             return ReplayMiss(
                 f"no recording in {self.where} for this request to {self.model}: {why}. "
@@ -167,6 +195,23 @@ class ReplayBackend(OpenAIBackend):
                 "--base-url URL`"
             )
         return super()._classify(exc)
+
+
+def _model(where: Path, asked: str | None, recordings: dict[str, dict[str, Any]]) -> str:
+    """The model to replay: the one asked for, else the only one recorded. One that
+    no recording names, when every recording names one, would miss every request."""
+    named = {e.get("model") for e in recordings.values()}
+    models = sorted(m for m in named if m)
+    if asked and models and asked not in models and len(models) == len(named):
+        raise ConfigError(f"{where} holds recordings of {', '.join(models)} only, not "
+                          f"{asked}: pick one of those with --model, or record {asked}")
+    if asked or len(models) == 1:
+        return asked or models[0]
+    if not models:
+        raise ConfigError(f"the recordings in {where} name no model; pick the one they were "
+                          "made with, with --model")
+    raise ConfigError(f"{where} holds recordings of {len(models)} models "
+                      f"({', '.join(models)}); pick one with --model")
 
 
 def _json_or_none(content: bytes) -> Any:
