@@ -137,8 +137,8 @@ def cmd_record(args: argparse.Namespace) -> int:
     if not args.out or args.out.endswith(("/", os.sep)) or out.is_dir():
         out = out / f"{slug}.jsonl"  # a directory, as the replay backend reads them
     # A recording is made whole from one run, beside the old one, which it replaces
-    # only at the end: a broken server or Ctrl-C leaves the old recording as it was
-    # (and what was recorded so far in <out>.partial).
+    # only at the end: a broken server, a failed fixture or Ctrl-C leaves the old one
+    # as it was (and what was recorded so far in <out>.partial).
     partial = out.with_name(out.name + ".partial")
     try:  # a place that cannot be written fails now, before any request is paid for
         out.parent.mkdir(parents=True, exist_ok=True)
