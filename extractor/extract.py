@@ -195,10 +195,7 @@ class Extractor:
             summary = PaperSummary.model_validate(
                 value["summary"], context={"abstract": request.abstract}
             )
-            dropped = value.get("dropped_datasets")
-            if not (isinstance(dropped, list) and all(isinstance(n, str) for n in dropped)):
-                # stored before datasets were checked (or edited by hand): check now
-                summary, dropped = _named_datasets(summary, request)
+            summary, dropped = _named_on_read(summary, value.get("dropped_datasets"), request)
             done = Completion(summary, Usage(), 0, value.get("model"))
             return self._result(request, done, started, cache_hit=True, attempts=0,
                                 dropped=dropped, source=source)
@@ -342,6 +339,21 @@ def _named_datasets(summary: PaperSummary, request: Request) -> tuple[PaperSumma
         return summary, []
     kept = [name for name in summary.datasets if name not in dropped]
     return summary.model_copy(update={"datasets": kept}), dropped
+
+
+def _named_on_read(summary: PaperSummary, stored: object, request: Request
+                   ) -> tuple[PaperSummary, list[str]]:
+    """`_named_datasets` for a cache hit. The check runs on every hit (it costs no
+    call), so an entry stored before the check, stale, or edited by hand never
+    serves a name the text does not write. The names dropped when the answer was
+    made are no longer in its summary, so the stored list is kept too, but only
+    where it is a list of names and only the names the text indeed does not write:
+    a hit reports as dropped nothing the text names."""
+    summary, dropped = _named_datasets(summary, request)
+    if not (isinstance(stored, list) and all(isinstance(name, str) for name in stored)):
+        return summary, dropped
+    earlier = unwritten(f"{request.title}\n{request.abstract}", stored)
+    return summary, list(dict.fromkeys([*earlier, *dropped]))
 
 
 def _with_spent(exc: BackendError, spent: retry.Spent) -> BackendError:

@@ -297,6 +297,22 @@ def test_a_cache_entry_without_a_dataset_check_is_checked_on_read(
     assert hit.datasets == ["PDEBench"] and hit.meta.dropped_datasets == ["ImageNet"]
 
 
+@pytest.mark.parametrize("stored_dropped", [[], ["MadeUp"], ["PDEBench"]],
+                         ids=["none", "a name not written", "a name the text writes"])
+def test_a_cache_hit_never_serves_a_dataset_the_text_does_not_write(
+        stored_dropped, echo, tmp_path):
+    """A stale or edited entry is checked on every hit; only unwritten names are dropped."""
+    extractor = Extractor("echo", cache=tmp_path)
+    request = extractor._request(ABSTRACT, TITLE)
+    stored = dict(GOOD, datasets=["PDEBench", "MadeUpSet"])
+    extractor.cache.set(extractor.key(request), {"summary": stored, "model": None,
+                                                 "dropped_datasets": stored_dropped})
+    hit = extractor.extract(ABSTRACT, TITLE)
+    assert hit.meta.cache_hit and echo.calls == 0 and hit.datasets == ["PDEBench"]
+    unwritten_stored = [name for name in stored_dropped if name != "PDEBench"]
+    assert hit.meta.dropped_datasets == [*unwritten_stored, "MadeUpSet"]
+
+
 def test_explicit_backend_wins(monkeypatch, capsys):
     """An explicit name is used as is, with no notice."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
