@@ -10,7 +10,11 @@ A corrupt, unreadable or unparseable entry is a miss: it is deleted and the
 caller recomputes and overwrites it. Errors are never stored, because a caller
 stores only a validated answer. A write that fails (a full disk) is a warning,
 once per cache, and the answer is still returned: it was paid for, and the
-cache only saves asking again.
+cache only saves asking again. A disk already full when the cache opens is the
+same event, not an unusable cache: diskcache writes its settings on every open,
+so the answers it holds are then read straight from SQLite, read-only
+(`_Unwritable`), and `clear()` removes the files, as the deletes themselves
+cannot be written.
 
 A read-only directory cannot be used at all, not even to read a cache filled
 elsewhere: diskcache writes its settings into the database on every open, and
@@ -25,10 +29,12 @@ may share one directory; writes are atomic per key.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
 import sqlite3
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -55,23 +61,67 @@ def cache_key(parts: dict[str, Any]) -> str:
 
 
 def discard_unreadable(directory: Path) -> bool:
-    """Delete the cache database in `directory` if SQLite cannot read it.
+    """Delete the cache in `directory` if its database is damaged.
 
     For `extractor cache clear` on a cache that cannot be opened (a crash of the
     disk, a file overwritten): clearing is what the user asked for, and nothing
-    in it can be read anyway. Only diskcache's own database files go; a database
-    that SQLite reads is never touched here. True when something was deleted."""
-    database = directory / "cache.db"
-    if not database.is_file():
+    in it can be read anyway. Only real damage counts: a database that cannot be
+    opened or is locked (permissions, a read-only mount, another process) may be
+    healthy, and is never deleted. Only diskcache's own files go. True when
+    something was deleted."""
+    if not (directory / "cache.db").is_file():
         return False
     try:
-        with contextlib.closing(sqlite3.connect(database)) as connection:
-            connection.execute("PRAGMA quick_check").fetchall()
+        damage = _damage(directory)
+    except sqlite3.OperationalError:  # access or locking: not ours to judge
         return False
-    except sqlite3.DatabaseError:
-        for name in ("cache.db", "cache.db-wal", "cache.db-shm"):
-            (directory / name).unlink(missing_ok=True)
-        return True
+    if damage is None:
+        return False
+    _remove_files(directory)
+    return True
+
+
+def _damage(directory: Path) -> str | None:
+    """What SQLite finds wrong with the cache database, or None when it is sound.
+    Raises sqlite3.OperationalError when the database cannot be read at all
+    (permissions, a lock): that says nothing about the data."""
+    try:
+        with contextlib.closing(sqlite3.connect(directory / "cache.db", timeout=5)) as db:
+            rows = db.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        if not _damaged(exc):
+            raise
+        return str(exc)
+    # quick_check reports most damage as rows, not as an exception
+    return None if rows == [("ok",)] else "; ".join(str(row[0]) for row in rows[:3])
+
+
+def _damaged(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite saying the data is damaged, as opposed to saying it
+    cannot get at it (locked, busy, cannot open, read-only, disk full): only the
+    first is a reason to delete anything."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.DatabaseError) and code is not None and \
+        code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, sqlite3.Error):
+        return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def _remove_files(directory: Path) -> None:
+    """Delete diskcache's files in `directory`: its database and the value files it
+    keeps in two levels of two-hex-digit folders. Nothing else: --cache-dir may
+    point at a folder that also holds the user's own files."""
+    for name in ("cache.db", "cache.db-wal", "cache.db-shm"):
+        (directory / name).unlink(missing_ok=True)
+    for value in directory.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*.val"):
+        value.unlink(missing_ok=True)
+        for folder in (value.parent, value.parent.parent):
+            with contextlib.suppress(OSError):  # not empty yet
+                folder.rmdir()
 
 
 def _read_only(directory: Path) -> bool:
@@ -95,6 +145,60 @@ class _JsonOnlyDisk(diskcache.Disk):
         return super().fetch(mode, filename, value, read)
 
 
+class _Unwritable:
+    """The cache, read straight from SQLite, when diskcache cannot open it because
+    the disk is full (diskcache writes its settings on every open). Answers already
+    stored are still served, as the reads need no space; writes are dropped, as the
+    open has warned. When SQLite cannot read it either, every get is a miss."""
+
+    def __init__(self, directory: Path):
+        self._disk = _JsonOnlyDisk(str(directory))
+        self._db: sqlite3.Connection | None = None
+        database = directory / "cache.db"
+        if not database.is_file():
+            return
+        with contextlib.suppress(sqlite3.Error):
+            db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+            try:
+                db.execute("SELECT key FROM Cache LIMIT 1").fetchall()
+            except sqlite3.Error:
+                db.close()
+                raise
+            self._db = db
+
+    def get(self, key: str) -> str | None:
+        if self._db is None:
+            return None
+        row = self._db.execute(
+            "SELECT mode, filename, value FROM Cache WHERE key = ? AND raw = 1"
+            " AND (expire_time IS NULL OR expire_time > ?)", (key, time.time())
+        ).fetchone()
+        return None if row is None else self._disk.fetch(*row, read=False)
+
+    def set(self, key: str, value: str) -> None:
+        pass
+
+    def delete(self, key: str) -> None:
+        pass
+
+    def __len__(self) -> int:
+        if self._db is None:
+            return 0
+        return self._db.execute("SELECT COUNT(*) FROM Cache").fetchone()[0]
+
+    def volume(self) -> int:
+        if self._db is None:
+            return 0
+        (pages,), = self._db.execute("PRAGMA page_count").fetchall()
+        (size,), = self._db.execute("PRAGMA page_size").fetchall()
+        stored = self._db.execute("SELECT value FROM Settings WHERE key = 'size'").fetchone()
+        return pages * size + (stored[0] if stored else 0)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+
+
 class Cache:
     """JSON values on disk, keyed by `cache_key()`."""
 
@@ -103,25 +207,41 @@ class Cache:
         if self.directory.exists() and not self.directory.is_dir():  # never "delete it"
             raise ConfigError(f"the cache directory {self.directory} is a file, not a "
                               "directory: use another --cache-dir (or --no-cache)")
-        try:
-            self._cache = diskcache.Cache(
-                str(self.directory), disk=_JsonOnlyDisk, size_limit=size_limit
-            )
-        except Exception as exc:  # sqlite3 or OS errors: unusable directory
-            if _read_only(self.directory):
-                raise ConfigError(
-                    f"cannot open cache directory {self.directory}: it is read-only, and the "
-                    "cache writes to its database even to read it; use --no-cache, or copy "
-                    "it to a writable --cache-dir"
-                ) from exc
-            raise ConfigError(
-                f"cannot open cache directory {self.directory}: {exc} (it only holds answers "
-                "that can be asked for again: delete it, or use another --cache-dir or "
-                "--no-cache)"
-            ) from exc
         self.hits = 0
         self.misses = 0
         self._write_failed = False
+        try:
+            self._cache: diskcache.Cache | _Unwritable = diskcache.Cache(
+                str(self.directory), disk=_JsonOnlyDisk, size_limit=size_limit
+            )
+        except Exception as exc:  # sqlite3 or OS errors: unusable directory
+            if not _disk_full(exc):
+                raise self._unusable(exc) from exc
+            # A full disk is the same event as a failed write: one warning, and the
+            # run goes on, reading what the cache already holds.
+            self._cache = _Unwritable(self.directory)
+            self._warn_once(exc, stacklevel=3)
+
+    def _unusable(self, exc: Exception) -> ConfigError:
+        if _read_only(self.directory):
+            return ConfigError(
+                f"cannot open cache directory {self.directory}: it is read-only, and the "
+                "cache writes to its database even to read it; use --no-cache, or copy "
+                "it to a writable --cache-dir"
+            )
+        return ConfigError(
+            f"cannot open cache directory {self.directory}: {exc} (it only holds answers "
+            "that can be asked for again: delete it, or use another --cache-dir or "
+            "--no-cache)"
+        )
+
+    def _warn_once(self, exc: Exception, stacklevel: int) -> None:
+        if self._write_failed:
+            return
+        self._write_failed = True
+        fix = ": free space on its disk for them to be cached again" if _disk_full(exc) else ""
+        warnings.warn(f"cannot write to the cache {self.directory} ({exc}); answers are "
+                      f"returned but not cached{fix}", RuntimeWarning, stacklevel=stacklevel + 1)
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The stored value, or None on a miss or an entry that cannot be read."""
@@ -144,10 +264,7 @@ class Cache:
         try:
             self._cache.set(key, text)
         except (sqlite3.Error, OSError, diskcache.Timeout) as exc:  # the disk, not the answer
-            if not self._write_failed:
-                self._write_failed = True
-                warnings.warn(f"cannot write to the cache {self.directory} ({exc}); answers "
-                              "are returned but not cached", RuntimeWarning, stacklevel=2)
+            self._warn_once(exc, stacklevel=2)
 
     def delete(self, key: str) -> None:
         with contextlib.suppress(Exception):  # the next set() overwrites it anyway
@@ -163,8 +280,20 @@ class Cache:
         }
 
     def clear(self) -> int:
-        """Remove every entry; returns how many there were."""
-        return self._cache.clear()
+        """Remove every entry; returns how many there were. On a full disk the
+        database cannot even record the deletes, so its files are removed instead:
+        clearing is what was asked for, and it is how the space comes back."""
+        count = len(self._cache)
+        if not isinstance(self._cache, _Unwritable):
+            try:
+                return self._cache.clear()
+            except sqlite3.OperationalError as exc:
+                if not _disk_full(exc):
+                    raise
+        self._cache.close()
+        _remove_files(self.directory)
+        self._cache = _Unwritable(self.directory)
+        return count
 
     def close(self) -> None:
         self._cache.close()

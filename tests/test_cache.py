@@ -314,3 +314,49 @@ def test_a_read_only_cache_directory_is_refused_saying_why_and_never_to_delete_i
     with pytest.raises(ConfigError, match="is read-only") as info:
         Cache(tmp_path / "shared")
     assert "--no-cache" in str(info.value) and "delete" not in str(info.value)
+
+
+def _full_disk(*args, **kwargs):
+    exc = sqlite3.OperationalError("database or disk is full")  # what SQLite says
+    exc.sqlite_errorcode = sqlite3.SQLITE_FULL
+    raise exc
+
+
+def test_a_cache_on_a_full_disk_still_serves_what_it_holds_with_one_warning(
+        server, make_extractor, monkeypatch):
+    """diskcache writes when it opens; a full disk then costs the writes, not the run."""
+    import extractor.cache as cache_module
+
+    server.push(Reply(GOOD), Reply(GOOD))
+    with make_extractor(cache=True) as extractor:
+        extractor.extract(ABSTRACT, TITLE)
+    monkeypatch.setattr(cache_module.diskcache, "Cache", _full_disk)
+    with pytest.warns(RuntimeWarning, match="disk is full.*free space") as caught:
+        extractor = make_extractor(cache=True)
+        hit = extractor.extract(ABSTRACT, TITLE)
+        fresh = extractor.extract(ABSTRACT + " Again.", TITLE)
+        again = extractor.extract(ABSTRACT + " Again.", TITLE)
+    assert hit.meta.cache_hit and not fresh.meta.cache_hit and not again.meta.cache_hit
+    assert len(server.received) == 3 and len(caught) == 1
+    assert "delete" not in str(caught[0].message)
+    assert extractor.cache.stats()["entries"] == 1
+    extractor.close()
+
+
+def test_cache_clear_frees_a_full_disk(tmp_path, monkeypatch, capsys):
+    """Clearing is how the space comes back, whether the disk filled before the
+    open (diskcache cannot open) or after it (the deletes cannot be journalled)."""
+    import extractor.cache as cache_module
+
+    for where in ("open", "clear"):
+        cache = Cache(tmp_path / where)
+        cache.set("k", {"a": 1})
+        cache.close()
+    with monkeypatch.context() as patch:
+        patch.setattr(cache_module.diskcache, "Cache", _full_disk)
+        with pytest.warns(RuntimeWarning, match="disk is full"):
+            assert main(["cache", "clear", "--cache-dir", str(tmp_path / "open")]) == 0
+    monkeypatch.setattr(cache_module.diskcache.Cache, "clear", _full_disk)
+    assert main(["cache", "clear", "--cache-dir", str(tmp_path / "clear")]) == 0
+    assert capsys.readouterr().out.count("removed 1 entries") == 2
+    assert not any((tmp_path / where / "cache.db").exists() for where in ("open", "clear"))
