@@ -239,7 +239,12 @@ class Cache:
         if self._write_failed:
             return
         self._write_failed = True
-        fix = ": free space on its disk for them to be cached again" if _disk_full(exc) else ""
+        fix = ""
+        if _disk_full(exc):
+            fix = ": free space on its disk for them to be cached again"
+        elif _damaged(exc):  # no entry can be overwritten until the database goes
+            fix = f": its database is damaged, and `extractor cache clear --cache-dir " \
+                  f"{self.directory}` removes it"
         warnings.warn(f"cannot write to the cache {self.directory} ({exc}); answers are "
                       f"returned but not cached{fix}", RuntimeWarning, stacklevel=stacklevel + 1)
 
@@ -270,6 +275,21 @@ class Cache:
         with contextlib.suppress(Exception):  # the next set() overwrites it anyway
             self._cache.delete(key)
 
+    def check(self) -> None:
+        """Raise ConfigError if SQLite finds the database damaged. diskcache keeps
+        its count apart from the entries, so a database damaged in the middle still
+        reports every entry; this reads them all, which is why `stats()` does not."""
+        try:
+            damage = _damage(self.directory)
+        except sqlite3.OperationalError:  # locked or unreadable: says nothing of damage
+            return
+        if damage is not None:
+            raise ConfigError(
+                f"the cache database in {self.directory} is damaged ({damage}): its "
+                "answers are misses and cannot be stored again; `extractor cache clear "
+                f"--cache-dir {self.directory}` removes it"
+            )
+
     def stats(self) -> dict[str, Any]:
         return {
             "directory": str(self.directory),
@@ -281,14 +301,15 @@ class Cache:
 
     def clear(self) -> int:
         """Remove every entry; returns how many there were. On a full disk the
-        database cannot even record the deletes, so its files are removed instead:
-        clearing is what was asked for, and it is how the space comes back."""
+        database cannot even record the deletes, and a damaged one fails on the
+        first damaged page, so its files are removed instead: clearing is what was
+        asked for, and it is how the space, or a working cache, comes back."""
         count = len(self._cache)
         if not isinstance(self._cache, _Unwritable):
             try:
                 return self._cache.clear()
-            except sqlite3.OperationalError as exc:
-                if not _disk_full(exc):
+            except sqlite3.DatabaseError as exc:
+                if not (_disk_full(exc) or _damaged(exc)):
                     raise
         self._cache.close()
         _remove_files(self.directory)

@@ -104,6 +104,7 @@ def cmd_cache(args: argparse.Namespace) -> int:
         if args.action == "clear":
             print(f"removed {cache.clear()} entries from {cache.directory}")
         else:
+            cache.check()  # a damaged database says so, not a healthy count
             stats = cache.stats()
             print(json.dumps({k: stats[k] for k in ("directory", "entries", "size_bytes")}))
     finally:

@@ -360,3 +360,47 @@ def test_cache_clear_frees_a_full_disk(tmp_path, monkeypatch, capsys):
     assert main(["cache", "clear", "--cache-dir", str(tmp_path / "clear")]) == 0
     assert capsys.readouterr().out.count("removed 1 entries") == 2
     assert not any((tmp_path / where / "cache.db").exists() for where in ("open", "clear"))
+
+
+def _damaged_in_the_middle(directory):
+    """A 300-entry cache with 8 KiB garbled halfway through its database: SQLite
+    still opens it, and diskcache's own count still says 300."""
+    import random
+
+    cache = Cache(directory)
+    for i in range(300):
+        cache.set(f"k{i}", {"summary": f"entry {i} " + "y" * 300})
+    cache.close()
+    database = directory / "cache.db"
+    data = bytearray(database.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 8192] = random.Random(2).randbytes(8192)
+    database.write_bytes(bytes(data))
+
+
+def test_a_cache_damaged_in_the_middle_is_reported_by_stats_and_removed_by_clear(
+        tmp_path, capsys):
+    """stats does not call it healthy, clear does not crash, and the next run caches."""
+    _damaged_in_the_middle(tmp_path / "c")
+    assert main(["cache", "stats", "--cache-dir", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err
+    assert "is damaged" in err and "extractor cache clear" in err
+    assert main(["cache", "clear", "--cache-dir", str(tmp_path / "c")]) == 0
+    assert "removed 300 entries" in capsys.readouterr().out
+    cache = Cache(tmp_path / "c")
+    cache.set("k", {"a": 1})
+    assert cache.get("k") == {"a": 1} and cache.stats()["entries"] == 1
+    cache.close()
+
+
+def test_writes_to_a_damaged_cache_warn_once_naming_the_fix(tmp_path):
+    """A damaged database cannot take the entries back, so the warning says how to remove it."""
+    _damaged_in_the_middle(tmp_path / "c")
+    cache = Cache(tmp_path / "c")
+    misses = [f"k{i}" for i in range(300) if cache.get(f"k{i}") is None]
+    assert misses  # the garbled pages held entries
+    with pytest.warns(RuntimeWarning, match=r"damaged.*`extractor cache clear") as caught:
+        for key in misses:
+            cache.set(key, {"a": 1})
+    assert len(caught) == 1
+    cache.close()
