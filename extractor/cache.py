@@ -86,7 +86,7 @@ def _damage(directory: Path) -> str | None:
     Raises sqlite3.OperationalError when the database cannot be read at all
     (permissions, a lock): that says nothing about the data."""
     try:
-        with contextlib.closing(sqlite3.connect(directory / "cache.db", timeout=5)) as db:
+        with contextlib.closing(sqlite3.connect(directory / "cache.db", timeout=1)) as db:
             rows = db.execute("PRAGMA quick_check").fetchall()
     except sqlite3.DatabaseError as exc:
         if not _damaged(exc):
@@ -223,17 +223,28 @@ class Cache:
             self._warn_once(exc, stacklevel=3)
 
     def _unusable(self, exc: Exception) -> ConfigError:
-        if _read_only(self.directory):
+        """Why the directory cannot be used, and the way out. Deleting is advised
+        only for a damaged database: a cache out of reach may be healthy, and the
+        user's own."""
+        where = self.directory
+        if not where.is_dir():  # diskcache could not create it
+            why = os.strerror(exc.errno) if isinstance(exc, OSError) and exc.errno else exc
+            return ConfigError(f"cannot create the cache directory {where}: {why}; use "
+                               "another --cache-dir, or --no-cache")
+        if _read_only(where):
             return ConfigError(
-                f"cannot open cache directory {self.directory}: it is read-only, and the "
+                f"cannot open cache directory {where}: it is read-only, and the "
                 "cache writes to its database even to read it; use --no-cache, or copy "
                 "it to a writable --cache-dir"
             )
-        return ConfigError(
-            f"cannot open cache directory {self.directory}: {exc} (it only holds answers "
-            "that can be asked for again: delete it, or use another --cache-dir or "
-            "--no-cache)"
-        )
+        if _damaged(exc):
+            return ConfigError(
+                f"cannot open cache directory {where}: its database is damaged ({exc}); it "
+                "only holds answers that can be asked for again: `extractor cache clear "
+                f"--cache-dir {where}` will delete it, or use another --cache-dir or --no-cache"
+            )
+        return ConfigError(f"cannot open cache directory {where}: {exc}; use another "
+                           "--cache-dir, or --no-cache")
 
     def _warn_once(self, exc: Exception, stacklevel: int) -> None:
         if self._write_failed:
@@ -255,6 +266,8 @@ class Cache:
             value = None if raw is None else json.loads(raw)
             if value is not None and not isinstance(value, dict):
                 raise _CorruptEntry("not a JSON object")
+        except (sqlite3.OperationalError, diskcache.Timeout):
+            value = None  # locked or out of reach: a miss now, the entry may be sound
         except Exception:
             self.delete(key)
             value = None

@@ -267,7 +267,8 @@ def test_the_cache_refuses_non_text_values(tmp_path):
 def test_a_cache_file_that_is_not_a_database_is_a_config_error_saying_what_to_do(tmp_path):
     Cache(tmp_path / "cache").close()
     (tmp_path / "cache" / "cache.db").write_bytes(b"garbage" * 100)
-    with pytest.raises(ConfigError, match=r"not a database .*delete it, or use another"):
+    with pytest.raises(ConfigError, match=r"damaged \(file is not a database\).*"
+                       r"`extractor cache clear .*` will delete it, or use another"):
         Cache(tmp_path / "cache")
 
 
@@ -404,3 +405,65 @@ def test_writes_to_a_damaged_cache_warn_once_naming_the_fix(tmp_path):
             cache.set(key, {"a": 1})
     assert len(caught) == 1
     cache.close()
+
+
+def test_cache_clear_on_a_read_only_cache_says_so_and_deletes_nothing(
+        tmp_path, monkeypatch, capsys):
+    """SQLite's "unable to open database file" is access, not damage."""
+    import extractor.cache as cache_module
+
+    Cache(tmp_path / "shared").close()
+
+    def unable(*args, **kwargs):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(cache_module.diskcache, "Cache", unable)
+    monkeypatch.setattr(cache_module.sqlite3, "connect", unable)
+    monkeypatch.setattr(cache_module.os, "access", lambda path, mode: False)
+    assert main(["cache", "clear", "--cache-dir", str(tmp_path / "shared")]) == 2
+    assert "is read-only" in capsys.readouterr().err
+    assert (tmp_path / "shared" / "cache.db").exists()
+
+
+def test_a_locked_cache_database_is_never_deleted(tmp_path):
+    """A lock held by another process says nothing about the data: clear's way out
+    of a damaged database leaves it, and so does a read that times out on it."""
+    from extractor.cache import discard_unreadable
+
+    cache = Cache(tmp_path)
+    cache.set("k", {"a": 1})
+    cache.close()
+    holder = sqlite3.connect(tmp_path / "cache.db", isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        assert discard_unreadable(tmp_path) is False
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    cache = Cache(tmp_path)
+    assert cache.get("k") == {"a": 1}
+    cache.close()
+
+
+def test_a_read_that_cannot_get_at_the_database_deletes_nothing(tmp_path, monkeypatch):
+    """A lock timeout is a miss for now, not a corrupt entry."""
+    cache = Cache(tmp_path)
+    cache.set("k", {"a": 1})
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cache._cache, "get", locked)
+        assert cache.get("k") is None
+    assert cache.get("k") == {"a": 1}
+    cache.close()
+
+
+def test_a_cache_directory_that_cannot_be_created_says_so_and_not_to_delete_it(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match=r"cannot create the cache directory .*: Not a "
+                                          r"directory; use another --cache-dir") as caught:
+        Cache(tmp_path / "notes.txt" / "cache")
+    assert "delete" not in str(caught.value)
