@@ -86,7 +86,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_cache(args: argparse.Namespace) -> int:
     directory = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
-    if not directory.exists():  # inspecting or clearing a cache never creates one
+    # Inspecting or clearing a cache never creates one, not even in a directory
+    # that exists (`--cache-dir mydocs`): no database there is no cache there.
+    if not directory.exists() or (directory.is_dir() and not (directory / "cache.db").exists()):
         if args.action == "clear":
             print(f"removed 0 entries from {directory} (no cache there)")
         else:

@@ -241,3 +241,16 @@ def test_an_option_the_backend_does_not_read_is_refused(backend, capsys, monkeyp
     assert main(["extract", "--backend", backend, "--no-cache", "--option", "recording=x",
                  "We propose X, which is 3x faster than Y."]) == 2
     assert f"unknown {backend} option(s) recording; known:" in capsys.readouterr().err
+
+
+def test_cache_stats_and_clear_create_no_cache_in_a_directory_that_holds_none(tmp_path, capsys):
+    """`--cache-dir mydocs` by mistake: the answer is that there is no cache, and
+    the directory is left as it was."""
+    docs = tmp_path / "mydocs"
+    docs.mkdir()
+    (docs / "notes.txt").write_text("mine")
+    assert main(["cache", "stats", "--cache-dir", str(docs)]) == 0
+    assert json.loads(capsys.readouterr().out)["entries"] == 0
+    assert main(["cache", "clear", "--cache-dir", str(docs)]) == 0
+    assert "no cache there" in capsys.readouterr().out
+    assert [path.name for path in docs.iterdir()] == ["notes.txt"]
