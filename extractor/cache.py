@@ -22,6 +22,11 @@ SQLite's WAL journal needs its shared-memory file beside it. So it is a
 ConfigError at open that says so (with --no-cache or a writable copy as the way
 out), never the advice to delete what the user may not own.
 
+Nothing is deleted, and no deleting advised, unless SQLite says the data is
+damaged (SQLITE_CORRUPT, SQLITE_NOTADB, or a row from quick_check). A database
+that cannot be opened, is locked, or sits on a full or read-only disk may be
+healthy: a read that times out on a lock is a miss that keeps the entry.
+
 diskcache keeps its index in SQLite with its own locking, so several processes
 may share one directory; writes are atomic per key.
 """
