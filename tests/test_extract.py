@@ -283,34 +283,24 @@ def test_dataset_names_the_text_never_writes_are_dropped_and_listed(echo, tmp_pa
     assert Extractor("echo", cache=False).extract(ABSTRACT, TITLE).datasets == ["PDE-Bench"]
 
 
-@pytest.mark.parametrize("stored_dropped", [{}, {"dropped_datasets": [1]}],
-                         ids=["before the check", "edited by hand"])
-def test_a_cache_entry_without_a_dataset_check_is_checked_on_read(
-        stored_dropped, echo, tmp_path):
-    extractor = Extractor("echo", cache=tmp_path)
-    request = extractor._request(ABSTRACT, TITLE)
-    stored = dict(GOOD, datasets=["PDEBench", "ImageNet"])
-    extractor.cache.set(extractor.key(request), {"summary": stored, "model": None,
-                                                 **stored_dropped})
-    hit = extractor.extract(ABSTRACT, TITLE)
-    assert hit.meta.cache_hit and echo.calls == 0
-    assert hit.datasets == ["PDEBench"] and hit.meta.dropped_datasets == ["ImageNet"]
-
-
-@pytest.mark.parametrize("stored_dropped", [[], ["MadeUp"], ["PDEBench"]],
-                         ids=["none", "a name not written", "a name the text writes"])
+@pytest.mark.parametrize(("stored_dropped", "dropped"), [
+    ({}, ["MadeUpSet"]),
+    ({"dropped_datasets": [1]}, ["MadeUpSet"]),
+    ({"dropped_datasets": []}, ["MadeUpSet"]),
+    ({"dropped_datasets": ["MadeUp"]}, ["MadeUp", "MadeUpSet"]),
+    ({"dropped_datasets": ["PDEBench"]}, ["MadeUpSet"]),
+], ids=["before the check", "edited by hand", "stale", "dropped when made", "written"])
 def test_a_cache_hit_never_serves_a_dataset_the_text_does_not_write(
-        stored_dropped, echo, tmp_path):
-    """A stale or edited entry is checked on every hit; only unwritten names are dropped."""
+        stored_dropped, dropped, echo, tmp_path):
+    """Every hit is checked again; it reports as dropped only names the text does not write."""
     extractor = Extractor("echo", cache=tmp_path)
     request = extractor._request(ABSTRACT, TITLE)
     stored = dict(GOOD, datasets=["PDEBench", "MadeUpSet"])
     extractor.cache.set(extractor.key(request), {"summary": stored, "model": None,
-                                                 "dropped_datasets": stored_dropped})
+                                                 **stored_dropped})
     hit = extractor.extract(ABSTRACT, TITLE)
-    assert hit.meta.cache_hit and echo.calls == 0 and hit.datasets == ["PDEBench"]
-    unwritten_stored = [name for name in stored_dropped if name != "PDEBench"]
-    assert hit.meta.dropped_datasets == [*unwritten_stored, "MadeUpSet"]
+    assert hit.meta.cache_hit and echo.calls == 0
+    assert hit.datasets == ["PDEBench"] and hit.meta.dropped_datasets == dropped
 
 
 def test_explicit_backend_wins(monkeypatch, capsys):
