@@ -108,24 +108,27 @@ class Speedup(BaseModel):
         gt=0,
         allow_inf_nan=False,  # JSON has no Infinity: it would corrupt every output format
         description=(
-            "How many times faster, as a number: '6x' -> 6, '37% faster' -> 1.37, "
-            "'3 orders of magnitude' -> 1000, 'reduces time by 50%' -> 2. "
-            "For a range, the lower end. null when no number is given "
-            "('orders of magnitude faster')."
+            "How many times faster, as a number: '6x' -> 6, 'up to 4000x' -> 4000, "
+            "'3 orders of magnitude' -> 1000, a p% gain in speed -> 1 + p/100 ('37% "
+            "faster' -> 1.37), a p% cut in time or latency -> 1 / (1 - p/100) ('reduces "
+            "time by 75%' -> 4, '15% lower latency' -> 1.18). For a range, the lower end. "
+            "null when no number is given ('orders of magnitude faster')."
         ),
     )
     factor_max: float | None = Field(
         default=None,
         gt=0,
         allow_inf_nan=False,
-        description="Upper end of a range ('2x to 30x' -> 30); otherwise null.",
+        description="Upper end of a range ('2x to 30x' -> 30); otherwise null, 'up to N' "
+                    "included.",
     )
     baseline: str | None = Field(
         default=None,
         max_length=MAX_BASELINE,
         description=(
-            "What the claim is compared against, only when its own sentence names it "
-            "('SciPy', 'conventional PDE solvers'); null for unnamed prior work."
+            "What the claim is compared against, when its own sentence names it, with or "
+            "without 'than' ('SciPy', 'conventional PDE solvers'); null for unnamed prior "
+            "work ('previous methods', 'baselines')."
         ),
     )
     text: str = Field(
@@ -144,6 +147,8 @@ class Speedup(BaseModel):
 
     @model_validator(mode="after")
     def _range_is_ordered(self) -> Speedup:
+        if self.factor is not None and self.factor_max == self.factor:
+            self.factor_max = None  # "up to 4000x" given as 4000 to 4000: one number, no range
         if self.factor_max is not None:
             if self.factor is None:
                 raise ValueError(
@@ -215,8 +220,8 @@ def stated_factors(text: str) -> set[float] | None:
     # "from 120 s to 3 s": a model may divide one time by the other
     factors.update(max(a, b) / min(a, b) for a, b in itertools.combinations(values[:12], 2))
     factors.update(10.0 ** int(e) for e in _TEN_TO.findall(text))
-    if orders:
-        factors.add(10.0)  # "an order of magnitude"
+    if re.search(r"\b(?:an|one)\W+order\W+of\W+magnitude", text, re.I):
+        factors.add(10.0)  # not for "several orders of magnitude": that factor is null
     parsed = parse_speedup(text)
     factors.update(f for f in parsed or () if f is not None)
     return factors
@@ -241,7 +246,8 @@ def unstated_claim(speedup: Speedup) -> str | None:
 
 
 class PaperSummary(BaseModel):
-    """A typed summary of one paper, as LABELLING.md defines each field."""
+    """A typed summary of one paper: its task, method, speed-up claims, hardware and
+    datasets, each as the title and abstract state them."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -255,8 +261,8 @@ class PaperSummary(BaseModel):
     method: str = Field(
         max_length=240,
         description=(
-            "What the paper itself proposes, at most 15 words, starting with its coined "
-            "name if it has one."
+            "What the paper itself proposes or contributes, at most 15 words, starting "
+            "with its coined name if it has one; for an analysis paper, the analysis."
         ),
     )
     speedups: list[Speedup] = Field(
@@ -264,24 +270,28 @@ class PaperSummary(BaseModel):
         max_length=MAX_SPEEDUPS,
         description=(
             "One entry per claim that the paper's own contribution is faster (time, "
-            "throughput, latency) by a stated magnitude. Not memory, parameter, FLOPs "
-            "or data reductions, not accuracy, not claims about prior work."
+            "throughput, latency) by a stated magnitude, one entry per number. Not "
+            "memory, parameter, FLOPs, data, sampling-step or function-evaluation "
+            "reductions, not lower cost, accuracy or convergence rates, not claims about "
+            "prior work."
         ),
     )
     hardware: list[Name] = Field(
         default_factory=list,
         max_length=MAX_NAMES,
         description=(
-            "Compute the paper runs on or targets: a device as written ('A100', 'TPU v4') "
-            "or a plain class ('GPU', 'CPU', 'FPGA', 'edge devices', 'mobile phones')."
+            "Compute the paper runs on or targets: a device as written ('A100', 'TPU v4'), "
+            "with no vendor the text does not state, or a plain class ('GPU', 'CPU', "
+            "'FPGA', 'edge devices', 'mobile phones')."
         ),
     )
     datasets: list[Name] = Field(
         default_factory=list,
         max_length=MAX_NAMES,
         description=(
-            "Each named dataset or benchmark used or introduced, spelled as written "
-            "('ImageNet', 'CIFAR-10'). Not unnamed data, equations, methods or models."
+            "Each named dataset or benchmark used or introduced, one entry each, spelled "
+            "as written ('ImageNet', 'CIFAR-10'). Not unnamed data, equations, physical "
+            "systems, methods or models."
         ),
     )
 

@@ -271,6 +271,8 @@ def test_a_factor_read_from_its_quote_as_labelling_md_reads_it_passes(factor, fa
     ({"factor": 5, "text": "significantly faster"}, "'significantly faster' states no magnitude"),
     ({"factor": None, "text": "significantly faster"}, "states no magnitude"),
     ({"factor": 1.5, "text": "37% higher throughput"}, "factor 1.5 not stated"),
+    # LABELLING.md: "several orders of magnitude" states no number, so its factor is null
+    ({"factor": 10, "text": "orders of magnitude faster"}, "factor 10 not stated"),
 ])
 def test_a_factor_its_quote_does_not_state_fails_validation(claim, message):
     """So that instructor re-asks, and such an answer is never cached."""
@@ -278,6 +280,21 @@ def test_a_factor_its_quote_does_not_state_fails_validation(claim, message):
         PaperSummary.model_validate({"task": "t", "method": "m", "speedups": [claim]},
                                     context={"abstract": ABSTRACT_OF_CLAIMS})
     assert message in str(info.value)
+
+
+def test_an_order_of_magnitude_is_ten():
+    abstract = "We propose X. It is an order of magnitude faster than Y."
+    claim = {"factor": 10, "text": "an order of magnitude faster than Y"}
+    summary = PaperSummary.model_validate({"task": "t", "method": "m", "speedups": [claim]},
+                                          context={"abstract": abstract})
+    assert summary.speedups[0].factor == 10
+
+
+def test_up_to_n_given_as_a_range_of_n_to_n_is_one_number():
+    """`up to 4000x` is factor 4000 with factor_max null; a model that fills both
+    with 4000 means the same, and is read so rather than re-asked."""
+    claim = Speedup(factor=4000, factor_max=4000, text="up to 4000x faster")
+    assert (claim.factor, claim.factor_max) == (4000, None)
 
 
 def test_the_factor_check_needs_the_abstract_like_grounding():
