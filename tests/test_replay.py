@@ -228,6 +228,17 @@ def test_a_recordings_file_that_is_not_utf8_is_a_config_error(tmp_path):
         replay(tmp_path)
 
 
+def test_a_recording_holding_unicode_line_separators_loads_whole(tmp_path):
+    """The recorder writes text as it is (ensure_ascii=False), so an abstract from a
+    PDF with U+2028 or NEL in it is written raw: only a newline ends a line."""
+    from extractor.backends.replay import load_recordings
+
+    line = json.dumps({"key": "k", "model": "m", "request": {"a": "one\u2028two\x85three"},
+                       "response": {"choices": []}}, ensure_ascii=False) + "\n"
+    (tmp_path / "x.jsonl").write_text(line + exchange("b"), encoding="utf-8")
+    assert sorted(load_recordings(tmp_path / "x.jsonl")) == ["b", "k"]
+
+
 def test_a_model_that_is_not_a_name_is_refused_on_loading(tmp_path):
     (tmp_path / "rec").mkdir()
     (tmp_path / "rec" / "x.jsonl").write_text(exchange("a") + exchange("b", model=5))
