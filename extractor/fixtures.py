@@ -100,7 +100,9 @@ def load_fixtures(path: str | Path) -> list[Fixture]:
     shown = "<stdin>" if str(path) == STDIN else str(path)
     try:
         data = sys.stdin.buffer.read() if str(path) == STDIN else Path(path).read_bytes()
-        lines = data.decode("utf-8").splitlines()
+        # Only a newline ends a line: splitlines() also splits at U+2028 and NEL,
+        # which a JSON writer leaves raw in an abstract (ensure_ascii=False).
+        lines = data.decode("utf-8").split("\n")
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError(f"cannot read fixtures {shown}: {exc}") from exc
     fixtures, seen = [], set()

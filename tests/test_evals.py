@@ -142,6 +142,15 @@ def test_a_fixture_refused_as_input_among_others_is_a_recorded_error(scripted, t
     assert report["items"][1]["scores"]["error"].startswith("InputError: abstract is")
 
 
+def test_a_fixture_whose_abstract_holds_a_unicode_line_separator_is_one_line(tmp_path):
+    """json.dumps(ensure_ascii=False) writes U+2028 and NEL raw: not line ends."""
+    row = dict(GOLD_LINE, abstract=GOLD_LINE["abstract"] + "\u2028Second\x85part.")
+    path = tmp_path / "gold.jsonl"
+    path.write_bytes((json.dumps(row, ensure_ascii=False) + "\r\n").encode("utf-8"))
+    [fixture] = load_fixtures(path)
+    assert fixture.abstract.endswith("\u2028Second\x85part.")
+
+
 def test_invalid_json_and_duplicate_ids_are_refused(tmp_path):
     """Malformed lines and repeated ids are format errors too."""
     with pytest.raises(FixtureError, match=":2: not valid JSON"):
