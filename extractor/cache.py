@@ -38,6 +38,7 @@ import errno
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import time
 import warnings
@@ -110,10 +111,24 @@ def _damaged(exc: BaseException) -> bool:
         code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
-def _disk_full(exc: BaseException) -> bool:
+def _disk_full(exc: BaseException, directory: Path | None = None) -> bool:
+    """Whether `exc` is the disk running out of space. SQLite says SQLITE_FULL when
+    a write fails, but a cache closed cleanly on a disk already full fails to
+    open with an I/O error (its shared-memory file cannot grow): that one is
+    told by the disk itself."""
     if isinstance(exc, sqlite3.Error):
-        return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code
+        if code == sqlite3.SQLITE_FULL:
+            return True
+        return code == sqlite3.SQLITE_IOERR and directory is not None and _no_room(directory)
     return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def _no_room(directory: Path) -> bool:
+    try:
+        return shutil.disk_usage(directory).free < 1 << 20  # under 1 MiB
+    except OSError:
+        return False
 
 
 def _remove_files(directory: Path) -> None:
@@ -220,7 +235,7 @@ class Cache:
                 str(self.directory), disk=_JsonOnlyDisk, size_limit=size_limit
             )
         except Exception as exc:  # sqlite3 or OS errors: unusable directory
-            if not _disk_full(exc):
+            if not _disk_full(exc, self.directory):
                 raise self._unusable(exc) from exc
             # A full disk is the same event as a failed write: one warning, and the
             # run goes on, reading what the cache already holds.
@@ -256,7 +271,7 @@ class Cache:
             return
         self._write_failed = True
         fix = ""
-        if _disk_full(exc):
+        if _disk_full(exc, self.directory):
             fix = ": free space on its disk for them to be cached again"
         elif _damaged(exc):  # no entry can be overwritten until the database goes
             fix = f": its database is damaged, and `extractor cache clear --cache-dir " \
@@ -327,7 +342,7 @@ class Cache:
             try:
                 return self._cache.clear()
             except sqlite3.DatabaseError as exc:
-                if not (_disk_full(exc) or _damaged(exc)):
+                if not (_disk_full(exc, self.directory) or _damaged(exc)):
                     raise
         self._cache.close()
         _remove_files(self.directory)

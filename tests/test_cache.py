@@ -323,6 +323,30 @@ def _full_disk(*args, **kwargs):
     raise exc
 
 
+def _full_disk_at_open(*args, **kwargs):
+    exc = sqlite3.OperationalError("disk I/O error")  # SQLite's word when -shm cannot grow
+    exc.sqlite_errorcode = 4874  # SQLITE_IOERR_SHMSIZE
+    raise exc
+
+
+def test_a_cache_closed_cleanly_on_a_disk_that_then_filled_opens_with_a_warning(
+        tmp_path, monkeypatch):
+    """Opening then fails with an I/O error, not SQLITE_FULL: the disk says why."""
+    import shutil
+
+    import extractor.cache as cache_module
+
+    Cache(tmp_path / "c").close()
+    monkeypatch.setattr(cache_module.diskcache, "Cache", _full_disk_at_open)
+    with pytest.raises(ConfigError, match="disk I/O error"):  # room left: not a full disk
+        Cache(tmp_path / "c")
+    monkeypatch.setattr(cache_module.shutil, "disk_usage",
+                        lambda path: shutil._ntuple_diskusage(100, 100, 0))
+    with pytest.warns(RuntimeWarning, match="free space"):
+        cache = Cache(tmp_path / "c")
+    assert cache.clear() == 0 and not (tmp_path / "c" / "cache.db").exists()
+
+
 def test_a_cache_on_a_full_disk_still_serves_what_it_holds_with_one_warning(
         server, make_extractor, monkeypatch):
     """diskcache writes when it opens; a full disk then costs the writes, not the run."""

@@ -183,6 +183,9 @@ DATASETS = [
     ("It matches the teacher's FID on MS-COCO 2017 (22.1 vs. 21.8).", ["MS-COCO 2017"]),
     ("We train on COCO 2014-2017 images.", ["COCO"]),  # a span of years is no edition
     ("Trained on ImageNet 2012 to 2015 releases.", ["ImageNet"]),
+    ("We use ImageNet 2048-dimensional features.", ["ImageNet"]),  # a count, not a year
+    ("We sample CIFAR-10 2000 images per class.", ["CIFAR-10"]),
+    ("Results on COCO 2017 val and iNaturalist 2018.", ["COCO 2017", "iNaturalist 2018"]),
     # a known name that runs on to the kind word is one name
     ("On the Genome in a Bottle HG002 benchmark, it maps a genome in 11 minutes.",
      ["Genome in a Bottle HG002"]),

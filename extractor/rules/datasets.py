@@ -348,9 +348,13 @@ _MORE_NUMBERS = re.compile(
 )
 _SUFFIX = re.compile(r"-[A-Z]{1,4}\b")
 _RESOLUTION = re.compile(r"[ -]?\d{2,4}\s?(?:x|×|times)\s?\d{2,4}\b")
-# A year after a known name is its edition (`iNaturalist 2018`), unless it starts a
-# span of years (`COCO 2014-2017`, `2019 to 2023`) or a list of them.
-_EDITION = re.compile(r" (?:19|20)\d\d\b(?![-–—]\d|\s*(?:to|and|or|,)\s*\d)")
+# A year after a known name is its edition (`iNaturalist 2018`, `COCO 2017 val`) when
+# the name ends there; `ImageNet 2048-dimensional`, `CIFAR-10 2000 images` and
+# `COCO 2014-2017` are counts and spans, not editions.
+_EDITION = re.compile(
+    r" (?:19[89]\d|20[0-2]\d)(?=\s*(?:[(),.;:]|$)|\s+(?:and|or)\s+(?!\d)|"
+    r"\s+(?:val\w*|test\w*|train\w*|dev|data ?sets?|benchmarks?|challenges?|splits?)\b)"
+)
 
 
 def _defined_acronym(text: str, start: int, end: int) -> bool:
