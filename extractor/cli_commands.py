@@ -143,6 +143,10 @@ def cmd_record(args: argparse.Namespace) -> int:
     # only at the end: a broken server, a failed fixture or Ctrl-C leaves the old one
     # as it was (and what was recorded so far in <out>.partial).
     partial = out.with_name(out.name + ".partial")
+    if partial.exists():  # an earlier run's answers, paid for: never thrown away here
+        raise ExtractorError(f"{partial} holds an earlier run's recording, not yet used: "
+                             f"rename it over {out} to keep it, or delete it; then record "
+                             "again")
     try:  # a place that cannot be written fails now, before any request is paid for
         out.parent.mkdir(parents=True, exist_ok=True)
         partial.touch()

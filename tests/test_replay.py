@@ -90,6 +90,36 @@ def test_a_run_with_a_failed_fixture_keeps_the_old_recording(server, gold, tmp_p
     assert out.read_bytes() == kept and len(partial.read_text().splitlines()) == 1
 
 
+def test_an_earlier_runs_partial_recording_is_never_thrown_away(server, gold, tmp_path, capsys):
+    """The message of a run with a failed fixture says to keep <out>.partial; the
+    next run (with a bad key, say) deleted it before sending anything."""
+    server.push(Reply(GOOD), Reply(GOOD))
+    out = tmp_path / "rec" / "m.jsonl"
+    assert record(server, gold, out) == 0
+    server.push(Status(400), Reply(GOOD))
+    assert record(server, gold, out) == 1
+    partial = tmp_path / "rec" / "m.jsonl.partial"
+    kept = partial.read_bytes()
+    capsys.readouterr()
+    assert record(server, gold, out) == 2
+    assert "holds an earlier run's recording" in capsys.readouterr().err
+    assert partial.read_bytes() == kept
+
+
+def test_the_same_request_twice_is_recorded_once(server, tmp_path, capsys):
+    """A server that is not deterministic gives two answers to one request (the
+    same abstract twice in the fixtures): replay would refuse such a recording."""
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps(GOLD) + "\n" + json.dumps(dict(GOLD, id="again")) + "\n")
+    server.push(Reply(GOOD), Reply(dict(GOOD, task="another answer")))
+    out = tmp_path / "rec" / "m.jsonl"
+    assert record(server, path, out) == 0
+    assert len(out.read_text().splitlines()) == 1
+    replayed = Extractor("replay", config=BackendConfig(model="rec-model", options={
+        "recordings": str(out)}), cache=False)
+    assert replayed.extract(ABSTRACT, TITLE).summary.task == GOOD["task"]
+
+
 def test_a_first_recording_with_a_failed_fixture_is_still_written(server, gold, tmp_path, capsys):
     """With no old recording to keep, what was answered is the recording."""
     server.push(Status(400), Reply(GOOD))

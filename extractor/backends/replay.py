@@ -237,6 +237,7 @@ class RecordingTransport(httpx.BaseTransport):
         self.inner = inner or httpx.HTTPTransport()
         self.prompt_hash = load_prompt().hash
         self.recorded = 0
+        self._keys: set[str] = set()  # a request asked twice keeps its first answer
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -247,9 +248,13 @@ class RecordingTransport(httpx.BaseTransport):
         answer = _json_or_none(content) if response.status_code == 200 else None
         # A 200 that is not JSON is not stored (replay could not serve it) but is
         # passed on as it came, so the SDK reports it exactly as on a live run.
-        if answer is not None:
+        key = request_key(body)
+        if answer is not None and key not in self._keys:
+            # Two answers to one request (the same abstract twice, a server that is not
+            # deterministic) would make the recording one that replay refuses to load.
+            self._keys.add(key)
             entry = {
-                "key": request_key(body),
+                "key": key,
                 "model": self.model,
                 "prompt_hash": self.prompt_hash,
                 "request": json.loads(body),
