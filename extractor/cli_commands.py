@@ -143,6 +143,9 @@ def cmd_record(args: argparse.Namespace) -> int:
     # only at the end: a broken server, a failed fixture or Ctrl-C leaves the old one
     # as it was (and what was recorded so far in <out>.partial).
     partial = out.with_name(out.name + ".partial")
+    with contextlib.suppress(OSError):
+        if partial.stat().st_size == 0:  # an earlier run that recorded nothing
+            partial.unlink()
     if partial.exists():  # an earlier run's answers, paid for: never thrown away here
         raise ExtractorError(f"{partial} holds an earlier run's recording, not yet used: "
                              f"rename it over {out} to keep it, or delete it; then record "

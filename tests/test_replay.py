@@ -104,6 +104,9 @@ def test_an_earlier_runs_partial_recording_is_never_thrown_away(server, gold, tm
     assert record(server, gold, out) == 2
     assert "holds an earlier run's recording" in capsys.readouterr().err
     assert partial.read_bytes() == kept
+    partial.write_bytes(b"")  # one that recorded nothing is no reason to stop
+    server.push(Reply(GOOD), Reply(GOOD))
+    assert record(server, gold, out) == 0 and not partial.exists()
 
 
 def test_the_same_request_twice_is_recorded_once(server, tmp_path, capsys):
