@@ -106,9 +106,13 @@ def _damaged(exc: BaseException) -> bool:
     """Whether `exc` is SQLite saying the data is damaged, as opposed to saying it
     cannot get at it (locked, busy, cannot open, read-only, disk full): only the
     first is a reason to delete anything."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    return isinstance(exc, sqlite3.DatabaseError) and code is not None and \
-        code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    return isinstance(exc, sqlite3.DatabaseError) and \
+        _primary_code(exc) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def _primary_code(exc: sqlite3.Error) -> int:
+    """SQLite's primary result code (an extended code's low byte), 0 if none."""
+    return (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
 
 
 def _disk_full(exc: BaseException, directory: Path | None = None) -> bool:
@@ -117,7 +121,7 @@ def _disk_full(exc: BaseException, directory: Path | None = None) -> bool:
     open with an I/O error (its shared-memory file cannot grow): that one is
     told by the disk itself."""
     if isinstance(exc, sqlite3.Error):
-        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code
+        code = _primary_code(exc)
         if code == sqlite3.SQLITE_FULL:
             return True
         return code == sqlite3.SQLITE_IOERR and directory is not None and _no_room(directory)

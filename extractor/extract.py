@@ -350,8 +350,8 @@ def _named_on_read(summary: PaperSummary, stored: object, request: Request
     where it is a list of names and only the names the text indeed does not write:
     a hit reports as dropped nothing the text names."""
     summary, dropped = _named_datasets(summary, request)
-    if not (isinstance(stored, list) and all(isinstance(name, str) for name in stored)):
-        return summary, dropped
+    if not (stored and isinstance(stored, list) and all(isinstance(n, str) for n in stored)):
+        return summary, dropped  # most hits store []: the text is not folded again for it
     earlier = unwritten(f"{request.title}\n{request.abstract}", stored)
     return summary, list(dict.fromkeys([*earlier, *dropped]))
 

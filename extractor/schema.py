@@ -180,6 +180,7 @@ _WORD_NUMBERS = {
 # Words that state a magnitude without a number: the claim's factor is null.
 _NO_NUMBER = re.compile(r"orders?\W+of\W+magnitude|exponential|polynomial|quadratic|cubic",
                         re.I)
+_ONE_ORDER = re.compile(r"\b(?:an|one)\W+order\W+of\W+magnitude", re.I)
 _TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[a-z]+", re.I)
 _TEN_TO = re.compile(r"10\s*\^\s*\{?\s*(\d{1,3})")  # 10^3, 10^{3}
 
@@ -220,7 +221,7 @@ def stated_factors(text: str) -> set[float] | None:
     # "from 120 s to 3 s": a model may divide one time by the other
     factors.update(max(a, b) / min(a, b) for a, b in itertools.combinations(values[:12], 2))
     factors.update(10.0 ** int(e) for e in _TEN_TO.findall(text))
-    if re.search(r"\b(?:an|one)\W+order\W+of\W+magnitude", text, re.I):
+    if _ONE_ORDER.search(text):
         factors.add(10.0)  # not for "several orders of magnitude": that factor is null
     parsed = parse_speedup(text)
     factors.update(f for f in parsed or () if f is not None)
