@@ -205,6 +205,11 @@ class _Unwritable:
     def delete(self, key: str) -> None:
         pass
 
+    @property
+    def readable(self) -> bool:
+        """False when SQLite could not read the database either: it then counts 0."""
+        return self._db is not None
+
     def __len__(self) -> int:
         if self._db is None:
             return 0
@@ -327,6 +332,11 @@ class Cache:
                 f"--cache-dir {self.directory}` removes it"
             )
 
+    @property
+    def writable(self) -> bool:
+        """False when the disk was full at open: what it holds is read, nothing stored."""
+        return not isinstance(self._cache, _Unwritable)
+
     def stats(self) -> dict[str, Any]:
         return {
             "directory": str(self.directory),
@@ -336,12 +346,14 @@ class Cache:
             "misses": self.misses,
         }
 
-    def clear(self) -> int:
-        """Remove every entry; returns how many there were. On a full disk the
-        database cannot even record the deletes, and a damaged one fails on the
-        first damaged page, so its files are removed instead: clearing is what was
-        asked for, and it is how the space, or a working cache, comes back."""
-        count = len(self._cache)
+    def clear(self) -> int | None:
+        """Remove every entry; returns how many there were, or None when they
+        could not be counted. On a full disk the database cannot even record the
+        deletes, and a damaged one fails on the first damaged page, so its files
+        are removed instead: clearing is what was asked for, and it is how the
+        space, or a working cache, comes back."""
+        counted = not isinstance(self._cache, _Unwritable) or self._cache.readable
+        count = len(self._cache) if counted else None
         if not isinstance(self._cache, _Unwritable):
             try:
                 return self._cache.clear()

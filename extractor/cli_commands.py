@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,9 @@ def cmd_cache(args: argparse.Namespace) -> int:
             print(json.dumps({"directory": str(directory), "entries": 0, "size_bytes": 0}))
         return 0
     try:
-        cache = Cache(directory)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            cache = Cache(directory)  # a full disk warns of unstored answers: none here
     except ConfigError:
         if args.action == "clear" and discard_unreadable(directory):
             print(f"removed the unreadable cache database in {directory} (its entries could "
@@ -104,11 +107,19 @@ def cmd_cache(args: argparse.Namespace) -> int:
         raise
     try:
         if args.action == "clear":
-            print(f"removed {cache.clear()} entries from {cache.directory}")
+            count = cache.clear()
+            print(f"removed the cache database in {cache.directory} (its entries could not be "
+                  "read to count them)" if count is None
+                  else f"removed {count} entries from {cache.directory}")
         else:
             cache.check()  # a damaged database says so, not a healthy count
             stats = cache.stats()
-            print(json.dumps({k: stats[k] for k in ("directory", "entries", "size_bytes")}))
+            print(json.dumps({k: stats[k] for k in ("directory", "entries", "size_bytes")}
+                             | {"writable": cache.writable}))
+            if not cache.writable:
+                print(f"warning: the disk under {directory} is full: what the cache holds "
+                      "is read, but no new answer can be stored until space is freed "
+                      "(`extractor cache clear` frees the cache's own)", file=sys.stderr)
     finally:
         cache.close()
     return 0

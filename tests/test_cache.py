@@ -6,6 +6,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import warnings
 from dataclasses import replace
 
 import pytest
@@ -227,6 +228,7 @@ def test_two_processes_share_one_directory(server, tmp_path):
     do not corrupt the store."""
     script = f"""
 import sys
+import warnings
 from extractor import Extractor
 ex = Extractor("openai", model="m", base_url={server.url!r}, cache={str(tmp_path / "shared")!r})
 for i in range(10):
@@ -379,12 +381,46 @@ def test_cache_clear_frees_a_full_disk(tmp_path, monkeypatch, capsys):
         cache.close()
     with monkeypatch.context() as patch:
         patch.setattr(cache_module.diskcache, "Cache", _full_disk)
-        with pytest.warns(RuntimeWarning, match="disk is full"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no "answers are not cached": none are asked for
             assert main(["cache", "clear", "--cache-dir", str(tmp_path / "open")]) == 0
     monkeypatch.setattr(cache_module.diskcache.Cache, "clear", _full_disk)
     assert main(["cache", "clear", "--cache-dir", str(tmp_path / "clear")]) == 0
     assert capsys.readouterr().out.count("removed 1 entries") == 2
     assert not any((tmp_path / where / "cache.db").exists() for where in ("open", "clear"))
+
+
+def test_cache_stats_on_a_full_disk_says_what_still_works(tmp_path, monkeypatch, capsys):
+    """The run's warning (answers "returned but not cached") means nothing to
+    `cache stats`: it reports the count, that nothing can be stored, and the way out."""
+    import extractor.cache as cache_module
+
+    cache = Cache(tmp_path / "c")
+    cache.set("k", {"a": 1})
+    cache.close()
+    monkeypatch.setattr(cache_module.diskcache, "Cache", _full_disk)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert main(["cache", "stats", "--cache-dir", str(tmp_path / "c")]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["entries"] == 1 and json.loads(out)["writable"] is False
+    assert "is full" in err and "cache clear" in err and "not cached" not in err
+
+
+def test_cache_clear_on_a_full_disk_does_not_claim_a_count_it_could_not_read(
+        tmp_path, monkeypatch, capsys):
+    """When SQLite cannot read the database either, the files still go, uncounted."""
+    import extractor.cache as cache_module
+
+    cache = Cache(tmp_path / "c")
+    cache.set("k", {"a": 1})
+    cache.close()
+    monkeypatch.setattr(cache_module.diskcache, "Cache", _full_disk)
+    monkeypatch.setattr(cache_module.sqlite3, "connect", _full_disk)
+    assert main(["cache", "clear", "--cache-dir", str(tmp_path / "c")]) == 0
+    out = capsys.readouterr().out
+    assert "could not be read to count them" in out and "removed 0" not in out
+    assert not (tmp_path / "c" / "cache.db").exists()
 
 
 def _damaged_in_the_middle(directory):
