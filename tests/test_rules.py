@@ -114,6 +114,7 @@ NOT_HARDWARE = [
     # a GPU's name is also a variable star's
     "photometry of the variable star V100 in the globular cluster M4",
     "the RR Lyrae stars V100 and V104 pulsate",
+    "light curves of the eclipsing binary V100 and the variables V104 and V105",
 ]
 
 
@@ -121,6 +122,12 @@ NOT_HARDWARE = [
 def test_find_hardware_rejects_each_decoy(text):
     """Bare `hardware`, clusters, graph edges and look-alike names are not hardware."""
     assert hardware(text) == []
+
+
+def test_a_device_after_variables_in_an_abstract_about_computing_is_the_device():
+    """`variables` and `binary` name stars only outside computing."""
+    text = "The solver assigns 4096 binary variables V100 GPUs can hold in memory."
+    assert hardware(text) == ["V100"]
 
 
 def test_find_hardware_reports_a_device_once():

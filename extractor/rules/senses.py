@@ -205,10 +205,11 @@ _BEAMS = re.compile(
 # "the Gaudi framework": a program named like a device.
 _PROGRAM_AFTER = re.compile(r"\s+(?:framework|software|library|package|toolkit|toolbox)\b")
 # Variable stars in a cluster are numbered V1, V2, ... (`the variable star V100`): a
-# device's name right after a kind of star is that star.
-_STAR_BEFORE = re.compile(
-    r"\b(?:variables?|stars?|binar(?:y|ies)|Cepheids?|RR\s+Lyrae|Miras?|novae?|pulsars?)"
-    r"\s+$", re.I)
+# device's name right after a kind of star is that star. `variables` and `binary`
+# name stars only where the abstract is not about computing (`1024 binary variables
+# V100 ...` is a solver's).
+_STAR_BEFORE = re.compile(r"\b(?:stars?|Cepheids?|RR\s+Lyrae|Miras?|novae?|pulsars?)\s+$", re.I)
+_VARIABLE_BEFORE = re.compile(r"\b(?:variables?|binar(?:y|ies))\s+$", re.I)
 
 
 @lru_cache(maxsize=16)
@@ -238,7 +239,10 @@ def program_after(text: str, end: int) -> bool:
 
 def star_before(text: str, start: int) -> bool:
     """Whether the name starting at `start` names a star (`the variable star V100`)."""
-    return _STAR_BEFORE.search(text, max(0, start - 20), start) is not None
+    if _STAR_BEFORE.search(text, max(0, start - 20), start):
+        return True
+    return (_VARIABLE_BEFORE.search(text, max(0, start - 20), start) is not None
+            and not about_computing(text))
 
 
 # "(TPU)", "(MCUs)", "(A100)" right after what they abbreviate.
