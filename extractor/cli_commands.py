@@ -75,7 +75,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         if sys.stdin.isatty():
             raise ExtractorError("give the abstract as an argument, or pipe it on stdin")
         abstract = sys.stdin.read()
-    elif len(abstract) < 300 and "\n" not in abstract and Path(abstract).is_file():
+    elif len(abstract) < 300 and "\n" not in abstract and _names_a_file(abstract):
         # The name of a file is no abstract: it would be summarised all the same.
         raise ExtractorError(f"{abstract} is a file: pass its text with "
                              f"`extractor extract < {abstract}`, or batch it")
@@ -83,6 +83,16 @@ def cmd_extract(args: argparse.Namespace) -> int:
         result = extractor.extract(abstract, args.title, refresh=args.refresh)
     print(result.model_dump_json(indent=2))
     return 0
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether a short one-line abstract argument is the name of an existing file.
+    Mostly it is an abstract, no path at all: a name the system refuses to look up
+    (over 255 bytes without a `/`: ENAMETOOLONG, which pathlib raises) is no file."""
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def cmd_cache(args: argparse.Namespace) -> int:

@@ -50,6 +50,15 @@ def test_extract_refuses_the_name_of_a_file_as_an_abstract(tmp_path, capsys):
         capsys.readouterr().err
 
 
+@pytest.mark.parametrize("abstract", ["x" * 256, "我们提出了一种新的方法" * 9],
+                         ids=["256-ascii", "99-cjk"])
+def test_a_short_abstract_too_long_to_be_a_file_name_is_summarised(abstract, capsys):
+    """A one-line abstract over 255 bytes but under 300 characters is no file name:
+    the "is it a file?" probe fails with ENAMETOOLONG, which means "not a file"."""
+    assert main(["extract", "--backend", "rules", "--no-cache", abstract]) == 0
+    assert json.loads(capsys.readouterr().out)["meta"]["backend"] == "rules"
+
+
 def test_extract_reads_stdin(server, tmp_path, capsys, monkeypatch):
     """With no abstract argument the abstract comes from stdin."""
     server.push(Reply(GOOD))
