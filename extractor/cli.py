@@ -5,7 +5,8 @@ know about the command line. Every command that calls a backend takes the same
 backend flags (--backend, --model, --base-url, --mode, --timeout, ...) built by
 `_backend_flags`, so they mean the same thing everywhere. Errors of the
 project's own types print one line on stderr and exit 2 (bad input or
-configuration) or 1 (backend failed); no traceback for a mistake the user can fix.
+configuration) or 1 (backend failed), and so does a path the system will not look
+at (exit 2); no traceback for a mistake the user can fix.
 """
 
 from __future__ import annotations
@@ -225,6 +226,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             # print a traceback, and another on exit when it flushes stdout again.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 128 + signal.SIGPIPE
+        except OSError as exc:
+            # A path the command was given that the system refuses to look at: a
+            # name over 255 bytes (ENAMETOOLONG) or a directory it may not enter.
+            # pathlib's probes (`is_dir`, `exists`) raise these, in every command.
+            if exc.filename is None:
+                raise
+            print(f"extractor: {type(exc).__name__}: cannot use {exc.filename}: "
+                  f"{exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
         except KeyboardInterrupt:
             if terminate.seen:
                 print("extractor: terminated (SIGTERM)", file=sys.stderr)

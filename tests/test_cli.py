@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,8 @@ from extractor.cli import _Terminate, main
 from extractor.testing import Reply, Status
 
 from .conftest import ABSTRACT, GOOD, TITLE
+
+GOLD = Path(__file__).parent.parent / "fixtures" / "gold.jsonl"
 
 
 def openai_flags(server, tmp_path):
@@ -263,3 +266,26 @@ def test_cache_stats_and_clear_create_no_cache_in_a_directory_that_holds_none(tm
     assert main(["cache", "clear", "--cache-dir", str(docs)]) == 0
     assert "no cache there" in capsys.readouterr().out
     assert [path.name for path in docs.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("command", [
+    ["cache", "stats", "--cache-dir", "{long}"],
+    ["cache", "clear", "--cache-dir", "{long}"],
+    ["eval", "{gold}", "--backend", "rules", "--thresholds", "{long}"],
+    ["eval", "{gold}", "--backend", "rules", "--no-thresholds", "--json", "{tmp}/{long}"],
+    ["record", "{gold}", "--base-url", "http://127.0.0.1:9/v1", "--out", "{tmp}/{long}"],
+    ["batch", "{long}", "-o", "{tmp}/out.jsonl", "--backend", "rules"],
+    ["batch", "{gold}", "-o", "{tmp}/{long}", "--backend", "rules"],
+], ids=["cache-stats", "cache-clear", "thresholds", "json", "record-out", "batch-in",
+        "batch-out"])
+def test_a_path_too_long_for_the_file_system_is_one_line_and_exit_2(command, tmp_path,
+                                                                    capsys):
+    """A path argument whose name is over 255 bytes fails with one line naming it,
+    not with the OSError traceback of a pathlib probe."""
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(GOLD.read_text(encoding="utf-8").splitlines()[0] + "\n")
+    long = "x" * 300
+    argv = [a.format(long=long, gold=gold, tmp=tmp_path) for a in command]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.endswith(f"{long}: File name too long\n") and err.count("\n") == 1
