@@ -4,6 +4,7 @@ backend choice, grounding of whatever a backend returns."""
 from __future__ import annotations
 
 import io
+import re
 import sys
 import unicodedata
 
@@ -109,12 +110,38 @@ def test_latin1_bytes_on_stdin_exit_2_with_one_line(server, tmp_path, capsys, mo
         ("plain words, ümlauts and ∑ maths", 0),
         ("tabs\tnew\nlines\r\nand\u00a0no-break\u2003spaces", 0),
         ("a bell\x07 and an escape\x1b[0m", 2),
-        ("zero\u200bwidth and a private\ue000 char", 2),
+        ("C1 controls \x80\x9f and DEL \x7f", 3),
+        ("zero\u200bwidth, soft\u00adhyphen, LRM\u200e, ZWJ\u200d", 0),
+        ("a private\ue000 char and an unassigned \U000e0fff one", 0),
     ],
 )
-def test_control_characters_are_those_neither_printable_nor_whitespace(text, count):
-    """Whitespace of any kind is text; bells, escapes and format characters are not."""
+def test_control_characters_are_category_cc_and_not_whitespace(text, count):
+    """Whitespace is text, and so are format, private-use and unassigned
+    characters; bells, escapes, DEL and C1 controls are not."""
     assert _control_chars(text) == count
+
+
+def test_the_control_characters_counted_are_exactly_category_cc_less_whitespace():
+    """The pattern's fixed ranges are every Cc character; whitespace among them is text."""
+    every = "".join(map(chr, range(sys.maxunicode + 1))).replace("\x00", "")
+    expected = sum(unicodedata.category(c) == "Cc" and not c.isspace() for c in every)
+    assert _control_chars(every) == expected == 65 - 10 - 1  # less whitespace, less NUL
+
+
+@pytest.mark.parametrize("title", [
+    "Tiny\u200bBERT", "Fast \u200eNet", "A \U0001f469\u200d\U0001f4bb Study",
+    "Ef\u00adfi\u00adcient Trans\u00adform\u00aders for Long Docu\u00adments",
+    "\u202bعنوان\u202c and \u2067שם\u2069",
+])
+def test_format_characters_in_a_title_or_abstract_are_text_not_binary(title, echo):
+    """Soft hyphens, zero-width spaces and joiners, LRM and bidi marks (category Cf)
+    are ordinary text, however short the title or dense the hyphens."""
+    first, rest = ABSTRACT.split(". ", 1)  # soft hyphens wherever the answer quotes none
+    hyphenated = re.sub(r"(\w\w)(?=\w\w)", "\\1\u00ad", first) + ". " + rest
+    extractor = Extractor("echo", cache=False)
+    extractor.extract(ABSTRACT, title)
+    extractor.extract(hyphenated, title)
+    assert echo.calls == 2
 
 
 def test_input_error_is_also_a_value_error(echo):
