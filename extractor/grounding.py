@@ -1,9 +1,11 @@
 """Find quotes and names in the abstract they came from.
 
 Models copy quotes imperfectly: a doubled space, a line break folded away, a
-different case. A quote counts as found when it matches after folding runs of
-whitespace and case; the offsets returned always point into the original text,
-so `abstract[start:end]` is what the reader highlights.
+different case, a soft hyphen or zero-width space (Unicode format characters,
+which text copied from a web page carries) left out. A quote counts as found
+when it matches after folding runs of whitespace and case and dropping format
+characters; the offsets returned always point into the original text, so
+`abstract[start:end]` is what the reader highlights.
 
 Unicode has two spellings of most accented letters: `é` as one character (NFC,
 what most text and every model writes) or as `e` plus a combining accent (NFD,
@@ -26,8 +28,9 @@ _SPACE = re.compile(r"\s+")
 
 
 def _fold(text: str) -> tuple[str, list[int]]:
-    """Collapse whitespace runs to one space and casefold, keeping a map from
-    each folded character back to its index in the original text."""
+    """Collapse whitespace runs to one space, drop format characters and
+    casefold, keeping a map from each folded character back to its index in the
+    original text."""
     chars: list[str] = []
     index: list[int] = []
     in_space = False
@@ -38,6 +41,8 @@ def _fold(text: str) -> tuple[str, list[int]]:
                 index.append(i)
             in_space = True
             continue
+        if not ch.isprintable() and unicodedata.category(ch) == "Cf":
+            continue  # a soft hyphen or zero-width space: copied by one side, not the other
         in_space = False
         folded = ch.casefold()
         if not folded.isascii():  # é and e + U+0301 fold alike (canonical equivalence)

@@ -120,6 +120,21 @@ def test_a_quote_is_found_whichever_unicode_form_the_text_and_quote_use(text_for
     assert text[end:] == "."
 
 
+@pytest.mark.parametrize("text, quote, expected", [
+    ("a spee\u00addup of up to 13.9 ti\u00admes.", "speedup of up to 13.9 times",
+     "spee\u00addup of up to 13.9 ti\u00admes"),
+    ("a speedup of up to 13.9 times.", "spee\u00addup of up\u200b to 13.9 times",
+     "speedup of up to 13.9 times"),
+    ("Tiny\u200bBERT is 3\u200ex faster.", "TinyBERT is 3x faster",
+     "Tiny\u200bBERT is 3\u200ex faster"),
+])
+def test_a_quote_is_found_whether_or_not_it_copies_the_format_characters(text, quote,
+                                                                          expected):
+    """Soft hyphens and zero-width characters on either side alone do not hide a quote."""
+    start, end = find_quote(text, quote)
+    assert text[start:end] == expected
+
+
 def test_an_accented_name_is_found_whichever_unicode_form_the_text_and_name_use():
     text = "We evaluate on the Réseau benchmark."
     assert name_in(unicodedata.normalize("NFD", text), "Réseau")
