@@ -73,7 +73,12 @@ def check_text(value: object, what: str, limit: int, remedy: str = _RAISE_MAX_CH
     if not isinstance(value, str):
         raise InputError(f"{what} must be a str, not {type(value).__name__}")
     _check_encodable(value, what)
-    text = value.strip()
+    # A leading byte order mark (U+FEFF), which Notepad writes and a file read as
+    # "utf-8" keeps (stdin, open()), is no part of the text. batch's readers drop it
+    # ("utf-8-sig"); here it is dropped for every other caller, so that it is not
+    # sent, keys no other cache entry and changes nothing the rules read. Text
+    # without one is stripped, and keyed, exactly as before.
+    text = value.strip().removeprefix("\ufeff").lstrip()
     if "\x00" in text or _control_chars(text) > len(text) // 20:
         raise InputError(f"{what} looks like binary data (control characters), not text")
     if len(text) > limit:

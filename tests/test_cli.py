@@ -70,6 +70,19 @@ def test_extract_reads_stdin(server, tmp_path, capsys, monkeypatch):
     assert json.loads(capsys.readouterr().out)["summary"]["task"] == GOOD["task"]
 
 
+def test_a_byte_order_mark_on_stdin_changes_nothing(tmp_path, capsys, monkeypatch):
+    """`extractor extract < notepad.txt` answers as batch does: the BOM is dropped."""
+    text = "We propose FooNet, which is 3x faster than BarNet on GPUs."
+    answers = []
+    for given in ("\ufeff" + text, text):
+        stdin = io.TextIOWrapper(io.BytesIO(given.encode()), encoding="utf-8")
+        monkeypatch.setattr(sys, "stdin", stdin)
+        assert main(["extract", "--backend", "rules", "--no-cache"]) == 0
+        answers.append(json.loads(capsys.readouterr().out))
+    assert answers[0]["summary"] == answers[1]["summary"]
+    assert not answers[0]["summary"]["task"].startswith("\ufeff")
+
+
 def test_bad_input_exits_2_with_one_line(capsys, tmp_path):
     """An empty abstract is a usage error with a message, not a traceback."""
     assert (

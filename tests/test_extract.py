@@ -144,6 +144,22 @@ def test_format_characters_in_a_title_or_abstract_are_text_not_binary(title, ech
     assert echo.calls == 2
 
 
+def test_a_leading_byte_order_mark_is_dropped_and_shares_the_cache_entry(echo, tmp_path):
+    """Text read from a file with a BOM is the text without it: the same request and
+    cache entry, with evidence offsets into the string as given."""
+    extractor = Extractor("echo", cache=tmp_path / "cache")
+    given = "\ufeff" + ABSTRACT
+    first = extractor.extract(given, "\ufeff" + TITLE)
+    assert extractor._request(given, None).abstract == ABSTRACT
+    again = extractor.extract(ABSTRACT, TITLE)
+    assert again.meta.cache_hit and echo.calls == 1
+    start, end = first.meta.evidence[0]
+    assert given[start:end] == first.speedups[0].text
+    with pytest.raises(InputError, match="empty"):
+        extractor.extract(" \ufeff \n")
+    extractor.close()
+
+
 def test_input_error_is_also_a_value_error(echo):
     """Callers that already catch ValueError keep working."""
     with pytest.raises(ValueError):
