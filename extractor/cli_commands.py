@@ -26,8 +26,9 @@ from typing import Any
 
 from .backends.base import BackendConfig, Sampling
 from .cache import Cache, default_cache_dir, discard_unreadable
-from .errors import ConfigError, ExtractorError
+from .errors import ConfigError, ExtractorError, InputError
 from .extract import Extractor, Options, resolve_backend_name
+from .inputs import too_long
 from .retry import RetryPolicy
 from .schema import one_line
 
@@ -74,7 +75,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if abstract is None or abstract == "-":
         if sys.stdin.isatty():
             raise ExtractorError("give the abstract as an argument, or pipe it on stdin")
-        abstract = sys.stdin.read()
+        abstract = _read_stdin(_extract_options(args).max_chars)
     elif len(abstract) < 300 and "\n" not in abstract and _names_a_file(abstract):
         # The name of a file is no abstract: it would be summarised all the same.
         raise ExtractorError(f"{abstract} is a file: pass its text with "
@@ -83,6 +84,34 @@ def cmd_extract(args: argparse.Namespace) -> int:
         result = extractor.extract(abstract, args.title, refresh=args.refresh)
     print(result.model_dump_json(indent=2))
     return 0
+
+
+_CHUNK = 1 << 16  # characters read from standard input at a time
+
+
+def _read_stdin(limit: int) -> str:
+    """Standard input, read no further than it takes to know the abstract is over
+    `limit` characters, so that memory is bounded by the limit: a 4 GB file piped
+    by mistake took 8 GB before it was refused. The limit is on the text as
+    `check_text` strips it (whitespace and a byte order mark), so the run from
+    the first character it keeps to the last decides; whitespace around the text
+    is kept, since evidence offsets count it, up to four times the limit."""
+    parts: list[str] = []
+    size, first, last = 0, -1, -1  # the text as check_text strips it is [first:last]
+    while chunk := sys.stdin.read(_CHUNK):
+        parts.append(chunk)
+        if first < 0 and (text := chunk.lstrip().removeprefix("\ufeff").lstrip()):
+            first = size + len(chunk) - len(text)
+        if first >= 0 and not chunk.isspace():
+            last = size + len(chunk.rstrip())
+        size += len(chunk)
+        if last - first > limit:
+            raise too_long("abstract on standard input", limit)
+        if size > 4 * limit + _CHUNK:
+            raise InputError(f"standard input holds over {4 * limit:,} characters, nearly "
+                             f"all of them whitespace (an abstract's limit is {limit:,}, "
+                             "--max-chars): pass the abstract alone")
+    return "".join(parts)
 
 
 def _names_a_file(text: str) -> bool:

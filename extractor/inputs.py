@@ -82,11 +82,18 @@ def check_text(value: object, what: str, limit: int, remedy: str = _RAISE_MAX_CH
     if "\x00" in text or _control_chars(text) > len(text) // 20:
         raise InputError(f"{what} looks like binary data (control characters), not text")
     if len(text) > limit:
-        raise InputError(
-            f"{what} is {len(text):,} characters, over the limit of {limit:,}; it is not "
-            f"truncated silently: {remedy}"
-        )
+        raise too_long(what, limit, len(text), remedy)
     return text
+
+
+def too_long(what: str, limit: int, size: int | None = None,
+             remedy: str = _RAISE_MAX_CHARS) -> InputError:
+    """The error for text over `limit` characters; `size` is None when the text was
+    not read to its end to count them (`extractor extract` reads standard input
+    only as far as the limit)."""
+    said = f"{size:,} characters, over the limit of {limit:,}" if size is not None \
+        else f"over the limit of {limit:,} characters"
+    return InputError(f"{what} is {said}; it is not truncated silently: {remedy}")
 
 
 def check_input(abstract: object, title: object, max_chars: int) -> tuple[str, str]:

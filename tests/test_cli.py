@@ -83,6 +83,48 @@ def test_a_byte_order_mark_on_stdin_changes_nothing(tmp_path, capsys, monkeypatc
     assert not answers[0]["summary"]["task"].startswith("\ufeff")
 
 
+class _Endless(io.TextIOBase):
+    """A standard input that never ends, counting what it served."""
+
+    def __init__(self, text):
+        self.text, self.served = text, 0
+
+    def read(self, size=-1):
+        assert size > 0, "an endless input cannot be read whole"
+        self.served += size
+        return self.text * size
+
+    def isatty(self):
+        return False
+
+
+@pytest.mark.parametrize("endless, message", [
+    ("a", "abstract on standard input is over the limit of 1,000 characters; it is not "
+          "truncated silently"),
+    ("\n", "standard input holds over 4,000 characters, nearly all of them whitespace"),
+])
+def test_standard_input_is_read_only_as_far_as_the_limit(endless, message, capsys,
+                                                          monkeypatch):
+    """A huge file piped by mistake is refused after reading about --max-chars of it."""
+    stdin = _Endless(endless)
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["extract", "--backend", "rules", "--no-cache", "--max-chars", "1000"]) == 2
+    assert message in capsys.readouterr().err
+    assert stdin.served <= 4 * 1000 + 2 * 65536
+
+
+@pytest.mark.parametrize("text, code", [
+    ("\ufeff \n" + "x" * 1000 + "\n" * 2500, 0),
+    (" " * 2000 + "x" * 1001, 2),
+])
+def test_the_limit_on_standard_input_is_on_the_stripped_text(text, code, capsys,
+                                                             monkeypatch):
+    """Whitespace and a byte order mark around the text do not count to the limit."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+    assert main(["extract", "--backend", "rules", "--no-cache", "--max-chars", "1000"]) == code
+    assert ("over the limit of 1,000" in capsys.readouterr().err) == bool(code)
+
+
 def test_bad_input_exits_2_with_one_line(capsys, tmp_path):
     """An empty abstract is a usage error with a message, not a traceback."""
     assert (
