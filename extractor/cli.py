@@ -39,8 +39,8 @@ EXIT_USAGE = 2
 def _backend_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("backend")
     group.add_argument("--backend", help=f"one of: {', '.join(available_backends())} "
-                       "(default: $EXTRACTOR_BACKEND, else openai if OPENAI_API_KEY is set, "
-                       "else rules)")
+                       "(default: $EXTRACTOR_BACKEND, else openai if --base-url is given "
+                       "or OPENAI_API_KEY is set, else rules)")
     group.add_argument("--model", help="model name (default: $EXTRACTOR_MODEL or the backend's)")
     group.add_argument("--base-url", help="OpenAI-compatible endpoint, e.g. "
                        "http://127.0.0.1:8080/v1 (default: $OPENAI_BASE_URL)")
@@ -76,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="summarise one abstract, print JSON")
     extract.add_argument("abstract", nargs="?", help="the abstract; omit or '-' to read stdin")
     extract.add_argument("--title", default=None)
+    extract.add_argument("--quiet", action="store_true",
+                         help="no notice of which backend was chosen")
     _backend_flags(extract)
     extract.set_defaults(run=cmd_extract)
 

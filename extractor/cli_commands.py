@@ -65,9 +65,10 @@ def _extract_options(args: argparse.Namespace) -> Options:
 def build_extractor(args: argparse.Namespace) -> Extractor:
     """The Extractor the backend flags describe."""
     cache = False if args.no_cache else (args.cache_dir or True)
-    backend = resolve_backend_name(args.backend, notice=not getattr(args, "quiet", False))
-    return Extractor(backend, config=_config(args), options=_extract_options(args),
-                     cache=cache)
+    config = _config(args)
+    backend = resolve_backend_name(args.backend, config,
+                                   notice=not getattr(args, "quiet", False))
+    return Extractor(backend, config=config, options=_extract_options(args), cache=cache)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

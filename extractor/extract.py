@@ -36,7 +36,7 @@ from pydantic import ValidationError
 from . import retry
 from .backends.base import Backend, BackendConfig, Completion, Request, Sampling, create_backend
 from .cache import Cache, cache_key
-from .errors import BackendError, ValidationFailed
+from .errors import BackendError, ConfigError, ValidationFailed
 from .grounding import find_quote, unwritten
 from .inputs import check_input, normalize_text
 from .prompts import load_prompt
@@ -72,18 +72,40 @@ def schema_hash() -> str:
     return hashlib.sha256(schema.encode()).hexdigest()[:16]
 
 
-def resolve_backend_name(name: str | None, *, notice: bool = True) -> str:
+def resolve_backend_name(name: str | None, config: BackendConfig | None = None, *,
+                         notice: bool = True) -> str:
     """The backend to use: the argument, else $EXTRACTOR_BACKEND, else openai when
-    OPENAI_API_KEY is set and rules otherwise, with a one-line notice saying so
-    (on stderr: the choice decides what a run costs; `--quiet` turns it off)."""
+    a base URL is given (`--base-url`, `base_url=`) or OPENAI_API_KEY is set, and
+    rules otherwise, with a one-line notice saying so (on stderr: the choice
+    decides what a run costs; `--quiet` turns it off).
+
+    A base URL given for this run is an OpenAI-compatible server to ask (a local
+    one needs no key), not something for the rules to ignore. $OPENAI_BASE_URL
+    alone does not choose: it is often exported for other tools, and would turn
+    every default run into calls to that server; the notice says how to use it.
+    A model, mode or key given for this run, when the default comes out as the
+    rules backend, which reads none of them, is a ConfigError: they were meant
+    for a backend that was not named."""
     if name:
         return name
     if env := os.environ.get("EXTRACTOR_BACKEND"):
         return env
-    if os.environ.get("OPENAI_API_KEY"):
+    config = config or BackendConfig()
+    if config.base_url:
+        chosen, why = "openai", "a base URL is given"
+    elif os.environ.get("OPENAI_API_KEY"):
         chosen, why = "openai", "OPENAI_API_KEY is set"
     else:
         chosen, why = "rules", "no OPENAI_API_KEY and no EXTRACTOR_BACKEND"
+        given = [said for field, said in (("model", "a model"), ("mode", "a mode"),
+                                          ("api_key", "an API key")) if getattr(config, field)]
+        if given:
+            raise ConfigError(
+                f"{' and '.join(given)} given, but no backend named: with {why}, the "
+                "default is the rules backend, which reads no model, mode or key; name "
+                "the backend meant (--backend openai, anthropic, llamacpp, ...)")
+        if os.environ.get("OPENAI_BASE_URL"):
+            why += "; OPENAI_BASE_URL alone chooses no backend: --backend openai uses it"
     if notice:
         print(f"extractor: using the {chosen} backend ({why})", file=sys.stderr)
     return chosen
@@ -144,8 +166,8 @@ class Extractor:
         else:
             config = config or BackendConfig()
             overrides = {k: v for k, v in (("model", model), ("base_url", base_url)) if v}
-            name = resolve_backend_name(backend)
             config = replace(config, **overrides)
+            name = resolve_backend_name(backend, config)
             self.backend = create_backend(name, config)
             self.recipe = Recipe(name, config, self.options, _cache_spec(cache))
         self.prompt = load_prompt()

@@ -300,6 +300,23 @@ def test_the_chosen_backend_is_said_on_stderr_unless_quiet(tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_extract_with_a_base_url_and_no_backend_asks_that_server(server, tmp_path, capsys):
+    """`extractor extract --base-url URL --model M` with no key and no --backend
+    asks the server, as the flags say, instead of answering with the rules."""
+    server.push(Reply(GOOD))
+    assert main(["extract", "--base-url", server.url, "--model", "m", "--mode", "json",
+                 "--no-cache", ABSTRACT]) == 0
+    assert json.loads(capsys.readouterr().out)["meta"]["backend"] == "openai"
+    assert len(server.received) == 1
+
+
+def test_extract_takes_quiet_as_the_readme_says(capsys):
+    """`extractor extract --quiet` says nothing of the backend it chose."""
+    assert main(["extract", "--quiet", "--no-cache", ABSTRACT]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and json.loads(captured.out)["meta"]["backend"] == "rules"
+
+
 @pytest.mark.parametrize("backend", ["rules", "replay", "openai"])
 def test_an_option_the_backend_does_not_read_is_refused(backend, capsys, monkeypatch):
     """`--option recording=DIR` (for recordings=) fell back to the committed

@@ -30,6 +30,7 @@ from extractor.batch import Limits
 from extractor.cli import main
 from extractor.extract import resolve_backend_name
 from extractor.inputs import _control_chars
+from extractor.testing import Reply
 
 from .conftest import ABSTRACT, GOOD, TITLE
 
@@ -371,6 +372,41 @@ def test_default_is_rules_without_a_key(capsys):
     assert resolve_backend_name(None) == "rules"
     err = capsys.readouterr().err
     assert "rules backend" in err and err.count("\n") == 1
+
+
+def test_a_base_url_given_chooses_openai_even_without_a_key(server, capsys):
+    """`base_url=` (`--base-url`) with no backend named is an OpenAI-compatible
+    server to ask, not a setting for the rules to ignore; stderr says why."""
+    assert resolve_backend_name(None, BackendConfig(base_url=server.url)) == "openai"
+    assert "openai backend (a base URL is given)" in capsys.readouterr().err
+    server.push(Reply(GOOD))
+    with Extractor(base_url=server.url, cache=False) as extractor:
+        assert extractor.extract(ABSTRACT, TITLE).meta.backend == "openai"
+    assert len(server.received) == 1
+
+
+def test_openai_base_url_alone_chooses_no_backend_and_the_notice_says_so(monkeypatch,
+                                                                          capsys):
+    """$OPENAI_BASE_URL is often exported for other tools: it does not turn the
+    offline default into calls to that server, and the notice says how to use it."""
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    assert resolve_backend_name(None) == "rules"
+    assert "OPENAI_BASE_URL alone chooses no backend: --backend openai uses it" in \
+        capsys.readouterr().err
+
+
+@pytest.mark.parametrize("config, said", [
+    (BackendConfig(model="gpt-4o-mini"), "a model given"),
+    (BackendConfig(mode="json", api_key="sk-x"), "a mode and an API key given"),
+])
+def test_settings_for_an_unnamed_backend_are_refused_when_the_default_is_rules(config, said):
+    """A model, mode or key with no backend named and no OPENAI_API_KEY was meant for
+    a backend that was not named: not silently dropped by the rules backend."""
+    with pytest.raises(ConfigError, match=f"{said}, but no backend named: .* rules backend"):
+        resolve_backend_name(None, config)
+    with pytest.raises(ConfigError, match="no backend named"):
+        Extractor(model="gpt-4o-mini", cache=False)
+    assert resolve_backend_name("rules", config) == "rules"  # named: eval --backend rules,x
 
 
 def test_unknown_backend_lists_the_known_ones():
