@@ -143,7 +143,12 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
     tally = Tally()
     progress = Progress(tally, None, show)
     notes = [state.repaired_tail] if state.repaired_tail else []
-    notes += [f"ignored unreadable line {n} of {log_path}" for n in state.bad_lines[:10]]
+    if state.bad_lines:
+        shown = ", ".join(map(str, state.bad_lines[:10])) + (", ..." if len(state.bad_lines) > 10
+                                                            else "")
+        notes.append(f"{len(state.bad_lines)} lines of {log_path} are not result rows (line "
+                     f"{shown}): ignored, and moved to {log.rejected} at the end; a record "
+                     "they held is done again")
     if not config.quiet:
         for note in notes:
             progress.warn(note)
@@ -189,7 +194,7 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         progress.finish()
         try:  # all under the lock: another run on this output waits for the summary
             if state.needs_compaction or retried:
-                log.compact(state.multi | retried)
+                log.compact(state.multi | retried)  # sets the lines of bad_lines aside
             unconverted = None
             if aborted is None:
                 try:

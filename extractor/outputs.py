@@ -13,8 +13,15 @@ Reading a log back (`Log.load`) is how a rerun resumes:
 - A last line without its newline is the one write a crash interrupted. If it
   still parses it is kept (its newline added); otherwise it is cut off and its
   record is done again.
-- A line in the middle that does not parse is reported and ignored; its record
-  is done again.
+- A line in the middle that is not a result row is reported and ignored; its
+  record is done again. Compaction sets such lines aside in `<log>.rejected`
+  rather than drop them: whatever they hold is the user's to look at.
+- A file that holds no result row at all (the user's own `papers.jsonl` beside
+  `-o papers.csv`, or `-o notes.txt`) is not a log: it is refused before
+  anything, its last line included, is written or cut. A result row is what
+  `append` writes: a JSON object with a string `id` and an `error` key. The one
+  exception is a file whose only line is unfinished and begins as `append`
+  begins every line: the first write of a run killed during it.
 - The last line for an id wins: `--retry-failed` appends a new line for each
   retried record, and at the end of the run the log is compacted (rewritten to
   a temporary file, then renamed over the original, so a crash during it loses
@@ -100,10 +107,13 @@ def _parse(line: bytes) -> dict[str, Any] | None:
         row = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None
-    if not (isinstance(row, dict) and isinstance(row.get("id"), str)
+    if not (isinstance(row, dict) and isinstance(row.get("id"), str) and "error" in row
             and isinstance(row.get("meta", {}), dict | None)):
-        return None  # not a row this program wrote (`"meta": "x"`): its record is redone
+        return None  # not a row this program wrote (`"meta": "x"`, an input line): redone
     return row
+
+
+_LINE_START = b'{"id":"'  # how every line `append` writes begins
 
 
 def _content(row: dict[str, Any]) -> int | None:
@@ -156,65 +166,73 @@ class Log:
         return f"{self.view} (its JSONL log {self.path})"
 
     def load(self) -> LogState:
-        """Read what is already done, repairing a line cut short by a crash."""
+        """Read what is already done, then repair a last line cut short by a
+        crash. A file that holds no result row is refused before it is touched."""
         state = LogState()
         if not self.path.exists():
             return state
-        self._repair_tail(state)
+        tail: tuple[int, bytes] | None = None  # (offset, text) of an unfinished last line
         with self.path.open("rb") as stream:
+            offset = 0
             for number, line in enumerate(stream, 1):
                 state.lines = number
+                at, offset = offset, offset + len(line)
+                if not line.endswith(b"\n"):
+                    tail = (at, line)
                 row = _parse(line)
                 if row is None:
-                    if line.strip():
+                    if line.strip() and tail is None:
                         state.bad_lines.append(number)
                     continue
-                if not row.get("error"):  # failures hold no answers that a resume could mix
-                    if state.first is None:
-                        state.first = row
-                    stamp = (row.get("meta") or {}).get("settings")
-                    if isinstance(stamp, str):
-                        state.settings = stamp
-                key = id_hash(row["id"])
-                if key in state.ok or key in state.failed:
-                    state.superseded += 1
-                    state.multi.add(key)
-                state.ok.discard(key)
-                state.failed.discard(key)
-                (state.failed if row.get("error") else state.ok).add(key)
-                if (content := _content(row)) is not None:
-                    state.contents.add(content)
+                self._add(state, row)
+        self._refuse_if_foreign(state, tail)
+        if tail is not None:
+            self._repair_tail(state, *tail)
         return state
 
-    def _repair_tail(self, state: LogState) -> None:
+    @staticmethod
+    def _add(state: LogState, row: dict[str, Any]) -> None:
+        if not row.get("error"):  # failures hold no answers that a resume could mix
+            if state.first is None:
+                state.first = row
+            stamp = (row.get("meta") or {}).get("settings")
+            if isinstance(stamp, str):
+                state.settings = stamp
+        key = id_hash(row["id"])
+        if key in state.ok or key in state.failed:
+            state.superseded += 1
+            state.multi.add(key)
+        state.ok.discard(key)
+        state.failed.discard(key)
+        (state.failed if row.get("error") else state.ok).add(key)
+        if (content := _content(row)) is not None:
+            state.contents.add(content)
+
+    def _refuse_if_foreign(self, state: LogState, tail: tuple[int, bytes] | None) -> None:
+        """A file with lines but no result row is someone else's (an input's
+        sibling `papers.jsonl`, `-o notes.txt`): compaction would empty it."""
+        if state.ok or state.failed:
+            return
+        unfinished = tail is not None and tail[1].strip() and _parse(tail[1]) is None
+        if not state.bad_lines and (not unfinished or tail[1].startswith(_LINE_START)):
+            return  # empty, blank, or the first write of a run killed during it
+        raise ConfigError(
+            f"cannot write the output {self.shown}: {self.path} already exists and is not a "
+            "batch output (none of its lines is a result row), so this run leaves it as it is: "
+            f"pick another output (-o), or move {self.path} away")
+
+    def _repair_tail(self, state: LogState, start: int, tail: bytes) -> None:
         with self.path.open("rb+") as stream:
-            size = stream.seek(0, os.SEEK_END)
-            if size == 0:
-                return
-            stream.seek(max(size - 1, 0))
-            if stream.read(1) == b"\n":
-                return
-            # Find the start of the unterminated last line.
-            start, chunk = size, 65536
-            while start > 0:
-                begin = max(start - chunk, 0)
-                stream.seek(begin)
-                block = stream.read(start - begin)
-                cut = block.rfind(b"\n")
-                if cut >= 0:
-                    start = begin + cut + 1
-                    break
-                start = begin
-            stream.seek(start)
-            tail = stream.read()
             if _parse(tail) is not None:
-                stream.seek(size)
+                stream.seek(0, os.SEEK_END)
                 stream.write(b"\n")
                 state.repaired_tail = "kept the last line and added its missing newline"
-            else:
+            elif tail.strip():
                 stream.truncate(start)
                 state.repaired_tail = (f"dropped an unfinished last line ({len(tail)} bytes, "
                                        "left by a crash); its record will be done again")
+            else:
+                stream.truncate(start)  # blanks after the last newline: nothing to say
 
     def open(self) -> None:
         """Open for appending and take an advisory lock, so two runs cannot
@@ -266,10 +284,17 @@ class Log:
                 if (row := _parse(line)) is not None:
                     yield row
 
-    def compact(self, multi: set[int]) -> None:
+    @property
+    def rejected(self) -> Path:
+        """Where compaction sets aside the lines that are not result rows."""
+        return self.path.with_name(self.path.name + ".rejected")
+
+    def compact(self, multi: set[int]) -> int:
         """Rewrite the log keeping, for each id in `multi` (the ids that may have
-        several lines), only its last line, and dropping lines that do not
-        parse. Atomic: a temporary file renamed over the log.
+        several lines), only its last line. A line that is not a result row is
+        appended to `rejected`, never dropped; returns how many were. Atomic: a
+        temporary file renamed over the log (a crash before the rename may leave
+        a line in both files, never in neither).
 
         The lock is on the open file, not its name, so an open log locks its
         replacement before the rename: a run that opens the name afterwards
@@ -280,26 +305,38 @@ class Log:
                 if (row := _parse(line)) is not None and (key := id_hash(row["id"])) in multi:
                     last[key] = number
         temporary = self.path.with_name(self.path.name + ".compacting")
+        set_aside = 0
         try:
-            with self.path.open("rb") as source, temporary.open("wb") as target:
+            with contextlib.ExitStack() as files:
+                source = files.enter_context(self.path.open("rb"))
+                target = files.enter_context(temporary.open("wb"))
+                rejected = None
                 for number, line in enumerate(source):
                     row = _parse(line)
-                    if row is not None and last.get(id_hash(row["id"]), number) == number:
+                    if row is None and line.strip():
+                        if rejected is None:
+                            rejected = files.enter_context(self.rejected.open("ab"))
+                        rejected.write(line if line.endswith(b"\n") else line + b"\n")
+                        set_aside += 1
+                    elif row is not None and last.get(id_hash(row["id"]), number) == number:
                         target.write(line)
-                target.flush()
-                os.fsync(target.fileno())
+                for kept in (rejected, target):
+                    if kept is not None:
+                        kept.flush()
+                        os.fsync(kept.fileno())
         except OSError as exc:  # the log itself is untouched: a rerun compacts it
             temporary.unlink(missing_ok=True)
             raise ConfigError(f"cannot compact {self.path}: {exc.strerror or exc}; it is "
                               "complete but may hold an id twice until a rerun") from exc
         if self._fd is None:
             os.replace(temporary, self.path)
-            return
+            return set_aside
         fd = os.open(temporary, os.O_WRONLY | os.O_APPEND)
         _lock(fd)  # nobody else knows its name yet
         os.replace(temporary, self.path)
         os.close(self._fd)
         self._fd = fd
+        return set_aside
 
 
 # -- the flat views -------------------------------------------------------------

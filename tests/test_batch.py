@@ -1018,3 +1018,52 @@ def test_run_takes_one_input_path_as_a_str(tmp_path):
     summary = run(str(tmp_path / "in.jsonl"), tmp_path / "out.jsonl",
                   Extractor("rules", cache=False))
     assert summary["counts"]["done"] == 3
+
+
+@pytest.mark.parametrize(("out", "log", "text"), [
+    ("papers.csv", "papers.jsonl", '{"title": "T", "abstract": "A"}\n{"id": 7}\n'),
+    ("papers.parquet", "papers.jsonl", '{"id": "p1", "title": "T", "abstract": "A"}\n'),
+    ("notes.txt", "notes.txt", "my notes\nthe last line has no newline"),
+])
+def test_an_existing_file_at_the_log_path_that_is_no_batch_output_is_refused_untouched(
+        tmp_path, capsys, out, log, text):
+    """The sibling log of -o X.csv (or -o notes.txt itself) that holds no result row
+    was emptied by compaction, its last line cut first; now the run is refused."""
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    (tmp_path / log).write_text(text)
+    code = main(["batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / out),
+                 "--backend", "rules"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{tmp_path / log} already exists and is not a batch output" in err
+    assert "pick another output (-o)" in err and len(err.splitlines()) == 1
+    assert (tmp_path / log).read_text() == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"in.jsonl", log})
+
+
+def test_lines_of_a_log_that_are_not_result_rows_are_set_aside_not_dropped(tmp_path, capsys):
+    """Compaction kept only parseable rows, so a stray line in a log of ours was
+    deleted; now it goes to <log>.rejected and the summary says so."""
+    ids = write_jsonl(tmp_path / "in.jsonl", 3)
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "rules",
+                 "--limit", "1"]) == 0
+    capsys.readouterr()
+    done = out.read_text()
+    out.write_text(done + "a note of mine\n{\"id\": 5}\n")
+    code, summary, _ = cli(capsys, tmp_path / "in.jsonl", "-o", out, "--backend", "rules")
+    assert code == 0 and summary["counts"]["done"] == 2
+    assert sorted(r["id"] for r in lines(out)) == sorted(ids)
+    assert (tmp_path / "out.jsonl.rejected").read_text() == "a note of mine\n{\"id\": 5}\n"
+    assert any("2 lines of" in note and "out.jsonl.rejected" in note
+               for note in summary["notes"])
+
+
+def test_the_first_write_of_a_run_cut_short_is_repaired_not_refused(tmp_path, capsys):
+    """A log whose only line is an unfinished row (kill -9 during the first write)
+    is still ours: the line is dropped and the run resumes."""
+    ids = write_jsonl(tmp_path / "in.jsonl", 2)
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"id":"P0","title":"Pap')
+    code, _, err = cli(capsys, tmp_path / "in.jsonl", "-o", out, "--backend", "rules")
+    assert code == 0 and sorted(r["id"] for r in lines(out)) == sorted(ids)
+    assert "dropped an unfinished last line" in err
