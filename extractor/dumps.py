@@ -24,7 +24,9 @@ branches on the format.
   hard-wrapped): JSONL with its line breaks unwrapped.
 - `parquet`: a Parquet table (pyarrow), its three columns read a batch at a time.
 
-Files ending in `.gz` are read through gzip; the path `-` is standard input,
+Files ending in `.gz` are read through gzip: a stream that breaks off (a
+download cut short) or fails its check is read up to there and reported as a
+malformed line of its file, at the line it reached. The path `-` is standard input,
 whose head is read ahead once for detection and then given to the reader.
 Input is UTF-8; a line that is not is reported like any other malformed line.
 A file with a NUL byte in its first 64 KiB (a PDF, an archive, UTF-16 text) is
@@ -48,6 +50,7 @@ import os
 import re
 import sys
 import warnings
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -109,6 +112,47 @@ def _stdin() -> _Stdin:
     return _stdin_state[0]
 
 
+class _Gunzipped(io.RawIOBase):
+    """A `.gz` file's content, counting the line breaks handed out: a stream
+    that breaks off (a download cut short, a damaged file) is reported after
+    the last line that came out whole."""
+
+    def __init__(self, path: Path) -> None:
+        self.inner = gzip.open(path, "rb")  # noqa: SIM115 - closed by close()
+        self.lines = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        # read1, not readinto: that fills the buffer whole, and a stream that breaks
+        # off part-way would lose what it had decompressed into it.
+        data = self.inner.read1(len(buffer))
+        buffer[: len(data)] = data
+        self.lines += data.count(b"\n")
+        return len(data)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+# What reading a damaged or cut-short gzip stream raises.
+_BROKEN = (EOFError, OSError, zlib.error)
+
+
+def _broken(exc: BaseException) -> str:
+    """Why a gzip stream could not be read on, in words."""
+    if isinstance(exc, EOFError):
+        return "the gzip stream breaks off here (a download cut short?); nothing after it is read"
+    return (f"the gzip data is damaged here ({exc}); nothing after it is read, and the lines "
+            "before may be damaged too")
+
+
+def _gzipped(path: Path) -> bool:
+    return path.suffix.lower() == ".gz"
+
+
 def _open(path: Path) -> IO[bytes]:
     if path == STDIN:
         stdin = _stdin()
@@ -116,8 +160,8 @@ def _open(path: Path) -> IO[bytes]:
             raise ConfigError("standard input (-) can be read only once in a process")
         stdin.opened = True
         return io.BufferedReader(stdin)
-    if path.suffix == ".gz":
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if _gzipped(path):
+        return io.BufferedReader(_Gunzipped(path), _HEAD_BYTES)
     return path.open("rb")
 
 
@@ -134,8 +178,18 @@ def _head(path: Path) -> bytes:
     if path == STDIN:
         head = _stdin().head
     else:
+        head = b""
         with _open(path) as stream:
-            head = stream.read(_HEAD_BYTES)
+            try:
+                while len(head) < _HEAD_BYTES and (more := stream.read1(_HEAD_BYTES - len(head))):
+                    head += more
+            except _BROKEN as exc:  # a .gz cut short: its reader says where
+                if not _gzipped(path):
+                    raise
+                if not head:
+                    why = ("the gzip stream breaks off before its first line (a download cut "
+                           "short?)" if isinstance(exc, EOFError) else str(exc))
+                    raise ConfigError(f"cannot read {path}: {why}") from exc
     if head.startswith(_PARQUET_MAGIC):  # binary by design: read by its own reader
         if path == STDIN:
             raise ConfigError("a Parquet file cannot be read from standard input (its index "
@@ -272,5 +326,11 @@ def read(
             stream = _open(path)
         except OSError as exc:
             raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        counted = getattr(stream, "raw", None)
         with stream:
-            yield from reader(stream, shown(path), fields, report)
+            try:
+                yield from reader(stream, shown(path), fields, report)
+            except _BROKEN as exc:  # from gzip: the next file is read, the exit code is 1
+                if not isinstance(counted, _Gunzipped):
+                    raise
+                report(Malformed(shown(path), counted.lines + 1, _broken(exc)))

@@ -1067,3 +1067,21 @@ def test_the_first_write_of_a_run_cut_short_is_repaired_not_refused(tmp_path, ca
     code, _, err = cli(capsys, tmp_path / "in.jsonl", "-o", out, "--backend", "rules")
     assert code == 0 and sorted(r["id"] for r in lines(out)) == sorted(ids)
     assert "dropped an unfinished last line" in err
+
+
+def test_a_gz_input_with_a_bad_crc_ends_the_run_in_one_line_with_exit_1_every_time(
+        tmp_path, capsys):
+    """A damaged .gz ended each run, the rerun of a complete output too, with a
+    traceback; now it is a malformed line of that file and the run ends cleanly."""
+    data = gzip.compress("".join(json.dumps({"id": f"P{i}", "abstract": abstract(i)}) + "\n"
+                                 for i in range(5)).encode())
+    damaged = tmp_path / "in.jsonl.gz"
+    damaged.write_bytes(data[:-8] + bytes([data[-8] ^ 0xFF]) + data[-7:])
+    write_jsonl(tmp_path / "more.jsonl", 2, start=10)
+    args = (damaged, tmp_path / "more.jsonl", "-o", tmp_path / "out.jsonl", "--backend", "rules")
+    for done in (7, 0):
+        code, summary, err = cli(capsys, *args)
+        assert code == 1 and summary["stopped"] is None and summary["counts"]["done"] == done
+        assert summary["counts"]["malformed"] == 1 and "Traceback" not in err
+        assert [(m["file"], m["line"]) for m in summary["malformed_lines"]] == [(str(damaged), 6)]
+    assert len(lines(tmp_path / "out.jsonl")) == 7

@@ -9,6 +9,7 @@ import gzip
 import io
 import json
 import lzma
+import zlib
 
 import pytest
 
@@ -456,3 +457,42 @@ def test_read_takes_one_path_as_well_as_a_list(tmp_path, as_given):
     path.write_text(json.dumps({"abstract": ABSTRACT_A}) + "\n")
     [record] = read(as_given(path))
     assert record.abstract == ABSTRACT_A
+
+
+def _gzipped_jsonl(path, n):
+    """n JSON lines, gzipped, written to `path`; returns the compressed bytes."""
+    data = gzip.compress("".join(json.dumps({"id": f"p{i}", "abstract": f"{ABSTRACT_A} {i}"})
+                                 + "\n" for i in range(n)).encode(), mtime=0)
+    path.write_bytes(data)
+    return data
+
+
+def test_a_gz_cut_short_or_damaged_is_one_malformed_line_and_the_next_file_is_read(tmp_path):
+    """EOFError, BadGzipFile and zlib.error from a .gz escaped the reader as a
+    traceback; now the file is read up to the break, which is reported with the
+    line it reached, and reading goes on with the next file."""
+    data = _gzipped_jsonl(tmp_path / "full.jsonl.gz", 3000)
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    whole = zlib.decompressobj(31).decompress(data[: len(data) // 2]).count(b"\n")
+    assert 0 < whole < 3000
+    crc = tmp_path / "crc.jsonl.gz"
+    crc.write_bytes(data[:-8] + bytes([data[-8] ^ 0xFF]) + data[-7:])
+    after = tmp_path / "after.jsonl"
+    after.write_text(json.dumps({"id": "next", "abstract": ABSTRACT_B}) + "\n")
+    bad = []
+    found = list(read([cut, crc, after], on_malformed=bad.append))
+    assert [r.id for r in found] == ([f"p{i}" for i in range(whole)]
+                                     + [f"p{i}" for i in range(3000)] + ["next"])
+    assert [(b.path, b.line) for b in bad] == [(str(cut), whole + 1), (str(crc), 3001)]
+    assert "breaks off here (a download cut short?)" in bad[0].reason
+    assert "damaged here (CRC check failed" in bad[1].reason
+
+
+def test_a_gz_that_breaks_off_before_its_first_line_is_refused_in_one_line(tmp_path):
+    """Nothing to read at all: refused like a Parquet file cut short, before the run."""
+    data = _gzipped_jsonl(tmp_path / "full.jsonl.gz", 10)
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(data[:12])
+    with pytest.raises(ConfigError, match="breaks off before its first line"):
+        list(read(cut))
