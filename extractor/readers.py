@@ -274,35 +274,47 @@ def read_json_array(stream: IO[bytes], path: str, fields: Fields, on_malformed: 
     """A JSON array of objects (what `json.dump(papers)` or pandas' `to_json(orient=
     "records")` write), read one element at a time. Past an element that is not
     valid JSON there is no telling where the next one starts, so reading stops
-    there, reported with its line."""
+    there, reported with its line. Arrays one after another (`cat a.json b.json`)
+    are read in turn; anything else after an array is reported, not ignored."""
     array = _ArrayText(stream)
     try:
         if array.peek() != "[":
             on_malformed(Malformed(path, array.line_here(), "not a JSON array"))
             return
-        array.pos += 1
-        first = True
-        while (char := array.peek()) != "]":
-            if not first:
-                if char != ",":
-                    raise json.JSONDecodeError("expected ',' or ']'", array.buf, array.pos)
-                array.pos += 1
-                array.peek()  # past the whitespace, which raw_decode does not skip
-            first = False
-            number = array.line_here()
-            value, start = array.value()
-            if array.not_utf8 and _NOT_UTF8.search(array.buf, start, array.pos):
-                on_malformed(Malformed(path, number, "not UTF-8"))
-                continue
-            record = _from_mapping(value, fields, path, number, on_malformed, False)
-            if record is not None:
-                yield record
+        while array.peek() == "[":
+            array.pos += 1
+            yield from _elements(array, path, fields, on_malformed)
+            array.pos += 1  # past the "]"
+        if array.peek():
+            on_malformed(Malformed(path, array.line_here(), "text after the end of the JSON "
+                                   "array (files joined?); the rest of the file is not read"))
     except json.JSONDecodeError as exc:
         where = array.line_here()
         cut = exc.pos >= len(array.buf) or exc.msg.startswith("Unterminated string")
         reason = ("the file ends inside the array (cut short?)" if array.eof and cut
                   else f"not valid JSON ({exc.msg}); the rest of the file is not read")
         on_malformed(Malformed(path, where, reason))
+
+
+def _elements(array: _ArrayText, path: str, fields: Fields, on_malformed: OnMalformed
+              ) -> Iterator[Record]:
+    """The records of one array, from just past its "[" up to its "]"."""
+    first = True
+    while (char := array.peek()) != "]":
+        if not first:
+            if char != ",":
+                raise json.JSONDecodeError("expected ',' or ']'", array.buf, array.pos)
+            array.pos += 1
+            array.peek()  # past the whitespace, which raw_decode does not skip
+        first = False
+        number = array.line_here()
+        value, start = array.value()
+        if array.not_utf8 and _NOT_UTF8.search(array.buf, start, array.pos):
+            on_malformed(Malformed(path, number, "not UTF-8"))
+            continue
+        record = _from_mapping(value, fields, path, number, on_malformed, False)
+        if record is not None:
+            yield record
 
 
 # -- Parquet -------------------------------------------------------------------

@@ -496,3 +496,20 @@ def test_a_gz_that_breaks_off_before_its_first_line_is_refused_in_one_line(tmp_p
     cut.write_bytes(data[:12])
     with pytest.raises(ConfigError, match="breaks off before its first line"):
         list(read(cut))
+
+
+def test_json_arrays_one_after_another_are_all_read_and_other_trailing_text_reported(
+        tmp_path, monkeypatch):
+    """Everything after the first array's "]" was ignored without a word (`cat a.json
+    b.json` lost b); another array is now read, anything else reported with its line."""
+    monkeypatch.setattr(readers, "_CHUNK", 5)  # the "]" and what follows straddle reads
+    a = json.dumps([{"id": "a", "abstract": ABSTRACT_A}], indent=1)
+    b = json.dumps([{"id": "b", "abstract": ABSTRACT_B}])
+    found, bad = records(_write(tmp_path / "joined.json", f"{a}\n{b}\n[]\n"))
+    assert [r.id for r in found] == ["a", "b"] and bad == []
+    line = json.dumps({"id": "c", "abstract": ABSTRACT_B})
+    found, bad = records(_write(tmp_path / "trail.json", f"{a}\n{line}\n{b}"))
+    assert [r.id for r in found] == ["a"]
+    assert [(x.line, x.reason.split(" (")[0]) for x in bad] == [
+        (7, "text after the end of the JSON array")]  # a takes lines 1-6
+    assert "the rest of the file is not read" in bad[0].reason
