@@ -371,7 +371,8 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
             row = _next_row(reader)
         except csv.Error as exc:  # a field past the limit: report it, read on after it
             number, start = start, reader.line_num + 1
-            on_malformed(Malformed(path, number, f"not a CSV row ({exc})"))
+            reason = f"not a CSV row ({exc}){_span(number, reader)}"
+            on_malformed(Malformed(path, number, reason))
             continue
         if row is None:
             return
@@ -379,7 +380,7 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
         if not row:
             continue
         if len(row) != len(header):
-            reason = f"{len(row)} fields, the header has {len(header)}"
+            reason = f"{len(row)} fields, the header has {len(header)}{_span(number, reader)}"
             on_malformed(Malformed(path, number, reason))
             continue
         if any("\udc80" <= c <= "\udcff" for value in row for c in value):
@@ -389,6 +390,16 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
         record = _from_mapping(obj, fields, path, number, on_malformed, unwrap=False)
         if record is not None:
             yield record
+
+
+def _span(number: int, reader: Any) -> str:
+    """For a bad row read over several lines, which: a quote left open (a stray
+    `"` at the start of a field) joins every line up to the next quote into one
+    row, and the user must know how many papers that took."""
+    if reader.line_num <= number:
+        return ""
+    return (f"; lines {number}-{reader.line_num} were read as one row, joined by a quote left "
+            f"open (a stray \"?): none of these {reader.line_num - number + 1} lines is read")
 
 
 _DELIMITERS = (",", "\t", ";", "|")

@@ -513,3 +513,20 @@ def test_json_arrays_one_after_another_are_all_read_and_other_trailing_text_repo
     assert [(x.line, x.reason.split(" (")[0]) for x in bad] == [
         (7, "text after the end of the JSON array")]  # a takes lines 1-6
     assert "the rest of the file is not read" in bad[0].reason
+
+
+def test_a_row_joined_over_lines_by_a_stray_quote_is_reported_with_the_lines_it_took(tmp_path):
+    """A quote left open swallowed the rows after it, reported as one line; the
+    report now gives the span, so the user knows how many papers were lost."""
+    path = tmp_path / "papers.tsv"
+    path.write_text("id\ttitle\tabstract\n"
+                    f"t0\tA\t{ABSTRACT_A}\n"
+                    f't1\t"Unbalanced: a title\t{ABSTRACT_B}\n'
+                    + "".join(f"t{i}\tT{i}\t{ABSTRACT_A} {i}\n" for i in range(2, 6))
+                    + f't6\tT6\t"Quoted" start of {ABSTRACT_B}\n'
+                    + f"t7\tT7\t{ABSTRACT_B}\n")
+    found, bad = records(path)
+    assert [r.id for r in found] == ["t0", "t7"]
+    assert [(b.line, b.reason) for b in bad] == [(3, (
+        '2 fields, the header has 3; lines 3-8 were read as one row, joined by a quote left '
+        'open (a stray "?): none of these 6 lines is read'))]
