@@ -19,7 +19,9 @@ branches on the format.
 - `json`: a JSON array of such objects, decoded one element at a time.
 - `csv`: a header row, then one paper a row; fields configurable likewise. The
   delimiter (comma, tab, semicolon, bar) is the one under which the header
-  names the abstract field; `.tsv` is read the same way.
+  names the abstract field; `.tsv` is read the same way. Whatever its name, a
+  file whose first line is a list of one-word column names is read as CSV, so
+  that a header without the abstract field is reported as such.
 - `arxiv`: the arXiv metadata snapshot (JSONL with `id`, `title`, `abstract`,
   hard-wrapped): JSONL with its line breaks unwrapped.
 - `parquet`: a Parquet table (pyarrow), its three columns read a batch at a time.

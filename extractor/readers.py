@@ -348,10 +348,11 @@ def read_parquet(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnM
 def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed
              ) -> Iterator[Record]:
     """A header row naming the fields, then one paper a row (quoted fields may
-    span lines; the line number given is where the row starts)."""
+    span lines; the line number given is where the row starts). A row that is
+    the header again is skipped: files joined with `cat a.csv b.csv`."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     first = text.readline()
-    # No delimiter naming the abstract field: a comma, so the missing column is reported.
+    # No delimiter naming any columns: a comma, so the missing column is reported.
     reader = csv.reader(itertools.chain([first], text), delimiter=delimiter(first, fields) or ",")
     try:
         header = _next_row(reader)
@@ -361,6 +362,7 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
     if header is None:
         return
     columns = {name.strip(): i for i, name in enumerate(header)}
+    again = [name.strip() for name in header]  # the header of a file joined on (`cat`)
     if fields.abstract not in columns:
         on_malformed(Malformed(path, 1, f"no {fields.abstract!r} column in the header "
                                f"(columns: {', '.join(columns) or 'none'})"))
@@ -377,7 +379,7 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
         if row is None:
             return
         number, start = start, reader.line_num + 1
-        if not row:
+        if not row or [value.strip().lstrip("\ufeff") for value in row] == again:
             continue
         if len(row) != len(header):
             reason = f"{len(row)} fields, the header has {len(header)}{_span(number, reader)}"
@@ -405,19 +407,31 @@ def _span(number: int, reader: Any) -> str:
 _DELIMITERS = (",", "\t", ";", "|")
 
 
+# A column name: one word, maybe joined by . : or - (id, paper_id, arxiv-id, meta.title).
+_COLUMN = re.compile(r"[^\W\d]\w*(?:[.:-]\w+)*")
+
+
 def delimiter(header: str, fields: Fields) -> str | None:
     """The delimiter under which `header` names the abstract field: a comma, a tab
     (`.tsv`), a semicolon (a spreadsheet saved where the comma is the decimal
-    mark) or a bar; None when none does."""
+    mark) or a bar. Else the one under which it is a list of column names (two
+    or more, each one word, after pandas' unnamed index column if any), so a
+    table without the abstract field is read as one and says what it has; a
+    title ("Fast, Accurate, and Cheap") is no such list. None when neither."""
+    listed = None
     for candidate in _DELIMITERS:
         if candidate in header:
             try:
-                names = next(csv.reader([header], delimiter=candidate), [])
-            except csv.Error:  # a stray carriage return
+                names = [name.strip() for name in next(csv.reader([header], delimiter=candidate))]
+            except (csv.Error, StopIteration):  # a stray carriage return
                 continue
-            if fields.abstract in (name.strip() for name in names):
+            if fields.abstract in names:
                 return candidate
-    return None
+            named = names[1:] if names[0] == "" else names
+            if (listed is None and len(named) >= 2 and len(set(named)) == len(named)
+                    and all(_COLUMN.fullmatch(name) for name in named) and not is_header(header)):
+                listed = candidate
+    return listed
 
 
 def _next_row(reader: Iterator[list[str]]) -> list[str] | None:

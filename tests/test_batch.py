@@ -1085,3 +1085,16 @@ def test_a_gz_input_with_a_bad_crc_ends_the_run_in_one_line_with_exit_1_every_ti
         assert summary["counts"]["malformed"] == 1 and "Traceback" not in err
         assert [(m["file"], m["line"]) for m in summary["malformed_lines"]] == [(str(damaged), 6)]
     assert len(lines(tmp_path / "out.jsonl")) == 7
+
+
+def test_csv_on_standard_input_without_the_abstract_column_says_which_columns_it_has(
+        tmp_path, capsys, monkeypatch):
+    """Piped CSV whose header lacks the abstract field was read as a text dump: a
+    junk paper written and a text-dump error per row; now the CSV message comes."""
+    rows = "".join(f'P{i},Paper {i},"{abstract(i)}"\n' for i in range(3))
+    pipe(monkeypatch, ("id,title,summary\n" + rows).encode())
+    out = tmp_path / "out.jsonl"
+    code, summary, _ = cli(capsys, "-", "-o", out, "--backend", "rules")
+    assert code == 1 and summary["counts"]["read"] == 0 and lines(out) == []
+    assert [m["reason"] for m in summary["malformed_lines"]] == [
+        "no 'abstract' column in the header (columns: id, title, summary)"]

@@ -530,3 +530,21 @@ def test_a_row_joined_over_lines_by_a_stray_quote_is_reported_with_the_lines_it_
     assert [(b.line, b.reason) for b in bad] == [(3, (
         '2 fields, the header has 3; lines 3-8 were read as one row, joined by a quote left '
         'open (a stray "?): none of these 6 lines is read'))]
+
+
+def test_a_table_is_told_from_a_text_dump_by_its_header_and_a_repeated_header_skipped(
+        tmp_path):
+    """A header without the abstract field made a table read as a text dump, and
+    `cat a.csv b.csv` made b's header a paper; a title with commas stays text."""
+    table = _write(tmp_path / "papers.txt", ",id,title,summary\n0,1,A,x\n")  # pandas' index
+    assert detect_format(table) == "csv"
+    found, bad = records(table)
+    assert found == [] and "columns: , id, title, summary" in bad[0].reason
+    tsv = _write(tmp_path / "papers.data", "doi\tpaper-title\nd1\tA\n")
+    assert detect_format(tsv) == "csv" and "columns: doi, paper-title" in records(tsv)[1][0].reason
+    title = _write(tmp_path / "dump.txt", f"Fast, Accurate, and Cheap\n{ABSTRACT_A}\n")
+    assert detect_format(title) == "text"
+    one = f'id,title,abstract\n1,A,"{ABSTRACT_A}"\n'
+    two = f'\ufeffid,title,abstract\n2,B,"{ABSTRACT_B}"\n'
+    found, bad = records(_write(tmp_path / "joined.csv", one + two))
+    assert [r.id for r in found] == ["1", "2"] and bad == []
