@@ -26,9 +26,11 @@ branches on the format.
   hard-wrapped): JSONL with its line breaks unwrapped.
 - `parquet`: a Parquet table (pyarrow), its three columns read a batch at a time.
 
-Files ending in `.gz` are read through gzip: a stream that breaks off (a
-download cut short) or fails its check is read up to there and reported as a
-malformed line of its file, at the line it reached. The path `-` is standard input,
+Files ending in `.gz` (any case) are read through gzip; gzipped Parquet is
+refused, since Parquet cannot be read as a stream (its index is at its end). A
+gzip stream that breaks off (a download cut short) or fails its check is read
+up to there and reported as a malformed line of its file, at the line it
+reached. The path `-` is standard input,
 whose head is read ahead once for detection and then given to the reader.
 Input is UTF-8; a line that is not is reported like any other malformed line.
 A file with a NUL byte in its first 64 KiB (a PDF, an archive, UTF-16 text) is
@@ -202,6 +204,9 @@ def _head(path: Path) -> bytes:
                           "save it as CSV (UTF-8) and pass that file")
     for magic, (kind, command) in _PACKED.items():
         if head.startswith(magic):
+            if kind == "gzip" and path.suffix.lower() == ".parquet":
+                raise ConfigError(f"{path} is gzip-compressed Parquet, which cannot be read "
+                                  "compressed (its index is at its end): gunzip it first")
             fix = (f"unpack it first ({command} ... |)" if path == STDIN
                    else "name it .gz, which is read through gzip" if kind == "gzip"
                    else f"unpack it first: {command} {path} | extractor batch - ...")
@@ -246,7 +251,7 @@ _ARRAY_START = re.compile(r"\[\s*(?:\{|\]|$)")  # not a title such as "[Re] Repr
 def _format_of(head: bytes, path: Path, fields: Fields) -> str:
     if head.startswith(_PARQUET_MAGIC):
         return "parquet"
-    suffix = Path(path.stem).suffix if path.suffix == ".gz" else path.suffix
+    suffix = Path(path.stem).suffix if _gzipped(path) else path.suffix
     if suffix.lower() in (".csv", ".tsv"):
         return "csv"
     first = next(_lines_of(head), "")
@@ -280,6 +285,10 @@ def check_input(path: Path, fields: Fields, fmt: str | None = None) -> str:
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
     detected = fmt or _format_of(head, path, fields)
+    if detected == "parquet" and _gzipped(path):  # its index is at its end: no stream
+        raise ConfigError(f"{path} is gzip-compressed Parquet, which cannot be read "
+                          f"compressed (its index is at its end): gunzip it first and pass "
+                          f"{path.with_suffix('')}")
     if detected == "parquet":
         try:
             arrow.check(path)

@@ -548,3 +548,21 @@ def test_a_table_is_told_from_a_text_dump_by_its_header_and_a_repeated_header_sk
     two = f'\ufeffid,title,abstract\n2,B,"{ABSTRACT_B}"\n'
     found, bad = records(_write(tmp_path / "joined.csv", one + two))
     assert [r.id for r in found] == ["1", "2"] and bad == []
+
+
+def test_gz_in_upper_case_is_read_and_gzipped_parquet_refused_with_what_to_do(tmp_path):
+    """`.GZ` was not recognised as gzip, and a gzipped Parquet file was called a
+    download cut short; one is read, the other refused with 'gunzip it first'."""
+    upper = tmp_path / "papers.jsonl.GZ"
+    upper.write_bytes(gzip.compress(json.dumps({"abstract": ABSTRACT_A}).encode() + b"\n"))
+    assert detect_format(upper) == "jsonl"
+    assert [r.abstract for r in read(upper)] == [ABSTRACT_A]
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    pq.write_table(pa.table({"abstract": [ABSTRACT_A]}), tmp_path / "t.parquet")
+    packed = gzip.compress((tmp_path / "t.parquet").read_bytes())
+    for name in ("t.parquet.gz", "t.parquet.GZ", "u.parquet"):
+        (tmp_path / name).write_bytes(packed)
+        with pytest.raises(ConfigError, match=r"is gzip-compressed Parquet, which cannot be "
+                                              r"read compressed .*: gunzip it first"):
+            list(read(tmp_path / name))
