@@ -1,7 +1,7 @@
 """Parquet in and out. The only module that imports pyarrow.
 
 Design note. pyarrow is an optional extra (`extractor[parquet]`): batch runs
-write Parquet (`outputs.py` names the columns and their kinds) and read Parquet
+write Parquet (`views.py` names the columns and their kinds) and read Parquet
 tables as input (`dumps.py` names the columns it wants). It is imported on
 first use, so the library works without it, and `require` says how to install
 it at the point where it is needed: before a run starts, not after hours of

@@ -7,7 +7,7 @@ event loop never waits long on the inputs: Ctrl-C and the requests in flight
 go on while a resume skips gigabytes), feed the rest to the engine
 (`engine.aextract_many`, in this process or in `workers`), append each result
 to the JSONL log as it completes (`outputs.Log`), then compact, convert to CSV
-or Parquet if asked, and write the summary beside the output
+or Parquet if asked (`views`), and write the summary beside the output
 (`progress.summary`). Rerunning the same command resumes; `retry_failed`
 reruns exactly the failed records.
 """
@@ -31,8 +31,9 @@ from .engine import aextract_many
 from .errors import ConfigError
 from .extract import Extractor
 from .limits import Limits
-from .outputs import WRITERS, Log, LogState, check_writer, convert, id_hash, temporary
+from .outputs import Log, LogState, id_hash
 from .progress import Progress, Tally, price_for, summary
+from .views import WRITERS, check_writer, convert, temporary
 
 # -- a whole run over files ------------------------------------------------------------
 

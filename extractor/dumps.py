@@ -1,10 +1,10 @@
 """Reading dumps: which format a file is, opening it (or standard input), and
 `read`, which streams the records of many files.
 
-Design note. Every reader (`readers.py`) turns one file into a stream of
-`Record`s (`records.py`) and reads one line (or one CSV row, JSON element or
-Parquet batch) at a time, so memory stays flat however large the dump. Readers
-are registered by format name in `READERS`; `detect_format` picks one by
+Design note. Every reader (`readers.py`; CSV in `tables.py`) turns one file
+into a stream of `Record`s (`records.py`) and reads one line (or one CSV row,
+JSON element or Parquet batch) at a time, so memory stays flat however large
+the dump. Readers are registered by format name in `READERS`; `detect_format` picks one by
 sniffing the file and `--input-format` overrides it. Nothing downstream
 branches on the format.
 
@@ -61,12 +61,30 @@ from typing import IO, Any
 
 from . import arrow
 from .errors import ConfigError
-from .readers import READERS, TITLE_MAX, delimiter, is_header
-from .records import Fields, Malformed, OnMalformed, Record, content_key, make_record
+from .readers import (
+    TITLE_MAX,
+    is_header,
+    read_arxiv,
+    read_json_array,
+    read_jsonl,
+    read_parquet,
+    read_text,
+)
+from .records import Fields, Malformed, OnMalformed, Reader, Record, content_key, make_record
+from .tables import delimiter, read_csv
 
 __all__ = ["READERS", "STDIN", "Fields", "Malformed", "OnMalformed", "Record", "as_paths",
            "check_input", "content_key", "detect_format", "make_record", "read", "shown"]
 
+# The readers by format name: what detection and `--input-format` pick from.
+READERS: dict[str, Reader] = {
+    "text": read_text,
+    "jsonl": read_jsonl,
+    "csv": read_csv,
+    "arxiv": read_arxiv,
+    "json": read_json_array,
+    "parquet": read_parquet,
+}
 ARXIV_KEYS = {"authors_parsed", "versions", "update_date", "submitter", "journal-ref"}
 _PARQUET_MAGIC = b"PAR1"
 

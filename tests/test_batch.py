@@ -27,8 +27,8 @@ from extractor import (
     PaperSummary,
     TransientError,
     extract_many,
-    outputs,
     register,
+    views,
 )
 from extractor.backends.base import unregister
 from extractor.batch import Limits, RunConfig, run
@@ -36,9 +36,10 @@ from extractor.cli import main
 from extractor.dumps import make_record
 from extractor.engine import aextract_many
 from extractor.limits import RateLimiter
-from extractor.outputs import COLUMNS, Log, convert
+from extractor.outputs import Log
 from extractor.progress import Progress, Tally, price_for
 from extractor.testing import Reply, Stall, Status
+from extractor.views import COLUMNS, convert
 
 from .conftest import DUMPS, FAST_RETRY, GOOD, REPO
 
@@ -543,7 +544,7 @@ def test_a_csv_that_cannot_be_written_is_in_the_summary_and_fails_the_run(
     def full(rows, path):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setitem(outputs.WRITERS, "csv", full)
+    monkeypatch.setitem(views.WRITERS, "csv", full)
     assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.csv"),
                  "--backend", "rules"]) == 2
     assert "No space left on device" in capsys.readouterr().err
@@ -945,9 +946,9 @@ def test_a_conversion_that_fails_leaves_the_log_and_no_partial_file(tmp_path, mo
         path.write_text("id,title\n")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setitem(outputs.WRITERS, "csv", full)
+    monkeypatch.setitem(views.WRITERS, "csv", full)
     with pytest.raises(ConfigError, match=r"every result is in .*out\.jsonl"):
-        outputs.convert(log, "csv", tmp_path / "out.csv")
+        views.convert(log, "csv", tmp_path / "out.csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
 
 
@@ -976,8 +977,8 @@ def test_another_run_is_refused_until_the_first_has_written_its_view_and_summary
         other.close()
         seen.append((when, "let in"))
 
-    write_csv, write_summary = outputs.WRITERS["csv"], batch._write_summary
-    monkeypatch.setitem(outputs.WRITERS, "csv", lambda rows, path: (
+    write_csv, write_summary = views.WRITERS["csv"], batch._write_summary
+    monkeypatch.setitem(views.WRITERS, "csv", lambda rows, path: (
         probe("csv"), seen.append(path.name), write_csv(rows, path)))
     monkeypatch.setattr(batch, "_write_summary", lambda path, result: (
         probe("summary"), write_summary(path, result)))

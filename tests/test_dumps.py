@@ -13,7 +13,7 @@ import zlib
 
 import pytest
 
-from extractor import readers
+from extractor import readers, tables
 from extractor.dumps import Fields, content_key, detect_format, read
 from extractor.errors import ConfigError
 
@@ -409,7 +409,7 @@ def test_a_line_past_the_limit_is_skipped_unread_and_reading_goes_on(tmp_path, m
 
 def test_a_csv_field_past_the_limit_is_reported_and_the_rows_after_it_are_read(
         tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "MAX_LINE", 1000)
+    monkeypatch.setattr(tables, "MAX_LINE", 1000)
     path = tmp_path / "dump.csv"
     path.write_text(f'id,abstract\n1,"{ABSTRACT_A}"\n2,"{"y" * 5000}"\n3,"{ABSTRACT_B}"\n')
     limit = csv.field_size_limit()

@@ -1,0 +1,118 @@
+"""The CSV reader (`.csv`, `.tsv`, a spreadsheet saved as CSV): a header row
+naming the fields, then one paper a row. See `dumps.py` for how a file is
+found to be one (`delimiter`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+
+from .readers import MAX_LINE, from_mapping, is_header
+from .records import Fields, Malformed, OnMalformed, Record
+
+
+def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed
+             ) -> Iterator[Record]:
+    """A header row naming the fields, then one paper a row (quoted fields may
+    span lines; the line number given is where the row starts). A row that is
+    the header again is skipped: files joined with `cat a.csv b.csv`."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    first = text.readline()
+    # No delimiter naming any columns: a comma, so the missing column is reported.
+    reader = csv.reader(itertools.chain([first], text), delimiter=delimiter(first, fields) or ",")
+    try:
+        header = _next_row(reader)
+    except csv.Error as exc:
+        on_malformed(Malformed(path, 1, f"unreadable header ({exc})"))
+        return
+    if header is None:
+        return
+    columns = {name.strip(): i for i, name in enumerate(header)}
+    again = [name.strip() for name in header]  # the header of a file joined on (`cat`)
+    if fields.abstract not in columns:
+        on_malformed(Malformed(path, 1, f"no {fields.abstract!r} column in the header "
+                               f"(columns: {', '.join(columns) or 'none'})"))
+        return
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = _next_row(reader)
+        except csv.Error as exc:  # a field past the limit: report it, read on after it
+            number, start = start, reader.line_num + 1
+            reason = f"not a CSV row ({exc}){_span(number, reader)}"
+            on_malformed(Malformed(path, number, reason))
+            continue
+        if row is None:
+            return
+        number, start = start, reader.line_num + 1
+        if not row or [value.strip().lstrip("\ufeff") for value in row] == again:
+            continue
+        if len(row) != len(header):
+            reason = f"{len(row)} fields, the header has {len(header)}{_span(number, reader)}"
+            on_malformed(Malformed(path, number, reason))
+            continue
+        if any("\udc80" <= c <= "\udcff" for value in row for c in value):
+            on_malformed(Malformed(path, number, "not UTF-8"))
+            continue
+        obj = {name: row[i] for name, i in columns.items()}
+        record = from_mapping(obj, fields, path, number, on_malformed, unwrap=False)
+        if record is not None:
+            yield record
+
+
+def _span(number: int, reader: Any) -> str:
+    """For a bad row read over several lines, which: a quote left open (a stray
+    `"` at the start of a field) joins every line up to the next quote into one
+    row, and the user must know how many papers that took."""
+    if reader.line_num <= number:
+        return ""
+    return (f"; lines {number}-{reader.line_num} were read as one row, joined by a quote left "
+            f"open (a stray \"?): none of these {reader.line_num - number + 1} lines is read")
+
+
+_DELIMITERS = (",", "\t", ";", "|")
+
+
+# A column name: one word, maybe joined by . : or - (id, paper_id, arxiv-id, meta.title).
+_COLUMN = re.compile(r"[^\W\d]\w*(?:[.:-]\w+)*")
+
+
+def delimiter(header: str, fields: Fields) -> str | None:
+    """The delimiter under which `header` names the abstract field: a comma, a tab
+    (`.tsv`), a semicolon (a spreadsheet saved where the comma is the decimal
+    mark) or a bar. Else the one under which it is a list of column names (two
+    or more, each one word, after pandas' unnamed index column if any), so a
+    table without the abstract field is read as one and says what it has; a
+    title ("Fast, Accurate, and Cheap") is no such list. None when neither."""
+    listed = None
+    for candidate in _DELIMITERS:
+        if candidate in header:
+            try:
+                names = [name.strip() for name in next(csv.reader([header], delimiter=candidate))]
+            except (csv.Error, StopIteration):  # a stray carriage return
+                continue
+            if fields.abstract in names:
+                return candidate
+            named = names[1:] if names[0] == "" else names
+            if (listed is None and len(named) >= 2 and len(set(named)) == len(named)
+                    and all(_COLUMN.fullmatch(name) for name in named) and not is_header(header)):
+                listed = candidate
+    return listed
+
+
+def _next_row(reader: Iterator[list[str]]) -> list[str] | None:
+    """The reader's next row (None at the end), read with csv's field limit at MAX_LINE.
+
+    A field over MAX_LINE is an unterminated quote swallowing the rest of the
+    file, not an abstract: csv stops there instead of holding it all. The limit
+    is process-wide, so it is put back before the caller's code runs again."""
+    before = csv.field_size_limit(MAX_LINE)
+    try:
+        return next(reader, None)
+    finally:
+        csv.field_size_limit(before)
