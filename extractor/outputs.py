@@ -10,8 +10,8 @@ survives the death of the process, which is the failure this guards against
 Reading a log back (`Log.load`) is how a rerun resumes:
 
 - A last line without its newline is the one write a crash interrupted. If it
-  still parses it is kept (its newline added); otherwise it is cut off and its
-  record is done again.
+  still parses it is kept (its newline added); otherwise it is cut off (and set
+  aside in `<log>.rejected`) and its record is done again.
 - A line in the middle that is not a result row is reported and ignored; its
   record is done again. Compaction sets such lines aside in `<log>.rejected`
   rather than drop them: whatever they hold is the user's to look at.
@@ -211,10 +211,13 @@ class Log:
                 stream.seek(0, os.SEEK_END)
                 stream.write(b"\n")
                 state.repaired_tail = "kept the last line and added its missing newline"
-            elif tail.strip():
+            elif tail.strip():  # half a row, most likely: still not ours to delete
+                with self.rejected.open("ab") as rejected:
+                    rejected.write(tail + b"\n")
                 stream.truncate(start)
                 state.repaired_tail = (f"dropped an unfinished last line ({len(tail)} bytes, "
-                                       "left by a crash); its record will be done again")
+                                       f"left by a crash) and set it aside in {self.rejected}; "
+                                       "its record will be done again")
             else:
                 stream.truncate(start)  # blanks after the last newline: nothing to say
 

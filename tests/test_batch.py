@@ -898,6 +898,7 @@ def test_a_log_keeps_a_complete_last_line_and_cuts_a_broken_one(tmp_path):
     state = Log(path).load()
     assert len(state.ok) == 1 and "dropped" in state.repaired_tail
     assert path.read_text() == '{"id": "a", "error": null}\n'
+    assert (tmp_path / "out.jsonl.rejected").read_text() == '{"id": "b", "err\n'
 
 
 def test_a_full_disk_mid_line_leaves_whole_lines_and_a_clear_error(tmp_path, monkeypatch):
