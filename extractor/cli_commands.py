@@ -190,10 +190,11 @@ def cmd_record(args: argparse.Namespace) -> int:
     out = Path(args.out or "fixtures/recordings/")
     if not args.out or args.out.endswith(("/", os.sep)) or out.is_dir():
         out = out / f"{slug}.jsonl"  # a directory, as the replay backend reads them
+    partial = out.with_name(out.name + ".partial")
+    _refuse_overwriting([out, partial], args.fixtures, "--out")
     # A recording is made whole from one run, beside the old one, which it replaces
     # only at the end: a broken server, a failed fixture or Ctrl-C leaves the old one
     # as it was (and what was recorded so far in <out>.partial).
-    partial = out.with_name(out.name + ".partial")
     with contextlib.suppress(OSError):
         if partial.stat().st_size == 0:  # an earlier run that recorded nothing
             partial.unlink()
@@ -241,42 +242,72 @@ def cmd_eval(args: argparse.Namespace) -> int:
     overrides = dict(parse_threshold(t) for t in args.threshold)
     gate = _thresholds_file(args)
     tables = threshold_tables(gate) if gate else set()  # a bad file fails here
-    for path in (args.json, args.html):
-        if path:
-            _writable(path)
     status = 0
-    for name in names:
-        args.backend = name
-        with build_extractor(args) as extractor:
+    with contextlib.ExitStack() as stack:
+        # Every backend is built before the first call: a typo or a missing key in
+        # the second name was found only after the first one's eval had been paid for.
+        runs = []
+        for name in names:
+            args.backend = name
+            extractor = stack.enter_context(build_extractor(args))
+            suffix = f".{extractor.backend.name}" if len(names) > 1 else ""
+            runs.append((extractor, *(p.with_suffix(suffix + p.suffix) if p else None
+                                      for p in (args.json, args.html))))
+        written = [path for _, *paths in runs for path in paths if path]
+        _refuse_overwriting(written, [*args.fixtures, *([gate] if gate else [])],
+                            "--json, --html")
+        for path in written:
+            _writable(path)
+        for extractor, out_json, out_html in runs:
             items = evals.evaluate(fixtures, extractor, _progress(len(fixtures), args.quiet))
             report = evals.report_data(items, extractor, titles=not args.no_titles)
-        print(evals.format_table(report))
-        if before is not None:
-            print(evals.format_comparison(report, before, str(args.compare)))
-        suffix = f".{report['backend']}" if len(names) > 1 else ""
-        if args.json:
-            _write(args.json.with_suffix(suffix + args.json.suffix),
-                   json.dumps(report, indent=1, ensure_ascii=False))
-        if args.html:
-            _write(args.html.with_suffix(suffix + args.html.suffix), render_html(report))
-        thresholds = {}
-        if gate:
-            thresholds = load_thresholds(gate, report["backend"], untitled=args.no_titles)
-            table = ("untitled." if args.no_titles else "") + report["backend"]
-            if table not in tables:  # a typo in a table's name gates nothing: say so
-                print(f"extractor: {gate} has no [{table}.FIELD] table, so only --threshold "
-                      f"gates {report['backend']} (its tables: {', '.join(sorted(tables))})",
+            print(evals.format_table(report))
+            if before is not None:
+                print(evals.format_comparison(report, before, str(args.compare)))
+            if out_json:
+                _write(out_json, json.dumps(report, indent=1, ensure_ascii=False))
+            if out_html:
+                _write(out_html, render_html(report))
+            thresholds = {}
+            if gate:
+                thresholds = load_thresholds(gate, report["backend"], untitled=args.no_titles)
+                table = ("untitled." if args.no_titles else "") + report["backend"]
+                if table not in tables:  # a typo in a table's name gates nothing: say so
+                    print(f"extractor: {gate} has no [{table}.FIELD] table, so only "
+                          f"--threshold gates {report['backend']} (its tables: "
+                          f"{', '.join(sorted(tables))})", file=sys.stderr)
+            thresholds.update(overrides)
+            for failure in failed_thresholds(report, thresholds):
+                print(f"FAIL {report['backend']}: {failure}", file=sys.stderr)
+                status = EXIT_FAILED
+            if failed := [i for i in items if i.backend_failed]:
+                print(f"FAIL {report['backend']}: {len(failed)} of {len(items)} papers got "
+                      f"no answer and were scored as empty answers; the first, "
+                      f"{failed[0].fixture.id}: {one_line(failed[0].error or '')}",
                       file=sys.stderr)
-        thresholds.update(overrides)
-        for failure in failed_thresholds(report, thresholds):
-            print(f"FAIL {report['backend']}: {failure}", file=sys.stderr)
-            status = EXIT_FAILED
-        if failed := [i for i in items if i.backend_failed]:
-            print(f"FAIL {report['backend']}: {len(failed)} of {len(items)} papers got no "
-                  f"answer and were scored as empty answers; the first, {failed[0].fixture.id}: "
-                  f"{one_line(failed[0].error or '')}", file=sys.stderr)
-            status = EXIT_FAILED
+                status = EXIT_FAILED
     return status
+
+
+def _refuse_overwriting(outputs: list[Path], inputs: list[Any], flag: str) -> None:
+    """Refuse to write over a file the command reads, before any call, as batch
+    does: `--json gold.jsonl` replaced the hand-labelled gold with a report."""
+    from .fixtures import STDIN
+
+    for out in outputs:
+        for path in inputs:
+            if str(path) != STDIN and _same_file(out, Path(path)):
+                raise ConfigError(f"{out} is both an input and where this run writes; "
+                                  f"pick another output ({flag})")
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Whether two paths name one file (through `..`, symlinks or hard links)."""
+    try:
+        return one.resolve() == other.resolve() or (
+            one.exists() and other.exists() and os.path.samefile(one, other))
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
+        return False
 
 
 def _thresholds_file(args: argparse.Namespace) -> Path | None:

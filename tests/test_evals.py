@@ -519,3 +519,55 @@ def test_a_backend_that_predicts_nothing_shows_no_precision_in_the_table(scripte
     assert "over matched claims: — (none matched)" in table
     fields = json.loads((tmp_path / "r.json").read_text())["fields"]
     assert fields["speedups"]["precision"] == 1.0 and fields["hardware"]["precision"] == 1.0
+
+
+@pytest.fixture
+def counting():
+    """A registered backend `counting` that answers GOOD; the list holds its calls."""
+    calls = []
+
+    class Counting(Scripted):
+        def complete(self, request):
+            calls.append(request)
+            return super().complete(request)
+
+    register("counting", lambda config: Counting({ABSTRACT: GOOD}))
+    yield calls
+    unregister("counting")
+
+
+@pytest.mark.parametrize("gold_name, flags", [
+    ("gold.jsonl", ["--json", "gold.jsonl"]),
+    ("gold.jsonl", ["--html", "gold.jsonl"]),
+    ("gold.jsonl", ["--json", "sub/../gold.jsonl"]),
+    ("r.scripted.jsonl", ["--backend", "rules,counting", "--json", "r.jsonl"]),  # its name
+    ("gold.jsonl", ["--thresholds", "t.toml", "--json", "t.toml"]),
+])
+def test_a_report_is_never_written_over_a_file_the_eval_reads(gold_name, flags, counting,
+                                                               tmp_path, capsys, monkeypatch):
+    """`--json`/`--html` naming the gold (or the thresholds) file is refused before any call."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "t.toml").write_text("[counting.task]\ntoken_f1 = 0.1\n")
+    gold = write(tmp_path, GOLD_LINE, name=gold_name)
+    kept = {path: path.read_bytes() for path in tmp_path.iterdir() if path.is_file()}
+    code = main(["eval", gold_name, "--backend", "counting", "--no-cache", "--quiet",
+                 *(["--no-thresholds"] if "--thresholds" not in flags else []), *flags])
+    err = capsys.readouterr().err
+    assert code == 2 and counting == []
+    assert "ConfigError" in err and "is both an input and where this run writes" in err
+    assert {path: path.read_bytes() for path in kept} == kept and gold.exists()
+
+
+@pytest.mark.parametrize("second", ["bogus", "anthropic"])
+def test_every_backend_of_a_multi_backend_eval_is_built_before_the_first_call(
+        second, counting, tmp_path, capsys, monkeypatch):
+    """`--backend A,B` with a typo or a missing key in B fails before A is evaluated."""
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    gold = write(tmp_path, GOLD_LINE)
+    code = main(["eval", str(gold), "--backend", f"counting,{second}", "--no-cache", "--quiet",
+                 "--no-thresholds", "--json", str(tmp_path / "r.json")])
+    captured = capsys.readouterr()
+    assert code == 2 and counting == []
+    assert "ConfigError" in captured.err and captured.out == ""
+    assert list(tmp_path.glob("r*.json")) == []

@@ -400,3 +400,13 @@ def test_the_shipped_recordings_replay_with_sampling_written_as_the_readme_write
     options = Options(sampling=Sampling(temperature=0, max_tokens=1024.0))
     with Extractor("replay", config=config, options=options, cache=False) as extractor:
         assert extractor.extract(fixture["abstract"], fixture["title"]).task
+
+
+@pytest.mark.parametrize("out", ["{gold}", "{dir}/./gold.jsonl"])
+def test_record_never_writes_its_recording_over_the_fixtures(out, server, gold, tmp_path, capsys):
+    """`--out` naming the fixtures file is refused before any request: the gold is kept."""
+    kept = gold.read_bytes()
+    assert record(server, gold, out.format(gold=gold, dir=tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert "ConfigError" in err and "is both an input and where this run writes" in err
+    assert gold.read_bytes() == kept and server.received == []
