@@ -90,8 +90,24 @@ def _finite(text: str) -> float:
     inf, and went back out as Infinity, no JSON, in the report."""
     value = float(text)
     if not math.isfinite(value):
-        raise _NotJson(text)
+        raise _NotJson(_shown_number(text))
     return value
+
+
+def _whole(text: str) -> int:
+    """A JSON integer, refused past the largest float as `_finite` refuses 1e400:
+    scoring compares factors as floats, and a 401-digit one crashed the eval after
+    its last paper. Python refuses over 4,300 digits itself (ValueError)."""
+    try:
+        value = int(text)
+        float(value)
+    except (ValueError, OverflowError):
+        raise _NotJson(_shown_number(text)) from None
+    return value
+
+
+def _shown_number(text: str) -> str:
+    return text if len(text) <= 30 else f"{text[:12]}...({len(text):,} digits)"
 
 
 def load_fixtures(path: str | Path) -> list[Fixture]:
@@ -111,7 +127,8 @@ def load_fixtures(path: str | Path) -> list[Fixture]:
             continue
         where = f"{shown}:{number}"
         try:
-            row = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite)
+            row = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite,
+                             parse_int=_whole)
         except json.JSONDecodeError as exc:
             raise FixtureError(f"{where}: not valid JSON ({exc.msg})") from exc
         except _NotJson as exc:

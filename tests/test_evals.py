@@ -102,6 +102,23 @@ def test_a_nan_in_the_gold_labels_is_refused_as_not_json(constant, tmp_path):
         load_fixtures(write(tmp_path, GOLD_LINE, line))
 
 
+@pytest.mark.parametrize("digits", [401, 5001])
+def test_an_integer_past_the_largest_float_in_the_gold_is_refused_with_its_line(
+        digits, tmp_path, capsys):
+    """A 401-digit factor crashed scoring, a 5,001-digit one json itself: both are refused
+    as 1e400 is, naming the line."""
+    big = "1" + "0" * (digits - 1)
+    line = json.dumps(dict(GOLD_LINE, id="bad")).replace('"factor": 13.9', f'"factor": {big}')
+    path = write(tmp_path, GOLD_LINE, line)
+    shown = rf"100000000000\.\.\.\({digits:,} digits\) is no number a label can hold"
+    with pytest.raises(FixtureError, match=f"gold.jsonl:2: {shown}"):
+        load_fixtures(path)
+    assert main(["eval", str(path), "--backend", "rules", "--no-thresholds", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("extractor: FixtureError: ") and err.count("\n") == 1
+    assert "is no number a label can hold" in err
+
+
 def test_eval_reads_fixtures_from_standard_input_once(scripted, tmp_path, capsys, monkeypatch):
     """`eval -` reads the gold file from a pipe, as `batch -` does; `- -` is refused."""
     scripted[ABSTRACT] = GOOD
