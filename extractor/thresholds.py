@@ -4,13 +4,12 @@ the scores a report falls under.
 Apart from the harness because a thresholds file is configuration read before
 any backend is called: `extractor eval` checks the whole file first, so a bad
 one fails before a long run, not after it. A minimum no score can fall under
-(missing, NaN) is refused here, where it is read: it would pass every run and
+(missing, NaN, negative) is refused here, where it is read: it would pass every run and
 turn the gate off without a word.
 """
 
 from __future__ import annotations
 
-import math
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -39,11 +38,13 @@ def parse_threshold(text: str) -> tuple[str, float]:
 
 
 def _minimum(value: object, where: str) -> float:
-    """A threshold's minimum: a finite number (a score is from 0 to 1). NaN
-    compares with no score, so a NaN minimum passed every run."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{where}: the minimum must be a number (scores are from 0 to 1), "
-                          f"got {value!r}")
+    """A threshold's minimum: a number from 0 to 1, as scores are. NaN compares with
+    no score, and every score is over a negative minimum (`-0.96`, a sign typo):
+    either passed every run. One over 1 would fail every run, after the last paper."""
+    if (isinstance(value, bool) or not isinstance(value, int | float)
+            or not 0 <= value <= 1):  # NaN is in no range
+        raise ConfigError(f"{where}: the minimum must be a number from 0 to 1, as scores "
+                          f"are, got {value!r}")
     return float(value)
 
 

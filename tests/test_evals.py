@@ -390,6 +390,8 @@ def test_eval_refuses_a_bad_threshold_name(scripted, tmp_path, capsys):
     ("untitled = 3\n", "untitled must hold"),
     ("[untitled]\nrules = 3\n", "untitled.rules must hold"),
     ("[other.speedups]\nf1 = 'high'\n", "other.speedups.f1: the minimum must be"),
+    ("[rules.speedups]\nf1 = -0.96\n", "rules.speedups.f1: the minimum must be a number from 0"),
+    ("[rules.speedups]\nf1 = 1.5\n", "rules.speedups.f1: the minimum must be a number from 0"),
 ])
 @pytest.mark.parametrize("untitled", [[], ["--no-titles"]])
 def test_a_badly_shaped_thresholds_file_exits_2_naming_the_file_and_key_before_any_call(
@@ -406,10 +408,12 @@ def test_a_badly_shaped_thresholds_file_exits_2_naming_the_file_and_key_before_a
 
 
 @pytest.mark.parametrize("flag", ["task.token_f1", "task.token_f1=", "task.token_f1=nan",
-                                  "task.token_f1=inf", "task.token_f1=x"])
+                                  "task.token_f1=inf", "task.token_f1=x",
+                                  "task.token_f1=-0.5", "task.token_f1=1.01"])
 def test_a_threshold_without_a_minimum_to_compare_with_is_refused(flag, scripted, tmp_path,
                                                                   capsys):
-    """No =MIN, or NaN, would pass every run: refused, not silently accepted."""
+    """No =MIN, NaN or a negative minimum would pass every run, one over 1 fail every
+    run: refused, not silently accepted."""
     gold = write(tmp_path, GOLD_LINE)
     assert main(["eval", str(gold), "--backend", "scripted", "--threshold", flag]) == 2
     assert "ConfigError: threshold" in capsys.readouterr().err
@@ -425,14 +429,15 @@ def test_no_titles_withholds_every_title_and_uses_the_untitled_gate(tmp_path, ca
 
         def complete(self, request):
             seen.append(request.title)
-            return Completion(PaperSummary.model_validate(GOOD))
+            return Completion(PaperSummary.model_validate(
+                dict(GOOD, task="another task entirely", method="another method")))
 
     register("recording", lambda config: Recording())
     try:
         gold = write(tmp_path, GOLD_LINE)
         thresholds = tmp_path / "t.toml"
-        thresholds.write_text("[recording.task]\ntoken_f1 = 1.1\n"
-                              "[untitled.recording.method]\ntoken_f1 = 1.1\n")
+        thresholds.write_text("[recording.task]\ntoken_f1 = 1.0\n"
+                              "[untitled.recording.method]\ntoken_f1 = 1.0\n")
         out = tmp_path / "r.json"
         args = ["eval", str(gold), "--backend", "recording", "--no-cache", "--quiet",
                 "--thresholds", str(thresholds), "--json", str(out), "--html",
