@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -33,6 +34,7 @@ from .extract import Extractor
 from .limits import Limits
 from .outputs import Log, LogState, id_hash
 from .progress import Progress, Tally, price_for, summary
+from .settings import canonical, real
 from .views import WRITERS, check_writer, convert, temporary
 
 # -- a whole run over files ------------------------------------------------------------
@@ -63,6 +65,13 @@ class RunConfig:
                               f"{self.max_failures}: a run cannot stop before its first failure")
         if self.limit is not None and self.limit < 1:
             raise ConfigError(f"limit (--limit) must be at least 1, got {self.limit}")
+        if self.price is not None:  # NaN or inf made the summary's cost NaN, no JSON
+            allowed = "two finite numbers of USD per million tokens, 0 or more"
+            if not isinstance(self.price, tuple | list) or len(self.price) != 2:
+                raise ConfigError(f"price (--price-per-mtok) must be {allowed}, got "
+                                  f"{self.price!r}")
+            canonical(self, price=tuple(real(x, "price (--price-per-mtok)", allowed, minimum=0)
+                                        for x in self.price))
 
 
 # What an output's suffix says it holds, for the formats written here.
@@ -358,8 +367,9 @@ def parse_price(text: str) -> tuple[float, float]:
         low, high = (float(part) for part in text.split(","))
     except ValueError:
         raise ConfigError(f"--price-per-mtok takes IN,OUT (e.g. 0.15,0.60), got {text!r}") from None
-    if low < 0 or high < 0:
-        raise ConfigError(f"--price-per-mtok cannot be negative, got {text!r}")
+    if not (0 <= low < math.inf and 0 <= high < math.inf):  # NaN too: it compares false
+        raise ConfigError(f"--price-per-mtok takes two finite numbers of 0 or more (USD per "
+                          f"million tokens, e.g. 0.15,0.60), got {text!r}")
     return low, high
 
 

@@ -766,6 +766,19 @@ def test_summary_counts_tokens_and_estimates_cost(tmp_path, capsys, server):
     assert price_for("gpt-4o-mini", "https://api.openai.com/v1") == (0.15, 0.60)
 
 
+@pytest.mark.parametrize("price", ["1,inf", "nan,1", "1,-inf", "1,-2", "1e999,1"])
+def test_a_price_that_is_no_finite_number_is_refused_before_the_run(price, tmp_path, capsys):
+    """`--price-per-mtok 1,inf` wrote Infinity and a NaN cost, no JSON, in the summary."""
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "rules",
+                 "--quiet", "--price-per-mtok", price]) == 2
+    assert "ConfigError: --price-per-mtok takes two finite numbers" in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / "out.summary.json").exists()
+    with pytest.raises(ConfigError, match=r"price \(--price-per-mtok\) must be two finite"):
+        RunConfig(price=tuple(float(x) for x in price.split(",")))
+
+
 def test_a_local_server_sent_the_default_model_name_is_not_priced_as_openai(tmp_path, capsys,
                                                                             server):
     """Without --model, a local server is asked for gpt-4o-mini and echoes it: the
