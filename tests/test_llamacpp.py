@@ -252,6 +252,23 @@ def test_bad_options_are_config_errors():
         local(n_ctx="big")
 
 
+@pytest.mark.parametrize("name, value, allowed", [
+    ("n_ctx", "-5", r"0 \(the model's own context length\) or more"),
+    ("max_tokens", "0", "1 or more"),
+    ("max_tokens", "-1", "1 or more"),
+    ("n_threads", "-3", "1 or more"),
+    ("n_threads", "0", "1 or more"),
+    ("n_gpu_layers", "-2", r"-1 \(every layer\) or more"),
+])
+def test_an_option_out_of_its_range_is_refused_saying_what_is_allowed(name, value, allowed,
+                                                                      monkeypatch):
+    """n_ctx=-5 was blamed on the model file, max_tokens=0 ignored, negatives run."""
+    monkeypatch.setattr(llamacpp, "load_model", lambda *args: pytest.fail("loaded"))
+    with pytest.raises(ConfigError, match=rf"option {name} must be an integer, {allowed}, "
+                                          rf"got '{value}'"):
+        local(**{name: value})
+
+
 def test_a_max_tokens_option_overrides_the_request_and_the_cache_key(backend, monkeypatch):
     capped = local(max_tokens="300")
     seen = []

