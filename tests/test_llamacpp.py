@@ -285,6 +285,20 @@ def test_a_max_tokens_option_overrides_the_request_and_the_cache_key(backend, mo
     assert seen[0]["max_tokens"] == 300
 
 
+@pytest.mark.parametrize("options, advice", [
+    ({}, "raise --max-tokens or --option n_ctx"),
+    ({"max_tokens": "5"}, r"raise --option max_tokens \(now 5\) or --option n_ctx"),
+])
+def test_a_cut_off_answer_names_the_limit_in_effect(options, advice):
+    """With --option max_tokens, raising --max-tokens changes nothing: the hint says so."""
+    with (
+        Extractor(local(**options), options=Options(sampling=Sampling(max_tokens=5)),
+                  cache=False) as ex,
+        pytest.raises(ValidationFailed, match=advice),
+    ):
+        ex.extract(*reversed(SOLVER))
+
+
 def test_without_its_extra_the_backend_names_the_extra_to_install(monkeypatch):
     """The extra is `local`, not the backend's name: `extractor[llamacpp]` installs nothing."""
     import sys

@@ -221,8 +221,10 @@ class LlamaCppBackend(Backend):
     # -- the exception border ------------------------------------------------
 
     def _classify(self, exc: Exception) -> BackendError:
+        limit = ("--max-tokens" if self.max_tokens is None  # the option replaces the flag
+                 else f"--option max_tokens (now {self.max_tokens})")
         hint = (f"max_tokens or the context window (n_ctx={self.n_ctx}) ran out; raise "
-                "--max-tokens or --option n_ctx=...")
+                f"{limit} or --option n_ctx=...")
         if failed := parse_failure(exc, self.path.name, hint):
             return failed
         cause = unwrap(exc)
