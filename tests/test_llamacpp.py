@@ -269,6 +269,20 @@ def test_an_option_out_of_its_range_is_refused_saying_what_is_allowed(name, valu
         local(**{name: value})
 
 
+@pytest.mark.parametrize("mode", ["tools", "json", "bogus"])
+def test_a_mode_is_refused_since_the_grammar_decides_the_decoding(mode, monkeypatch):
+    """`--mode` changes nothing here, so naming one is refused rather than ignored."""
+    monkeypatch.setattr(llamacpp, "load_model", lambda *args: pytest.fail("loaded"))
+    with pytest.raises(ConfigError, match=rf"llamacpp backend takes no mode \(got '{mode}'\)"):
+        LlamaCppBackend(BackendConfig(model=MODEL, mode=mode))
+
+
+def test_the_mode_it_uses_may_be_named(backend):
+    """json_schema, the instructor mode it runs in, is accepted."""
+    assert LlamaCppBackend(BackendConfig(model=MODEL, mode="json_schema"))._loaded is \
+        backend._loaded
+
+
 def test_a_max_tokens_option_overrides_the_request_and_the_cache_key(backend, monkeypatch):
     capped = local(max_tokens="300")
     seen = []

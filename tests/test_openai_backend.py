@@ -608,6 +608,14 @@ def test_tools_strict_is_refused_not_silently_sent_as_tools():
                                                  mode="tools_strict"), cache=False)
 
 
+def test_an_unknown_mode_is_refused_listing_only_the_modes_offered():
+    """The list of choices no longer holds tools_strict, which is refused when chosen."""
+    with pytest.raises(ConfigError, match=r"unknown mode 'bogus'; choose from tools, json, "
+                                          r"json_schema, md_json$"):
+        Extractor("openai", config=BackendConfig(base_url="http://127.0.0.1:9/v1",
+                                                 mode="bogus"), cache=False)
+
+
 @pytest.mark.parametrize("use_async", [False, True])
 def test_an_api_key_echoed_by_the_server_is_blanked_out_of_the_message(
         server, make_extractor, use_async):

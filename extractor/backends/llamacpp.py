@@ -41,6 +41,8 @@ Configuration (BackendConfig):
   built with GPU support), `max_tokens` (replaces the request's max_tokens for
   this backend; it is part of the identity). Each is range-checked here: llama.cpp
   takes a negative count without a word, or fails in a way that blames the file.
+- `mode`: none to choose. Decoding is held to the grammar, whatever instructor
+  mode is named, so a `--mode` is refused rather than ignored.
 """
 
 from __future__ import annotations
@@ -182,6 +184,10 @@ class LlamaCppBackend(Backend):
 
     def __init__(self, config: BackendConfig) -> None:
         check_options(self.name, config.options, tuple(OPTIONS))
+        if (config.mode or "json_schema").lower() != "json_schema":
+            raise ConfigError(f"the llamacpp backend takes no mode (got {config.mode!r}): "
+                              "decoding is held to the schema's grammar, whatever the mode; "
+                              "leave --mode out")
         self.path = resolve_model_path(config)
         self.size = self.path.stat().st_size
         self.n_ctx = _int_option(config.options, "n_ctx", DEFAULT_N_CTX)

@@ -61,7 +61,6 @@ from .base import Backend, BackendConfig, Completion, Request, check_options
 DEFAULT_MODEL = "gpt-4o-mini"
 MODES = {
     "tools": instructor.Mode.TOOLS,
-    "tools_strict": instructor.Mode.TOOLS_STRICT,
     "json": instructor.Mode.JSON,
     "json_schema": instructor.Mode.JSON_SCHEMA,
     "md_json": instructor.Mode.MD_JSON,
