@@ -93,12 +93,69 @@ def canned(content: str) -> ChatCompletion:
     )
 
 
-def test_identity_names_the_model_file_and_its_size(backend):
+def test_identity_names_the_model_file_its_size_and_content(backend):
     path = bundled_model_path()
     identity = backend.identity()
     assert identity["model"] == path.name == "SmolLM2-135M-Instruct.Q4_1.gguf"
     assert identity["size"] == path.stat().st_size > 50_000_000
+    assert identity["fingerprint"] == llamacpp.fingerprint(path)
     assert str(path.parent) not in repr(identity)
+
+
+def gguf_twins(tmp_path, size=8 << 20):
+    """Two files of one name and size in two directories, with the same content."""
+    data = bytes(range(256)) * (size // 256)
+    paths = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        paths.append(tmp_path / name / "ggml-model-Q4_K_M.gguf")
+        paths[-1].write_bytes(data)
+    return paths
+
+
+@pytest.mark.parametrize("offset, length", [(0, 1), (3 << 20, 1 << 20), (5 << 20, 256 << 10),
+                                            ((8 << 20) - 1, 1)])
+def test_two_models_of_one_name_and_size_have_other_fingerprints(offset, length, tmp_path):
+    """Other weights under the same file name and size are another model: another
+    identity, so neither the cache nor a batch output mixes their answers."""
+    one, other = gguf_twins(tmp_path)
+    assert llamacpp.fingerprint(one) == llamacpp.fingerprint(other)  # portable between dirs
+    with other.open("r+b") as file:
+        file.seek(offset)
+        file.write(b"\x80" * length)
+    assert llamacpp.fingerprint(one) != llamacpp.fingerprint(other)
+
+
+def test_an_identity_differs_with_the_files_content(tmp_path, monkeypatch):
+    """The backend's identity (the cache key, the batch settings) carries the fingerprint."""
+    one, other = gguf_twins(tmp_path)
+    with other.open("r+b") as file:
+        file.seek(4 << 20)
+        file.write(b"\0" * (1 << 20))
+    monkeypatch.setattr(llamacpp, "load_model", lambda *args: None)
+    first = LlamaCppBackend(BackendConfig(model=str(one))).identity()
+    second = LlamaCppBackend(BackendConfig(model=str(other))).identity()
+    assert first["model"] == second["model"] and first["size"] == second["size"]
+    assert first != second
+
+
+def test_the_fingerprint_reads_a_few_mib_of_a_large_file(tmp_path, monkeypatch):
+    """A multi-GB GGUF is sampled, never read whole."""
+    big = tmp_path / "big.gguf"
+    with big.open("wb") as file:
+        file.truncate(6 << 30)  # sparse: 6 GiB that take no disk
+    read = []
+    real_open = open
+
+    def counting_open(*args, **kwargs):
+        file = real_open(*args, **kwargs)
+        real_read = file.read
+        file.read = lambda n=-1: read.append(n) or real_read(n)
+        return file
+
+    monkeypatch.setattr(llamacpp, "open", counting_open, raising=False)
+    llamacpp.fingerprint(big)
+    assert 0 < sum(read) <= 4 << 20 and all(n > 0 for n in read)
 
 
 def test_the_model_is_loaded_once_per_path_and_context_size(backend):

@@ -26,9 +26,16 @@ Why it is built this way:
   all four being fixed when a llama context is created. A llama context is not
   thread-safe and `acomplete` runs `complete` in worker threads, so each loaded
   model has a lock and calls on it take turns.
-- `identity()` names the model file and its size (not its directory, so a cache
-  is portable between machines) and the llama-cpp-python version, whose
-  sampling code can change answers.
+- `identity()` names the model file, its size and a fingerprint of its content
+  (not its directory, so a cache is portable between machines), and the
+  llama-cpp-python version, whose sampling code can change answers. Name and
+  size alone were shared by different models (two fine-tunes quantised alike
+  under llama.cpp's default `ggml-model-Q4_K_M.gguf`, a re-uploaded quant), which
+  then shared cache entries and resumed each other's batch outputs. Hashing a
+  multi-GB file would cost a minute per load, so the fingerprint is SHA-256 of
+  its first and last MiB and 32 samples of 32 KiB spread evenly between them:
+  any two models differ in most tensor bytes, and 3 MiB are read. (An edit of
+  a few bytes between two samples goes unseen; no two models differ so little.)
 
 Configuration (BackendConfig):
 
@@ -47,6 +54,7 @@ Configuration (BackendConfig):
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import json
 import os
@@ -74,6 +82,8 @@ OPTIONS = {
     "n_gpu_layers": (-1, "-1 (every layer) or more"),
     "max_tokens": (1, "1 or more"),
 }
+_HEAD = 1 << 20  # bytes hashed at each end of a GGUF file
+_SAMPLES, _SAMPLE = 32, 1 << 15  # and this many samples of this size between them
 
 
 def bundled_model_path() -> Path | None:
@@ -126,6 +136,23 @@ def _int_option(options: dict[str, Any], name: str, default: int | None) -> int 
     if number < least:
         raise ConfigError(f"option {name} must be an integer, {allowed}, got {value!r}")
     return number
+
+
+def fingerprint(path: Path) -> str:
+    """A digest of the GGUF file's content that reads a few MiB of it, whatever its
+    size (see the module note). Computed at each construction, not cached by the
+    file's stat: a file rewritten within one tick of the clock keeps its mtime."""
+    try:
+        with open(path, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            digest = hashlib.sha256(f"{size}\n".encode())
+            samples = [(size * k // (_SAMPLES + 1), _SAMPLE) for k in range(1, _SAMPLES + 1)]
+            for offset, length in [(0, _HEAD), *samples, (max(size - _HEAD, 0), _HEAD)]:
+                file.seek(offset)
+                digest.update(file.read(length))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return digest.hexdigest()[:32]
 
 
 @lru_cache(maxsize=1)
@@ -194,6 +221,7 @@ class LlamaCppBackend(Backend):
         self.n_threads = _int_option(config.options, "n_threads", None)
         self.max_tokens = _int_option(config.options, "max_tokens", None)
         n_gpu_layers = _int_option(config.options, "n_gpu_layers", 0)
+        self.fingerprint = fingerprint(self.path)
         self._grammar = schema_grammar()
         self._loaded = load_model(self.path, self.n_ctx, self.n_threads, n_gpu_layers)
         self._create = instructor.patch(create=self._complete_v1, mode=instructor.Mode.JSON_SCHEMA)
@@ -204,7 +232,8 @@ class LlamaCppBackend(Backend):
 
     def identity(self) -> dict[str, Any]:
         return {"backend": self.name, "model": self.path.name, "size": self.size,
-                "llama_cpp": llama_cpp.__version__, "max_tokens": self.max_tokens}
+                "fingerprint": self.fingerprint, "llama_cpp": llama_cpp.__version__,
+                "max_tokens": self.max_tokens}
 
     def _complete_v1(self, **kwargs: Any) -> Any:
         kwargs.pop("response_format", None)  # see the module note: the grammar replaces it
