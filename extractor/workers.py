@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import signal
+import sys
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from contextlib import aclosing, suppress
@@ -78,16 +79,37 @@ class _Worker:
 
     def died(self) -> BackendError:
         self.process.join(timeout=5)
-        text = (f"batch worker {self.index} died (exit code {self.process.exitcode}); the "
-                "records it had in flight were not written: rerun the same command to resume "
-                "them")
-        if not self.started:
-            # The usual cause: a script that starts the run at its top level. A spawned
-            # worker imports the script again, and multiprocessing refuses it there.
-            text += (". It died before its first answer (its traceback, if any, is above): a "
-                     "Python script that runs with workers must start the run under "
-                     "`if __name__ == \"__main__\":`")
+        code = self.process.exitcode
+        how = f" (exit code {code})"
+        if code is not None and code < 0:  # killed by a signal
+            how = f", killed by {_signal_name(-code)}"
+            if -code == signal.SIGKILL:  # what the kernel's out-of-memory killer sends
+                how += " (out of memory? with llamacpp each worker loads its own model)"
+        text = (f"batch worker {self.index} died{how}; the records it had in flight were "
+                "not written: rerun the same command to resume them")
+        if not self.started and code is not None and code > 0:
+            text += ". It died before its first answer (its traceback, if any, is above)"
+            if not _run_by_the_cli():
+                # A script that starts the run at its top level: a spawned worker
+                # imports the script again, and multiprocessing refuses it there.
+                text += (": a Python script that runs with workers must start the run "
+                         "under `if __name__ == \"__main__\":`")
         return BackendError(text)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _run_by_the_cli() -> bool:
+    """Whether this process is the `extractor` command (its console script or
+    `python -m extractor`), whose __main__ a spawned worker does not run again."""
+    cli = sys.modules.get("extractor.cli")
+    ours = getattr(cli, "main", None)
+    return ours is not None and getattr(sys.modules.get("__main__"), "main", None) is ours
 
 
 def _listen(worker: _Worker, loop: asyncio.AbstractEventLoop, inbox: asyncio.Queue) -> None:

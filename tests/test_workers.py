@@ -138,7 +138,7 @@ async def test_a_killed_worker_ends_the_run_and_a_rerun_resumes_without_gaps(tmp
     victim = next(p for p in multiprocessing.active_children()
                   if p.name.startswith("extractor-worker"))
     os.kill(victim.pid, signal.SIGKILL)
-    with pytest.raises(BackendError, match=r"died .* rerun the same command"):
+    with pytest.raises(BackendError, match=r"died, killed by SIGKILL .* rerun the same command"):
         await run
     written = lines(out)
     assert 20 <= len(written) < 200 and len({r["id"] for r in written}) == len(written)
@@ -183,3 +183,44 @@ def test_a_script_without_a_main_guard_is_told_why_its_workers_died(tmp_path):
     last = done.stderr.strip().splitlines()[-1]
     assert "died before its first answer" in last
     assert 'if __name__ == "__main__":' in last
+
+
+class _Gone:
+    """A worker process that has ended with `exitcode`."""
+
+    def __init__(self, exitcode):
+        self.exitcode = exitcode
+
+    def join(self, timeout=None):
+        pass
+
+
+@pytest.mark.parametrize("code, said, guard", [
+    (-signal.SIGKILL, "died, killed by SIGKILL (out of memory?", False),
+    (-signal.SIGTERM, "died, killed by SIGTERM;", False),
+    (1, "died (exit code 1);", True),
+])
+def test_a_worker_dead_before_its_first_answer_is_told_what_applies(code, said, guard,
+                                                                    monkeypatch):
+    """A killed worker is named by its signal; the __main__ guard advice is for a
+    script's worker that exited with an error, never for one killed."""
+    import types
+
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))  # a script
+    message = str(_Worker(0, _Gone(code), None, room=1).died())
+    assert said in message and ("__main__" in message) is guard
+    assert ("before its first answer" in message) is (code > 0)
+
+
+def test_the_extractor_command_is_never_told_to_add_a_main_guard(monkeypatch):
+    """Run by `extractor` or `python -m extractor`, whose __main__ a worker does not rerun."""
+    import types
+
+    import extractor.cli
+
+    command = types.ModuleType("__main__")
+    command.main = extractor.cli.main  # what both entry points hold
+    monkeypatch.setitem(sys.modules, "__main__", command)
+    message = str(_Worker(0, _Gone(1), None, room=1).died())
+    assert "before its first answer (its traceback, if any, is above)" in message
+    assert "__main__" not in message
