@@ -20,6 +20,13 @@ for. The workers share the disk cache (diskcache is safe across processes).
 A worker that dies (killed, out of memory) ends the run with an error. Its
 records in flight were never written, so rerunning the command resumes them,
 as after any crash; a worker whose parent dies sees its pipe close and exits.
+
+Ctrl-C is the parent's to handle; a worker ignores SIGINT from its first
+instruction. Setting that in `serve` was too late: a spawned worker spends
+1-3 s importing the `extractor` script and the SDKs before it gets there, and
+a Ctrl-C then printed a traceback from each worker. The parent ignores SIGINT
+while it starts each one, a disposition exec keeps and Python honours, and
+then puts its own handler back.
 """
 
 from __future__ import annotations
@@ -29,8 +36,8 @@ import multiprocessing
 import signal
 import sys
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
-from contextlib import aclosing, suppress
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from contextlib import aclosing, contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -112,6 +119,24 @@ def _run_by_the_cli() -> bool:
     return ours is not None and getattr(sys.modules.get("__main__"), "main", None) is ours
 
 
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while a worker is started, so that the worker starts with it
+    ignored (see the module note), and the parent's own handler put back exactly:
+    Python's, asyncio's, or SIG_IGN already in a script's background job. Only the
+    main thread may set a handler, and one set from C cannot be put back: then
+    nothing is changed."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is None):
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _listen(worker: _Worker, loop: asyncio.AbstractEventLoop, inbox: asyncio.Queue) -> None:
     """Thread: hand each message from one worker to the parent's loop."""
 
@@ -167,7 +192,8 @@ async def rows(
                 target=serve, args=(theirs, recipe, share, refresh, use_cache),
                 name=f"extractor-worker-{index}", daemon=True,
             )
-            process.start()
+            with _sigint_ignored():  # a Ctrl-C in this instant is lost: press it again
+                process.start()
             theirs.close()  # so that its death reaches us as EOF
             worker = _Worker(index, process, ours, PREFETCH * share.concurrency)
             pool.append(worker)
@@ -218,7 +244,9 @@ class _ParentGone(Exception):
 def serve(conn: Connection, recipe: Recipe, limits: Limits, refresh: bool,
           use_cache: bool) -> None:
     """A worker process: extract the records the parent sends, send back rows."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # Ignored from the start (see the module note) unless the run was started
+    # from a thread other than the main one, which cannot set it for the spawn.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         extractor = recipe.build()
     except Exception as exc:

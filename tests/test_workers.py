@@ -224,3 +224,29 @@ def test_the_extractor_command_is_never_told_to_add_a_main_guard(monkeypatch):
     message = str(_Worker(0, _Gone(1), None, room=1).died())
     assert "before its first answer (its traceback, if any, is above)" in message
     assert "__main__" not in message
+
+
+@pytest.mark.parametrize("handler", [signal.default_int_handler, signal.SIG_IGN])
+async def test_a_worker_starts_with_sigint_ignored_and_the_parents_handler_is_kept(
+        handler, tmp_path, monkeypatch):
+    """A Ctrl-C while a worker still imports the SDKs is the parent's alone: the
+    worker, sent SIGINT the instant it is spawned, lives on; the parent's own
+    handler (a background job's SIG_IGN too) is the same after the start."""
+    spawned = multiprocessing.get_context("spawn").Process
+    start = spawned.start
+
+    def start_and_interrupt(self):
+        start(self)
+        os.kill(self.pid, signal.SIGINT)  # before its interpreter has even started
+
+    monkeypatch.setattr(spawned, "start", start_and_interrupt)
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        recipe = Recipe("rules", BackendConfig(), Options(), False)
+        records = [make_record("T", f"Abstract number {i} of the run.", "<test>")
+                   for i in range(6)]
+        got = [row async for row in rows(records, recipe, Limits(concurrency=2), 2)]
+        assert signal.getsignal(signal.SIGINT) is handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert len(got) == 6
