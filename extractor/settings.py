@@ -1,4 +1,7 @@
-"""Checks of numeric settings, shared by every options dataclass.
+"""Checks of settings, shared by every options dataclass and backend.
+
+An API key is checked where a backend reads it (`usable_key`), since it may
+come from the environment.
 
 A setting is checked where it is made (a frozen dataclass's `__post_init__`),
 so a bad value is a ConfigError at construction that names the setting and
@@ -81,6 +84,30 @@ def http_url(value: str, name: str, key: str = "--api-key") -> str:
                           f"in every error and output that names the endpoint: pass the key "
                           f"with {key} and the URL without them, got {shown!r}")
     return value
+
+
+def usable_key(value: str | None, name: str) -> str | None:
+    """The key without surrounding whitespace, None when nothing is left.
+
+    A key read from a file (`open(f).read()`) or from a `.env` file with CRLF
+    line endings ends in a line break, which no key holds and no HTTP header
+    can carry: the SDK's transport refused the request before sending it, and
+    that became a "could not reach" error retried max_attempts times with no
+    request ever sent. So surrounding whitespace is dropped. A character
+    inside the key that a header cannot carry (non-ASCII, such as a `…`
+    pasted from a web page, or a control character) failed every call as an
+    "unexpected error"; it is a ConfigError now, naming the character and
+    where it is, never the key."""
+    if value is None:
+        return None
+    key = value.strip()
+    for at, char in enumerate(key, 1):
+        if not (" " <= char <= "~"):  # printable ASCII, what a header value carries
+            what = "a control character" if char.isascii() else "a non-ASCII character"
+            raise ConfigError(f"{name} holds {what} (U+{ord(char):04X}) at position {at} of "
+                              f"{len(key)}, which cannot be sent in an HTTP header: copy the "
+                              "key again from the provider, as plain text")
+    return key or None
 
 
 # The user-info part of a URL (`//user:secret@`), replaced before a URL is shown.

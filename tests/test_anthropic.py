@@ -226,6 +226,23 @@ def test_the_api_key_comes_from_the_environment(server, tmp_path, monkeypatch):
     assert "from-env" in (headers.get("x-api-key", "") + headers.get("authorization", ""))
 
 
+def test_an_api_key_read_with_its_line_break_is_sent_without_it(server, tmp_path):
+    """A key from a file or a CRLF .env file is sent stripped, not retried as unreachable."""
+    with make(server, tmp_path, api_key="from-file\r\n") as ex:
+        ex.extract(ABSTRACT)
+    assert server.headers[0]["authorization"] == "Bearer from-file"
+
+
+def test_an_api_key_no_header_can_carry_is_a_config_error_that_never_shows_it(server, tmp_path,
+                                                                               monkeypatch):
+    """Refused when built, naming the character and where, not the key."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-abc\u2026defgh")
+    with pytest.raises(ConfigError, match=r"\$ANTHROPIC_API_KEY\) holds a non-ASCII character "
+                       r"\(U\+2026\) at position 11") as info:
+        Extractor("anthropic", base_url=server.url, cache=False)
+    assert "abc" not in str(info.value) and "defgh" not in str(info.value)
+
+
 def test_temperature_is_sent_only_when_asked(server, tmp_path):
     with make(server, tmp_path, options={"temperature": "send"}) as ex:
         ex.extract(ABSTRACT)

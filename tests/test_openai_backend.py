@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 
 import pytest
@@ -417,6 +418,30 @@ def test_the_api_key_is_sent_as_a_bearer_token(server):
     ).extract(ABSTRACT)
     Extractor("openai", base_url=server.url, cache=False).extract(ABSTRACT)
     assert server.headers[0]["authorization"] == "Bearer sk-test"
+
+
+@pytest.mark.parametrize("key", ["sk-test\n", "sk-test\r\n", " sk-test\t"])
+def test_an_api_key_read_with_its_line_break_is_sent_without_it(server, monkeypatch, key):
+    """A key from a file or a CRLF .env file is sent stripped, not retried as unreachable."""
+    server.push(Reply(GOOD), Reply(GOOD))
+    Extractor("openai", base_url=server.url, config=BackendConfig(api_key=key),
+              cache=False).extract(ABSTRACT)
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    Extractor("openai", base_url=server.url, cache=False).extract(ABSTRACT)
+    assert [h["authorization"] for h in server.headers] == ["Bearer sk-test"] * 2
+
+
+@pytest.mark.parametrize("key, what", [("sk-proj-abc\u2026defgh", "non-ASCII character (U+2026)"),
+                                       ("sk-proj-abc\ndefgh", "control character (U+000A)"),
+                                       ("sk-proj-abc\x00defgh", "control character (U+0000)")])
+def test_an_api_key_no_header_can_carry_is_a_config_error_that_never_shows_it(server, key,
+                                                                               what):
+    """Refused when built, naming the character and where, not the key."""
+    with pytest.raises(ConfigError, match=r"--api-key, \$OPENAI_API_KEY\) holds a "
+                       rf"{re.escape(what)} at position 12 of 17") as info:
+        Extractor("openai", base_url=server.url, config=BackendConfig(api_key=key), cache=False)
+    assert "abc" not in str(info.value) and "defgh" not in str(info.value)
+    assert server.received == []
 
 
 def test_openai_without_key_or_base_url_is_a_config_error():

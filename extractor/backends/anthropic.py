@@ -44,7 +44,7 @@ import instructor
 
 from ..errors import BackendError, ConfigError
 from ..result import Usage, tokens
-from ..settings import http_url
+from ..settings import http_url, usable_key
 from ._instructor import (
     Meter,
     SdkErrors,
@@ -104,7 +104,8 @@ class AnthropicBackend(Backend):
     name = "anthropic"
 
     def __init__(self, config: BackendConfig) -> None:
-        api_key = config.api_key or os.environ.get("ANTHROPIC_API_KEY")
+        api_key = usable_key(config.api_key or os.environ.get("ANTHROPIC_API_KEY"),
+                             "the API key (--api-key, $ANTHROPIC_API_KEY)")
         if not api_key:
             raise ConfigError(
                 "the anthropic backend needs an API key: set ANTHROPIC_API_KEY or pass "

@@ -41,7 +41,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessage
 from openai.types.chat.chat_completion import Choice
 
 from ..errors import BackendError, ConfigError, TransientError
-from ..settings import http_url
+from ..settings import http_url, usable_key
 from ._instructor import (
     Meter,
     SdkErrors,
@@ -160,7 +160,8 @@ class OpenAIBackend(Backend):
         if self.base_url is not None:
             http_url(self.base_url, "base_url (--base-url, $OPENAI_BASE_URL)",
                      "--api-key or $OPENAI_API_KEY")
-        api_key = config.api_key or os.environ.get("OPENAI_API_KEY")
+        api_key = usable_key(config.api_key or os.environ.get("OPENAI_API_KEY"),
+                             "the API key (--api-key, $OPENAI_API_KEY)")
         if not api_key:
             if self.base_url is None:
                 raise ConfigError(
