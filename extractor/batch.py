@@ -34,7 +34,7 @@ from .extract import Extractor
 from .limits import Limits
 from .outputs import Log, LogState, id_hash
 from .progress import Progress, Tally, price_for, summary
-from .settings import canonical, real
+from .settings import canonical, of_type, real, whole
 from .views import WRITERS, check_writer, convert, temporary
 
 # -- a whole run over files ------------------------------------------------------------
@@ -60,18 +60,41 @@ class RunConfig:
     workers: int = 1  # processes sharing the concurrency (see workers.py)
 
     def __post_init__(self) -> None:
+        of_type(self.limits, Limits, "limits", "a Limits, e.g. Limits(concurrency=32)")
+        of_type(self.fields, Fields, "fields", "a Fields, e.g. Fields(abstract='summary')")
+        for name in ("output_format", "input_format"):
+            of_type(getattr(self, name), str | None, name, "a format name or None")
+        for name in ("retry_failed", "refresh", "use_cache", "quiet"):
+            of_type(getattr(self, name), bool, name, "True or False")
+        of_type(self.progress, bool | None, "progress", "True, False or None")
+        canonical(self, workers=whole(self.workers, "workers (--workers)",
+                                      "a whole number of at least 1", minimum=1),
+                  **{name: None if getattr(self, name) is None else whole(
+                      getattr(self, name), f"{name} (--{name.replace('_', '-')})",
+                      "a whole number or None") for name in ("max_failures", "limit")})
         if self.max_failures is not None and self.max_failures < 1:
             raise ConfigError(f"max_failures (--max-failures) must be at least 1, got "
                               f"{self.max_failures}: a run cannot stop before its first failure")
         if self.limit is not None and self.limit < 1:
             raise ConfigError(f"limit (--limit) must be at least 1, got {self.limit}")
+        if self.shard is not None:
+            shard = _pair(self.shard, "shard", "(index, count) with 0 <= index < count")
+            if not all(isinstance(n, int) and not isinstance(n, bool) for n in shard) or not (
+                    0 <= shard[0] < shard[1]):
+                raise ConfigError(f"shard must be (index, count) with 0 <= index < count, "
+                                  f"got {self.shard!r}")
+            canonical(self, shard=shard)
         if self.price is not None:  # NaN or inf made the summary's cost NaN, no JSON
             allowed = "two finite numbers of USD per million tokens, 0 or more"
-            if not isinstance(self.price, tuple | list) or len(self.price) != 2:
-                raise ConfigError(f"price (--price-per-mtok) must be {allowed}, got "
-                                  f"{self.price!r}")
-            canonical(self, price=tuple(real(x, "price (--price-per-mtok)", allowed, minimum=0)
-                                        for x in self.price))
+            canonical(self, price=tuple(real(n, "price (--price-per-mtok)", allowed, minimum=0)
+                                        for n in _pair(self.price, "price (--price-per-mtok)",
+                                                       f"({allowed})")))
+
+
+def _pair(value: object, name: str, allowed: str) -> tuple[Any, Any]:
+    if not (isinstance(value, tuple | list) and len(value) == 2):
+        raise ConfigError(f"{name} must be a pair {allowed} or None, got {value!r}")
+    return value[0], value[1]
 
 
 # What an output's suffix says it holds, for the formats written here.

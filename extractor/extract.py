@@ -42,7 +42,7 @@ from .inputs import check_input, normalize_text
 from .prompts import load_prompt
 from .result import Extraction, Meta, Usage
 from .schema import PaperSummary, first_error
-from .settings import canonical, whole
+from .settings import canonical, of_type, whole
 
 CACHE_FORMAT = 1
 
@@ -57,6 +57,11 @@ class Options:
     retry: retry.RetryPolicy = field(default_factory=retry.RetryPolicy)
 
     def __post_init__(self) -> None:
+        of_type(self.sampling, Sampling, "sampling",
+                "a Sampling, e.g. Sampling(temperature=0) (from extractor import Sampling)")
+        of_type(self.retry, retry.RetryPolicy, "retry",
+                "a RetryPolicy, e.g. RetryPolicy(max_attempts=3) (from extractor import "
+                "RetryPolicy)")
         canonical(
             self,
             max_reasks=whole(self.max_reasks, "max_reasks (--max-reasks)",
@@ -158,13 +163,15 @@ class Extractor:
         options: Options | None = None,
         cache: Cache | str | Path | bool | None = True,
     ) -> None:
-        self.options = options or Options()
+        self.options = of_type(Options() if options is None else options, Options, "options",
+                               "an Options (from extractor import Options)")
         # None for a Backend instance: it cannot be rebuilt in another process.
         self.recipe: Recipe | None = None
         if isinstance(backend, Backend):
             self.backend = backend
         else:
-            config = config or BackendConfig()
+            config = of_type(BackendConfig() if config is None else config, BackendConfig,
+                             "config", "a BackendConfig (from extractor import BackendConfig)")
             overrides = {k: v for k, v in (("model", model), ("base_url", base_url)) if v}
             config = replace(config, **overrides)
             name = resolve_backend_name(backend, config)

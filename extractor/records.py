@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO
 
+from .settings import of_type
+
 
 @dataclass(frozen=True, slots=True)
 class Record:
@@ -49,6 +51,11 @@ class Fields:
     id: str = "id"
     title: str = "title"
     abstract: str = "abstract"
+
+    def __post_init__(self) -> None:
+        for name in ("id", "title", "abstract"):
+            of_type(getattr(self, name), str, f"the {name} field (--{name}-field)",
+                    "a field name")
 
 
 OnMalformed = Callable[[Malformed], None]

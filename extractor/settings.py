@@ -1,8 +1,5 @@
 """Checks of settings, shared by every options dataclass and backend.
 
-An API key is checked where a backend reads it (`usable_key`), since it may
-come from the environment.
-
 A setting is checked where it is made (a frozen dataclass's `__post_init__`),
 so a bad value is a ConfigError at construction that names the setting and
 says what is allowed, never an "unexpected error" from deep inside every call
@@ -13,6 +10,13 @@ replay backend's key hash JSON, where `0` and `0.0` differ: `Sampling(temperatur
 (the README's own example) missed every answer cached by the CLI's `0.0` and
 every shipped recording. `bool` is refused though Python counts it as an int:
 `True` is no number of tokens.
+
+A setting of the wrong type (`Options(retry={"max_attempts": 3})`,
+`BackendConfig(options=None)`) is refused the same way (`of_type`): it used
+to build, then fail the first call with a raw AttributeError or TypeError.
+
+An API key is checked where a backend reads it (`usable_key`), since it may
+come from the environment.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import math
 import numbers
 import re
 import urllib.parse
+from typing import Any
 
 from .errors import ConfigError
 
@@ -84,6 +89,22 @@ def http_url(value: str, name: str, key: str = "--api-key") -> str:
                           f"in every error and output that names the endpoint: pass the key "
                           f"with {key} and the URL without them, got {shown!r}")
     return value
+
+
+def of_type(value: Any, kind: type | tuple[type, ...], name: str, allowed: str, *,
+            secret: bool = False) -> Any:
+    """`value` when it is a `kind`, else a ConfigError saying `allowed`. A
+    `secret` value (a key) is named by its type alone, never shown."""
+    if isinstance(value, kind):
+        return value
+    got = type(value).__name__ if secret else _shown(value)
+    raise ConfigError(f"{name} must be {allowed}, got {got}")
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """`value`'s repr, cut short: a wrong setting can be a whole document."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def usable_key(value: str | None, name: str) -> str | None:

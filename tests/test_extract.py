@@ -26,7 +26,7 @@ from extractor import (
     register,
 )
 from extractor.backends.base import unregister
-from extractor.batch import Limits
+from extractor.batch import Fields, Limits, RunConfig
 from extractor.cli import main
 from extractor.extract import resolve_backend_name
 from extractor.inputs import _control_chars
@@ -204,6 +204,46 @@ def test_a_non_text_title_is_refused(echo):
 def test_settings_out_of_range_are_config_errors_naming_the_setting(build, message):
     with pytest.raises(ConfigError, match=message):
         build()
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: Options(retry={"max_attempts": 3}), r"retry must be a RetryPolicy, .* got \{'max"),
+    (lambda: Options(sampling=None), "sampling must be a Sampling, .* got None"),
+    (lambda: Options(sampling={"temperature": 0}), "sampling must be a Sampling"),
+    (lambda: BackendConfig(options=None), "options must be a dict .* got None"),
+    (lambda: BackendConfig(options={1: "x"}), "options must be named by strings"),
+    (lambda: BackendConfig(model=5), "model must be a string or None, got 5"),
+    (lambda: BackendConfig(base_url=b"http://h/v1"), "base_url must be a string or None"),
+    (lambda: BackendConfig(mode=["json"]), "mode must be a string or None"),
+    (lambda: Extractor("rules", options={"max_reasks": 1}), "options must be an Options"),
+    (lambda: Extractor("rules", config={"model": "m"}), "config must be a BackendConfig"),
+    (lambda: RunConfig(limits={"concurrency": 8}), "limits must be a Limits"),
+    (lambda: RunConfig(fields="abstract"), "fields must be a Fields"),
+    (lambda: RunConfig(max_failures="3"), r"max_failures .* a whole number or None"),
+    (lambda: RunConfig(workers=0), r"workers .* a whole number of at least 1"),
+    (lambda: RunConfig(shard=(2, 2)), r"shard must be \(index, count\) with 0 <= index"),
+    (lambda: RunConfig(shard=0), r"shard must be a pair"),
+    (lambda: RunConfig(price=(0.15, "0.6")), r"price .* each 0 or more"),
+    (lambda: RunConfig(quiet="yes"), "quiet must be True or False"),
+    (lambda: Fields(abstract=None), r"abstract field \(--abstract-field\) must be a field name"),
+])
+def test_settings_of_the_wrong_type_are_config_errors_when_built(build, message):
+    """Not a raw AttributeError or TypeError at the first call."""
+    with pytest.raises(ConfigError, match=message):
+        build()
+
+
+def test_an_api_key_of_the_wrong_type_is_refused_without_showing_it():
+    with pytest.raises(ConfigError, match="api_key must be a string or None, got bytes") as info:
+        BackendConfig(api_key=b"sk-secret-bytes")
+    assert "secret" not in str(info.value)
+
+
+def test_options_given_as_any_mapping_are_kept_as_a_dict():
+    """A Recipe is pickled for --workers: a read-only mapping is copied into a dict."""
+    from types import MappingProxyType
+
+    assert type(BackendConfig(options=MappingProxyType({"a": "1"})).options) is dict
 
 
 def test_whole_settings_given_as_integral_floats_are_kept_as_ints():

@@ -17,7 +17,7 @@ the core branches on a backend's name. `register()` does the same at run time
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..result import Usage
 from ..schema import PaperSummary
-from ..settings import MAX_SECONDS, canonical, real, whole
+from ..settings import MAX_SECONDS, canonical, of_type, real, whole
 
 ENTRY_POINT_GROUP = "extractor.backends"
 
@@ -43,9 +43,18 @@ class BackendConfig:
     options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        canonical(self, timeout=real(self.timeout, "timeout (--timeout)",
-                                     f"a number of seconds above 0 and up to {MAX_SECONDS:,}",
-                                     above=0, maximum=MAX_SECONDS))
+        for name in ("model", "base_url", "mode"):
+            of_type(getattr(self, name), str | None, name, "a string or None")
+        of_type(self.api_key, str | None, "api_key", "a string or None", secret=True)
+        options = of_type(self.options, Mapping, "options",
+                          "a dict of option names to values (--option KEY=VALUE)")
+        if not all(isinstance(key, str) for key in options):
+            raise ConfigError(f"options must be named by strings (--option KEY=VALUE), got "
+                              f"{sorted(map(repr, options))}")
+        canonical(self, options=dict(options),
+                  timeout=real(self.timeout, "timeout (--timeout)",
+                               f"a number of seconds above 0 and up to {MAX_SECONDS:,}",
+                               above=0, maximum=MAX_SECONDS))
 
 
 @dataclass(frozen=True)
