@@ -19,6 +19,15 @@ Backends use the latter: instructor renders every message as a Jinja template
 when it is given a `context`, so an abstract containing `{{`, `{%` or `{#`
 (LaTeX does) would be rewritten or crash before it reached the model.
 
+A task or method that is empty (or only whitespace, which is stripped) is a
+validation error, re-asked like any other, so it is never cached. It is a
+validator, not `min_length=1`: a constraint goes into the JSON Schema, which
+every request carries (the tool's parameters, or the prompt in JSON modes) and
+whose hash is in the cache key, so it would have changed every request body:
+every cached answer and every replay recording would have missed. A validator
+checks the same and sends the same schema. An answer cached empty before is
+refused when read back (each hit is validated again) and asked anew.
+
 The JSON Schema is built once per class and set of arguments: instructor's
 JSON modes write it into every request's prompt, and pydantic builds it anew on
 each call, 2.3 ms of CPU that was a third of a JSON-mode client's time.
@@ -304,6 +313,14 @@ class PaperSummary(BaseModel):
             return super().model_json_schema(*args, **kwargs)
         return json.loads(text)  # a new dict each time, as pydantic's: callers edit it
 
+    @field_validator("task", "method")
+    @classmethod
+    def _not_blank(cls, value: str, info: ValidationInfo) -> str:
+        # Not `min_length=1`: see the module note on what the JSON Schema may not change.
+        if not value.strip():
+            raise ValueError(f"the {info.field_name} is empty; write {_WANTED[info.field_name]}")
+        return value
+
     @field_validator("hardware", "datasets")
     @classmethod
     def _no_duplicates(cls, items: list[str]) -> list[str]:
@@ -332,6 +349,10 @@ class PaperSummary(BaseModel):
             )
         return _dedupe_speedups(speedups)
 
+
+# What a re-ask asks for in place of an empty task or method.
+_WANTED = {"task": "the problem the paper addresses, in 2 to 8 words",
+           "method": "what the paper proposes or contributes, in at most 15 words"}
 
 MAX_REASON = 300  # characters of a validator's, a server's or a model's words in a message
 

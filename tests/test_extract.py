@@ -387,6 +387,15 @@ def test_a_cache_hit_never_serves_a_dataset_the_text_does_not_write(
     assert hit.datasets == ["PDEBench"] and hit.meta.dropped_datasets == dropped
 
 
+def test_an_answer_cached_with_an_empty_task_is_asked_again(echo, tmp_path):
+    """An entry stored before empty fields were refused is a miss, not served."""
+    extractor = Extractor("echo", cache=tmp_path)
+    request = extractor._request(ABSTRACT, TITLE)
+    extractor.cache.set(extractor.key(request), {"summary": dict(GOOD, task=" "), "model": None})
+    result = extractor.extract(ABSTRACT, TITLE)
+    assert not result.meta.cache_hit and echo.calls == 1 and result.task == GOOD["task"]
+
+
 def test_explicit_backend_wins(monkeypatch, capsys):
     """An explicit name is used as is, with no notice."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-x")

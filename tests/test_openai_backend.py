@@ -77,6 +77,23 @@ def test_a_factor_its_quote_does_not_state_is_reasked_and_never_cached(
     assert again.meta.cache_hit and again.speedups[0].factor == 13.9
 
 
+@pytest.mark.parametrize("blank", [{"task": "   "}, {"method": ""}, {"task": "", "method": "\n"}])
+def test_an_empty_task_or_method_is_reasked_then_failed_and_never_cached(
+        server, make_extractor, blank):
+    """A blank field is re-asked; still blank after the last re-ask, it fails and nothing is
+    stored; the JSON Schema sent has no new constraint (recordings keep their keys)."""
+    server.push(Reply(dict(GOOD, **blank)), Reply(GOOD), *[Reply(dict(GOOD, **blank))] * 3)
+    extractor = make_extractor(cache=True)
+    result = extractor.extract(ABSTRACT, TITLE)
+    assert result.meta.reasks == 1 and result.task == GOOD["task"]
+    assert "is empty; write" in json.dumps(server.received[1]["messages"])
+    with pytest.raises(ValidationFailed, match=r"2 re-asks: (task|method): the \1 is empty"):
+        extractor.extract(ABSTRACT, TITLE, refresh=True)
+    assert extractor.extract(ABSTRACT, TITLE).task == GOOD["task"]  # the first answer, kept
+    sent = server.received[0]["tools"][0]["function"]["parameters"]["properties"]
+    assert "minLength" not in sent["task"] and "minLength" not in sent["method"]
+
+
 def test_malformed_json_is_reasked_then_accepted(server, make_extractor):
     """Arguments that are not JSON count as a re-ask, not a network retry."""
     server.push(Raw('{"task": "x", "method": '), Reply(GOOD))

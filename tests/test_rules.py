@@ -912,6 +912,22 @@ def test_extract_spans_offsets_point_at_every_item():
         assert 0 <= span.start < span.end <= len(sources[span.source])
 
 
+@pytest.mark.parametrize("title, abstract", [
+    ("", "..."), ("", "!!!"), ("", "?"), ("", "We propose."), ("", "$$ $$"),
+    ("", "\\cite{x} \\emph{}"), (r"\textbf{}", "$$"), (r"\textbf{}", "....a"),
+    (",", "%?_}.>?@$\\:}`*:"), ("", r"\[\] \(\)"), ("Title", "$$"),
+])
+def test_text_with_no_word_to_take_still_gives_a_task_and_a_method(title, abstract):
+    """Only LaTeX or punctuation: the first words of the title, else the abstract, not a
+    blank field that the schema refuses; each span slices its source."""
+    got = extract_spans(title, abstract)
+    sources = {"title": title, "abstract": abstract}
+    for text, span in ((got.summary.task, got.task), (got.summary.method, got.method)):
+        assert text.strip()
+        assert 0 <= span.start < span.end <= len(sources[span.source])
+    assert RulesBackend(BackendConfig()).complete(_request(title, abstract)).summary.task
+
+
 def test_a_papers_own_name_makes_its_speed_claim_computational():
     """`Stellar Flow runs 3 times faster`: the name the title gives the method is a
     computational subject, while the same abstract's finding about a star is not."""
