@@ -3,8 +3,12 @@ guard that fails any test trying to reach a non-loopback address."""
 
 from __future__ import annotations
 
+import gzip
 import ipaddress
+import json
 import socket
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -105,3 +109,84 @@ def make_extractor(server, tmp_path):
     yield make
     for extractor in made:
         extractor.close()
+
+
+class BodyServer:
+    """A raw HTTP/1.1 server on loopback that answers every request with a body
+    the fakes cannot send: `declared` claims 2 GiB in Content-Length, `chunked`
+    sends chunks with no length given; either stops at `MOST` bytes (so that a
+    client with no bound fails, and does not fill the machine's memory) or when
+    the client hangs up. `gzip` sends `MOST` bytes compressed to 64 KiB. `answer`
+    sends `answer(request)` chunked, with no Content-Length. `sent` counts the
+    body bytes that went out."""
+
+    DECLARED = 2 * 1024**3
+    MOST = 64 * 1024**2
+
+    def __init__(self, mode: str, answer: Callable[[dict], dict] | None = None) -> None:
+        self.mode, self.answer, self.sent = mode, answer, 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                while self._one(conn):
+                    pass
+            except OSError:
+                pass  # the client hung up: what this server waits for
+
+    def _one(self, conn: socket.socket) -> bool:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            if not (more := conn.recv(65536)):
+                return False
+            data += more
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), 0)
+        while len(body) < length:
+            body += conn.recv(65536)
+        status = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+        if self.mode == "answer":
+            data = json.dumps(self.answer(json.loads(body))).encode()
+            conn.sendall(status + b"transfer-encoding: chunked\r\n\r\n")
+            for at in range(0, len(data), 1000):
+                piece = data[at : at + 1000]
+                conn.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+            conn.sendall(b"0\r\n\r\n")
+            return True
+        if self.mode == "gzip":
+            bomb = gzip.compress(b" " * self.MOST)
+            conn.sendall(status + b"content-encoding: gzip\r\ncontent-length: %d\r\n\r\n%s"
+                         % (len(bomb), bomb))
+            self.sent += len(bomb)
+            return True
+        framing = (b"content-length: %d" % self.DECLARED if self.mode == "declared"
+                   else b"transfer-encoding: chunked")
+        conn.sendall(status + framing + b"\r\n\r\n")
+        piece = b" " * 65536
+        while self.sent < self.MOST:
+            conn.sendall(piece if self.mode == "declared" else b"10000\r\n%s\r\n" % piece)
+            self.sent += len(piece)
+        if self.mode == "chunked":
+            conn.sendall(b"0\r\n\r\n")
+        return False
+
+    def close(self) -> None:
+        self._listener.close()
+
+    def __enter__(self) -> BodyServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

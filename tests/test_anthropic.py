@@ -27,6 +27,7 @@ from extractor.testing_anthropic import (
     Status,
     Text,
     Trickle,
+    _message,
 )
 
 ABSTRACT = (
@@ -42,6 +43,8 @@ GOOD = {
 }
 NEGATIVE_FACTOR = {**GOOD, "speedups": [{"factor": -12, "text": "12x faster than SciPy"}]}
 FAST = RetryPolicy(initial_wait=0.01)
+
+from .conftest import BodyServer  # noqa: E402 -- after the importorskip, as the rest
 
 
 @pytest.fixture
@@ -380,3 +383,25 @@ def test_an_api_key_echoed_by_the_server_is_blanked_out_of_the_message(server, t
     with make(server, tmp_path, api_key=key) as ex, pytest.raises(PermanentError) as caught:
         ex.extract(ABSTRACT)
     assert key not in str(caught.value) and "bad key ***" in str(caught.value)
+
+
+@pytest.mark.parametrize("mode, size", [("declared", "a body of 2,147,483,648 bytes"),
+                                        ("chunked", "a body"), ("gzip", "a body")])
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_body_over_the_size_limit_is_refused_without_reading_it_whole(mode, size, use_async,
+                                                                          tmp_path):
+    """A PermanentError naming the endpoint and the size, not retried."""
+    limit = r",? over the 4,194,304-byte limit"
+    with (BodyServer(mode) as big, make(big, tmp_path) as ex,
+          pytest.raises(PermanentError, match=rf"{big.url} answered with {size}{limit}") as info):
+        asyncio.run(ex.aextract(ABSTRACT)) if use_async else ex.extract(ABSTRACT)
+    assert info.value.attempts == 1
+    assert big.sent < 32 * 1024**2
+
+
+def test_an_answer_without_a_content_length_is_read(tmp_path):
+    """A chunked answer under the limit reads as before."""
+    answer = lambda request: _message(request, Reply(GOOD))  # noqa: E731
+    with BodyServer("answer", answer) as chunked, make(chunked, tmp_path) as ex:
+        assert ex.extract(ABSTRACT).hardware == ["A100"]
+        assert asyncio.run(ex.aextract(ABSTRACT, title="T")).hardware == ["A100"]

@@ -20,9 +20,9 @@ from extractor import (
     TransientError,
     ValidationFailed,
 )
-from extractor.testing import Drop, Raw, Reply, Stall, Status, Trickle
+from extractor.testing import Drop, Raw, Reply, Stall, Status, Trickle, _completion
 
-from .conftest import ABSTRACT, GOOD, TITLE
+from .conftest import ABSTRACT, FAST_RETRY, GOOD, TITLE, BodyServer
 
 
 def test_valid_tool_call_becomes_a_typed_result(server, make_extractor):
@@ -669,3 +669,32 @@ def test_an_api_key_echoed_by_the_server_is_blanked_out_of_the_message(
         asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async else extractor.extract(
             ABSTRACT, TITLE)
     assert key not in str(info.value) and "Invalid API key *** for this model" in str(info.value)
+
+
+@pytest.mark.parametrize("mode, size", [("declared", "a body of 2,147,483,648 bytes"),
+                                        ("chunked", "a body"), ("gzip", "a body")])
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_body_over_the_size_limit_is_refused_without_reading_it_whole(mode, size, use_async):
+    """A PermanentError naming the endpoint and the size, not retried; a 1.5 GB answer took
+    6.2 GB of memory. A Content-Length over the limit reads nothing, a stream stops at it,
+    and a compressed body stops when what it decodes to reaches it."""
+    with BodyServer(mode) as big:
+        extractor = Extractor("openai", base_url=f"{big.url}/v1", cache=False,
+                              options=FAST_RETRY)
+        with pytest.raises(PermanentError, match=rf"{big.url}/v1 answered with {size},? over "
+                           r"the 4,194,304-byte limit") as info:
+            asyncio.run(extractor.aextract(ABSTRACT)) if use_async else extractor.extract(ABSTRACT)
+        extractor.close()
+    assert info.value.attempts == 1 and type(info.value) is PermanentError
+    assert big.sent < 32 * 1024**2
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+def test_an_answer_without_a_content_length_is_counted_as_it_streams_and_read(use_async):
+    """A chunked answer under the limit reads as before."""
+    with BodyServer("answer", lambda request: _completion(request, json.dumps(GOOD))) as chunked:
+        extractor = Extractor("openai", base_url=f"{chunked.url}/v1", cache=False)
+        result = (asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async
+                  else extractor.extract(ABSTRACT, TITLE))
+        extractor.close()
+    assert result.task == GOOD["task"]

@@ -10,7 +10,7 @@ from extractor import BackendConfig, ConfigError, Extractor, Options, ReplayMiss
 from extractor.cli import main
 from extractor.testing import Raw, Reply, Status
 
-from .conftest import ABSTRACT, GOOD, REPO, TITLE
+from .conftest import ABSTRACT, GOOD, REPO, TITLE, BodyServer
 
 GOLD = {"id": "skr", "title": TITLE, "abstract": ABSTRACT, "labels": GOOD}
 
@@ -155,6 +155,20 @@ def test_a_recording_that_cannot_be_written_stops_the_run_unretried(
     err = capsys.readouterr().err
     assert f"cannot write the recording {out}.partial: No space left on device" in err
     assert "could not reach" not in err
+
+
+@pytest.mark.parametrize("mode", ["declared", "chunked", "gzip"])
+def test_record_refuses_a_body_over_the_size_limit(gold, tmp_path, capsys, mode):
+    """The recording transport reads each body itself, before the SDK's size hook: it is
+    bounded too, a PermanentError per fixture, and nothing is recorded."""
+    with BodyServer(mode) as big:
+        big.url += "/v1"
+        out = tmp_path / "rec" / "m.jsonl"
+        assert record(big, gold, out, "--max-attempts", "3") == 1
+    failed = json.loads(capsys.readouterr().out)["failed"]
+    assert len(failed) == 2 and all("/v1/chat/completions answered with a body" in
+                                    str(f) and "PermanentError" in str(f) for f in failed)
+    assert not out.exists() and big.sent < 32 * 1024**2
 
 
 def replay(tmp_path, **kwargs):

@@ -307,6 +307,14 @@ def chain(exc: BaseException) -> Iterator[BaseException]:
         todo.extend(x for x in (link.__context__, link.__cause__) if x is not None)
 
 
+def ours_under(exc: BaseException) -> BackendError | None:
+    """Our own BackendError under `exc`, an SDK's connection error: raised by our
+    code under the SDK (the response-size hook, `_body`), it is the error. The
+    SDK wraps whatever its HTTP client raises as a connection error, which would
+    be retried as a dropped connection."""
+    return next((link for link in chain(exc) if isinstance(link, BackendError)), None)
+
+
 def unwrap(exc: BaseException) -> BaseException:
     """The error behind instructor's retry exception, or `exc` itself."""
     if isinstance(exc, InstructorRetryException) and exc.__cause__ is not None:
@@ -359,7 +367,8 @@ def classify(exc: BaseException, sdk: SdkErrors, *, where: str, model: str,
     if isinstance(cause, sdk.timeout):
         return TransientError(f"{where} did not answer within {timeout:g}s")
     if isinstance(cause, sdk.connection):
-        return TransientError(f"could not reach {where}: {first_line(cause)}")
+        return ours_under(cause) or TransientError(f"could not reach {where}: "
+                                                   f"{first_line(cause)}")
     if isinstance(cause, sdk.status):
         return status_error(where, cause.status_code, first_line(cause), cause.response.headers,
                             model=model, key_hint=sdk.key_hint)

@@ -45,6 +45,7 @@ import instructor
 from ..errors import BackendError, ConfigError
 from ..result import Usage, tokens
 from ..settings import http_url, usable_key
+from . import _body
 from ._instructor import (
     Meter,
     SdkErrors,
@@ -131,9 +132,14 @@ class AnthropicBackend(Backend):
         self.timeout = config.timeout
         self._common = {"api_key": api_key, "base_url": self.base_url,
                         "timeout": config.timeout, "max_retries": 0}
-        self._client = self._instructor(anthropic.Anthropic(**self._common))
-        self._aclient = PerLoop(
-            lambda: self._instructor(anthropic.AsyncAnthropic(**self._common)), aclose_client)
+        # Each response body is bounded in size before it is read (`_body`).
+        self._client = self._instructor(anthropic.Anthropic(
+            **self._common, http_client=anthropic.DefaultHttpxClient(
+                timeout=self.timeout, event_hooks=_body.hooks(self.base_url))))
+        self._aclient = PerLoop(lambda: self._instructor(anthropic.AsyncAnthropic(
+            **self._common, http_client=anthropic.DefaultAsyncHttpxClient(
+                timeout=self.timeout, event_hooks=_body.ahooks(self.base_url)))),
+            aclose_client)
 
     def _instructor(self, client: anthropic.Anthropic | anthropic.AsyncAnthropic) -> Any:
         """instructor over `client`, whose `messages.create` refuses a 200 that is

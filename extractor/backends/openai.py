@@ -22,6 +22,9 @@ the aiohttp transport costs 0.5–1 ms less client CPU per request than httpx's
 (`benchmarks/bench_batch.py`). An aiohttp session belongs to one event loop,
 so the async client is made per loop and closed by `aclose`.
 
+Every response body is bounded in size before it is read (`_body`): the SDK
+reads a body whole, and a 1.5 GB answer took 6.2 GB of memory.
+
 `transport` / `async_transport` let the replay backend and `extractor record`
 put an httpx transport under the real SDK, so recorded traffic goes through
 exactly the same parsing and validation as live traffic.
@@ -42,6 +45,7 @@ from openai.types.chat.chat_completion import Choice
 
 from ..errors import BackendError, ConfigError, TransientError
 from ..settings import http_url, usable_key
+from . import _body
 from ._instructor import (
     Meter,
     SdkErrors,
@@ -52,6 +56,7 @@ from ._instructor import (
     checked,
     classify,
     openai_usage,
+    ours_under,
     request_kwargs,
 )
 from ._loop import PerLoop
@@ -179,7 +184,11 @@ class OpenAIBackend(Backend):
         self.timeout = config.timeout
         common = {"api_key": api_key, "base_url": self.base_url, "timeout": config.timeout,
                   "max_retries": 0}
-        sync_http = httpx.Client(transport=transport, timeout=config.timeout) if transport else None
+        # Each body is bounded in size (`_body`): replay's transport serves recordings,
+        # and `record`'s bounds what it reads itself.
+        sync_http = (httpx.Client(transport=transport, timeout=config.timeout) if transport
+                     else openai.DefaultHttpxClient(timeout=config.timeout,
+                                                    event_hooks=_body.hooks(self._endpoint())))
         self._client = _instructor_client(openai.OpenAI(**common, http_client=sync_http),
                                           MODES[mode_name], config.timeout)
         self._async_transport = async_transport
@@ -216,7 +225,8 @@ class OpenAIBackend(Backend):
 
     def _new_async_client(self) -> Any:
         http = (httpx.AsyncClient(transport=self._async_transport, timeout=self.timeout)
-                if self._async_transport else openai.DefaultAioHttpClient(timeout=self.timeout))
+                if self._async_transport else openai.DefaultAioHttpClient(
+                    timeout=self.timeout, event_hooks=_body.ahooks(self._endpoint())))
         return _instructor_client(openai.AsyncOpenAI(**self._common, http_client=http),
                                   MODES[self.mode], self.timeout)
 
@@ -229,7 +239,7 @@ class OpenAIBackend(Backend):
     # -- the exception border ------------------------------------------------
 
     def _classify(self, exc: Exception) -> BackendError:
-        if dropped := _dropped_connection(exc):
+        if not ours_under(exc) and (dropped := _dropped_connection(exc)):
             error: BackendError = TransientError(
                 f"could not reach {self._endpoint()}: {first_line(dropped)}")
         else:

@@ -35,6 +35,7 @@ import httpx
 
 from ..errors import ConfigError, ExtractorError, ReplayMiss
 from ..prompts import load_prompt
+from ._body import bound
 from .base import BackendConfig, check_options
 from .openai import OpenAIBackend
 
@@ -244,7 +245,12 @@ class RecordingTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
         response = self.inner.handle_request(request)
-        content = response.read()
+        try:  # read here, before the SDK client's size hook sees it: so bounded here too
+            bound(response, str(request.url))
+            content = response.read()
+        except BaseException:
+            response.close()
+            raise
         answer = _json_or_none(content) if response.status_code == 200 else None
         # A 200 that is not JSON is not stored (replay could not serve it) but is
         # passed on as it came, so the SDK reports it exactly as on a live run.
