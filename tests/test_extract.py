@@ -223,7 +223,7 @@ def test_settings_out_of_range_are_config_errors_naming_the_setting(build, messa
     (lambda: RunConfig(workers=0), r"workers .* a whole number of at least 1"),
     (lambda: RunConfig(shard=(2, 2)), r"shard must be \(index, count\) with 0 <= index"),
     (lambda: RunConfig(shard=0), r"shard must be a pair"),
-    (lambda: RunConfig(price=(0.15, "0.6")), r"price .* each 0 or more"),
+    (lambda: RunConfig(price=(0.15, "0.6")), r"price .* two finite numbers .* 0 or more"),
     (lambda: RunConfig(quiet="yes"), "quiet must be True or False"),
     (lambda: Fields(abstract=None), r"abstract field \(--abstract-field\) must be a field name"),
 ])
