@@ -504,24 +504,13 @@ def test_compare_prints_every_metric_before_and_after_and_the_papers_that_moved(
     '{"fields": {}, "items": [{"scores": {}}]}', b"\xff\xfe{\x00}\x00",  # UTF-16
 ])
 def test_compare_refuses_a_file_that_is_no_report_before_calling_the_backend(
-        tmp_path, capsys, content):
-    calls = []
-
-    class Counting(Scripted):
-        def complete(self, request):
-            calls.append(request)
-            return super().complete(request)
-
-    register("counting", lambda config: Counting({ABSTRACT: GOOD}))
-    try:
-        gold = write(tmp_path, GOLD_LINE)
-        (tmp_path / "old.json").write_bytes(content if isinstance(content, bytes)
-                                            else content.encode())
-        code = main(["eval", str(gold), "--backend", "counting", "--no-cache", "--quiet",
-                     "--compare", str(tmp_path / "old.json")])
-    finally:
-        unregister("counting")
-    assert code == 2 and calls == []  # nothing paid for a comparison that cannot be made
+        tmp_path, capsys, content, counting):
+    gold = write(tmp_path, GOLD_LINE)
+    (tmp_path / "old.json").write_bytes(content if isinstance(content, bytes)
+                                        else content.encode())
+    code = main(["eval", str(gold), "--backend", "counting", "--no-cache", "--quiet",
+                 "--compare", str(tmp_path / "old.json")])
+    assert code == 2 and counting == []  # nothing paid for a comparison that cannot be made
     err = capsys.readouterr().err
     assert "old.json" in err and ("cannot read the report" in err or "is not a report" in err)
 
