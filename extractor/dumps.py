@@ -47,6 +47,7 @@ file and line number, and reading goes on.
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import io
 import json
@@ -56,6 +57,7 @@ import sys
 import warnings
 import zlib
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -281,7 +283,27 @@ def _format_of(head: bytes, path: Path, fields: Fields) -> str:
         except (json.JSONDecodeError, TypeError, RecursionError):
             keys = set()
         return "arxiv" if keys & ARXIV_KEYS else "jsonl"
-    return "csv" if delimiter(first, fields) else "text"
+    return "csv" if _is_table(head, first, fields) else "text"
+
+
+def _is_table(head: bytes, first: str, fields: Fields) -> bool:
+    """Whether the head is a table: its first line names the abstract field under
+    a delimiter, or lists column names that the rows after it match in number. A
+    text dump's first title can read as such a list (`Mamba, RWKV`), but the
+    abstracts after it do not split into as many fields."""
+    sep = delimiter(first, fields)
+    if sep is None:
+        return False
+    text = codecs.decode(head, "utf-8-sig", errors="replace")
+    if not head.endswith(b"\n"):
+        text = text.rsplit("\n", 1)[0]  # the head's last line may be cut short
+    try:
+        rows = [row for row in islice(csv.reader(io.StringIO(text), delimiter=sep), 3) if row]
+    except csv.Error:  # a stray carriage return: let the CSV reader say where
+        return True
+    if not rows or fields.abstract in (name.strip() for name in rows[0]):
+        return True
+    return all(len(row) == len(rows[0]) for row in rows[1:])
 
 
 def detect_format(path: str | Path, fields: Fields | None = None) -> str:

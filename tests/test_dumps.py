@@ -550,6 +550,15 @@ def test_a_table_is_told_from_a_text_dump_by_its_header_and_a_repeated_header_sk
     assert [r.id for r in found] == ["1", "2"] and bad == []
 
 
+@pytest.mark.parametrize("title", ["Mamba, RWKV", "Sparse; Dense", "Vision-Language, Retrieval"])
+def test_a_first_title_that_reads_as_column_names_stays_a_text_dump(tmp_path, title):
+    """`Mamba, RWKV` over its abstract was taken for a CSV header, and every paper
+    lost: the abstracts after it do not split into as many fields."""
+    dump = _write(tmp_path / "dump.txt", f"{title}\n{ABSTRACT_A}\nSecond\n{ABSTRACT_B}\n")
+    assert detect_format(dump) == "text"
+    assert [r.title for r in records(dump)[0]] == [title, "Second"]
+
+
 def test_gz_in_upper_case_is_read_and_gzipped_parquet_refused_with_what_to_do(tmp_path):
     """`.GZ` was not recognised as gzip, and a gzipped Parquet file was called a
     download cut short; one is read, the other refused with 'gunzip it first'."""
