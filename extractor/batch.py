@@ -32,7 +32,7 @@ from .engine import aextract_many
 from .errors import ConfigError
 from .extract import Extractor
 from .limits import Limits
-from .outputs import Log, LogState, id_hash
+from .outputs import Log, LogState, id_hash, refuse_overwriting
 from .progress import Progress, Tally, price_for, summary
 from .settings import canonical, of_type, real, whole
 from .views import WRITERS, check_writer, convert, temporary
@@ -157,10 +157,7 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
     check_writer(fmt)
     if out.is_dir():
         raise ConfigError(f"cannot write the output {out}: it is a directory")
-    for path in (out, log_path, summary_path):
-        if any(path.resolve() == p.resolve() for p in inputs):
-            raise ConfigError(f"{path} is both an input and where this run writes; "
-                              "pick another output (-o)")
+    refuse_overwriting([out, log_path, summary_path], inputs, "-o")
     log = Log(log_path, out)
     log.open()  # the lock first: no other run touches the file while we read or repair it
     try:

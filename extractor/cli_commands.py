@@ -29,6 +29,7 @@ from .cache import Cache, default_cache_dir, discard_unreadable
 from .errors import ConfigError, ExtractorError, InputError
 from .extract import Extractor, Options, resolve_backend_name
 from .inputs import too_long
+from .outputs import refuse_overwriting
 from .retry import RetryPolicy
 from .schema import one_line
 
@@ -191,7 +192,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     if not args.out or args.out.endswith(("/", os.sep)) or out.is_dir():
         out = out / f"{slug}.jsonl"  # a directory, as the replay backend reads them
     partial = out.with_name(out.name + ".partial")
-    _refuse_overwriting([out, partial], args.fixtures, "--out")
+    refuse_overwriting([out, partial], args.fixtures, "--out")
     # A recording is made whole from one run, beside the old one, which it replaces
     # only at the end: a broken server, a failed fixture or Ctrl-C leaves the old one
     # as it was (and what was recorded so far in <out>.partial).
@@ -254,7 +255,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             runs.append((extractor, *(p.with_suffix(suffix + p.suffix) if p else None
                                       for p in (args.json, args.html))))
         written = [path for _, *paths in runs for path in paths if path]
-        _refuse_overwriting(written, [*args.fixtures, *([gate] if gate else [])],
+        refuse_overwriting(written, [*args.fixtures, *([gate] if gate else [])],
                             "--json, --html")
         for path in written:
             _writable(path)
@@ -287,27 +288,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
                       file=sys.stderr)
                 status = EXIT_FAILED
     return status
-
-
-def _refuse_overwriting(outputs: list[Path], inputs: list[Any], flag: str) -> None:
-    """Refuse to write over a file the command reads, before any call, as batch
-    does: `--json gold.jsonl` replaced the hand-labelled gold with a report."""
-    from .fixtures import STDIN
-
-    for out in outputs:
-        for path in inputs:
-            if str(path) != STDIN and _same_file(out, Path(path)):
-                raise ConfigError(f"{out} is both an input and where this run writes; "
-                                  f"pick another output ({flag})")
-
-
-def _same_file(one: Path, other: Path) -> bool:
-    """Whether two paths name one file (through `..`, symlinks or hard links)."""
-    try:
-        return one.resolve() == other.resolve() or (
-            one.exists() and other.exists() and os.path.samefile(one, other))
-    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
-        return False
 
 
 def _thresholds_file(args: argparse.Namespace) -> Path | None:

@@ -177,6 +177,11 @@ def _gzipped(path: Path) -> bool:
     return path.suffix.lower() == ".gz"
 
 
+def _gzipped_parquet(path: Path, then: str = "") -> ConfigError:
+    return ConfigError(f"{path} is gzip-compressed Parquet, which cannot be read compressed "
+                       f"(its index is at its end): gunzip it first{then}")
+
+
 def _open(path: Path) -> IO[bytes]:
     if path == STDIN:
         stdin = _stdin()
@@ -225,8 +230,7 @@ def _head(path: Path) -> bytes:
     for magic, (kind, command) in _PACKED.items():
         if head.startswith(magic):
             if kind == "gzip" and path.suffix.lower() == ".parquet":
-                raise ConfigError(f"{path} is gzip-compressed Parquet, which cannot be read "
-                                  "compressed (its index is at its end): gunzip it first")
+                raise _gzipped_parquet(path)
             fix = (f"unpack it first ({command} ... |)" if path == STDIN
                    else "name it .gz, which is read through gzip" if kind == "gzip"
                    else f"unpack it first: {command} {path} | extractor batch - ...")
@@ -325,10 +329,8 @@ def check_input(path: Path, fields: Fields, fmt: str | None = None) -> str:
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
     detected = fmt or _format_of(head, path, fields)
-    if detected == "parquet" and _gzipped(path):  # its index is at its end: no stream
-        raise ConfigError(f"{path} is gzip-compressed Parquet, which cannot be read "
-                          f"compressed (its index is at its end): gunzip it first and pass "
-                          f"{path.with_suffix('')}")
+    if detected == "parquet" and _gzipped(path):
+        raise _gzipped_parquet(path, f" and pass {path.with_suffix('')}")
     if detected == "parquet":
         try:
             arrow.check(path)

@@ -324,3 +324,23 @@ class Log:
         os.close(self._fd)
         self._fd = fd
         return set_aside
+
+
+def refuse_overwriting(outputs: list[Path], inputs: list[Any], flag: str) -> None:
+    """Refuse, before anything is written, an output that is a file the command
+    reads: a batch input, or a gold file (`eval --json gold.jsonl` replaced the
+    hand labels with a report). Standard input (`-`) is no file."""
+    for out in outputs:
+        for path in inputs:
+            if str(path) != "-" and _same_file(out, Path(path)):
+                raise ConfigError(f"{out} is both an input and where this run writes; "
+                                  f"pick another output ({flag})")
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Whether two paths name one file (through `..`, symlinks or hard links)."""
+    try:
+        return one.resolve() == other.resolve() or (
+            one.exists() and other.exists() and os.path.samefile(one, other))
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
+        return False
