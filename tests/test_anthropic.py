@@ -186,13 +186,13 @@ def test_a_200_that_is_not_a_message_fails_once_and_says_so(
 
 
 def test_a_reply_slower_than_the_timeout_is_a_transient_error(server, tmp_path):
-    server.push(Stall(1.0))
+    server.push(Stall(3.0))  # long, so a loaded machine cannot blur the timeout and the answer
     once = RetryPolicy(max_attempts=1, initial_wait=0.01)
     with make(server, tmp_path, retry=once, timeout=0.3) as ex:
         started = time.perf_counter()
         with pytest.raises(TransientError, match=r"did not answer within 0\.3s"):
             ex.extract(ABSTRACT)
-    assert time.perf_counter() - started < 0.9
+    assert time.perf_counter() - started < 2.0
     assert len(server.received) == 1
 
 
