@@ -842,10 +842,34 @@ def test_find_method_ends_a_short_object_at_a_second_predicate_of_we():
     the NTK numerically, observe Y, and compare Z` the object ends at the comma."""
     got = find_method("T", "We study the kernel numerically, observe its behavior for wide "
                            "networks, and compare it to the limit.")
-    assert got.text == "analysis of the kernel numerically"
+    assert got.text == "analysis of the kernel"  # the manner adverb goes too (next test)
     got = find_method("T", "We present a solver for sparse systems, and we conclude by "
                            "discussing future work.")
     assert got.text == "a solver for sparse systems"
+
+
+def test_an_object_loses_a_closing_manner_adverb_but_not_a_word_in_ly():
+    """`we study X numerically` studies X: how it was studied is not what. A verb or
+    noun that ends in -ly (`supply`, `family`, `assembly`) is kept."""
+    for adverb in ("empirically", "efficiently", "exhaustively", "separately", "carefully"):
+        got = find_method("T", f"We study the spectrum {adverb}.").text
+        assert got == "analysis of the spectrum"
+    for obj in ("a pricing model for supply", "a loss for a model family",
+                "a scheduler for assembly", "a detector for each anomaly",
+                "a model of a rally", "a tracker for the butterfly"):
+        assert find_method("T", f"We propose {obj}.").text == obj
+
+
+def test_an_object_that_only_repeats_the_name_is_the_name():
+    """`we study the NTK` after `Neural Tangent Kernel (NTK)`: the object says no more than
+    the name, so the name is the method, not `Neural Tangent Kernel (NTK), the NTK`."""
+    abstract = ("Wide nets meet a new kernel, the Extra Yield Zone (EYZ). "
+                "We study the EYZ numerically.")
+    assert find_method("Extra Yield Zone: A Study", abstract).text == "Extra Yield Zone (EYZ)"
+    # An object that says more about the named thing keeps it.
+    abstract = abstract.replace("the EYZ numerically", "the EYZ of deep networks")
+    got = find_method("Extra Yield Zone: A Study", abstract).text
+    assert got == "Extra Yield Zone (EYZ), the EYZ of deep networks"
 
 
 def test_find_method_reads_the_object_of_a_second_verb():

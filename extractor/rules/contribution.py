@@ -107,6 +107,8 @@ def with_name(obj: str, names: list[str], abstract: str) -> str:
         return obj
     name = inside[0] if inside else names[0]
     full = expand(name, abstract) or name
+    if re.fullmatch(rf"(?:the\s+)?\(?{re.escape(_acronym(full))}\)?", obj):
+        return full  # "we study the NTK": the name is all the object says
     at = obj.lower().find(full.lower())  # "Tropical attention, ..." names it too
     if at >= 0 and len(obj[:at].split()) <= 2:
         return obj  # "the accelerated optimistic gradient (AOG) algorithm": named up front
@@ -118,6 +120,12 @@ def with_name(obj: str, names: list[str], abstract: str) -> str:
             obj,
         ).strip(" ,-")
     return f"{full}, {obj}" if obj else full
+
+
+def _acronym(full: str) -> str:
+    """`NTK` of `Neural Tangent Kernel (NTK)`; the name itself when none is given."""
+    m = re.search(r"\(([^()]+)\)$", full)
+    return m.group(1) if m else full
 
 
 def new_words(a: str, b: str) -> bool:

@@ -227,7 +227,15 @@ def _object(abstract: str, at: int, rank: int) -> Proposal:
         before = re.findall(r"[\w-]{4,}", obj[: purpose.start()].lower())
         if sum(w not in _GENERIC for w in before) >= 2:
             obj = obj[: purpose.start()]
+    # "we study the NTK numerically": how the study was done, not what it is about.
+    obj = _MANNER.sub("", obj.strip(" ,-"))
     return Proposal(rank, obj.strip(" ,-"), start, end)
+
+
+# A manner adverb closing the object ("numerically", "empirically", "efficiently"),
+# known by an adjective's ending before -ly, so that no verb or noun in -ly ("apply",
+# "family", "anomaly", "assembly", "rally") is ever taken for one.
+_MANNER = re.compile(r"\s+[a-z]{3,}(?:al|ive|ous|[ae]nt|ate|ful)ly$")
 
 
 # Words before `we` that make it the subject of its own sentence, not of a clause
