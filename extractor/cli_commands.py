@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .backends.base import BackendConfig, Sampling
+from .backends.base import SETTINGS, BackendConfig, Sampling, settings_read, unread
 from .cache import Cache, default_cache_dir, discard_unreadable
 from .errors import ConfigError, ExtractorError, InputError
 from .extract import Extractor, Options, resolve_backend_name
@@ -63,13 +63,36 @@ def _extract_options(args: argparse.Namespace) -> Options:
     )
 
 
-def build_extractor(args: argparse.Namespace) -> Extractor:
-    """The Extractor the backend flags describe."""
+def build_extractor(args: argparse.Namespace, *, shared: bool = False) -> Extractor:
+    """The Extractor the backend flags describe. A --model, --base-url, --api-key
+    or --mode that the backend does not read (`--backend rules --mode json`) is a
+    ConfigError: it was meant for a backend that was not named. With `shared`
+    (eval's flags go to every backend it scores, which `refuse_unread` checked
+    once for all) such a flag is only left out of this backend's settings."""
     cache = False if args.no_cache else (args.cache_dir or True)
     config = _config(args)
     backend = resolve_backend_name(args.backend, config,
                                    notice=not getattr(args, "quiet", False))
+    if not shared:
+        refuse_unread([backend], config)
+    config = dataclasses.replace(config, **{key: None for key in SETTINGS
+                                            if key not in settings_read(backend)})
     return Extractor(backend, config=config, options=_extract_options(args), cache=cache)
+
+
+def refuse_unread(names: list[str], config: BackendConfig) -> None:
+    """A ConfigError for each of --model, --base-url, --api-key and --mode given
+    when no backend named reads it: the rules backend reads none of them, replay
+    and llamacpp no endpoint or key. In eval they go to every backend scored, so
+    one that some of them read (`--backend rules,openai --mode json`) is fine."""
+    if not (keys := unread(names, config)):
+        return
+    flags = " and ".join(SETTINGS[key][0] for key in keys)
+    what = " or ".join(SETTINGS[key][1] for key in keys)
+    who = (f"the {names[0]} backend reads no {what}" if len(names) == 1
+           else f"the backends {', '.join(names)} read no {what}")
+    raise ConfigError(f"{flags} given, but {who}: leave {'it' if len(keys) == 1 else 'them'} "
+                      "out, or name the backend meant (--backend openai, anthropic, ...)")
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -248,9 +271,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         # Every backend is built before the first call: a typo or a missing key in
         # the second name was found only after the first one's eval had been paid for.
         runs = []
+        named = names != [None]  # the default backend is checked once it is chosen
+        if named:
+            refuse_unread(names, _config(args))
         for name in names:
             args.backend = name
-            extractor = stack.enter_context(build_extractor(args))
+            extractor = stack.enter_context(build_extractor(args, shared=named))
             suffix = f".{extractor.backend.name}" if len(names) > 1 else ""
             runs.append((extractor, *(p.with_suffix(suffix + p.suffix) if p else None
                                       for p in (args.json, args.html))))

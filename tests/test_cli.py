@@ -317,6 +317,55 @@ def test_extract_takes_quiet_as_the_readme_says(capsys):
     assert captured.err == "" and json.loads(captured.out)["meta"]["backend"] == "rules"
 
 
+@pytest.mark.parametrize("command", ["extract", "batch"])
+@pytest.mark.parametrize("flags, said", [
+    (["--backend", "rules", "--mode", "json"], "--mode given, but the rules backend reads no "
+     "mode: leave it out"),
+    (["--backend", "rules", "--model", "m", "--api-key", "k"], "--model and --api-key given, "
+     "but the rules backend reads no model or API key: leave them out"),
+    (["--backend", "replay", "--base-url", "http://127.0.0.1:9/v1"], "--base-url given, but "
+     "the replay backend reads no base URL"),
+], ids=["rules-mode", "rules-model-key", "replay-base-url"])
+def test_a_flag_the_named_backend_does_not_read_is_refused(command, flags, said, tmp_path,
+                                                           capsys):
+    """`--backend rules --mode json` ran the rules and dropped the mode unsaid: the
+    flag was meant for another backend, as when the default comes out as rules."""
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "1", "title": TITLE, "abstract": ABSTRACT}) + "\n")
+    where = [ABSTRACT] if command == "extract" else [str(source), "-o", str(tmp_path / "o.jsonl")]
+    assert main([command, *where, *flags, "--no-cache"]) == 2
+    assert said in capsys.readouterr().err
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_a_flag_named_by_the_environment_backend_is_refused_too(monkeypatch, capsys):
+    """EXTRACTOR_BACKEND=rules names the backend as --backend does."""
+    monkeypatch.setenv("EXTRACTOR_BACKEND", "rules")
+    assert main(["extract", "--mode", "json", "--no-cache", ABSTRACT]) == 2
+    assert "--mode given, but the rules backend reads no mode" in capsys.readouterr().err
+
+
+def test_eval_takes_a_flag_that_one_of_its_backends_reads(server, tmp_path, capsys):
+    """`eval --backend rules,openai --mode json` scores both, the mode going to
+    openai; a flag that none of the backends reads is refused before any call."""
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "a", "title": TITLE, "abstract": ABSTRACT,
+                                "labels": GOOD}) + "\n")
+    base = ["eval", str(gold), "--no-cache", "--quiet", "--no-thresholds"]
+    server.push(Reply(GOOD))
+    assert main([*base, "--backend", "rules,openai", "--base-url", server.url, "--model", "m",
+                 "--mode", "json"]) == 0
+    assert capsys.readouterr().out.count("speedups") == 2
+    assert len(server.received) == 1 and "tools" not in server.received[0]
+    assert main([*base, "--backend", "rules,replay", "--api-key", "k"]) == 2
+    assert capsys.readouterr().err == ("extractor: ConfigError: --api-key given, but the "
+                                       "backends rules, replay read no API key: leave it out, "
+                                       "or name the backend meant (--backend openai, "
+                                       "anthropic, ...)\n")
+    assert main([*base, "--backend", "rules", "--mode", "json"]) == 2
+    assert "the rules backend reads no mode" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("backend", ["rules", "replay", "openai"])
 def test_an_option_the_backend_does_not_read_is_refused(backend, capsys, monkeypatch):
     """`--option recording=DIR` (for recordings=) fell back to the committed

@@ -33,7 +33,8 @@ ENTRY_POINT_GROUP = "extractor.backends"
 @dataclass(frozen=True)
 class BackendConfig:
     """What any backend may be configured with. Unused fields are ignored by
-    backends that have no use for them (the rules backend has no model)."""
+    backends that have no use for them (the rules backend has no model); the
+    command line refuses them instead (`Backend.reads`)."""
 
     model: str | None = None
     base_url: str | None = None
@@ -55,6 +56,12 @@ class BackendConfig:
                   timeout=real(self.timeout, "timeout (--timeout)",
                                f"a number of seconds above 0 and up to {MAX_SECONDS:,}",
                                above=0, maximum=MAX_SECONDS))
+
+
+# The settings of a BackendConfig that some backends have no use for, each with
+# what it is called on the command line and in words.
+SETTINGS = {"model": ("--model", "model"), "base_url": ("--base-url", "base URL"),
+            "api_key": ("--api-key", "API key"), "mode": ("--mode", "mode")}
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,10 @@ class Backend:
 
     name: str = ""
     cacheable: bool = True
+    # Which of SETTINGS the backend reads. The command line refuses one given for
+    # a backend that ignores it (`--backend rules --mode json`): it was meant for
+    # another. A backend that does not say reads them all, and nothing is refused.
+    reads: frozenset[str] = frozenset(SETTINGS)
 
     @property
     def model(self) -> str | None:
@@ -186,9 +197,24 @@ def _install_hint(name: str, ep: Any) -> str:
     return "the extractor install is incomplete: reinstall it"
 
 
+def settings_read(name: str) -> frozenset[str]:
+    """Which of SETTINGS backend `name` reads (its class's `reads`), without
+    building it; all of them for a factory that does not say."""
+    return getattr(_factory(name), "reads", frozenset(SETTINGS))
+
+
+def unread(names: list[str], config: BackendConfig) -> list[str]:
+    """The SETTINGS given in `config` that none of backends `names` reads."""
+    reads = frozenset().union(*map(settings_read, names))
+    return [key for key in SETTINGS if getattr(config, key) and key not in reads]
+
+
 def create_backend(name: str, config: BackendConfig | None = None) -> Backend:
     """Build the backend registered as `name`."""
-    config = config or BackendConfig()
+    return _factory(name)(config or BackendConfig())
+
+
+def _factory(name: str) -> Factory:
     factory = _registered.get(name)
     if factory is None:
         ep = _entry_points().get(name)
@@ -200,4 +226,4 @@ def create_backend(name: str, config: BackendConfig | None = None) -> Backend:
         except ImportError as exc:
             raise ConfigError(f"backend {name!r} needs a package that is not installed "
                               f"({exc}): {_install_hint(name, ep)}") from exc
-    return factory(config)
+    return factory

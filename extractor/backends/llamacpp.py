@@ -208,6 +208,7 @@ def unload_models() -> None:
 
 class LlamaCppBackend(Backend):
     name = "llamacpp"
+    reads = frozenset({"model", "mode"})  # a file, run here: no endpoint, no key
 
     def __init__(self, config: BackendConfig) -> None:
         check_options(self.name, config.options, tuple(OPTIONS))

@@ -158,6 +158,7 @@ class ReplayBackend(OpenAIBackend):
     $EXTRACTOR_RECORDINGS picks a file or directory (default fixtures/recordings)."""
 
     name = "replay"
+    reads = frozenset({"model", "mode"})  # it answers itself: no endpoint, no key
     cacheable = False  # reading a recording is already as cheap as the cache
 
     def __init__(self, config: BackendConfig) -> None:

@@ -21,10 +21,11 @@ __all__ = ["RULES_VERSION", "RulesBackend", "SpannedSummary", "extract_spans"]
 
 
 class RulesBackend(Backend):
-    """Patterns and gazetteers; the model, endpoint and key in the config are ignored."""
+    """Patterns and gazetteers: no model, endpoint, key or mode to read."""
 
     name = "rules"
     cacheable = False
+    reads = frozenset()
 
     def __init__(self, config: BackendConfig | None = None):
         self.config = config or BackendConfig()
