@@ -78,17 +78,23 @@ def _span(number: int, reader: Any) -> str:
 _DELIMITERS = (",", "\t", ";", "|")
 
 
-# A column name: one word, maybe joined by . : or - (id, paper_id, arxiv-id, meta.title).
-_COLUMN = re.compile(r"[^\W\d]\w*(?:[.:-]\w+)*")
+# A column name: up to four words, the first led by a letter, each word characters
+# maybe joined by . : / - or holding parentheses: id, paper_id, arxiv-id, meta.title,
+# and the names spreadsheets and exports write (`paper id`, `Abstract text`,
+# `Author(s) ID`). A title is rarely such a list, and then the rows under it
+# tell it apart (dumps._is_table).
+_COLUMN = re.compile(r"[^\W\d][\w.:()/-]*(?: [\w(][\w.:()/-]*){0,3}")
 
 
 def delimiter(header: str, fields: Fields) -> str | None:
     """The delimiter under which `header` names the abstract field: a comma, a tab
     (`.tsv`), a semicolon (a spreadsheet saved where the comma is the decimal
     mark) or a bar. Else the one under which it is a list of column names (two
-    or more, each one word, after pandas' unnamed index column if any), so a
-    table without the abstract field is read as one and says what it has; a
-    title ("Fast, Accurate, and Cheap") is no such list. None when neither."""
+    or more, each of one to four words, after pandas' unnamed index column if
+    any), so a table without the abstract field is read as one and says what it
+    has. A title can read as such a list ("Fast, Accurate, and Cheap"), but not
+    the abstract under it: `dumps._is_table` asks that of the rows too. None
+    when neither."""
     listed = None
     for candidate in _DELIMITERS:
         if candidate in header:

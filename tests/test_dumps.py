@@ -559,6 +559,27 @@ def test_a_first_title_that_reads_as_column_names_stays_a_text_dump(tmp_path, ti
     assert [r.title for r in records(dump)[0]] == [title, "Second"]
 
 
+def test_a_header_of_column_names_with_spaces_is_a_table_on_standard_input_too(
+        tmp_path, monkeypatch):
+    """`cat export.csv | extractor batch -` with a spreadsheet's header (`paper id,
+    Title,Abstract text`) was read as a text dump: the header became a title and
+    the first row its abstract, with nothing said. It is a table, which says what
+    columns it has, and reads with --abstract-field."""
+    text = ("paper id,Title,Abstract text,Author(s) ID\n"
+            f'p1,First,"{ABSTRACT_A}",a1\np2,Second,"{ABSTRACT_B}",a2\n')
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    found, bad = records("-")
+    assert found == [] and [b.reason for b in bad] == [
+        "no 'abstract' column in the header (columns: paper id, Title, Abstract text, "
+        "Author(s) ID)"]
+    export = _write(tmp_path / "export.data", "paper id\tTitle\tAbstract text\n"
+                    f"p1\tFirst\t{ABSTRACT_A}\np2\tSecond\t{ABSTRACT_B}\n")
+    fields = Fields(id="paper id", title="Title", abstract="Abstract text")
+    assert detect_format(export) == "csv"
+    found, bad = records(export, fields=fields)
+    assert [(r.id, r.title) for r in found] == [("p1", "First"), ("p2", "Second")] and bad == []
+
+
 def test_gz_in_upper_case_is_read_and_gzipped_parquet_refused_with_what_to_do(tmp_path):
     """`.GZ` was not recognised as gzip, and a gzipped Parquet file was called a
     download cut short; one is read, the other refused with 'gunzip it first'."""
