@@ -235,20 +235,7 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
             if not written:
                 notes.append(_not_written(out, log_path, str(unconverted or aborted)))
             stopped = stopped or aborted
-            if tally.over_limit and stopped is None and aborted is None:
-                notes.append(f"stopped at --limit {config.limit}: the same command without it "
-                             "(or with a larger one) goes on from here")
-            if config.refresh and not config.retry_failed and tally.skipped:
-                notes.append(
-                    f"--refresh asked the backend again only for records not yet in {log_path}: "
-                    f"the {tally.skipped} it holds were kept, not redone (a rerun resumes "
-                    "rather than starts over); to redo them, write to another output (-o)")
-            if tally.reused_ids:
-                notes.append(
-                    f"{tally.reused_ids} records reused an id already given to a different "
-                    f"abstract (the first: {tally.first_reused}); only the first record of each "
-                    "id was extracted: if the papers differ, the id field (--id-field) is not "
-                    "unique")
+            notes += plan.notes(tally, config, state, log_path, read_all=stopped is None)
             where = {"path": str(out), "log": str(log_path), "written": written}
             result = _summary(tally, state, config, extractor, inputs, where, fmt, stopped, notes)
             _write_summary(summary_path, result)

@@ -83,8 +83,11 @@ def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally
         if config.shard and shard_of(record, config.shard[1]) != config.shard[0]:
             counts.other_shard += 1
             continue
-        wanted = (id_hash(record.id) in state.failed if config.retry_failed
-                  else not state.holds(record.id, record.key))
+        if config.retry_failed:
+            wanted = id_hash(record.id) in state.failed
+            counts.failed_found += wanted
+        else:
+            wanted = not state.holds(record.id, record.key)
         if not wanted:
             counts.skipped += 1
             continue
@@ -97,6 +100,37 @@ def records(inputs: list[Path], config: RunConfig, state: LogState, tally: Tally
 
 
 PAUSE = 256
+
+
+def notes(tally: Tally, config: RunConfig, state: LogState, log: Path, read_all: bool
+          ) -> list[str]:
+    """What the summary says of the records a run did and did not do. `read_all`:
+    the run was not stopped before it had read every input."""
+    said = []
+    if tally.over_limit and read_all:
+        said.append(f"stopped at --limit {config.limit}: the same command without it (or "
+                    "with a larger one) goes on from here")
+    if config.refresh and not config.retry_failed and tally.skipped:
+        said.append(f"--refresh asked the backend again only for records not yet in {log}: "
+                    f"the {tally.skipped} it holds were kept, not redone (a rerun resumes "
+                    "rather than starts over); to redo them, write to another output (-o)")
+    if tally.reused_ids:
+        said.append(f"{tally.reused_ids} records reused an id already given to a different "
+                    f"abstract (the first: {tally.first_reused}); only the first record of each "
+                    "id was extracted: if the papers differ, the id field (--id-field) is not "
+                    "unique")
+    # Found by id alone: an id-less paper edited since, or the same papers from a
+    # source with ids, are other records, and the run would otherwise end with
+    # its failures as they were and no word of why.
+    missing = len(state.failed) - tally.failed_found
+    if config.retry_failed and read_all and not tally.over_limit and missing:
+        inputs = "the inputs" + (" in this shard" if config.shard else "")
+        said.append(f"{missing} of the {len(state.failed)} failed records in {log} were not "
+                    f"retried: no record of {inputs} has their id. Give --retry-failed the "
+                    "input that produced them; a paper whose source gives no id is known by "
+                    "its title and abstract, so an edited one is a new record, which a run "
+                    "without --retry-failed extracts (the old row stays failed)")
+    return said
 
 
 def shard_of(record: Record, count: int) -> int:

@@ -79,6 +79,7 @@ class Tally:
     first_reused: str | None = None
     other_shard: int = 0
     over_limit: bool = False  # records were left for a later run (--limit)
+    failed_found: int = 0  # --retry-failed: the output's failed records found in the inputs
     malformed: list[Malformed] = field(default_factory=list)
     malformed_count: int = 0
     prompt_tokens: int = 0

@@ -307,6 +307,38 @@ def test_429s_500s_and_timeouts_end_done_or_recorded_failed_and_retry_failed_hea
     assert sorted(r["id"] for r in rows) == sorted(ids) and not any(r["error"] for r in rows)
 
 
+def test_retry_failed_says_which_failures_the_inputs_no_longer_hold(tmp_path, capsys):
+    """--retry-failed finds failures by id, and an id-less paper's id is its title and
+    abstract: edited since, it is another record, and the run said nothing of the
+    failure it left as it was. The summary says how many were not retried, and why;
+    a paper whose source id stays retries its revised abstract, under that id."""
+    def dump(name, rows):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+        return tmp_path / name
+
+    long_one = {"title": "Long", "abstract": abstract(1) * 6}
+    first = dump("a.jsonl", [{"title": "Short", "abstract": abstract(0)}, long_one,
+                             {"id": "X", "title": "Kept id", "abstract": abstract(2) * 6}])
+    edited = dump("b.jsonl", [{"title": "Short", "abstract": abstract(0)},
+                              long_one | {"abstract": abstract(3) * 6},
+                              {"id": "X", "title": "Kept id", "abstract": abstract(2) * 5}])
+    out = tmp_path / "out.jsonl"
+    base = ["-o", out, "--backend", "rules", "--quiet"]
+    code, summary, _ = cli(capsys, first, *base, "--max-chars", "700")
+    assert code == 1 and summary["output"]["failed"] == 2
+    code, summary, _ = cli(capsys, edited, *base, "--retry-failed")
+    assert code == 1 and summary["counts"]["done"] == 1 and summary["output"]["failed"] == 1
+    assert summary["notes"] == [
+        f"1 of the 2 failed records in {out} were not retried: no record of the inputs has "
+        "their id. Give --retry-failed the input that produced them; a paper whose source "
+        "gives no id is known by its title and abstract, so an edited one is a new record, "
+        "which a run without --retry-failed extracts (the old row stays failed)"]
+    assert [r["content_key"] for r in lines(out) if r["id"] == "X"] == [
+        make_record("Kept id", abstract(2) * 5, "").key]
+    code, summary, _ = cli(capsys, first, *base, "--retry-failed")
+    assert code == 0 and summary["output"]["failed"] == 0 and summary["notes"] == []
+
+
 def test_a_run_killed_with_sigkill_resumes_without_duplicates_or_gaps(tmp_path, capsys, server):
     server.delay = 0.02
     ids = write_jsonl(tmp_path / "in.jsonl", 150)
