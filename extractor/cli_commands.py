@@ -157,7 +157,9 @@ def cmd_cache(args: argparse.Namespace) -> int:
         if args.action == "clear":
             print(f"removed 0 entries from {directory} (no cache there)")
         else:
-            print(json.dumps({"directory": str(directory), "entries": 0, "size_bytes": 0}))
+            checked = {"checked": True} if args.action == "check" else {}
+            print(json.dumps({"directory": str(directory), "entries": 0, "size_bytes": 0}
+                             | checked))
         return 0
     try:
         with warnings.catch_warnings():
@@ -176,10 +178,12 @@ def cmd_cache(args: argparse.Namespace) -> int:
                   "read to count them)" if count is None
                   else f"removed {count} entries from {cache.directory}")
         else:
-            cache.check()  # a damaged database says so, not a healthy count
+            # Only `check` reads every page (a damaged database says so, not a healthy
+            # count): a cold 200 MB cache took `stats` 7-9 s when it always did.
+            checked = {"checked": cache.check()} if args.action == "check" else {}
             stats = cache.stats()
             print(json.dumps({k: stats[k] for k in ("directory", "entries", "size_bytes")}
-                             | {"writable": cache.writable}))
+                             | {"writable": cache.writable} | checked))
             if not cache.writable:
                 print(f"warning: the disk under {directory} is full: what the cache holds "
                       "is read, but no new answer can be stored until space is freed "
