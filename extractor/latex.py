@@ -11,6 +11,12 @@ names (`Poincar\\'e`, `{\\L}ojasiewicz`); citations and labels go with their
 argument; every other command is left as written. Each plain character keeps
 the span of the original it came from, so what is found in the plain text is
 reported as the original slice, quote and offsets verbatim.
+
+Invisible format characters are dropped from the reading too, LaTeX or not: a
+soft hyphen (U+00AD, which text copied from a web page carries inside words:
+`A\u00ad100`, `6\u00adfold`, `Image\u00adNet`), a zero-width space or joiner, a
+word joiner, a direction mark. A reader sees `A100`, and so must the rules.
+(grounding.py ignores the same characters when it looks for a quote.)
 """
 
 from __future__ import annotations
@@ -27,6 +33,13 @@ _SYMBOLS = {"times": "×", "sim": "~", "approx": "~", ",": " ", ";": " ", ":": "
 _ACCENTS = {"'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
             "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
             "c": "\u0327"}
+# Unicode format characters (category Cf) that no reader sees: the soft hyphen,
+# Arabic letter mark, Mongolian vowel separator, zero-width space, non-joiner and
+# joiner, direction marks and embeddings, word joiner and invisible operators,
+# isolates, and the zero-width no-break space (a byte order mark inside text).
+_INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+# What makes a text read otherwise than it is written: markup, or an invisible character.
+_READ_OTHERWISE = re.compile(r"[\\$" + _INVISIBLE + "]")
 _LETTERS = {"L": "Ł", "l": "ł", "o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ",
             "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å", "i": "ı"}
 _TOKEN = re.compile(
@@ -40,6 +53,7 @@ _TOKEN = re.compile(
     r"|\\(?P<accent>['`^\"~=.]|[uvHc](?=[{ ]))\s*\{?(?P<base>[A-Za-z])\}?"
     r"|\\(?P<letter>ss|ae|AE|oe|OE|aa|AA|[LlOoi])(?![A-Za-z])\{?\}?"
     r"|\\[()\[\]]|\$|[{}]|(?P<dash>---?)"
+    r"|(?P<invisible>[" + _INVISIBLE + "]+)"
 )
 
 
@@ -66,14 +80,15 @@ class Plain:
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original of text[start:end], with the markup that opens or closes it
         (`$10\\times$ faster`, `\\textbf{4x} faster`), so quotes stay whole; not the
-        `$` that closes what came before (`8$\\times$A100` gives `A100`)."""
+        `$` that closes what came before (`8$\\times$A100` gives `A100`). An
+        invisible character at either end is no markup: it stays out."""
         before = self._original(start - 1)[1] if start else 0
         first, last = self._original(start)[0], self._original(end - 1)[1]
         after = self._original(end)[0] if end < len(self.text) else len(self.original)
         opens = [m.start() for m in _TOKEN.finditer(self.original, before, first)
-                 if self._opens(m)]
+                 if not m.group("invisible") and self._opens(m)]
         closes = [m.end() for m in _TOKEN.finditer(self.original, last, after)
-                  if not self._opens(m)]
+                  if not m.group("invisible") and not self._opens(m)]
         return (opens[0] if opens else first), (closes[-1] if closes else last)
 
     def _opens(self, token: re.Match[str]) -> bool:
@@ -101,13 +116,14 @@ def _spelled(token: re.Match[str]) -> str:
 
 @functools.lru_cache(maxsize=16)
 def plain(text: str) -> Plain | None:
-    """`text` as a reader sees it, or None when it holds no LaTeX markup at all.
+    """`text` as a reader sees it, or None when it holds no LaTeX markup and no
+    invisible character at all.
 
     Work is per markup token, not per character: the copied runs between tokens
     are sliced whole. The last few readings are kept: the rules read an abstract
     once for every field and once for its speed-ups, and grounding reads it for
     each quote."""
-    if "\\" not in text and "$" not in text:
+    if not _READ_OTHERWISE.search(text):
         return None
     pieces: list[str] = []
     at: list[int] = []

@@ -1154,3 +1154,32 @@ def test_dump_nas_abstract_reads_gpu_hours_and_datasets():
     got = extract_spans("", abstract).summary
     assert got.hardware == ["GPU"]
     assert got.datasets == ["CIFAR-10", "ImageNet"]
+
+
+SOFT = "\u00ad"  # a soft hyphen: invisible, where a word may break
+
+
+def test_soft_hyphens_and_zero_width_characters_inside_words_are_read_past():
+    """Text copied from a web page carries soft hyphens inside words: `A\\u00ad100`
+    gave the class `GPU` for the device, `6\\u00adfold` and `Image\\u00adNet` gave
+    nothing, and the method kept the invisible characters. They read as the words
+    they are, quotes stay verbatim slices, and every span is in the text as given."""
+    plain = ("We propose FlashX, an accelerator for sparse attention. On A100 GPUs it is "
+             "6-fold faster than FlashAttention and reaches a 3.5x speedup over PyTorch on "
+             "ImageNet and CIFAR-10.")
+    hidden = (plain.replace("accelerator", f"ac{SOFT}cel{SOFT}er\u200ba{SOFT}tor")
+              .replace("A100", f"A{SOFT}100").replace("6-fold", f"6{SOFT}fold")
+              .replace("faster", "fas\u2060ter").replace("speedup", f"speed{SOFT}up")
+              .replace("ImageNet", f"Image{SOFT}Net").replace("CIFAR", "CI\u200bFAR"))
+    title = "FlashX: fast sparse attention"
+    want, got = extract_spans(title, plain), extract_spans(title, hidden)
+    assert got.summary.hardware == ["A100"] and got.summary.datasets == ["ImageNet", "CIFAR-10"]
+    assert got.summary.method == want.summary.method and SOFT not in got.summary.method
+    assert [(s.factor, s.baseline) for s in got.summary.speedups] == [
+        (s.factor, s.baseline) for s in want.summary.speedups] and len(want.summary.speedups) == 2
+    for span, speedup in zip(got.speedups, got.summary.speedups, strict=True):
+        assert hidden[span.start:span.end] == speedup.text
+    assert [hidden[s.start:s.end] for s in got.hardware + got.datasets] == [
+        f"A{SOFT}100", f"Image{SOFT}Net", "CI\u200bFAR-10"]
+    edge = f"On {SOFT}A100 GPUs."  # an invisible character at its edge stays out of a span
+    assert [edge[s.start:s.end] for s in extract_spans(title, edge).hardware] == ["A100"]
