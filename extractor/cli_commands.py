@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .backends.base import SETTINGS, BackendConfig, Sampling, settings_read, unread
+from .backends.base import SETTINGS, BackendConfig, Sampling, refuse_unread, settings_read
 from .cache import Cache, default_cache_dir, discard_unreadable
 from .errors import ConfigError, ExtractorError, InputError
 from .extract import Extractor, Options, resolve_backend_name
@@ -79,20 +79,6 @@ def build_extractor(args: argparse.Namespace, *, shared: bool = False) -> Extrac
                                             if key not in settings_read(backend)})
     return Extractor(backend, config=config, options=_extract_options(args), cache=cache)
 
-
-def refuse_unread(names: list[str], config: BackendConfig) -> None:
-    """A ConfigError for each of --model, --base-url, --api-key and --mode given
-    when no backend named reads it: the rules backend reads none of them, replay
-    and llamacpp no endpoint or key. In eval they go to every backend scored, so
-    one that some of them read (`--backend rules,openai --mode json`) is fine."""
-    if not (keys := unread(names, config)):
-        return
-    flags = " and ".join(SETTINGS[key][0] for key in keys)
-    what = " or ".join(SETTINGS[key][1] for key in keys)
-    who = (f"the {names[0]} backend reads no {what}" if len(names) == 1
-           else f"the backends {', '.join(names)} read no {what}")
-    raise ConfigError(f"{flags} given, but {who}: leave {'it' if len(keys) == 1 else 'them'} "
-                      "out, or name the backend meant (--backend openai, anthropic, ...)")
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

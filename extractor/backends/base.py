@@ -203,10 +203,21 @@ def settings_read(name: str) -> frozenset[str]:
     return getattr(_factory(name), "reads", frozenset(SETTINGS))
 
 
-def unread(names: list[str], config: BackendConfig) -> list[str]:
-    """The SETTINGS given in `config` that none of backends `names` reads."""
+def refuse_unread(names: list[str], config: BackendConfig) -> None:
+    """A ConfigError naming each of --model, --base-url, --api-key and --mode
+    given in `config` that none of backends `names` reads: the rules backend
+    reads none of them, replay and llamacpp no endpoint or key. `eval` gives its
+    flags to every backend it scores, so one that some of them read (`--backend
+    rules,openai --mode json`) is fine."""
     reads = frozenset().union(*map(settings_read, names))
-    return [key for key in SETTINGS if getattr(config, key) and key not in reads]
+    if not (keys := [key for key in SETTINGS if getattr(config, key) and key not in reads]):
+        return
+    flags = " and ".join(SETTINGS[key][0] for key in keys)
+    what = " or ".join(SETTINGS[key][1] for key in keys)
+    who = (f"the {names[0]} backend reads no {what}" if len(names) == 1
+           else f"the backends {', '.join(names)} read no {what}")
+    raise ConfigError(f"{flags} given, but {who}: leave {'it' if len(keys) == 1 else 'them'} "
+                      "out, or name the backend meant (--backend openai, anthropic, ...)")
 
 
 def create_backend(name: str, config: BackendConfig | None = None) -> Backend:
