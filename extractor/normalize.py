@@ -335,22 +335,53 @@ def _find_speedups(text: str, own_names: set[str] | None) -> list[FoundSpeedup]:
     return out
 
 
+# "in 30% of the time", "30% of the original runtime": the share of a time that is
+# left, a level (100/p), whether or not a word says the time went down.
+_SHARE_OF_TIME = re.compile(
+    r"\s*of\s+(?:the|its|their|our)\s+(?:[\w'’-]+\s+){0,2}?"
+    r"(?:time|run(?:-|\s+)?times?|running\s+times?|latenc(?:y|ies)|duration)\b",
+    re.I,
+)
+# "speedup: 3x", "throughput: 2x higher": in a phrase, a colon after a speed word
+# labels its value; in an abstract it ends a clause (lexicon.BOUNDARY).
+_LABEL_COLON = re.compile(r"\s*:\s+")
+
+
+def _unlabelled(phrase: str) -> str:
+    """`phrase` with the colon after each rate or time cue made a space."""
+    for c in reversed(list(lx.CUE.finditer(phrase))):
+        label = _LABEL_COLON.match(phrase, c.end())
+        if c.lastgroup in ("rate", "time") and label:
+            phrase = f"{phrase[: c.end()]} {phrase[label.end() :]}"
+    return phrase
+
+
+def _share_of_time(phrase: str) -> Mag | None:
+    """The percentage that `phrase` says is a share of a time (`in 30% of the time`)."""
+    return next((m for m in magnitudes(phrase) if m.kind == "pct" and m.low is not None
+                 and _SHARE_OF_TIME.match(phrase, m.end)), None)
+
+
 def parse_speedup(phrase: str) -> tuple[float | None, float | None] | None:
     """(factor, factor_max) of one speed phrase, or None when it is not a speed claim.
 
     `'6x faster'` -> (6.0, None); `'2x to 30x'` -> (2.0, 30.0); `'orders of
     magnitude faster'` -> (None, None); `'15% lower latency'` -> (1.18, None);
-    `'4x less memory'` -> None. A bare magnitude with no cue at all (`'6x'`,
-    `'13.9'`) is taken as the factor: the caller already knows it is a speedup.
+    `'in 25% of the time'` -> (4.0, None); `'4x less memory'` -> None. A bare
+    magnitude with no cue at all (`'6x'`, `'13.9'`) is taken as the factor: the
+    caller already knows it is a speedup. `speedup: 3x` reads as `speedup 3x`.
     """
     converted = latex.plain(phrase)  # a quote of `$10\\times$ faster`
-    phrase = " ".join((converted.text if converted else phrase).split())
+    phrase = _unlabelled(" ".join((converted.text if converted else phrase).split()))
     if not phrase:
         return None
     for sentence in split_sentences(phrase):
         claims = _claims_in(sentence)
         if claims:
             return claims[0].factor, claims[0].factor_max
+    if share := _share_of_time(phrase):  # running in p% of the time is a 100/p speed-up
+        slower = not 0 < share.low < 100 or lx.NEGATION_ANY.search(phrase)
+        return None if slower else (round(100 / share.low, 2), None)
     if lx.CUE.search(phrase) or lx.NEGATION_ANY.search(phrase):
         return None
     bare = lx.BARE_PHRASE.fullmatch(phrase)

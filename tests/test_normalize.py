@@ -852,3 +852,34 @@ def test_an_overhead_added_to_a_time_is_no_speedup():
     [claim] = find_speedups("Our method adds only 2% to the training time but cuts inference "
                             "time by 40%.")
     assert claim.factor == pytest.approx(1.67, abs=0.01)
+
+
+@pytest.mark.parametrize(("phrase", "factor"), [
+    ("in 50% of the time", 2.0),
+    ("runs in 30% of the time", 3.33),
+    ("in 25% of the original runtime", 4.0),
+    ("in 20% of the training time", 5.0),
+    ("in 40% of the latency", 2.5),
+])  # fmt: skip
+def test_running_in_a_share_of_the_time_is_a_level(phrase, factor):
+    """Running in p% of the time is a 100/p speed-up, not a p% gain (1 + p/100)."""
+    assert parse_speedup(phrase) == (pytest.approx(factor), None)
+
+
+@pytest.mark.parametrize("phrase", ["in 150% of the time", "not in 30% of the time"])
+def test_a_share_of_the_time_over_all_of_it_or_negated_is_no_speedup(phrase):
+    """Taking 150% of the time is a slow-down; a negated share claims nothing."""
+    assert parse_speedup(phrase) is None
+
+
+@pytest.mark.parametrize(("phrase", "factor"), [
+    ("speedup: 3x", 3.0), ("throughput: 2x higher", 2.0), ("latency: 50% lower", 2.0),
+])  # fmt: skip
+def test_a_colon_after_a_speed_word_labels_its_value(phrase, factor):
+    """`speedup: 3x` reads as `speedup 3x`: in a short phrase the colon is a label."""
+    assert parse_speedup(phrase) == (pytest.approx(factor), None)
+
+
+def test_a_colon_after_a_decoy_word_still_labels_no_speedup():
+    """`memory: 4x less` is a memory reduction, colon or not."""
+    assert parse_speedup("memory: 4x less") is None
