@@ -241,6 +241,26 @@ def test_an_unrecorded_abstract_is_a_miss_not_a_fallback(server, gold, tmp_path)
         replay(tmp_path, model="rec-model").extract(ABSTRACT, "Another title")
 
 
+@pytest.mark.parametrize("mode", ["tools", "json"])
+def test_a_miss_on_a_reask_says_the_recorded_answer_fails_validation_now(
+    server, gold, tmp_path, mode
+):
+    """A recorded answer that today's validators refuse makes a re-ask nobody recorded:
+    the miss says so, quoting the error, not that the abstract or model differ."""
+    server.push(Reply(GOOD), Reply(GOOD))
+    record(server, gold, tmp_path / "rec" / "m.jsonl", "--mode", mode)
+    path = tmp_path / "rec" / "m.jsonl"
+    text = path.read_text()
+    assert text.count('\\"factor\\": 13.9') == 2  # the answers, as JSON inside JSON
+    path.write_text(text.replace('\\"factor\\": 13.9', '\\"factor\\": 139.0'))
+    with pytest.raises(ReplayMiss) as caught:
+        replay(tmp_path, mode=mode).extract(ABSTRACT, TITLE)
+    message = str(caught.value)
+    assert "fails validation now" in message and "factor 139 not stated by" in message
+    assert "validators or their messages changed" in message and "extractor record" in message
+    assert "abstract, title" not in message and "[type=" not in message
+
+
 def test_missing_or_broken_recordings_are_config_errors(tmp_path):
     """No directory, or a line that is not a recording, says what to do."""
     with pytest.raises(ConfigError, match="extractor record"):

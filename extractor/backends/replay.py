@@ -192,17 +192,53 @@ class ReplayBackend(OpenAIBackend):
             response = getattr(exc, "response", None)
         if response is not None and response.headers.get(_MISS_HEADER) == "miss":
             current = load_prompt().hash
-            stale = current not in self.prompt_hashes
-            why = (
-                f"the prompt changed (recorded {', '.join(self.prompt_hashes)}, now {current})"
-                if stale else "the abstract, title, schema, model, mode or sampling options differ"
-            )
+            try:
+                reask = reask_error(response.request.content)
+            except (RuntimeError, httpx.RequestNotRead):  # a response made with no request
+                reask = None
+            if current not in self.prompt_hashes:
+                why = (f"the prompt changed (recorded {', '.join(self.prompt_hashes)}, "
+                       f"now {current})")
+            elif reask is not None:
+                why = (f"a recorded answer fails validation now ({reask}), and the re-ask "
+                       "sending that error back has no recording: the validators or their "
+                       "messages changed since it was recorded")
+            else:
+                why = "the abstract, title, schema, model, mode or sampling options differ"
             return ReplayMiss(
                 f"no recording in {self.where} for this request to {self.model}: {why}. "
                 "Re-record with `extractor record FIXTURES --backend openai --model M "
                 "--base-url URL`"
             )
         return super()._classify(exc)
+
+
+# instructor's own words around the validation error that a re-ask sends back.
+_REASK_WORDS = re.compile(r"validation errors? found:|correct your json|recall the function|"
+                          r"\d+ validation errors? for ", re.I)
+
+
+def reask_error(body: bytes | str) -> str | None:
+    """The first line of the validation error a re-ask request sends back (its
+    field path joined on), or None when the request holds only the system and
+    user messages: a miss on a re-ask is the first answer failing validation
+    that passed when it was recorded, not another abstract or model."""
+    try:
+        messages = json.loads(body or b"{}").get("messages")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(messages, list) or len(messages) <= 2:
+        return None
+    last = messages[-1].get("content") if isinstance(messages[-1], dict) else None
+    lines = [line.strip() for line in str(last or "").splitlines()]
+    lines = [line for line in lines if line and not _REASK_WORDS.match(line)]
+    if not lines:
+        return "the error it was sent with is not said"
+    first = lines[0]
+    if " " not in first and len(lines) > 1:  # pydantic's field path, then the error
+        first = f"{first}: {lines[1]}"
+    first = first.split(" [type=")[0]
+    return repr(first if len(first) <= 200 else first[:199] + "…")
 
 
 def _model(where: Path, asked: str | None, recordings: dict[str, dict[str, Any]]) -> str:
