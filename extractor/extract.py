@@ -321,7 +321,7 @@ class Extractor:
             done = retry.call(lambda: self.backend.complete(request), self.options.retry, spent)
             return self._finish(request, key, done, spent, started, abstract)
         except BackendError as exc:
-            raise _with_spent(exc, spent) from None
+            raise spent.charged(exc) from None
 
     async def aextract(
         self, abstract: str, title: str | None = None, *, use_cache: bool = True,
@@ -339,7 +339,7 @@ class Extractor:
             )
             return self._finish(request, key, done, spent, started, abstract)
         except BackendError as exc:
-            raise _with_spent(exc, spent) from None
+            raise spent.charged(exc) from None
 
     async def aclose(self) -> None:
         """Close the backend's connections bound to the running event loop.
@@ -383,11 +383,3 @@ def _named_on_read(summary: PaperSummary, stored: object, request: Request
         return summary, dropped  # most hits store []: the text is not folded again for it
     earlier = unwritten(f"{request.title}\n{request.abstract}", stored)
     return summary, list(dict.fromkeys([*earlier, *dropped]))
-
-
-def _with_spent(exc: BackendError, spent: retry.Spent) -> BackendError:
-    """Fold the cost of earlier failed attempts into the error the caller sees."""
-    exc.usage = spent.usage + exc.usage
-    exc.reasks = spent.reasks + exc.reasks
-    exc.attempts = spent.attempts
-    return exc

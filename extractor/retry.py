@@ -28,7 +28,7 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from .errors import TransientError
+from .errors import BackendError, TransientError
 from .result import Usage
 from .settings import MAX_SECONDS, canonical, real, whole
 
@@ -60,6 +60,13 @@ class Spent:
     attempts: int = 0
     usage: Usage = field(default_factory=Usage)
     reasks: int = 0
+
+    def charged(self, exc: BackendError) -> BackendError:
+        """`exc`, the last attempt's error, with the cost of the failed ones before it."""
+        exc.usage = self.usage + exc.usage
+        exc.reasks = self.reasks + exc.reasks
+        exc.attempts = self.attempts
+        return exc
 
 
 def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
