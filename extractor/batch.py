@@ -137,6 +137,7 @@ def paths_for(out: Path, fmt: str | None) -> tuple[str, Path, Path]:
 async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunConfig
                ) -> dict[str, Any]:
     """The async body of `run`."""
+    extractor.check_open()  # before anything is written
     folders = [str(p) for p in inputs if p.is_dir()]
     if folders:
         raise ConfigError(f"{', '.join(folders)}: a directory, not a dump file (name its "
@@ -360,8 +361,7 @@ def run(inputs: str | Path | Iterable[str | Path], out: str | Path, extractor: E
     written to <out stem>.summary.json). Rerun to resume."""
     async def main() -> dict[str, Any]:
         try:
-            return await arun(as_paths(inputs), Path(out), extractor,
-                              config or RunConfig())
+            return await arun(as_paths(inputs), Path(out), extractor, config or RunConfig())
         finally:
             await extractor.aclose()
 

@@ -155,6 +155,7 @@ async def aextract_many(
 ) -> AsyncIterator[Outcome]:
     """Extract every record with at most `limits.concurrency` in flight,
     yielding each `Outcome` as it completes."""
+    extractor.check_open()  # else every record would fail alike
     limits = limits or Limits()
     view = paced(extractor, limits)
     take, pump = _taker(records, limits.concurrency)

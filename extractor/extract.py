@@ -36,7 +36,7 @@ from pydantic import ValidationError
 from . import retry
 from .backends.base import Backend, BackendConfig, Completion, Request, Sampling, create_backend
 from .cache import Cache, cache_key
-from .errors import BackendError, ConfigError, ValidationFailed
+from .errors import BackendError, ConfigError, ExtractorError, ValidationFailed
 from .grounding import find_quote, unwritten
 from .inputs import check_input, normalize_text
 from .prompts import load_prompt
@@ -163,6 +163,7 @@ class Extractor:
         options: Options | None = None,
         cache: Cache | str | Path | bool | None = True,
     ) -> None:
+        self.closed = False
         self.options = of_type(Options() if options is None else options, Options, "options",
                                "an Options (from extractor import Options)")
         # None for a Backend instance: it cannot be rebuilt in another process.
@@ -283,6 +284,7 @@ class Extractor:
         self, abstract: object, title: object, use_cache: bool, refresh: bool, started: float
     ) -> tuple[Request, str | None, Extraction | None]:
         """Check input and build the request; return a cached answer when allowed."""
+        self.check_open()
         request = self._request(abstract, title)
         key = self.key(request) if self.cache is not None and use_cache else None
         hit = None if refresh else self._cached(key, request, started, str(abstract))
@@ -347,7 +349,15 @@ class Extractor:
         and `extract_many` own their loops and do it themselves."""
         await self.backend.aclose()
 
+    def check_open(self) -> None:
+        """Refuse to work once closed: the connections and cache are gone, and a call
+        went on into retries of "could not reach" a server it never asked."""
+        if self.closed:
+            raise ExtractorError("this Extractor was closed (close() or the end of its "
+                                 "`with` block); build a new one")
+
     def close(self) -> None:
+        self.closed = True
         self.backend.close()
         if self.cache is not None:
             self.cache.close()

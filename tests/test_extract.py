@@ -4,6 +4,7 @@ backend choice, grounding of whatever a backend returns."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import sys
 import unicodedata
@@ -538,3 +539,31 @@ def test_a_backend_reporting_usage_that_is_no_count_still_answers(usage, counted
     result = Extractor(Lying(), cache=False).extract(ABSTRACT, TITLE)
     assert result.meta.usage == {"prompt_tokens": counted[0], "completion_tokens": counted[1],
                                  "total_tokens": sum(counted)}
+
+
+@pytest.mark.parametrize("backend", ["openai", "rules", "echo"])
+def test_a_closed_extractor_refuses_at_once_for_every_backend(backend, server, echo, tmp_path):
+    """After close() (the end of its `with` block) extract, aextract and extract_many
+    say the Extractor was closed, at once, with nothing sent: not five retries of
+    "could not reach" a server that was never asked."""
+    import asyncio
+
+    from extractor import ExtractorError, extract_many
+    from extractor.batch import run
+
+    server.push(Reply(GOOD))
+    with Extractor(backend, base_url=server.url if backend == "openai" else None,
+                   cache=tmp_path / "cache") as extractor:
+        extractor.extract(ABSTRACT, TITLE)
+    asked = len(server.received)
+    dump = tmp_path / "dump.jsonl"
+    dump.write_text(json.dumps({"id": "a", "title": TITLE, "abstract": ABSTRACT}) + "\n")
+    calls = [lambda: extractor.extract(ABSTRACT, TITLE),
+             lambda: asyncio.run(extractor.aextract(ABSTRACT, TITLE)),
+             lambda: list(extract_many([ABSTRACT], extractor)),
+             lambda: run([dump], tmp_path / "out.jsonl", extractor)]
+    for call in calls:
+        with pytest.raises(ExtractorError, match=r"this Extractor was closed.*build a new one"):
+            call()
+    assert len(server.received) == asked
+    assert not (tmp_path / "out.jsonl").exists()  # refused before anything was written
