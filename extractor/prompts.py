@@ -98,6 +98,9 @@ def _load(directory: Path) -> Prompt:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot read prompt file {path}: {exc}") from exc
+        except UnicodeDecodeError as exc:  # Latin-1 or UTF-16 from an editor
+            raise ConfigError(f"prompt file {path} is not UTF-8 text (byte {exc.start}: "
+                              f"{exc.reason}): save it as UTF-8") from exc
         texts.append(text)
         digest.update(name.encode() + b"\0" + text.encode() + b"\0")
     system, user = texts
