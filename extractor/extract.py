@@ -34,6 +34,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import retry
+from .backends import base
 from .backends.base import Backend, BackendConfig, Completion, Request, Sampling, create_backend
 from .cache import Cache, cache_key
 from .errors import BackendError, ConfigError, ExtractorError, ValidationFailed
@@ -178,6 +179,7 @@ class Extractor:
             name = resolve_backend_name(backend, config)
             self.backend = create_backend(name, config)
             self.recipe = Recipe(name, config, self.options, _cache_spec(cache))
+        base.check_identity(self.backend)
         self.prompt = load_prompt()
         self.cache = _open_cache(cache) if self.backend.cacheable else None
 
@@ -320,7 +322,8 @@ class Extractor:
             return hit
         spent = retry.Spent()
         try:
-            done = retry.call(lambda: self.backend.complete(request), self.options.retry, spent)
+            done = retry.call(lambda: base.call_backend(self.backend, request), self.options.retry,
+                              spent)
             return self._finish(request, key, done, spent, started, abstract)
         except BackendError as exc:
             raise spent.charged(exc) from None
@@ -337,7 +340,7 @@ class Extractor:
         spent = retry.Spent()
         try:
             done = await retry.acall(
-                lambda: self.backend.acomplete(request), self.options.retry, spent
+                lambda: base.acall_backend(self.backend, request), self.options.retry, spent
             )
             return self._finish(request, key, done, spent, started, abstract)
         except BackendError as exc:

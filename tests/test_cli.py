@@ -410,3 +410,40 @@ def test_a_path_too_long_for_the_file_system_is_one_line_and_exit_2(command, tmp
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.endswith(f"{long}: File name too long\n") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(("how", "code", "said"), [
+    ("factory", 2, "ConfigError: backend 'plugin' could not be built: TypeError: "),
+    ("identity", 2, "ConfigError: the plugin backend's identity() must return a dict of JSON"),
+    ("dict", 1, "PermanentError: the plugin backend returned a dict;"),
+    ("raise", 1, "BackendError: the plugin backend raised ConnectionError: socket closed"),
+])  # fmt: skip
+def test_a_third_party_backend_that_breaks_the_contract_is_one_line(how, code, said, capsys):
+    """A plugin backend's failure to build, an identity that is not JSON, an answer
+    of the wrong type or an exception of its own: one line naming the backend, exit
+    2 for what is wrong with the setup and 1 for a backend that failed, no traceback."""
+    from extractor import Backend, register
+    from extractor.backends.base import unregister
+
+    class Plugin(Backend):
+        name = "plugin"
+
+        def __init__(self, config):
+            if how == "factory":
+                raise TypeError("Plugin wants an api_token")
+
+        def identity(self):
+            return {"backend": "plugin", "where": Path("/x")} if how == "identity" else {}
+
+        def complete(self, request):
+            if how == "dict":
+                return {"task": "t"}
+            raise ConnectionError("socket closed")
+
+    register("plugin", Plugin)
+    try:
+        assert main(["extract", "--backend", "plugin", "--no-cache", ABSTRACT]) == code
+    finally:
+        unregister("plugin")
+    err = capsys.readouterr().err
+    assert err.startswith("extractor: ") and err.count("\n") == 1 and said in err

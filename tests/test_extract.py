@@ -8,6 +8,7 @@ import json
 import re
 import sys
 import unicodedata
+from pathlib import Path
 
 import pytest
 
@@ -567,3 +568,127 @@ def test_a_closed_extractor_refuses_at_once_for_every_backend(backend, server, e
             call()
     assert len(server.received) == asked
     assert not (tmp_path / "out.jsonl").exists()  # refused before anything was written
+
+
+class Misbehaving(Backend):
+    """A third-party backend that breaks the seam's contract in the way it is told."""
+
+    name = "misbehaving"
+
+    def __init__(self, config=None, how="ok", identity=None):
+        self.how, self._identity, self.calls = how, identity, 0
+
+    def identity(self):
+        return self._identity or super().identity()
+
+    def complete(self, request):
+        self.calls += 1
+        summary = PaperSummary.model_validate(GOOD)
+        if self.how == "dict":
+            return summary.model_dump()
+        if self.how == "dict summary":
+            return Completion(summary.model_dump())
+        if self.how == "raise":
+            raise ConnectionError("socket closed")
+        if self.how == "interrupt":
+            raise KeyboardInterrupt
+        return Completion(summary)
+
+
+class NoConfig(Backend):
+    name = "noconfig"
+
+    def __init__(self):  # a factory is called with a BackendConfig: this one takes none
+        pass
+
+
+def test_a_factory_that_fails_is_a_config_error_naming_the_backend():
+    """A factory that raises something of its own (a TypeError for a missing
+    parameter) is one ConfigError naming the backend, not a traceback."""
+    register("noconfig", NoConfig)
+    try:
+        with pytest.raises(ConfigError, match=r"backend 'noconfig' could not be built: "
+                           r"TypeError: .*takes 1 positional argument"):
+            Extractor("noconfig", cache=False)
+    finally:
+        unregister("noconfig")
+
+
+def test_an_entry_point_that_fails_to_load_is_a_config_error(monkeypatch):
+    """An entry point naming an attribute its module lacks is a ConfigError saying so."""
+    from extractor.backends import base
+
+    class Broken:
+        value = "their_package:Missing"
+
+        def load(self):
+            raise AttributeError("module 'their_package' has no attribute 'Missing'")
+
+    monkeypatch.setattr(base, "_entry_points", lambda: {"broken": Broken()})
+    with pytest.raises(ConfigError, match=r"backend 'broken' could not be loaded from "
+                       r"their_package:Missing: AttributeError"):
+        Extractor("broken", cache=False)
+
+
+@pytest.mark.parametrize("identity", [{"backend": "misbehaving", "path": Path("/x")},
+                                      ["misbehaving"]])
+def test_an_identity_that_is_not_a_dict_of_json_is_a_config_error_at_build(identity):
+    """identity() goes into every cache key as JSON: one that is not is refused when the
+    Extractor is built, by name or as an instance, not at the first call."""
+    register("misbehaving", lambda config: Misbehaving(identity=identity))
+    try:
+        for backend in ("misbehaving", Misbehaving(identity=identity)):
+            with pytest.raises(ConfigError, match=r"the misbehaving backend's identity\(\) "
+                               "must return a dict of JSON values"):
+                Extractor(backend, cache=False)
+    finally:
+        unregister("misbehaving")
+
+
+@pytest.mark.parametrize(("how", "said"), [
+    ("dict", "returned a dict;"), ("dict summary", "returned a Completion whose summary is a dict"),
+])  # fmt: skip
+def test_an_answer_of_the_wrong_type_is_a_permanent_error_naming_the_backend(how, said):
+    """complete() returning a dict instead of a Completion is a PermanentError naming
+    the backend and what it returned, from extract and aextract alike, not retried."""
+    import asyncio
+
+    from extractor import PermanentError
+
+    backend = Misbehaving(how=how)
+    extractor = Extractor(backend, cache=False, options=Options(retry=RetryPolicy(3, 0, 0)))
+    for call in (lambda: extractor.extract(ABSTRACT, TITLE),
+                 lambda: asyncio.run(extractor.aextract(ABSTRACT, TITLE))):
+        with pytest.raises(PermanentError, match=f"the misbehaving backend {said}"):
+            call()
+    assert backend.calls == 2
+
+
+def test_a_foreign_exception_from_a_backend_is_a_backend_error_naming_it_unretried():
+    """A backend raising no error of ours (a ConnectionError) fails as a BackendError
+    naming the backend and the exception, tried once: which failures are worth a
+    retry is for the backend to say (TransientError). The original is kept as the
+    error's context; batch records the error as data, as it records every failure."""
+    import asyncio
+
+    from extractor import BackendError, TransientError, extract_many
+
+    backend = Misbehaving(how="raise")
+    extractor = Extractor(backend, cache=False, options=Options(retry=RetryPolicy(3, 0, 0)))
+    for call in (lambda: extractor.extract(ABSTRACT, TITLE),
+                 lambda: asyncio.run(extractor.aextract(ABSTRACT, TITLE))):
+        with pytest.raises(BackendError, match=r"^the misbehaving backend raised "
+                           r"ConnectionError: socket closed$") as caught:
+            call()
+        assert not isinstance(caught.value, TransientError) and caught.value.attempts == 1
+        assert isinstance(caught.value.__context__, ConnectionError)
+    assert backend.calls == 2
+    [outcome] = extract_many([ABSTRACT], extractor)
+    assert type(outcome.error) is BackendError and "ConnectionError" in str(outcome.error)
+
+
+def test_a_keyboard_interrupt_from_a_backend_is_never_wrapped():
+    """Ctrl-C inside a backend stays a KeyboardInterrupt."""
+    extractor = Extractor(Misbehaving(how="interrupt"), cache=False)
+    with pytest.raises(KeyboardInterrupt):
+        extractor.extract(ABSTRACT, TITLE)

@@ -17,12 +17,13 @@ the core branches on a backend's name. `register()` does the same at run time
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import BackendError, ConfigError, ExtractorError, PermanentError
 from ..result import Usage
 from ..schema import PaperSummary
 from ..settings import MAX_SECONDS, canonical, of_type, real, whole
@@ -222,7 +223,14 @@ def refuse_unread(names: list[str], config: BackendConfig) -> None:
 
 def create_backend(name: str, config: BackendConfig | None = None) -> Backend:
     """Build the backend registered as `name`."""
-    return _factory(name)(config or BackendConfig())
+    factory = _factory(name)
+    try:
+        return factory(config or BackendConfig())
+    except ExtractorError:
+        raise
+    except Exception as exc:  # a factory that takes no config, or fails for its own reasons
+        raise ConfigError(f"backend {name!r} could not be built: {_said(exc)} (a factory is "
+                          "called with one BackendConfig)") from exc
 
 
 def _factory(name: str) -> Factory:
@@ -237,4 +245,74 @@ def _factory(name: str) -> Factory:
         except ImportError as exc:
             raise ConfigError(f"backend {name!r} needs a package that is not installed "
                               f"({exc}): {_install_hint(name, ep)}") from exc
+        except Exception as exc:  # an entry point naming nothing, code that fails on import
+            raise ConfigError(f"backend {name!r} could not be loaded from {ep.value}: "
+                              f"{_said(exc)}") from exc
     return factory
+
+
+# -- holding a backend of any origin to the seam's contract ----------------------
+#
+# Third-party backends are registered exactly as the built-ins are, so the
+# core must not trust one more than the other: what breaks the contract is
+# reported as the project's own error naming the backend, never as a
+# traceback from deep inside the layers.
+
+
+def _said(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def check_identity(backend: Backend) -> None:
+    """`identity()` goes into every cache key and batch output's settings, as JSON:
+    check it once, when the Extractor is built, rather than on every call."""
+    name = getattr(backend, "name", type(backend).__name__)
+    try:
+        identity = backend.identity()
+        if not isinstance(identity, Mapping):
+            raise TypeError(f"it returned a {type(identity).__name__}")
+        json.dumps(dict(identity), sort_keys=True)
+    except ExtractorError:
+        raise
+    except Exception as exc:
+        raise ConfigError(f"the {name} backend's identity() must return a dict of JSON "
+                          f"values (strings, numbers, lists, dicts): {_said(exc)}") from exc
+
+
+def call_backend(backend: Backend, request: Request) -> Completion:
+    """`backend.complete(request)`, its failures and answer held to the contract."""
+    try:
+        done = backend.complete(request)
+    except ExtractorError:
+        raise
+    except Exception as exc:
+        raise _foreign(backend, exc) from exc
+    return _checked(backend, done)
+
+
+async def acall_backend(backend: Backend, request: Request) -> Completion:
+    """The async twin of `call_backend`."""
+    try:
+        done = await backend.acomplete(request)
+    except ExtractorError:
+        raise
+    except Exception as exc:
+        raise _foreign(backend, exc) from exc
+    return _checked(backend, done)
+
+
+def _foreign(backend: Backend, exc: Exception) -> BackendError:
+    """An exception of no type of ours: a backend is to translate its library's
+    errors (TransientError to be retried). Which kind this is cannot be known, so
+    it is not retried; the original stays reachable as the error's `__context__`."""
+    return BackendError(f"the {backend.name} backend raised {_said(exc)}")
+
+
+def _checked(backend: Backend, done: object) -> Completion:
+    """`done` if it is a Completion holding a PaperSummary; else a PermanentError."""
+    if isinstance(done, Completion) and isinstance(done.summary, PaperSummary):
+        return done
+    what = (f"a Completion whose summary is a {type(done.summary).__name__}"
+            if isinstance(done, Completion) else f"a {type(done).__name__}")
+    raise PermanentError(f"the {backend.name} backend returned {what}; complete() must "
+                         "return Completion(PaperSummary(...))")
