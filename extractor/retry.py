@@ -62,10 +62,15 @@ class Spent:
     reasks: int = 0
 
     def charged(self, exc: BackendError) -> BackendError:
-        """`exc`, the last attempt's error, with the cost of the failed ones before it."""
+        """`exc`, the last attempt's error, with the cost of the failed ones before it;
+        a transient failure says it was retried, else it reads as a first failure."""
         exc.usage = self.usage + exc.usage
         exc.reasks = self.reasks + exc.reasks
         exc.attempts = self.attempts
+        if isinstance(exc, TransientError) and self.attempts > 1 and exc.args:
+            exc.args = (f"{exc.args[0]} (after {self.attempts} attempts; it may pass: try "
+                        "again later, or allow more attempts with --max-attempts or "
+                        "RetryPolicy(max_attempts=N))", *exc.args[1:])
         return exc
 
 
