@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from typing import Any
 
 from .extract import Extractor
 from .result import Extraction
 
 _default: dict[tuple[Any, ...], Extractor] = {}
+_building = threading.Lock()
 
 # Every environment variable that changes what `Extractor(backend, model=..., base_url=...)`
 # builds: the backend's choice, endpoint, key and model, the cache directory, the prompt.
@@ -42,9 +44,15 @@ def _shared(backend: str | None, model: str | None, base_url: str | None) -> Ext
     endpoint and writing the old cache. One built for older settings is kept, not
     closed: another thread may be using it."""
     key = (backend, model, base_url, _environment())
-    if key not in _default:
-        _default[key] = Extractor(backend, model=model, base_url=base_url)
-    return _default[key]
+    found = _default.get(key)
+    if found is None:
+        # Checked again under the lock: threads that made their first call at once
+        # each built one (a connection pool, a loaded model and a notice apiece).
+        with _building:
+            found = _default.get(key)
+            if found is None:
+                found = _default[key] = Extractor(backend, model=model, base_url=base_url)
+    return found
 
 
 def extract(

@@ -524,6 +524,39 @@ def test_the_shared_extractors_never_hold_an_api_key_in_readable_form(monkeypatc
     assert not any("sk-very-secret" in repr(key) for key in _default)
 
 
+def test_threads_making_their_first_call_at_once_share_one_extractor(monkeypatch):
+    """16 threads calling extract() first at once build one shared Extractor, not one
+    each (15 leaked connection pools or models, and 16 notices)."""
+    import threading
+    import time
+
+    from extractor import extract, shared
+
+    built = []
+
+    class Counting(Extractor):
+        def __init__(self, *args, **kwargs):
+            built.append(1)
+            time.sleep(0.05)  # a real build opens a cache, a pool or a model
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(shared, "Extractor", Counting)
+    monkeypatch.setattr(shared, "_default", {})
+    start = threading.Barrier(16)
+    answers = []
+
+    def first_call():
+        start.wait()
+        answers.append(extract(ABSTRACT, TITLE, backend="rules").meta.backend)
+
+    threads = [threading.Thread(target=first_call) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == ["rules"] * 16 and len(built) == 1 and len(shared._default) == 1
+
+
 @pytest.mark.parametrize("usage, counted", [
     (Usage(12.5, 3), (0, 3)), (Usage("12", -4), (0, 0)), (Usage(7.0, 2), (7, 2)),
     ({"prompt_tokens": 5}, (0, 0)),
