@@ -135,6 +135,16 @@ def _no_room(directory: Path) -> bool:
         return False
 
 
+def could_write(directory: Path) -> bool:
+    """Whether a run could make and fill a cache at `directory`, which holds none:
+    its nearest folder that exists can be written and its disk has room. `cache
+    stats` reports it as `writable`, without creating anything."""
+    place = directory.absolute()
+    while not place.exists() and place.parent != place:
+        place = place.parent
+    return place.is_dir() and os.access(place, os.W_OK | os.X_OK) and not _no_room(place)
+
+
 def _remove_files(directory: Path) -> None:
     """Delete diskcache's files in `directory`: its database and the value files it
     keeps in two levels of two-hex-digit folders. Nothing else: --cache-dir may

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .backends.base import SETTINGS, BackendConfig, Sampling, refuse_unread, settings_read
-from .cache import Cache, default_cache_dir, discard_unreadable
+from .cache import Cache, could_write, default_cache_dir, discard_unreadable
 from .errors import ConfigError, ExtractorError, InputError
 from .extract import Extractor, Options, resolve_backend_name
 from .inputs import too_long
@@ -144,8 +144,12 @@ def cmd_cache(args: argparse.Namespace) -> int:
             print(f"removed 0 entries from {directory} (no cache there)")
         else:
             checked = {"checked": True} if args.action == "check" else {}
-            print(json.dumps({"directory": str(directory), "entries": 0, "size_bytes": 0}
-                             | checked))
+            writable = could_write(directory)
+            print(json.dumps({"directory": str(directory), "entries": 0, "size_bytes": 0,
+                              "writable": writable} | checked))
+            if not writable:
+                print(f"warning: no cache can be made at {directory} (a folder that cannot be "
+                      "written, or a full disk): use another --cache-dir", file=sys.stderr)
         return 0
     try:
         with warnings.catch_warnings():

@@ -161,6 +161,32 @@ def test_cache_stats_and_clear_do_not_create_a_missing_cache(tmp_path, capsys):
     assert not missing.exists()
 
 
+@pytest.mark.parametrize("where", ["missing", "under a file", "full disk", "empty folder"])
+def test_cache_stats_where_there_is_no_cache_says_whether_one_could_be_made(
+        where, tmp_path, capsys, monkeypatch):
+    """`writable` is in every `cache stats`, as the README documents: with no cache
+    there, whether a run could make one (its nearest folder can be written and its
+    disk has room); nothing is created to find out."""
+    import shutil
+
+    import extractor.cache as cache_module
+
+    (tmp_path / "a-file").write_text("not a folder")
+    (tmp_path / "empty").mkdir()
+    directory = {"missing": tmp_path / "new" / "cache", "under a file": tmp_path / "a-file" / "c",
+                 "full disk": tmp_path / "new", "empty folder": tmp_path / "empty"}[where]
+    if where == "full disk":
+        monkeypatch.setattr(cache_module.shutil, "disk_usage",
+                            lambda path: shutil._ntuple_diskusage(100, 100, 0))
+    assert main(["cache", "stats", "--cache-dir", str(directory)]) == 0
+    out, err = capsys.readouterr()
+    writable = where in ("missing", "empty folder")
+    assert json.loads(out) == {"directory": str(directory), "entries": 0, "size_bytes": 0,
+                               "writable": writable}
+    assert ("no cache can be made" in err) != writable
+    assert not (tmp_path / "new").exists() and list((tmp_path / "empty").iterdir()) == []
+
+
 def test_cache_clear_removes_an_unreadable_cache_and_only_that(server, tmp_path, capsys):
     """`cache clear` is the way out of a corrupt cache: it deletes the database
     SQLite cannot read, and the next run caches again. Stats still refuses, and
