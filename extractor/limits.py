@@ -2,13 +2,15 @@
 
 Design note. The limits wrap the backend (`paced`), not the extractor, so they
 pace exactly the requests that reach a provider: every network attempt the
-retry layer makes is paced, and a cache hit never waits. The wrapper keeps the
-backend's name and identity, so cache keys are unchanged.
+retry layer makes is paced, each re-ask inside a call too (the HTTP backends
+await the limiter before each request they send, see `backends._pace`), and a
+cache hit never waits. The wrapper keeps the backend's name and identity, so
+cache keys are unchanged.
 
 Tokens cannot be known before a request, so each one reserves an estimate
 (prompt characters / 4 + max_tokens, which is how providers count a request
 against a tokens-per-minute limit) and settles the difference against the usage
-reported afterwards.
+reported afterwards; a re-ask reserves the same estimate again.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from .backends._pace import gated
 from .backends.base import Backend, Completion, Request
 from .extract import Extractor
 from .result import Usage
@@ -93,13 +96,31 @@ class Throttled(Backend):
 
     async def acomplete(self, request: Request) -> Completion:
         estimate = (len(request.system) + len(request.user)) / 4 + request.sampling.max_tokens
-        if self.requests:
-            await self.requests.acquire()
-        if self.tokens:
-            await self.tokens.acquire(estimate)
+        reserved = 0.0
+
+        async def admit() -> None:
+            nonlocal reserved
+            if self.requests:
+                await self.requests.acquire()
+            if self.tokens:
+                await self.tokens.acquire(estimate)
+                reserved += estimate
+
+        attempts = 0
+
+        async def gate() -> None:
+            """Before each HTTP attempt inside the call: the first was admitted
+            below; each re-ask after it is a request of its own."""
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1:
+                await admit()
+
+        await admit()
         used = Usage()
         try:
-            done = await self.inner.acomplete(request)
+            with gated(gate):
+                done = await self.inner.acomplete(request)
             used = done.usage
             return done
         except Exception as exc:
@@ -107,7 +128,7 @@ class Throttled(Backend):
             raise
         finally:
             if self.tokens:
-                self.tokens.settle(estimate, used.total_tokens)
+                self.tokens.settle(reserved, used.total_tokens)
 
 
 def paced(extractor: Extractor, limits: Limits) -> Extractor:

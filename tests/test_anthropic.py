@@ -19,7 +19,9 @@ from extractor import (
     RetryPolicy,
     TransientError,
     ValidationFailed,
+    extract_many,
 )
+from extractor.limits import Limits
 from extractor.testing_anthropic import (
     FakeAnthropicServer,
     Reply,
@@ -405,3 +407,17 @@ def test_an_answer_without_a_content_length_is_read(tmp_path):
     with BodyServer("answer", answer) as chunked, make(chunked, tmp_path) as ex:
         assert ex.extract(ABSTRACT).hardware == ["A100"]
         assert asyncio.run(ex.aextract(ABSTRACT, title="T")).hardware == ["A100"]
+
+
+def test_rpm_paces_each_re_ask(tmp_path):
+    """instructor re-asks inside one backend call; each re-ask is a request the
+    rate limit must pace (2 a second here, a second's worth at once)."""
+    times = []
+    answer = lambda request: (times.append(time.monotonic()), Reply(NEGATIVE_FACTOR))[1]  # noqa: E731
+    with FakeAnthropicServer(default=answer) as fake, make(fake, tmp_path) as ex:
+        started = time.monotonic()
+        outcomes = list(extract_many([ABSTRACT, ABSTRACT + " Twice."], ex,
+                                     limits=Limits(concurrency=2, rpm=120)))
+    assert all(isinstance(o.error, ValidationFailed) for o in outcomes), outcomes
+    assert len(times) == 6
+    assert times[-1] - started > 1.4, [round(t - started, 2) for t in times]

@@ -24,8 +24,10 @@ from extractor import (
     Completion,
     ConfigError,
     Extractor,
+    Options,
     PaperSummary,
     TransientError,
+    ValidationFailed,
     extract_many,
     register,
     views,
@@ -931,6 +933,25 @@ async def test_the_rate_limiter_paces_requests_after_a_burst_and_settles_tokens(
     started = time.monotonic()
     await tokens.acquire(300)
     assert time.monotonic() - started < 0.2
+
+
+UNGROUNDED = {**GOOD, "speedups": [{"factor": 3.0, "factor_max": None, "baseline": None,
+                                     "text": "a quote that is nowhere in the abstract 3x"}]}
+
+
+def test_rpm_paces_each_re_ask_not_only_each_call(server, make_extractor):
+    """Every answer fails validation: each record costs 1 request + 2 re-asks,
+    all inside one backend call. At 120 a minute (2 a second, a second's worth
+    at once) six requests take about 1.5 s; paced per call they all went at once."""
+    times = []
+    server.default = lambda request: (times.append(time.monotonic()), Reply(UNGROUNDED))[1]
+    extractor = make_extractor(options=Options(retry=FAST_RETRY.retry, max_reasks=2))
+    started = time.monotonic()
+    outcomes = list(extract_many([abstract(1), abstract(2)], extractor,
+                                 limits=Limits(concurrency=2, rpm=120)))
+    assert all(isinstance(o.error, ValidationFailed) for o in outcomes), outcomes
+    assert len(times) == 6
+    assert times[-1] - started > 1.4, [round(t - started, 2) for t in times]
 
 
 def test_a_log_keeps_a_complete_last_line_and_cuts_a_broken_one(tmp_path):

@@ -57,6 +57,7 @@ from ..errors import (
 )
 from ..result import Usage
 from ..schema import PaperSummary, first_error, grounded_in
+from ._pace import before_attempt
 from ._said import first_line, status_error
 from .base import Completion, Request
 
@@ -148,6 +149,7 @@ def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchron
     if asynchronous:
         @functools.wraps(create)
         async def acreate(*args: Any, **kwargs: Any) -> Any:
+            await before_attempt()  # each re-ask is a request: the rate limits pace it
             try:
                 async with asyncio.timeout(deadline):
                     answer = await create(*args, **kwargs)
