@@ -32,7 +32,7 @@ from .engine import aextract_many
 from .errors import ConfigError
 from .extract import Extractor
 from .limits import Limits
-from .outputs import Log, LogState, id_hash, refuse_overwriting
+from .outputs import STREAM_ADVICE, Log, LogState, id_hash, refuse_overwriting, refuse_streams
 from .progress import Progress, Tally, price_for, summary
 from .settings import canonical, of_type, real, whole
 from .views import WRITERS, check_writer, convert, temporary
@@ -110,9 +110,7 @@ def paths_for(out: Path, fmt: str | None) -> tuple[str, Path, Path]:
     the file would not read back as what its name says (b.csv holding
     Parquet, out.jsonl.gz holding plain text that gzip then refuses)."""
     if out == STDIN:
-        raise ConfigError("-o - (standard output) is not supported: a run appends each result "
-                          "to its output file as it completes, and a rerun resumes from that "
-                          "file; write to a file (e.g. -o out.jsonl) and read it from there")
+        raise ConfigError(f"-o - (standard output) is not supported: {STREAM_ADVICE}")
     suffix = out.suffix.lower()
     if suffix in _COMPRESSED:
         raise ConfigError(f"cannot write {out}: batch output is not compressed (each result is "
@@ -158,6 +156,7 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
     check_writer(fmt)
     if out.is_dir():
         raise ConfigError(f"cannot write the output {out}: it is a directory")
+    refuse_streams([out, log_path, summary_path])
     refuse_overwriting([out, log_path, summary_path], inputs, "-o")
     log = Log(log_path, out)
     log.open()  # the lock first: no other run touches the file while we read or repair it

@@ -42,6 +42,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -324,6 +325,46 @@ class Log:
         os.close(self._fd)
         self._fd = fd
         return set_aside
+
+
+STREAM_ADVICE = ("a run appends each result to its output file as it completes, and a rerun "
+                 "resumes from that file; write to a file (e.g. -o out.jsonl) and read it "
+                 "from there")
+
+
+def refuse_streams(outputs: list[Path]) -> None:
+    """Refuse, before anything is read or written, an output that is no regular
+    file: a run reads its output back (to resume) before it appends to it, and
+    writes a summary beside it. `-o /dev/stdout` on a pipe hung reading the
+    pipe; on a terminal or /dev/null it read nothing and wrote where no rerun
+    finds it; with standard output a file, the summary printed there overwrote
+    the rows. A path that is this process's standard output or error (through
+    /dev/stdout, /dev/fd/1, or the file's own name) is refused for the same
+    reason."""
+    ours = {_inode(os.fstat(fd)) for fd in (1, 2) if _open_fd(fd)}
+    for out in outputs:
+        try:
+            found = out.stat()
+        except OSError:  # not there yet (or unreachable: opening it will say)
+            continue
+        if not stat.S_ISREG(found.st_mode) and not stat.S_ISDIR(found.st_mode):
+            what = "a pipe" if stat.S_ISFIFO(found.st_mode) else "not a regular file"
+            raise ConfigError(f"cannot write {out}: it is {what}; {STREAM_ADVICE}")
+        if _inode(found) in ours:
+            raise ConfigError(f"cannot write {out}: it is this command's standard output or "
+                              f"error; {STREAM_ADVICE}")
+
+
+def _inode(found: os.stat_result) -> tuple[int, int]:
+    return found.st_dev, found.st_ino
+
+
+def _open_fd(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
 
 
 def refuse_overwriting(outputs: list[Path], inputs: list[Any], flag: str) -> None:

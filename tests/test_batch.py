@@ -528,6 +528,28 @@ def test_an_output_name_that_says_another_format_is_refused_before_the_run(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
 
 
+@pytest.mark.parametrize("where", ["fifo", "summary-fifo", "/dev/stdout", "stdout-by-name"])
+def test_an_output_that_is_a_stream_or_our_own_stdout_is_refused_before_the_run(tmp_path, where):
+    """-o /dev/stdout on a pipe hung reading it back (SIGTERM ignored); with
+    standard output a file, the summary printed there overwrote the rows."""
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    out = tmp_path / "out.jsonl"
+    if where == "fifo":
+        os.mkfifo(out)
+    elif where == "summary-fifo":
+        os.mkfifo(tmp_path / "out.summary.json")
+    stdout = tmp_path / "stdout.txt"
+    target = {"/dev/stdout": "/dev/stdout", "stdout-by-name": str(stdout)}.get(where, str(out))
+    with stdout.open("w") as sink:
+        done = subprocess.run([sys.executable, "-m", "extractor", "batch", "in.jsonl", "-o", target,
+                               "--backend", "rules", "--no-cache"], cwd=tmp_path, stdout=sink,
+                              stderr=subprocess.PIPE, text=True, timeout=30)
+    assert done.returncode == 2, done.stderr
+    assert "a rerun resumes from that file" in done.stderr
+    assert stdout.read_text() == ""
+    assert not (tmp_path / "out.jsonl").is_file()
+
+
 @pytest.mark.parametrize(("out", "flags", "written"), [
     ("d.CSV", (), ["d.CSV", "d.jsonl"]),
     ("results", ("--format", "csv"), ["results", "results.jsonl"]),
