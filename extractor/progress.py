@@ -19,6 +19,8 @@ were not spent.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 import time
 from collections import Counter
@@ -136,8 +138,19 @@ class Progress:
         if not self.enabled or (not force and now - self._last < self.INTERVAL):
             return
         self._last = now
-        self.stream.write("\r" + self.line() + "\x1b[K")
+        self.stream.write("\r" + self.line()[: self._width() - 1] + "\x1b[K")
         self.stream.flush()
+
+    def _width(self) -> int:
+        """The terminal's width, read at each redraw (it may be resized). A line
+        as wide as the terminal wraps, and the carriage return goes back only to
+        the start of its last row: on a 40-column terminal each redraw left a
+        line behind. So the line is cut one short of the width."""
+        try:
+            columns = os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, ValueError, OSError):  # no terminal (UnsupportedOperation too)
+            columns = shutil.get_terminal_size().columns
+        return max(columns, 2)
 
     def line(self) -> str:
         t = self.tally

@@ -1102,6 +1102,26 @@ def test_the_progress_line_and_its_silence_off_a_terminal(tmp_path, capsys):
     assert "\rbatch 3/3 100%" in capsys.readouterr().err
 
 
+def test_the_progress_line_is_cut_to_the_width_of_its_terminal(monkeypatch):
+    """On a 40-column terminal the ~70-character line wrapped, and each redraw's
+    carriage return went back only to its last row: a line left behind per redraw."""
+    import fcntl
+    import struct
+    import termios
+
+    monkeypatch.setenv("COLUMNS", "200")  # the terminal's own width wins
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
+    with os.fdopen(slave, "w") as terminal:
+        tally = Tally(done=123_456, cached=100_000, failed=2_000)
+        tally.started -= 4.0
+        Progress(tally, total=1_000_000, enabled=True, stream=terminal).update(force=True)
+    drawn = os.read(master, 4096).decode()
+    os.close(master)
+    assert drawn.startswith("\rbatch 125,456/1,000,000") and drawn.endswith("\x1b[K")
+    assert len(drawn) - len("\r\x1b[K") == 39
+
+
 def test_run_takes_one_input_path_as_a_str(tmp_path):
     """`run("dump.jsonl", ...)` reads that file, not the paths "d", "u", "m", ..."""
     write_jsonl(tmp_path / "in.jsonl", 3)
