@@ -286,21 +286,33 @@ async def _work(conn: Connection, extractor: Any, limits: Limits, refresh: bool,
                 yield record
 
     # Rows finished in the same turn of the loop go back in one message.
+    # A parent killed with -9 closes the pipe under a send: that is the end of
+    # the run, not an error (it was a traceback per orphaned worker, "Exception
+    # in callback ... BrokenPipeError"), so the work stops quietly.
     pending: list[dict[str, Any]] = []
+    lost = False
 
     def flush() -> None:
-        if pending:
-            conn.send(("rows", pending[:]))
-            pending.clear()
+        nonlocal lost
+        if pending and not lost:
+            try:
+                conn.send(("rows", pending[:]))
+            except OSError:  # BrokenPipeError, or the pipe already closed
+                lost = True
+        pending.clear()
 
     engine = aextract_many(records(), extractor, limits, refresh=refresh,
                            use_cache=use_cache)
     try:
         async with aclosing(engine) as outcomes:
             async for outcome in outcomes:
+                if lost:
+                    raise _ParentGone
                 if not pending:
                     loop.call_soon(flush)
                 pending.append(outcome.row(extractor))
         flush()
+        if lost:
+            raise _ParentGone
     finally:
         await extractor.aclose()

@@ -166,6 +166,32 @@ def test_sending_to_a_worker_that_died_is_a_backend_error_not_a_broken_pipe():
         worker.send([make_record("T", "An abstract.", "<test>")] * 1000)
 
 
+def test_a_worker_whose_parent_was_killed_stops_quietly(monkeypatch, caplog, capsys):
+    """An orphaned worker (parent killed with -9) printed "Exception in callback
+    _work.<locals>.flush() ... BrokenPipeError": the send of its rows failed in
+    a callback nobody guarded."""
+    from extractor import workers
+
+    class OrphanedPipe:
+        def __init__(self):
+            self.chunks = [None, [make_record(f"T{i}", f"We study solver {i}.", "<test>")
+                                  for i in range(20)]]
+            self.sent = []
+
+        def recv(self):
+            return self.chunks.pop()
+
+        def send(self, message):
+            self.sent.append(message[0])
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(workers.signal, "signal", lambda *args: None)
+    pipe = OrphanedPipe()
+    workers.serve(pipe, Extractor("rules", cache=False).recipe, Limits(), False, False)
+    assert pipe.sent == ["rows"]  # once: then it knows nobody reads
+    assert "Exception in callback" not in caplog.text + capsys.readouterr().err
+
+
 def test_a_script_without_a_main_guard_is_told_why_its_workers_died(tmp_path):
     # Spawned workers import the script again, and multiprocessing refuses to
     # start processes from there: every worker dies before its first answer.
