@@ -20,13 +20,13 @@ import json
 import math
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import plan, workers
+from . import feed, plan, workers
 from .dumps import STDIN, Fields, Record, as_paths, check_input
 from .engine import aextract_many
 from .errors import ConfigError
@@ -35,6 +35,7 @@ from .limits import Limits
 from .outputs import STREAM_ADVICE, Log, LogState, id_hash, refuse_overwriting, refuse_streams
 from .progress import Progress, Tally, price_for, summary
 from .settings import canonical, of_type, real, whole
+from .streams import can_stall, is_stream
 from .views import WRITERS, check_writer, convert, temporary
 
 # -- a whole run over files ------------------------------------------------------------
@@ -140,13 +141,16 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
     if folders:
         raise ConfigError(f"{', '.join(folders)}: a directory, not a dump file (name its "
                           "files, e.g. dir/*.jsonl)")
-    missing = [str(p) for p in inputs if p != STDIN and not p.is_file()]
+    missing = [str(p) for p in inputs if p != STDIN and not p.exists()]
     if missing:
         raise ConfigError(f"no such input file: {', '.join(missing)}")
     if inputs.count(STDIN) > 1:
         raise ConfigError("standard input (-) can be given only once")
     for path in inputs:  # a binary or unreadable file is refused before anything is written
-        check_input(path, config.fields, config.input_format)
+        if can_stall(path):  # its head waits for the producer: keep the loop free
+            await feed.off_the_loop(check_input, path, config.fields, config.input_format)
+        else:
+            check_input(path, config.fields, config.input_format)
     if config.workers != 1:
         workers.split(config.limits, config.workers)  # raises on a bad combination
         if extractor.recipe is None:
@@ -187,12 +191,16 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
     stopped = aborted = None
     stop = threading.Event()  # set at the end: the reading (and the count's thread) give up
     helpers = [asyncio.create_task(_tick(progress))]
-    counted = show and STDIN not in inputs  # a pipe can be read only once
+    streaming = any(map(can_stall, inputs))  # read in a thread: a pipe can stall (feed.py)
+    counted = show and not any(map(is_stream, inputs))  # a pipe can be read only once
+    if streaming and (warn := tally.on_bad_line) is not None:  # said on the loop, not the thread
+        loop = asyncio.get_running_loop()
+        tally.on_bad_line = lambda bad: loop.call_soon_threadsafe(warn, bad)
     if counted:
         helpers.append(asyncio.create_task(_count(inputs, config, state, progress, stop)))
     try:
-        todo = _on_the_loop(plan.records(inputs, config, state, tally, stop.is_set,
-                                         pauses=True))
+        planned = plan.records(inputs, config, state, tally, stop.is_set, pauses=True)
+        todo = feed.from_a_thread(planned) if streaming else feed.on_the_loop(planned)
         async with aclosing(_rows(todo, extractor, config)) as finished:
             async for row in finished:
                 row["meta"]["settings"] = stamp
@@ -297,17 +305,6 @@ async def _rows_here(todo: AsyncIterator[Record], extractor: Extractor, config: 
     async with aclosing(engine) as outcomes:
         async for outcome in outcomes:
             yield outcome.row(extractor)
-
-
-async def _on_the_loop(records: Iterator[Record | None]) -> AsyncIterator[Record]:
-    """`records`, with a turn for the event loop at each pause. Reading in a
-    thread instead kept the loop free too, but the thread and the loop took
-    the GIL from each other: a warm-cache run went 30% slower."""
-    for record in records:
-        if record is None:
-            await asyncio.sleep(0)
-        else:
-            yield record
 
 
 async def _count(inputs: list[Path], config: RunConfig, state: LogState, progress: Progress,

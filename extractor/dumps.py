@@ -53,7 +53,6 @@ import io
 import json
 import os
 import re
-import sys
 import warnings
 import zlib
 from collections.abc import Iterable, Iterator
@@ -73,6 +72,7 @@ from .readers import (
     read_text,
 )
 from .records import Fields, Malformed, OnMalformed, Reader, Record, content_key, make_record
+from .streams import HEAD_BYTES, STDIN, is_stream, shown, stream_of
 from .tables import delimiter, read_csv
 
 __all__ = ["READERS", "STDIN", "Fields", "Malformed", "OnMalformed", "Record", "as_paths",
@@ -92,48 +92,6 @@ _PARQUET_MAGIC = b"PAR1"
 
 
 # -- opening and detecting ------------------------------------------------------
-
-
-STDIN = Path("-")  # the input path that means standard input
-
-
-def shown(path: Path) -> str:
-    """How messages and record sources name an input."""
-    return "<stdin>" if path == STDIN else str(path)
-
-
-class _Stdin(io.RawIOBase):
-    """Standard input, whose first 64 KiB were read ahead to detect its format
-    and are given again to the reader: a pipe cannot be reopened."""
-
-    def __init__(self) -> None:
-        self.source = sys.stdin.buffer
-        self.head = self.source.read(_HEAD_BYTES)
-        self.at = 0
-        self.opened = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self.at < len(self.head):
-            size = min(len(buffer), len(self.head) - self.at)
-            buffer[:size] = self.head[self.at : self.at + size]
-            self.at += size
-            return size
-        data = self.source.read1(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
-_stdin_state: list[_Stdin] = []
-
-
-def _stdin() -> _Stdin:
-    """The one `_Stdin` of this process, made on first use: stdin is read once."""
-    if not _stdin_state or _stdin_state[0].source is not sys.stdin.buffer:
-        _stdin_state[:] = [_Stdin()]
-    return _stdin_state[0]
 
 
 class _Gunzipped(io.RawIOBase):
@@ -183,18 +141,16 @@ def _gzipped_parquet(path: Path, then: str = "") -> ConfigError:
 
 
 def _open(path: Path) -> IO[bytes]:
-    if path == STDIN:
-        stdin = _stdin()
-        if stdin.opened:
-            raise ConfigError("standard input (-) can be read only once in a process")
-        stdin.opened = True
-        return io.BufferedReader(stdin)
+    if is_stream(path):
+        source = stream_of(path)
+        if source.opened:
+            raise ConfigError(f"{'standard input (-)' if path == STDIN else path} is a pipe and "
+                              "can be read only once in a process")
+        source.opened = True
+        return io.BufferedReader(source)
     if _gzipped(path):
-        return io.BufferedReader(_Gunzipped(path), _HEAD_BYTES)
+        return io.BufferedReader(_Gunzipped(path), HEAD_BYTES)
     return path.open("rb")
-
-
-_HEAD_BYTES = 65536  # what format detection reads: one line of any sane dump, and then some
 
 
 def _head(path: Path) -> bytes:
@@ -204,13 +160,13 @@ def _head(path: Path) -> bytes:
     file) is not read whole just to be told apart. A NUL byte never occurs in
     UTF-8 text, so a file that holds one near its start is refused here, before
     a run writes anything, instead of being read as garbage records."""
-    if path == STDIN:
-        head = _stdin().head
+    if is_stream(path):
+        head = stream_of(path).head
     else:
         head = b""
         with _open(path) as stream:
             try:
-                while len(head) < _HEAD_BYTES and (more := stream.read1(_HEAD_BYTES - len(head))):
+                while len(head) < HEAD_BYTES and (more := stream.read1(HEAD_BYTES - len(head))):
                     head += more
             except _BROKEN as exc:  # a .gz cut short: its reader says where
                 if not _gzipped(path):
@@ -220,9 +176,10 @@ def _head(path: Path) -> bytes:
                            "short?)" if isinstance(exc, EOFError) else str(exc))
                     raise ConfigError(f"cannot read {path}: {why}") from exc
     if head.startswith(_PARQUET_MAGIC):  # binary by design: read by its own reader
-        if path == STDIN:
-            raise ConfigError("a Parquet file cannot be read from standard input (its index "
-                              "is at its end): name the file instead of -")
+        if is_stream(path):
+            where = "standard input" if path == STDIN else f"a pipe ({path})"
+            raise ConfigError(f"a Parquet file cannot be read from {where} (its index is at "
+                              "its end): name the file instead")
         return head
     if head.startswith(b"PK\x03\x04") and path.suffix.lower() in _OFFICE:
         raise ConfigError(f"{shown(path)} is a {_OFFICE[path.suffix.lower()]}, not a dump: "
@@ -231,7 +188,7 @@ def _head(path: Path) -> bytes:
         if head.startswith(magic):
             if kind == "gzip" and path.suffix.lower() == ".parquet":
                 raise _gzipped_parquet(path)
-            fix = (f"unpack it first ({command} ... |)" if path == STDIN
+            fix = (f"unpack it first ({command} ... |)" if is_stream(path)
                    else "name it .gz, which is read through gzip" if kind == "gzip"
                    else f"unpack it first: {command} {path} | extractor batch - ...")
             raise ConfigError(f"{shown(path)} is {kind}-compressed, not a text dump: {fix}")

@@ -1122,6 +1122,49 @@ def test_the_progress_line_is_cut_to_the_width_of_its_terminal(monkeypatch):
     assert len(drawn) - len("\r\x1b[K") == 39
 
 
+def test_a_named_pipe_is_read_as_a_stream(tmp_path):
+    """`batch <(cat x.jsonl)` (the shell passes /dev/fd/63) and a mkfifo path
+    said "no such input file": a pipe is read like standard input."""
+    pipe = tmp_path / "papers"
+    os.mkfifo(pipe)
+    write_jsonl(tmp_path / "in.jsonl", 5)
+
+    def produce():
+        with pipe.open("wb") as sink:
+            sink.write((tmp_path / "in.jsonl").read_bytes())
+
+    threading.Thread(target=produce, daemon=True).start()
+    summary = run([pipe], tmp_path / "out.jsonl", Extractor("rules", cache=False))
+    assert summary["format"] == "jsonl" and summary["counts"]["done"] == 5
+    assert [r["id"] for r in lines(tmp_path / "out.jsonl")] == [f"P{i}" for i in range(5)]
+
+
+def test_a_stalled_producer_on_stdin_holds_neither_the_records_read_nor_sigterm(tmp_path):
+    """Records were read on the event loop: a producer that stopped writing froze
+    the run (no progress, no rows for what was read) and SIGTERM waited for it."""
+    write_jsonl(tmp_path / "in.jsonl", 400)  # over the 64 KiB read ahead for the format
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run_ = subprocess.Popen([sys.executable, "-m", "extractor", "batch", "-", "-o", "out.jsonl",
+                             "--backend", "rules", "--no-cache"], cwd=tmp_path, env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        run_.stdin.write((tmp_path / "in.jsonl").read_bytes())
+        run_.stdin.flush()  # and then nothing more: the producer stalls
+        deadline = time.monotonic() + 30
+        out = tmp_path / "out.jsonl"
+        while time.monotonic() < deadline and not (out.exists() and len(lines(out)) == 400):
+            time.sleep(0.1)
+        assert len(lines(out)) == 400
+        run_.send_signal(signal.SIGTERM)
+        stdout, stderr = run_.communicate(timeout=10)
+    finally:
+        run_.kill()
+        run_.wait()
+    assert json.loads(stdout)["stopped"] == "interrupted", stderr
+    assert b"Fatal Python error" not in stderr
+
+
 def test_run_takes_one_input_path_as_a_str(tmp_path):
     """`run("dump.jsonl", ...)` reads that file, not the paths "d", "u", "m", ..."""
     write_jsonl(tmp_path / "in.jsonl", 3)
