@@ -183,10 +183,10 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         notes.append(f"{len(state.bad_lines)} lines of {log_path} are not result rows (line "
                      f"{shown}): ignored, and moved to {log.rejected} at the end; a record "
                      "they held is done again")
-    if not config.quiet:
-        for note in notes:
-            progress.warn(note)
-        tally.on_bad_line = lambda bad: progress.warn(f"malformed input: {bad}")
+    # Said even with --quiet, which quiets the run's chatter, not news about the data.
+    for note in notes:
+        progress.warn(note)
+    tally.on_bad_line = lambda bad: progress.warn(f"malformed input: {bad}")
     retried: set[int] = set()
     stopped = aborted = None
     stop = threading.Event()  # set at the end: the reading (and the count's thread) give up

@@ -164,7 +164,8 @@ def _parser() -> argparse.ArgumentParser:
                        "output tokens, for the cost estimate (default: a table of known models)")
     batch.add_argument("--quiet", action="store_true",
                        help="no progress line (it shows only on a terminal), and no "
-                       "notice of which backend was chosen")
+                       "notice of which backend was chosen; malformed input is still "
+                       "reported")
     _backend_flags(batch)
     batch.set_defaults(run=cmd_batch)
     return parser

@@ -1165,6 +1165,23 @@ def test_a_stalled_producer_on_stdin_holds_neither_the_records_read_nor_sigterm(
     assert b"Fatal Python error" not in stderr
 
 
+def test_quiet_still_reports_malformed_lines_and_a_repaired_output(tmp_path, capsys):
+    """--quiet hid the malformed-line warnings and the note on a repaired last
+    line of the output: --quiet is no progress line, not silence about the data."""
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    args = [tmp_path / "in.jsonl", "-o", tmp_path / "out.jsonl", "--backend", "rules",
+            "--no-cache", "--quiet"]
+    assert cli(capsys, *args)[0] == 0
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(out.read_bytes()[:-20])  # a run killed while writing its last line
+    with (tmp_path / "in.jsonl").open("a") as source:
+        source.write("{not json\n")
+    code, _, err = cli(capsys, *args)
+    assert code == 1
+    assert "malformed input: " in err and "in.jsonl:3" in err
+    assert "dropped" in err
+
+
 def test_run_takes_one_input_path_as_a_str(tmp_path):
     """`run("dump.jsonl", ...)` reads that file, not the paths "d", "u", "m", ..."""
     write_jsonl(tmp_path / "in.jsonl", 3)
