@@ -382,7 +382,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     with build_extractor(args) as extractor:
         try:
             result = run(args.inputs, args.out, extractor, config)
-        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the run wrote its summary first
+        except BaseException:  # Ctrl-C, SIGTERM, an aborted run: it wrote its summary first
             _print_summary_written_since(Path(args.out), args.format, started)
             raise
     print(json.dumps(result, indent=2, ensure_ascii=False))
@@ -390,11 +390,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _print_summary_written_since(out: Path, fmt: str | None, started: float) -> None:
-    """Print the summary file of an interrupted run, as a finished run prints its
-    summary; not one left by an earlier run, when this one stopped before writing."""
+    """Print the summary an interrupted or aborted run (dead worker, full disk) wrote,
+    as a finished run prints its own; not an earlier run's, nor a pipe (refused)."""
     from .batch import paths_for
 
     with contextlib.suppress(ExtractorError, OSError, UnicodeDecodeError):
         summary = paths_for(out, fmt)[2]
-        if summary.stat().st_mtime >= started - 1:  # coarse file clocks lag time.time()
+        if summary.is_file() and summary.stat().st_mtime >= started - 1:  # coarse clocks
             print(summary.read_text(encoding="utf-8"), end="", flush=True)

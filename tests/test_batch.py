@@ -1182,6 +1182,23 @@ def test_quiet_still_reports_malformed_lines_and_a_repaired_output(tmp_path, cap
     assert "dropped" in err
 
 
+def test_an_aborted_run_prints_the_summary_it_wrote(tmp_path, capsys, monkeypatch):
+    """A run aborted by a full disk wrote its summary file but printed nothing on
+    stdout, where the README says the summary is printed."""
+    write_jsonl(tmp_path / "in.jsonl", 3)
+
+    def full(fd, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("extractor.outputs.os.write", full)
+    code = main(["batch", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.jsonl"),
+                 "--backend", "rules", "--no-cache"])
+    printed = capsys.readouterr().out
+    assert code != 0
+    assert json.loads(printed)["stopped"].startswith("aborted")
+    assert json.loads(printed) == json.loads((tmp_path / "out.summary.json").read_text())
+
+
 def test_run_takes_one_input_path_as_a_str(tmp_path):
     """`run("dump.jsonl", ...)` reads that file, not the paths "d", "u", "m", ..."""
     write_jsonl(tmp_path / "in.jsonl", 3)
