@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from extractor.rules.mechanism import (
     participle,
     relative_to_participle,
 )
-from extractor.rules.text import split_sentences
+from extractor.rules.text import Words, split_sentences
 from extractor.rules.topic import find_topic
 from extractor.schema import PaperSummary
 
@@ -898,6 +899,23 @@ def test_split_sentences_keeps_offsets_and_abbreviations():
         "3D is next.",
     ]
     assert all(text[s.start : s.end] == s.text for s in sents)
+
+
+def test_words_answers_as_the_set_of_stripped_words_does():
+    """`Words` finds each word asked in the text: it agrees with the set of the text's
+    stripped words it replaces, for edges, spaces and the empty word, before and
+    after it gives up finding and builds that set."""
+    rng = random.Random(7)
+    alphabet = "aAb.,;:()[]'\" \t\n\u00a0x-"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        expected = {w.strip(Words.EDGE) for w in text.split()}
+        words = Words(text)
+        for _ in range(rng.choice([1, 8, 60])):  # 60 asks run past the finds allowed
+            asked = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4)))
+            if expected and rng.random() < 0.5:
+                asked = rng.choice(sorted(expected))
+            assert (asked in words) == (asked in expected), (text, asked)
 
 
 # ---------------------------------------------------------------- the whole paper

@@ -47,6 +47,7 @@ where it came from.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 
 from .compose import METHOD_WORDS, compose, drop_generic, subjects, title_gloss
@@ -62,7 +63,7 @@ from .contribution import (
 from .cut import words
 from .mechanism import coordinated, how_clause, relative_to_participle
 from .proposals import STUDY_RANK, proposals
-from .text import split_sentences
+from .text import Words, split_sentences
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,7 @@ _WE_DO = re.compile(
 )
 
 
-def lower_case(word: str, seen: set[str]) -> str:
+def lower_case(word: str, seen: Container[str]) -> str:
     """Lower-case a title word unless it is an acronym or a proper name in the abstract.
 
     A proper name is a word the abstract writes capitalised and never in lower case.
@@ -273,7 +274,7 @@ def lower_case(word: str, seen: set[str]) -> str:
     if _ACRONYMISH.search(core):
         return word
     low = core.lower()
-    if core in seen and not core[:1].islower() and not (low in seen and low[:1].islower()):
+    if not core[:1].islower() and core in seen and not (low[:1].islower() and low in seen):
         return word
     return word.lower()
 
@@ -349,8 +350,8 @@ def find_task(title: str, abstract: str) -> Phrase:
             t = after  # "A General Neural Operator Transformer for Operator Learning"
     if deferred:
         t = _cut_weak_tail(t)
-    seen = {w.strip(".,;:()[]'\"") for w in set(abstract.split())}  # strip each word once
-    words = [lower_case(w, seen) for w in t.split() if w.lower() not in ARTICLES][:8]
+    seen = Words(abstract)
+    words = [lower_case(w, seen) for w in [w for w in t.split() if w.lower() not in ARTICLES][:8]]
     while words and words[-1].lower().rstrip(",;") in _DANGLING:
         words.pop()
     if words:
