@@ -23,7 +23,7 @@ from extractor.rules.mechanism import (
     participle,
     relative_to_participle,
 )
-from extractor.rules.text import Words, split_sentences
+from extractor.rules.text import Words, may_hold, split_sentences
 from extractor.rules.topic import find_topic
 from extractor.schema import PaperSummary
 
@@ -452,6 +452,22 @@ def test_find_method_drops_praise_and_keeps_the_article_right():
     """`a novel, simple yet effective adaptive method` becomes `an adaptive method`."""
     abstract = "We propose a novel, simple yet effective adaptive method for sparse linear systems."
     assert find_method("T", abstract).text == "an adaptive method for sparse linear systems"
+
+
+def test_the_praise_pre_checks_never_change_a_proposal(monkeypatch):
+    """`proposals` skips a praise pattern where a cheap test finds none of its words:
+    with the test switched off, every gold abstract, in any case, proposes the same."""
+    from extractor.fixtures import load_fixtures
+    from extractor.rules import proposals as module
+
+    root = Path(__file__).resolve().parents[1] / "fixtures"
+    papers = [f.abstract for name in ("gold.jsonl", "other_fields.jsonl")
+              for f in load_fixtures(root / name)]
+    papers += [a.upper() for a in papers] + [a.title() for a in papers]
+    papers.append("We propose a NOVEL, Simple Yet Effective method that is Fast and robust.")
+    cheap = [module.proposals(a) for a in papers]
+    monkeypatch.setattr(module, "may_hold", lambda text, words: True)
+    assert [module.proposals(a) for a in papers] == cheap
 
 
 def test_find_method_cuts_a_purpose_clause_after_enough_content():
@@ -916,6 +932,21 @@ def test_words_answers_as_the_set_of_stripped_words_does():
             if expected and rng.random() < 0.5:
                 asked = rng.choice(sorted(expected))
             assert (asked in words) == (asked in expected), (text, asked)
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "expected"),
+    [
+        ("a Novel method", ("novel",), True),
+        ("a method", ("novel",), False),
+        ("a ſimple method", ("simple",), True),  # case-blind `s` matches the long s
+        ("İ", ("i",), True),
+    ],
+)
+def test_may_hold_rules_out_only_ascii_text_without_the_words(text, words, expected):
+    """A pattern run case-blind equates some other letters with ASCII ones, so only
+    ASCII text that lacks every word, in any case, is ruled out."""
+    assert may_hold(text, words) is expected
 
 
 # ---------------------------------------------------------------- the whole paper

@@ -34,6 +34,7 @@ import re
 from typing import NamedTuple
 
 from .mechanism import participle
+from .text import may_hold
 
 _ADVERBS = (
     r"(?:also\s+|first\s+|further\s+|then\s+|here\s+|therefore\s+|thus\s+)?"
@@ -118,6 +119,12 @@ _PRAISE_CLAUSE = re.compile(
     r"practical|general|versatile|easy|cheap|memory-efficient|interpretable)\b.*$",
     re.I,
 )
+# A word every match of each pattern above holds: most objects hold none, and testing
+# for them is far cheaper than the substitution (see `text.may_hold`).
+_HYPE_NEEDS = ("novel", "new", "simple", "straightforward", "first", "principled", "generic",
+               "powerful", "comprehensive")
+_PRAISE_NEEDS = tuple(_PRAISE_WORDS.split("|"))  # "highly efficient" holds "efficient"
+_PRAISE_CLAUSE_NEEDS = ("that", "which")
 # "X to reduce the memory footprint": the purpose restates the task, not the method.
 _PURPOSE = re.compile(
     r",?\s+(?:(?:in\s+order\s+)?to|designed\s+(?:to|for)|aim(?:ed|ing)\s+(?:at|to)|"
@@ -220,8 +227,12 @@ def _object(abstract: str, at: int, rank: int) -> Proposal:
     )
     if re.match(r"(?:up)?on\b", obj):
         return Proposal(rank, "", start, end)  # "this work builds upon ...": prior work
-    obj = _PRAISE.sub(_article, _HYPE.sub(_article, obj))
-    obj = _PRAISE_CLAUSE.sub("", obj)
+    if may_hold(obj, _HYPE_NEEDS):
+        obj = _HYPE.sub(_article, obj)
+    if may_hold(obj, _PRAISE_NEEDS):
+        obj = _PRAISE.sub(_article, obj)
+    if may_hold(obj, _PRAISE_CLAUSE_NEEDS):
+        obj = _PRAISE_CLAUSE.sub("", obj)
     purpose = _PURPOSE.search(obj)
     if purpose:
         before = re.findall(r"[\w-]{4,}", obj[: purpose.start()].lower())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -111,6 +111,18 @@ class Words:
             ):
                 return True
         return None
+
+
+def may_hold(text: str, words: Iterable[str]) -> bool:
+    """False when `text` surely cannot match a case-blind pattern every match of
+    which holds one of `words` (lower case): a few substring tests, far cheaper
+    than the pattern itself, where most texts hold none of the words. Only ASCII
+    text is ruled out, since case-blind matching also equates a few other letters
+    with ASCII ones (`ſ` with `s`, `ı` with `i`)."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(w in low for w in words)
 
 
 def sentence_at(sentences: Sequence[Sentence], starts: Sequence[int], at: int) -> Sentence | None:
