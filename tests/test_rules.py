@@ -266,6 +266,19 @@ def test_lower_case_names_are_found_only_where_a_word_starts():
     assert [h.text for h in hits] == ["nuScenes", "ogbn-arxiv", "ogbn-products"]
 
 
+def test_lower_case_names_are_looked_for_by_a_prefix_every_name_of_its_group_shares():
+    """Each search prefix starts every name it stands for (`ogb` for `ogbn-arxiv` and
+    `ogbg-molhiv`), and is as long as they allow: `permuted`, not `per`."""
+    for name in ("datasets", "hardware"):
+        stems = load(name).lower_stems
+        for prefix, names in stems.items():
+            assert all(n.startswith(prefix) for n in names)
+            assert len(names) == 1 or len({n[len(prefix) : len(prefix) + 1] for n in names}) > 1
+    assert "permuted" in load("datasets").lower_stems
+    hits = load("datasets").find("superpermuted MNIST, super permuted MNIST, ogbg-molhiv.")
+    assert [h.text for h in hits] == ["MNIST", "permuted MNIST", "ogbg-molhiv"]
+
+
 def test_capitalised_words_start_lookups_only_at_a_word_start():
     """`xCIFAR-10` is no name; `CIFAR-10` after a bracket or a line start is."""
     hits = load("datasets").find("CIFAR-10 and xCIFAR-10 and (CIFAR-100)")
