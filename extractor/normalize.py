@@ -187,7 +187,6 @@ def _claims_in(sentence: Sentence, names: owner.PaperNames | None = None
     names the physical world needs a computational subject (`rules/owner.py`); a
     phrase given to `parse_speedup` is known to be a speed claim already."""
     sent = sentence.text
-    befores = baselines.comparisons(sent)
     found: list[tuple[Mag, FoundSpeedup]] = []
     mags = magnitudes(sent)
     runs = _runs(sent, mags)
@@ -203,9 +202,9 @@ def _claims_in(sentence: Sentence, names: owner.PaperNames | None = None
                 sent[mag.start - 1 : mag.start] == "(" and sent[mag.end : mag.end + 1] == ")"
             )
             if bracketed and mag.kind == "mult" and lx.SPEED_WORD.search(sent):
-                found.append((mag, _entry(sentence, mag.start, mag.end, mag.low, None, befores)))
+                found.append((mag, _entry(sentence, mag.start, mag.end, mag.low, None)))
             elif mag.kind == "null" and lx.EXP_SPEEDUP.match(sent, mag.start):
-                found.append((mag, _entry(sentence, mag.start, mag.end, None, None, befores)))
+                found.append((mag, _entry(sentence, mag.start, mag.end, None, None)))
             continue
         if c.lastgroup not in ("rate", "time"):
             continue
@@ -239,7 +238,7 @@ def _claims_in(sentence: Sentence, names: owner.PaperNames | None = None
         if factor is not None and high == factor:
             high = None
         timed = c.end() if c.lastgroup == "time" else None
-        found.append((mag, _entry(sentence, lo, hi, factor, high, befores, timed)))
+        found.append((mag, _entry(sentence, lo, hi, factor, high, timed)))
     return _without_restatements(_paired_baselines(sent, found), sentence.start)
 
 
@@ -286,9 +285,9 @@ def _without_restatements(found: list[tuple[Mag, FoundSpeedup]],
 
 def _entry(
     sentence: Sentence, lo: int, hi: int, factor: float | None, high: float | None,
-    befores: list[re.Match[str]], timed: int | None = None,
+    timed: int | None = None,
 ) -> FoundSpeedup:
-    baseline, lo, hi = baselines.baseline(sentence.text, lo, hi, befores)
+    baseline, lo, hi = baselines.baseline(sentence.text, lo, hi)
     if baseline is None and timed is not None:
         baseline, hi = baselines.timed_name(sentence.text, timed, hi)
     text = sentence.text[lo:hi]
