@@ -930,6 +930,15 @@ def test_split_sentences_keeps_offsets_and_abbreviations():
     assert all(text[s.start : s.end] == s.text for s in sents)
 
 
+@pytest.mark.parametrize("stops", ["?!.", "..."])
+def test_split_sentences_ends_at_each_stop_whichever_stops_the_text_holds(stops):
+    """A text without `!` or `?` is split by a pattern for `.` alone: the same splits."""
+    text = "Is it fast{} Yes{} It is 3.5x faster{} 2D is next.".format(*stops)
+    assert [s.text for s in split_sentences(text)] == [
+        f"Is it fast{stops[0]}", f"Yes{stops[1]}", f"It is 3.5x faster{stops[2]}", "2D is next."
+    ]
+
+
 def test_words_answers_as_the_set_of_stripped_words_does():
     """`Words` finds each word asked in the text: it agrees with the set of the text's
     stripped words it replaces, for edges, spaces and the empty word, before and

@@ -15,7 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-_END = re.compile(r"[.!?](?=\s+[\"'(\[]?[A-Z0-9])")
+_NEXT_STARTS = r"(?=\s+[\"'(\[]?[A-Z0-9])"
+_END = re.compile(r"[.!?]" + _NEXT_STARTS)
+# The same for a text with no `!` or `?` (most abstracts): `re` skips ahead to a
+# single character far faster than to any of three (a quarter of the time).
+_END_DOT = re.compile(r"\." + _NEXT_STARTS)
 _ABBREV = re.compile(
     r"(?:\be\.g|\bi\.e|\bet\s+al|\bvs|\bcf|\bFig|\bEq|\bSec|\bNo|\bresp|\bapprox|\betc|"
     r"\bDr|\bProf|\bMr|\bMs|\bSt|\b[A-Z])$"
@@ -43,7 +47,8 @@ def split_sentences(text: str) -> tuple[Sentence, ...]:
     """
     out: list[Sentence] = []
     begin = 0
-    for m in _END.finditer(text):
+    ends = _END if "!" in text or "?" in text else _END_DOT
+    for m in ends.finditer(text):
         if _ABBREV.search(text, max(0, m.start() - 8), m.start()):
             continue
         _add(text, begin, m.end(), out)
