@@ -194,7 +194,7 @@ def coordinated(text: str) -> str:
     Only after an -ing word, so that "a model that learns X and uses Y" is left
     to `relative_to_participle`.
     """
-    m = _AND_VERB.search(text)
+    m = _AND_VERB.search(text) if "and" in text else None  # a cheap test first
     if not m or not re.search(r"\b[a-z]+ing\b", text[: m.start()]):
         return text
     verb = m.group("verb")
@@ -223,4 +223,6 @@ def relative_to_participle(text: str) -> str:
             out += f" and {second if done else participle(second)}"
         return out
 
+    if "that" not in text and "which" not in text:
+        return text  # a cheap test first: most objects have no relative clause
     return _RELATIVE.sub(sub, text)
