@@ -315,10 +315,13 @@ def find_datasets(text: str, own_names: set[str] | None = None) -> list[Found]:
         elif edition := _EDITION.match(text, end):  # "MS-COCO 2017", spelled as written
             end = edition.end()
         found.extend(_shared_stem(text, Found(text[h.start : end], h.start, end, known=True)))
+    # Only the kind words the abstract holds can be in one of its sentences: most
+    # abstracts hold one or two, and each sentence is tested for those alone.
+    low = text.lower()
+    hints = [k for k in _KIND_HINTS if k in low]
     for sent in sentences:
         mine = [k for k in known if sent.start <= k[0] < sent.end]
-        low = sent.text.lower()
-        if mine or any(k in low for k in _KIND_HINTS):
+        if mine or (hints and any(k in sent.text.lower() for k in hints)):
             found.extend(_from_patterns(text, sent.start, sent.end, mine))
     return _dedupe(found, own)
 
