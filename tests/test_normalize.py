@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from extractor.dumps import read
@@ -404,6 +406,47 @@ def test_the_lower_case_magnitude_pattern_finds_what_the_case_blind_one_finds():
         low = lx.lowered(sentence)
         if low is not None:
             assert _spans(lx.MAGNITUDE_LOWER, low) == _spans(lx.MAGNITUDE, sentence)
+
+
+# A phrase for each way a magnitude starts (lexicon.MAGNITUDE_STARTS), each branch of it.
+MAGNITUDE_PHRASES = [
+    'up to 3x', 'upwards of 3x', 'more than 3x', 'over 3x', 'nearly 3x', 'almost 3x', 'about 3x',
+    'around 3x', 'roughly 3x', 'approximately 3x', 'at least 3x', 'as much as 3x', '~3x', '> 3x',
+    '≈3x', 'sim 3x', 'sim~ 3x', '3 orders of magnitude', 'two orders of magnitude',
+    'an order of magnitude', 'one to two orders of magnitude', '2-3 orders of magnitude',
+    'an to 2 orders of magnitude', 'anto 2 orders of magnitude', 'anor 3 orders of magnitude',
+    'an–3 orders of magnitude', 'an-order-of-magnitude', '10^3 orders of magnitude',
+    'several orders of magnitude', 'multiple orders of magnitude', 'many orders of magnitude',
+    'a few orders of magnitude', 'few orders of magnitude', 'numerous orders of magnitude',
+    'some orders of magnitude', 'orders of magnitude', 'order of magnitude', 'between 2 and 5x',
+    'between 2x and 5x', '2x to 30x', '2-5x', '10%-20%', 'two to ten times', '3x', '3 times',
+    '3-fold', 'three times', 'a hundred times', 'a thousand times', 'one thousand times',
+    'one times', 'four times', 'five times', 'six times', 'seven times', 'eight times',
+    'nine times', 'ten times', 'eleven times', 'twelve times', 'fifteen times', 'twenty times',
+    'thirty times', 'forty times', 'fifty times', 'hundred times', 'thousand times', 'twofold',
+    'two-fold', 'tenfold', 'hundredfold', 'thousand-fold', '30%', '30 percent', '30\\%',
+    'a factor of 3', 'factor of ten', 'a factor of a hundred', 'twice', 'half the time',
+    'doubling', 'doubles', 'halved', 'halving', 'tripled', 'in half', 'exponential speedup',
+    'quadratic speedups', 'super-polynomial speedup', 'superexponential acceleration',
+    'cubic speedup', '10⁴x', '10^{-6} times',
+]
+
+
+def test_the_check_of_how_a_magnitude_starts_changes_no_match():
+    """MAGNITUDE tries its alternatives only at a word that can start one; without
+    that check it finds the same in every phrase, in any case, spacing and context,
+    on the case-blind and the lower-case pattern alike."""
+    whole = lx.MAGNITUDE.pattern.replace(f"(?={lx.MAGNITUDE_STARTS})", "")
+    assert whole != lx.MAGNITUDE.pattern
+    blind, lower = re.compile(whole, re.X | re.I), re.compile(whole, re.X)
+    for phrase in MAGNITUDE_PHRASES:
+        assert _spans(blind, phrase), phrase
+        for text in (phrase, phrase.upper(), phrase.title(), f"we saw an {phrase} at a",
+                     phrase.replace(" ", "\n  ")):
+            assert _spans(lx.MAGNITUDE, text) == _spans(blind, text), text
+            low = lx.lowered(text)
+            if low is not None:
+                assert _spans(lx.MAGNITUDE_LOWER, low) == _spans(lower, low), text
 
 
 @pytest.mark.parametrize("text", ["ſixfold faster", "up to 6x on İstanbul data", "ıx"])
