@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -481,6 +482,24 @@ def test_the_praise_pre_checks_never_change_a_proposal(monkeypatch):
     cheap = [module.proposals(a) for a in papers]
     monkeypatch.setattr(module, "may_hold", lambda text, words: True)
     assert [module.proposals(a) for a in papers] == cheap
+
+
+def test_the_check_before_a_clause_end_changes_no_stop():
+    """_CLAUSE_END first checks for a stop or a space; without that check it finds
+    the same end of every clause after every word of the gold abstracts, in any case."""
+    from extractor.fixtures import load_fixtures
+    from extractor.rules import proposals as module
+
+    whole = module._CLAUSE_END.pattern.replace("(?=[\\s,.;:])", "", 1)
+    assert whole != module._CLAUSE_END.pattern
+    blind = re.compile(whole, re.I)
+    root = Path(__file__).resolve().parents[1] / "fixtures"
+    abstracts = [f.abstract for f in load_fixtures(root / "gold.jsonl")][:40]
+    for abstract in abstracts + [a.upper() for a in abstracts[:10]]:
+        for at in range(0, len(abstract), 7):
+            rest = abstract[at : at + 400]
+            got, want = module._CLAUSE_END.search(rest), blind.search(rest)
+            assert (got and (got.span(), got.group(0))) == (want and (want.span(), want.group(0)))
 
 
 def test_find_method_cuts_a_purpose_clause_after_enough_content():

@@ -73,6 +73,9 @@ _PROBLEM_VIA = re.compile(
     re.I,
 )
 _CLAUSE_END = re.compile(
+    # Each stop starts with a stop or a space: testing that first spares `re` trying
+    # every alternative, case-blind, at each letter (half the time).
+    r"(?=[\s,.;:])(?:"
     r"[.;:]\s|[.;:]$|,\s+(?:which|that|and\s+(?:we|show|demonstrate))\b|"
     r"\s+(?:and\s+)?(?:show|demonstrate|prove)\s+that\b|"
     # "we propose X, and study its convergence": a second verb of `we` ends X.
@@ -80,7 +83,8 @@ _CLAUSE_END = re.compile(
     r"validate|apply|test|derive|conduct|demonstrate|show|reveal|compare|observe|discuss|"
     r"illustrate|highlight|identify|obtain|find|explore|examine|investigate|verify|confirm)\s|"
     # "we study X numerically, observe Y, and compare it": a list of what `we` do.
-    r",\s+(?:observe|compare|discuss|reveal|illustrate|identify|obtain)\s",
+    r",\s+(?:observe|compare|discuss|reveal|illustrate|identify|obtain)\s"
+    r")",
     re.I,
 )
 _TO_VERB = re.compile(r"^to\s+(?:([a-z]+ly)\s+)?(?!be\b)([a-z][\w-]*)")  # "to explicitly assign"
