@@ -74,9 +74,15 @@ def title_gloss(title: str, abstract: str, names: list[str]) -> str:
     return f"{abstract} {' '.join(tail.split()[:8])} ({name})"
 
 
+_NAME_FIRST = re.compile(r"(?:the\s+)?[A-Z]")
+_ACRONYM = re.compile(r"\(([A-Z][\w-]*)\)")
+_ARTICLE_OR_ASIDE = re.compile(r"^the\s+|\s*\([^)]*\)")
+_PLURAL_ACRONYM = re.compile(r"[A-Z][\w-]*[A-Z]s")
+
+
 def compose(parts: dict[str, str]) -> str:
     """The parts, each cut to its share of the 15-word limit, in reading order."""
-    parts = {k: _ASIDE.sub("", v) for k, v in parts.items()}
+    parts = {k: _ASIDE.sub("", v) if "(" in v else v for k, v in parts.items()}
     share = dict.fromkeys(parts, 0)
     left = METHOD_WORDS
     for key, most in _BUDGET:
@@ -92,7 +98,7 @@ def compose(parts: dict[str, str]) -> str:
     out = []
     # The title's name for the method reads best first, unless the clause starts with one.
     order = (
-        ("first", "title") if re.match(r"(?:the\s+)?[A-Z]", parts["first"]) else ("title", "first")
+        ("first", "title") if _NAME_FIRST.match(parts["first"]) else ("title", "first")
     )
     for key in (*order, "how", "with", "via"):
         if share[key]:
@@ -109,10 +115,10 @@ def compose(parts: dict[str, str]) -> str:
 def subjects(text: str, names: list[str]) -> list[str]:
     """What a later sentence calls the contribution: its names and acronyms."""
     out = list(names)
-    out += re.findall(r"\(([A-Z][\w-]*)\)", text)
+    out += _ACRONYM.findall(text)
     head = text.split(", ", 1)[0]
-    if re.match(r"(?:the\s+)?[A-Z]", head) and len(head.split()) <= 6:
-        out.append(re.sub(r"^the\s+|\s*\([^)]*\)", "", head))
+    if _NAME_FIRST.match(head) and len(head.split()) <= 6:
+        out.append(_ARTICLE_OR_ASIDE.sub("", head))
     # "NIOs" is "NIO" when it is the subject of one sentence.
-    out += [n[:-1] for n in out if re.fullmatch(r"[A-Z][\w-]*[A-Z]s", n)]
+    out += [n[:-1] for n in out if _PLURAL_ACRONYM.fullmatch(n)]
     return [n for n in out if n]

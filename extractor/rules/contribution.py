@@ -43,6 +43,10 @@ _NOT_IN_NAME = {
 _NAMED = re.compile(r"^(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)+|\([A-Z][\w-]*[A-Z][\w-]*\)")
 _PAREN_NAME = re.compile(r"\((?P<n>[A-Z][\w-]*(?:[a-z][A-Z]|[A-Z]{2}|-[A-Z])[\w-]*)\)")
 _HEAD_END = re.compile(r",|\s+(?:that|which|to|for|where|whose|by|in\s+order)\s+|\s+\(")
+_LETTERS = re.compile(r"^[a-z]|[A-Z]")  # an acronym's letters: "CLLMs" -> C, L, L, M
+_PARTS = re.compile(r"[-/]")
+_OURS_BEFORE = re.compile(r"\b(?:our|proposed|novel|new)\s+$")
+_CONTENT = re.compile(r"[a-z][a-z-]{3,}")
 _TITLE_VIA = re.compile(r"\s(?:via|using|through|with|by|based\s+on|leveraging)\s+(.*)$", re.I)
 
 
@@ -69,7 +73,7 @@ def expand(name: str, abstract: str) -> str | None:
     if " " in name:  # already spelled out: add the acronym the abstract gives it
         m = re.search(rf"{re.escape(name)} (\([A-Z][\w-]*[A-Z][\w-]*\))", abstract)
         return f"{name} {m.group(1)}" if m else None
-    letters = [c.lower() for c in re.findall(r"^[a-z]|[A-Z]", name)]
+    letters = [c.lower() for c in _LETTERS.findall(name)]
     if len(letters) < 2:
         return None
     at = abstract.find(f"({name})")
@@ -83,7 +87,7 @@ def expand(name: str, abstract: str) -> str | None:
             break
         if w[0].lower() != letters[0]:
             continue
-        initials = [p[0].lower() for x in before[-k:] for p in re.split(r"[-/]", x) if p]
+        initials = [p[0].lower() for x in before[-k:] for p in _PARTS.split(x) if p]
         hit = i = 0
         for c in letters:
             j = next((j for j in range(i, len(initials)) if initials[j] == c), None)
@@ -101,7 +105,7 @@ def with_name(obj: str, names: list[str], abstract: str) -> str:
     if not inside and paren:
         acr = paren.group("n")
         lead = obj[: obj.find(expand(acr, abstract) or acr)]
-        if len(lead.split()) <= 5 or re.search(r"\b(?:our|proposed|novel|new)\s+$", lead):
+        if len(lead.split()) <= 5 or _OURS_BEFORE.search(lead):
             inside = [acr]  # "a novel architecture (NIOs)", "our proposed X (GFUCB)"
     if not names and not inside:
         return obj
@@ -131,7 +135,7 @@ def _acronym(full: str) -> str:
 def new_words(a: str, b: str) -> bool:
     """Whether most content words of `a` are not already in `b`."""
     bl = b.lower()
-    content = re.findall(r"[a-z][a-z-]{3,}", a.lower())
+    content = _CONTENT.findall(a.lower())
     return bool(content) and sum(w not in bl for w in content) / len(content) > 0.5
 
 

@@ -139,19 +139,26 @@ def _is_model(name: str) -> bool:
     return False
 
 
+_NAME_PARTS = re.compile(r"[\s-]")
+_A_MAGNITUDE = re.compile(r"[\d.,]+\s*(?:x|×|%|-?fold|times)")
+_NUMBER_START = re.compile(r"\d+[-./]")
+_LETTERS_AND_MORE = re.compile(r"[A-Za-z]{2}|[A-Za-z]\d|\d[A-Za-z]")
+_CAPS_OR_DIGIT = re.compile(r"[A-Z].*[A-Z]|\d|[a-z][A-Z]")
+
+
 def _name_like(name: str, sentence_start: bool) -> bool:
     """A token sequence that reads as a proper name rather than an English word."""
     if not name or name in _NOT_DATA or name.split()[0] in _NOT_DATA or _is_model(name):
         return False
     if never_a_dataset(name):
         return False
-    if any(part in _NOT_DATA for part in re.split(r"[\s-]", name)):
+    if any(part in _NOT_DATA for part in _NAME_PARTS.split(name)):
         return False
-    if re.fullmatch(r"[\d.,]+\s*(?:x|×|%|-?fold|times)", name):
+    if _A_MAGNITUDE.fullmatch(name):
         return False  # "1.8x on MT-bench and 4x with ...": a magnitude
-    if re.match(r"\d+[-./]", name) or not re.search(r"[A-Za-z]{2}|[A-Za-z]\d|\d[A-Za-z]", name):
+    if _NUMBER_START.match(name) or not _LETTERS_AND_MORE.search(name):
         return False  # "10", "2.0", "100-LT": a fragment, not a name
-    if re.search(r"[A-Z].*[A-Z]|\d|[a-z][A-Z]", name):
+    if _CAPS_OR_DIGIT.search(name):
         return True
     return name[0].isupper() and not sentence_start and len(name) > 2
 

@@ -154,12 +154,16 @@ def coined_names(title: str, abstract: str) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
+_COINED_LOOK = re.compile(r"[a-z][A-Z]|[A-Z]{2}|\d")  # "NeuPL", "GNOT", "4-bit Shampoo"
+_ARTICLE_START = re.compile(r"(?:a|an)\s", re.I)
+
+
 def _is_title_name(head: str, abstract: str) -> bool:
     """Whether the part of the title before its colon is the method's name."""
     n = len(head.split())
     if not 0 < n <= 4:
         return False
-    coined = len(head) <= 40 and (n == 1 or re.search(r"[a-z][A-Z]|[A-Z]{2}|\d", head))
+    coined = len(head) <= 40 and (n == 1 or _COINED_LOOK.search(head))
     return bool(coined) or (n >= 2 and head.strip().lower() in abstract.lower())
 
 
@@ -306,7 +310,7 @@ def find_task(title: str, abstract: str) -> Phrase:
     sep_at = min((i for i in (t.find(": "), t.find("? ")) if i > 0), default=-1)
     if sep_at > 0:
         head, tail = t[:sep_at], t[sep_at + 1 :].strip()
-        named = re.search(r"[a-z][A-Z]|[A-Z]{2}|\d", head) and len(head.split()) <= 4
+        named = _COINED_LOOK.search(head) and len(head.split()) <= 4
         if t[sep_at] == "?" or named or len(head.split()) <= 2 or _SLOGAN.search(head):
             start, t = sep_at + 2, tail
         elif _overlap(tail, abstract) > _overlap(head, abstract):
@@ -317,7 +321,7 @@ def find_task(title: str, abstract: str) -> Phrase:
     claim = _CLAIM.search(t)
     if claim and len(claim.group("obj").split()) >= 2:
         start, t = start + claim.start("obj"), claim.group("obj")
-    article = bool(re.match(r"(?:a|an)\s", t, re.I))
+    article = bool(_ARTICLE_START.match(t))
     lead = _LEAD_DROP.match(t)
     if lead and len(t[lead.end() :].split()) >= 2:
         t = _after_lead(t, lead)

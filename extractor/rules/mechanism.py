@@ -108,6 +108,7 @@ _PLURAL_HEADS = {
 }  # fmt: skip
 _GENERIC_AT = re.compile(_GENERIC_SUBJECT, re.I)
 _AFTER_SUBJECT = re.compile(r"(?:'s)?\s+(?:(?P<adv>[a-z]+ly)\s+)?(?P<pred>.+)$", re.S)
+_THIRD_PERSON = re.compile(r"[a-z]+s")  # "sorts", "recycles": a verb after the subject
 _LEAD_IN = re.compile(r"[^,]{0,120},\s+")  # "Unlike fully homomorphic approaches, EE ..."
 
 
@@ -156,7 +157,7 @@ def how_clause(abstract: str, after: int, names: list[str]) -> str | None:
         if first in _LINKING_ADVERBS and rest:  # "AID thus combines X": the verb is next
             first, _, rest = rest.partition(" ")
         # "CD methods converge": the subject goes on with a plural noun, not a verb.
-        if (not re.fullmatch(r"[a-z]+s", first) or first in _RESULT_VERBS or not rest
+        if (not _THIRD_PERSON.fullmatch(first) or first in _RESULT_VERBS or not rest
                 or first in _PLURAL_HEADS):
             continue
         adv = f"{m.group('adv')} " if m.group("adv") else ""

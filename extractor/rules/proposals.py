@@ -175,7 +175,7 @@ def proposals(abstract: str) -> list[Proposal]:
             continue
         if m.group(0).startswith("and") and not _we_before(low, m.start()):
             continue
-        rank = _VERB_RANK.get(re.sub(r"\s+", " ", m.group("verb")), 9)
+        rank = _VERB_RANK.get(_SPACES.sub(" ", m.group("verb")), 9)
         if rank == _RESULT_RANK and _RESULT_OBJECT.match(low, m.end()) is None:
             rank -= 1  # "we prove new convergence rates for X": a result named as a thing
         if rank < _RESULT_RANK:
@@ -185,6 +185,7 @@ def proposals(abstract: str) -> list[Proposal]:
     return sorted(found, key=lambda p: p.rank)
 
 
+_SPACES = re.compile(r"\s+")
 # "we show that", "we prove how", "we show empirically": a statement, not a thing.
 _RESULT_OBJECT = re.compile(r"\s+(?:that|how|why|when|whether|what|[a-z]+ly|it|this|these|to)\b")
 _WE = re.compile(r"\bwe\s")
@@ -203,6 +204,15 @@ def _we_before(low: str, at: int) -> bool:
     return bool(we) and (" that " not in before[we.end() :] or before.rstrip().endswith(","))
 
 
+_WHICH = re.compile(r",\s+(?:which|that)\b")
+_HERE = re.compile(r"^(?:here|in\s+this\s+(?:paper|work))\s*,?\s+")
+_AS_A = re.compile(r"\s+as\s+(?:a|an|the)\s+(?:solution|remedy|way|means|step)\b")
+_TO_USE = re.compile(r"^to\s+(?:use|employ|leverage|learn|train|apply|combine|adopt|add)\s+")
+_THAT_HOW = re.compile(r"^(?:that|how|to)\s+")
+_UPON = re.compile(r"(?:up)?on\b")
+_LONG_WORD = re.compile(r"[\w-]{4,}")
+
+
 def _object(abstract: str, at: int, rank: int) -> Proposal:
     """The object of a proposing verb, up to the end of its clause, without filler."""
     co = _COVERB.match(abstract, at)
@@ -211,25 +221,23 @@ def _object(abstract: str, at: int, rank: int) -> Proposal:
     rest = abstract[at : at + 400]
     stop = _CLAUSE_END.search(rest)
     if (stop and len(rest[: stop.start()].split()) <= 5
-            and re.match(r",\s+(?:which|that)\b", stop.group(0))):
+            and _WHICH.match(stop.group(0))):
         stop = _CLAUSE_END.search(rest, stop.end())  # "X (SKR), which ..." goes on
     raw = rest[: stop.start() if stop else len(rest)]
     start = at + len(raw) - len(raw.lstrip(" ,"))
     end = at + len(raw.rstrip(" ,"))
-    obj = re.sub(r"^(?:here|in\s+this\s+(?:paper|work))\s*,?\s+", "", raw.strip(" ,"))
+    obj = _HERE.sub("", raw.strip(" ,"))
     obj = _PROBLEM_VIA.sub("", obj)
-    as_a = re.search(r"\s+as\s+(?:a|an|the)\s+(?:solution|remedy|way|means|step)\b", obj)
+    as_a = _AS_A.search(obj)
     if as_a and len(obj[: as_a.start()].split()) >= 2:
         obj = obj[: as_a.start()]  # "NeuPL as a solution to both issues" -> "NeuPL"
-    obj = re.sub(
-        r"^to\s+(?:use|employ|leverage|learn|train|apply|combine|adopt|add)\s+", "", obj
-    )  # "this issue via a novel technique" -> the technique
-    obj = re.sub(r"^(?:that|how|to)\s+", "", obj) if rank >= 5 else obj
+    obj = _TO_USE.sub("", obj)  # "this issue via a novel technique" -> the technique
+    obj = _THAT_HOW.sub("", obj) if rank >= 5 else obj
     # "we propose to reuse the Hessian" proposes reusing it: the labels' participle.
     obj = _TO_VERB.sub(
         lambda m: (f"{m.group(1)} " if m.group(1) else "") + participle(m.group(2), base=True), obj
     )
-    if re.match(r"(?:up)?on\b", obj):
+    if _UPON.match(obj):
         return Proposal(rank, "", start, end)  # "this work builds upon ...": prior work
     if may_hold(obj, _HYPE_NEEDS):
         obj = _HYPE.sub(_article, obj)
@@ -239,7 +247,7 @@ def _object(abstract: str, at: int, rank: int) -> Proposal:
         obj = _PRAISE_CLAUSE.sub("", obj)
     purpose = _PURPOSE.search(obj)
     if purpose:
-        before = re.findall(r"[\w-]{4,}", obj[: purpose.start()].lower())
+        before = _LONG_WORD.findall(obj[: purpose.start()].lower())
         if sum(w not in _GENERIC for w in before) >= 2:
             obj = obj[: purpose.start()]
     # "we study the NTK numerically": how the study was done, not what it is about.
