@@ -280,6 +280,15 @@ def test_lower_case_names_are_looked_for_by_a_prefix_every_name_of_its_group_sha
     assert [h.text for h in hits] == ["MNIST", "permuted MNIST", "ogbg-molhiv"]
 
 
+def test_a_word_that_starts_no_name_may_still_hold_one_after_a_count_a_dash_or_an_owner():
+    """Words are ruled out by their folded form, except those whose name starts later
+    (`8xA100`), ends sooner (`A100-80GB`) or takes an owner's `'s` (`ImageNet's`)."""
+    hits = load("hardware").find("On 8xA100 and an A100-80GB card, NVIDIA's H100s ran.")
+    assert [h.text for h in hits] == ["A100", "A100", "H100s"]
+    hits = load("datasets").find("ImageNet's labels, CIFAR-10’s images and 2xMNIST.")
+    assert [h.text for h in hits] == ["ImageNet", "CIFAR-10", "MNIST"]
+
+
 def test_capitalised_words_start_lookups_only_at_a_word_start():
     """`xCIFAR-10` is no name; `CIFAR-10` after a bracket or a line start is."""
     hits = load("datasets").find("CIFAR-10 and xCIFAR-10 and (CIFAR-100)")

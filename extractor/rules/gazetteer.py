@@ -116,22 +116,20 @@ class Gazetteer:
 
     def find(self, text: str) -> list[Hit]:
         """Every non-overlapping name in `text`, longest first at each position."""
-        starts = list(_capital_spans(text))
+        starts = list(_capital_words(text))
         for stem, words in self.lower_stems.items():
             at = text.find(stem)
             while at >= 0:
                 if (at == 0 or text[at - 1] in _STOP_CHARS) and any(
                     text.startswith(w, at) for w in words
                 ):
-                    starts.append(_TOKEN.match(text, at).span())
+                    starts.append(_word(text, *_TOKEN.match(text, at).span()))
                 at = text.find(stem, at + 1)
         hits: list[Hit] = []
         end = -1
-        for s, e in sorted(starts):
-            if s < end:
-                continue
-            if text.endswith(("'s", "’s"), s, e) and e - s > 2:
-                e -= 2
+        for s, e, folded, plain in sorted(starts):
+            if s < end or (plain and folded not in self.heads):
+                continue  # most words start no name and hold no count or variant suffix
             found = self._longest(text, s, e)
             if found is None and text[s : s + 1].isdecimal() and (  # a count starts so
                 count := _COUNT.match(text, s, e)
@@ -162,10 +160,21 @@ def _shared_prefix(words: list[str]) -> str:
 
 
 @lru_cache(maxsize=8)
-def _capital_spans(text: str) -> tuple[tuple[int, int], ...]:
-    """Spans of the words that start with a capital or a digit; cached, since every
-    gazetteer reads the same abstract in turn."""
-    return tuple(m.span() for m in _CAPITAL_TOKEN.finditer(text))
+def _capital_words(text: str) -> tuple[tuple[int, int, str, bool], ...]:
+    """The words that start with a capital or a digit (see `_word`); cached, since
+    every gazetteer reads the same abstract in turn."""
+    return tuple(_word(text, *m.span()) for m in _CAPITAL_TOKEN.finditer(text))
+
+
+def _word(text: str, s: int, e: int) -> tuple[int, int, str, bool]:
+    """The word at text[s:e] without an owner's `'s`, as (start, end, its case-folded
+    form, whether it is plain: neither a count such as `8xA100` nor hyphenated such
+    as `A100-80GB`). Only a plain word's folded form can start a name: most words
+    are ruled out by it, once for every gazetteer."""
+    if text.endswith(("'s", "’s"), s, e) and e - s > 2:
+        e -= 2
+    word = text[s:e]
+    return s, e, word.casefold(), not word[:1].isdecimal() and "-" not in word
 
 
 _STOP_CHARS = set(" \t\n,;:()[]{}\"/~'‘’*.!?×")
