@@ -43,6 +43,9 @@ _READ_OTHERWISE = re.compile(r"[\\$" + _INVISIBLE + "]")
 _LETTERS = {"L": "Ł", "l": "ł", "o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ",
             "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å", "i": "ı"}
 _TOKEN = re.compile(
+    # Every token starts with one of these (a tie's look-behind takes no character):
+    # testing for them first spares `re` trying each alternative at every character.
+    r"(?=[\\~${}\-" + _INVISIBLE + "])(?:"
     r"\\(?P<escape>[&_#$%{}])"  # "\\$5", "R\\&D"
     r"|\\(?:cite[pt]?|ref|eqref|label|footnote)\*?(?:\[[^\]]*\])?\{[^{}]*\}"  # with its argument
     r"|(?<=\S)(?P<tie>~)(?=\S)"  # "TPU~v4": a space that does not break
@@ -54,6 +57,7 @@ _TOKEN = re.compile(
     r"|\\(?P<letter>ss|ae|AE|oe|OE|aa|AA|[LlOoi])(?![A-Za-z])\{?\}?"
     r"|\\[()\[\]]|\$|[{}]|(?P<dash>---?)"
     r"|(?P<invisible>[" + _INVISIBLE + "]+)"
+    r")"
 )
 
 

@@ -80,3 +80,24 @@ def test_the_rules_read_an_arxiv_abstract_as_plain_text_with_offsets_into_the_or
                           strict=True):
         assert abstract[span.start : span.end] == name
     assert abstract[spans.speedups[0].start : spans.speedups[0].end] == summary.speedups[0].text
+
+
+def test_the_check_of_how_a_token_starts_changes_no_token():
+    """_TOKEN first checks for a character a token can start with; without that check
+    it finds the same tokens in a text holding every kind of them."""
+    import re
+
+    from extractor import latex
+
+    whole = latex._TOKEN.pattern.replace(r"(?=[\\~${}\-" + latex._INVISIBLE + "])", "", 1)
+    assert whole != latex._TOKEN.pattern
+    text = (
+        r"\$5 R\&D \cite[p. 3]{x} TPU~v4 a ~ b $10\times$ \sim \approx \, \; \: \  \! "
+        r"\textbf{4x} \mathcal{O} \emph{e} \bm{x} {\sc Legendre} \'e \"{o} \u{a} \c c "
+        r"{\L}ojasiewicz \ss \ae \i 1--2 a---b \( x \) \[ y \] {} -- ~x x~"
+        "ac\u00adcel\u200berator \ufeffA\u2060100"
+    )
+    for t in (text, text.upper(), text.replace(" ", "")):
+        assert [(m.span(), m.groupdict()) for m in latex._TOKEN.finditer(t)] == [
+            (m.span(), m.groupdict()) for m in re.finditer(whole, t)
+        ]
