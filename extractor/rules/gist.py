@@ -218,10 +218,10 @@ def find_method(
     found = proposals(abstract)
     if found:
         # A contribution the abstract names is the one LABELLING.md puts first.
-        named = [p for p in found if p.rank <= 3 and is_named(p.text, names)]
+        best = next((p for p in found if p.rank <= 3 and is_named(p.text, names)), None)
         # Then one that is a method, not a result (`we establish convergence guarantees`).
-        methods = [p for p in found if is_method(p.text)]
-        best = named[0] if named else (methods or found)[0]
+        if best is None:
+            best = next((p for p in found if is_method(p.text)), found[0])
         glossed = title_gloss(title, abstract, names)
         full = with_name(best.text, names, glossed)
         full = drop_generic(coordinated(relative_to_participle(full)))
