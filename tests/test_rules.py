@@ -493,6 +493,25 @@ def test_the_praise_pre_checks_never_change_a_proposal(monkeypatch):
     assert [module.proposals(a) for a in papers] == cheap
 
 
+def test_one_pattern_per_proposing_subject_finds_what_their_alternation_finds():
+    """`_proposing` runs one pattern per subject (`we`, `this paper`, `our work`, `and`);
+    on every gold abstract and on subjects run together it finds what one pattern with
+    the subjects as alternatives finds, match for match."""
+    from extractor.fixtures import load_fixtures
+    from extractor.rules import proposals as module
+
+    whole = re.compile("(?:" + "|".join(module._SUBJECTS) + ")" + module._VERB)
+    root = Path(__file__).resolve().parents[1] / "fixtures"
+    texts = [f.abstract.lower() for name in ("gold.jsonl", "other_fields.jsonl")
+             for f in load_fixtures(root / name)]
+    texts.append("this paper we propose and introduce; our work newly presents, "
+                 "we thus propose and develop this work and study our paper shows")
+    for low in texts:
+        assert [(m.span(), m.group("verb")) for m in module._proposing(low)] == [
+            (m.span(), m.group("verb")) for m in whole.finditer(low)
+        ]
+
+
 def test_the_check_before_a_clause_end_changes_no_stop():
     """_CLAUSE_END first checks for a stop or a space; without that check it finds
     the same end of every clause after every word of the gold abstracts, in any case."""

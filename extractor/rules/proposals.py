@@ -40,20 +40,32 @@ _ADVERBS = (
     r"(?:also\s+|first\s+|further\s+|then\s+|here\s+|therefore\s+|thus\s+)?"
     r"(?:[a-z]+ly\s+)?"  # "we theoretically study", "we formally introduce"
 )
-# Matched against the lower-cased abstract. Each alternative starts with a plain
-# letter and there is no leading \b, so that `re` skips ahead by first letter
-# (a charset prefix; grouping `we|this|our` before the adverbs hides it, and costs
-# twice the time); the word boundary is checked by hand.
-_PROPOSE = re.compile(
-    rf"(?:we\s+{_ADVERBS}|this\s+(?:paper|work|article|study|note|letter)\s+{_ADVERBS}|"
-    rf"our\s+(?:paper|work)\s+{_ADVERBS}"
+# Who proposes, then the verb. Matched against the lower-cased abstract, one pattern
+# per subject (see `_proposing`); there is no leading \b, so that `re` skips ahead to
+# the subject's first word, and the word boundary is checked by hand.
+_SUBJECTS = (
+    rf"we\s+{_ADVERBS}",
+    rf"this\s+(?:paper|work|article|study|note|letter)\s+{_ADVERBS}",
+    rf"our\s+(?:paper|work)\s+{_ADVERBS}",
     # "we focus on X, and propose Y": the subject is still `we` (see `_we_before`).
-    r"|and\s+(?=(?:propose|introduce|present|develop|design|devise)[sd]?\s))"
+    r"and\s+(?=(?:propose|introduce|present|develop|design|devise)[sd]?\s)",
+)
+_VERB = (
     r"(?P<verb>propose|introduce|present|develop|design|devise|put\s+forward|describe|"
     r"formulate|derive|establish|construct|provide|build|create|release|offer|give|"
     r"study|analy[sz]e|investigate|prove|show|consider|explore|examine|characteri[sz]e|"
     r"address|tackle)(?:s|d)?\b"
 )
+_PROPOSERS = tuple(re.compile(subject + _VERB) for subject in _SUBJECTS)
+
+
+def _proposing(low: str) -> list[re.Match[str]]:
+    """Every `we propose`, `this paper presents`, ... in `low`, in order: what one
+    pattern of the subjects as alternatives would find, since no two of them can
+    overlap (each starts with its own first word and a space, which none holds
+    inside). One pattern per subject is twice as fast: `re` skips ahead to a first
+    word far faster than to any of its four first letters."""
+    return sorted((m for p in _PROPOSERS for m in p.finditer(low)), key=lambda m: m.start())
 # fmt: off
 _VERB_RANK = {
     "propose": 0, "introduce": 0, "present": 1, "develop": 1, "design": 2, "devise": 2,
@@ -170,7 +182,7 @@ def proposals(abstract: str) -> list[Proposal]:
     if len(low) != len(abstract):  # a character whose lower case is longer: rare
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in abstract)
     found = []
-    for m in _PROPOSE.finditer(low):
+    for m in _proposing(low):
         if m.start() and low[m.start() - 1].isalnum():
             continue
         if m.group(0).startswith("and") and not _we_before(low, m.start()):
