@@ -137,6 +137,22 @@ def test_find_hardware_reports_a_device_once():
     assert hardware("GPUs here, a GPU there, GPU-hours everywhere.") == ["GPU"]
 
 
+def test_a_class_keyword_is_what_its_pattern_needs_in_the_case_it_reads():
+    """A class's pattern runs only where its keyword is: in lower case for a case-blind
+    pattern, as written for a case-sensitive one (`NPU`; `input` holds `npu`)."""
+    from extractor.rules.hardware import CLASSES
+
+    for keyword, pattern, *_ in CLASSES:
+        if pattern.flags & re.IGNORECASE:
+            assert keyword == keyword.lower(), keyword
+        else:
+            assert keyword in pattern.pattern, keyword
+    text = "Inference on an NPU, two MCUs, an ASIC design, NISQ devices, IoT devices and TPUs."
+    assert hardware(text) == ["NPU", "microcontrollers", "ASIC", "quantum computer",
+                              "IoT devices", "TPU"]
+    assert hardware(text.lower()) == []
+
+
 def test_find_hardware_offsets_point_into_the_text():
     """Each item's span slices its mention out of the abstract."""
     text = "We train on a single NVIDIA A100 GPU."

@@ -60,26 +60,29 @@ _CONTEXT_AFTER = re.compile(
     r"\s+(?:Tensor\s+Core\s+)?(?:GPUs?|chips?|SoC|Max|Pro|supercomputers?|Superchips?)\b"
 )
 
-# (keyword, pattern, class[, gate]): the pattern runs only when the lower-cased abstract
-# holds the keyword, a substring test that costs almost nothing; most abstracts name no
-# hardware at all. A gate asks for evidence (senses.py): EVERYDAY classes are also what
-# people own and use (`mobile phone adoption`, `students who used laptops`), so their
-# sentence must talk about computing on them; BEAMS classes are also particle
-# accelerators; ABSTRACT classes are also other things' acronyms (`TPU and PLA
-# specimens`), so their abstract must talk about computing somewhere.
+# (keyword, pattern, class[, gate]): the pattern runs only when the abstract holds the
+# keyword as the pattern reads it (a case-blind pattern's in the lower-cased abstract, a
+# case-sensitive one's as written: `NPU`, never the `npu` of `input`), a substring test
+# that costs almost nothing; most abstracts name no hardware at all. A gate asks for
+# evidence (senses.py): EVERYDAY classes are also what people own and use (`mobile phone
+# adoption`, `students who used laptops`), so their sentence must talk about computing on
+# them; BEAMS classes are also particle accelerators; ABSTRACT classes are also other
+# things' acronyms (`TPU and PLA specimens`), so their abstract must talk about
+# computing somewhere.
 EVERYDAY, BEAMS, ABSTRACT = "everyday", "beams", "abstract"
+_CASE_BLIND = int(re.IGNORECASE)  # an int: `&` with the enum itself runs Python code
 CLASSES: list[tuple[str, re.Pattern[str], str] | tuple[str, re.Pattern[str], str, str]] = [
     ("gpu", re.compile(r"\bGPUs?\b|\bGPU-\w+|\bmulti-GPU\b", re.I), "GPU"),
     ("graphics", re.compile(r"\bgraphics\s+processing\s+units?\b", re.I), "GPU"),
     ("cpu", re.compile(r"\bCPUs?\b|\bCPU-\w+", re.I), "CPU"),
     ("central", re.compile(r"\bcentral\s+processing\s+units?\b", re.I), "CPU"),
     ("core", re.compile(r"\bmulti-?core\s+processors?\b", re.I), "CPU"),
-    ("tpu", re.compile(r"\bTPUs?\b"), "TPU", ABSTRACT),
+    ("TPU", re.compile(r"\bTPUs?\b"), "TPU", ABSTRACT),
     ("tensor processing", re.compile(r"\btensor\s+processing\s+units?\b", re.I), "TPU"),
     ("fpga", re.compile(r"\bFPGAs?\b", re.I), "FPGA"),
     ("programmable", re.compile(r"\bfield[- ]programmable\s+gate\s+arrays?\b", re.I), "FPGA"),
-    ("asic", re.compile(r"\bASICs?\b"), "ASIC", EVERYDAY),
-    ("npu", re.compile(r"\bNPUs?\b"), "NPU"),
+    ("ASIC", re.compile(r"\bASICs?\b"), "ASIC", EVERYDAY),
+    ("NPU", re.compile(r"\bNPUs?\b"), "NPU"),
     ("neural processing", re.compile(r"\bneural\s+processing\s+units?\b", re.I), "NPU"),
     (
         "accelerator",
@@ -110,7 +113,7 @@ CLASSES: list[tuple[str, re.Pattern[str], str] | tuple[str, re.Pattern[str], str
         "mobile devices",
     ),
     ("controller", re.compile(r"\bmicro-?controllers?\b", re.I), "microcontrollers"),
-    ("mcu", re.compile(r"\bMCUs?\b"), "microcontrollers"),
+    ("MCU", re.compile(r"\bMCUs?\b"), "microcontrollers"),
     (
         "embedded",
         re.compile(
@@ -119,7 +122,7 @@ CLASSES: list[tuple[str, re.Pattern[str], str] | tuple[str, re.Pattern[str], str
         ),
         "embedded devices",
     ),
-    ("iot", re.compile(r"\bIoT\s+devices?\b"), "IoT devices"),
+    ("IoT", re.compile(r"\bIoT\s+devices?\b"), "IoT devices"),
     ("internet", re.compile(r"\bInternet[- ]of[- ]Things\s+devices?\b", re.I), "IoT devices"),
     ("wearable", re.compile(r"\bwearable\s+devices?\b|\bwearables\b", re.I), "wearable devices"),
     (
@@ -129,7 +132,7 @@ CLASSES: list[tuple[str, re.Pattern[str], str] | tuple[str, re.Pattern[str], str
     ),
     # "gate-defined quantum devices in bilayer graphene": the object of study
     ("quantum", re.compile(r"\bquantum\s+devices?\b", re.I), "quantum computer", EVERYDAY),
-    ("nisq", re.compile(r"\bNISQ\s+(?:devices?|computers?|hardware)\b"), "quantum computer"),
+    ("NISQ", re.compile(r"\bNISQ\s+(?:devices?|computers?|hardware)\b"), "quantum computer"),
     ("anneal", re.compile(r"\bquantum\s+annealers?\b", re.I), "quantum annealer"),
     (
         "neuromorphic",
@@ -235,7 +238,7 @@ def find_hardware(text: str) -> list[Found]:
     low = text.lower()
     inside = _Spans(taken)
     for keyword, pattern, name, *gate in CLASSES:
-        if keyword not in low:
+        if keyword not in (low if pattern.flags & _CASE_BLIND else text):
             continue
         for m in pattern.finditer(text):
             if inside(m.start()) or otherwise(m.group(0)):
