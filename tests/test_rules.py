@@ -194,6 +194,16 @@ DATASETS = [
     ("We evaluate on ImageNet, FooBench-2, SVHN.", ["ImageNet", "FooBench-2", "SVHN"]),
     # a comma that closes an opening phrase: RCIG is the subject, not a second dataset
     ("Notably, on resized ImageNet, RCIG sees a 108% improvement.", ["ImageNet"]),
+    # after a list closed by "and", ", Name verb" is the main clause's subject; the
+    # opening "On"/"Across" is no part of the first name
+    ("On FooSet-LT, CIFAR-10 and BarSet-7, Zap improves recall by 2%.",
+     ["FooSet-LT", "CIFAR-10", "BarSet-7"]),
+    ("Across FooSet-LT, MMLU or BarSet-7, Zap-2 consistently wins.",
+     ["FooSet-LT", "MMLU", "BarSet-7"]),
+    ("On SVHN and BarSet-7, Zap beats the baseline.", ["SVHN", "BarSet-7"]),
+    # a kind word after the comma still names the last item as data
+    ("We test on CIFAR-10, SVHN and MNIST, BarSet-7 datasets.",
+     ["CIFAR-10", "SVHN", "MNIST", "BarSet-7"]),
     # one stem, several numbers: one dataset per number, a suffix for each
     ("We evaluate on CIFAR-10/100 and SVHN.", ["CIFAR-10", "CIFAR-100", "SVHN"]),
     ("Experiments on CIFAR-10, -20, -100, and STL-10.", ["CIFAR-10", "CIFAR-20", "CIFAR-100",

@@ -194,8 +194,8 @@ def _list_before(text: str, pos: int, lo: int) -> tuple[int, int] | None:
             continue
         if bare in _SEPARATOR and start is not None:
             continue
-        if bare in _DETERMINERS:
-            break  # "The NHANES dataset contains ...": the article is no part of the name
+        if bare in _DETERMINERS or bare in _OPENERS:
+            break  # "The NHANES dataset", "On A, B and C": no part of the first name
         if bare == "of" and start is not None and text[start].isupper() and i > 0:
             s0, e0 = words[i - 1]
             if s0 > lo and text[s0].isupper() and text[s0:e0] not in _NOT_DATA:
@@ -242,6 +242,18 @@ _PREPOSITION = re.compile(r"\s(?:for|of|on|in|to|with|from|by|that|which)\s")
 # A list that goes on past a known name needs a conjunction, or an end after it.
 _UNCLOSED_OK = re.compile(r"\s(?:and|or|&)\s")
 _CLOSED = re.compile(r"\s*(?:[.,;:)]|$|(?:data ?sets?|benchmarks?)\b)")
+# "On A, B and C, BLC improves ...": after a list closed by "and"/"or", a comma and
+# a name followed by a lower-case word (the clause's verb) start the main clause;
+# the name is its subject, not another item. A kind word there still ends the list.
+_CLAUSE_AFTER = re.compile(r"\s+(?!(?:data ?sets?|benchmarks?|corpus|corpora|suites?)\b)[a-z]")
+# Capitalised words that open a sentence or phrase ("On A, B and C", "Across A and
+# B"): the walk back over a list stops there, so the first name is not "On A".
+_OPENERS = {
+    "In", "On", "For", "Across", "Using", "Through", "With", "By", "To", "From", "Over",
+    "Then", "Here", "Both", "All", "Each", "Also", "Additionally", "Moreover", "Finally",
+    "Furthermore", "However", "Specifically", "Notably", "Further", "Extensive",
+    "Experiments", "Results", "Evaluated", "Evaluating", "Tested", "Testing",
+}
 
 
 # Kind words that, capitalised, end the name they follow ("NASA Exoplanet Archive").
@@ -298,6 +310,10 @@ def _from_patterns(text: str, lo: int, hi: int, known: list[tuple[int, int]]) ->
             text, last
         ):  # "on resized ImageNet, RCIG sees ...": a comma that ends a phrase, not a list
             last = e
+        elif last > e and _CLAUSE_AFTER.match(text, last):
+            comma = text.rfind(",", first, last)
+            if comma >= e and _UNCLOSED_OK.search(text, first, comma):
+                last = comma  # "On A, B and C, BLC improves": BLC is the subject
         group = text[first:last]
         if (first, last) != (s, e) and ("," in group or " and " in group):
             out.extend(_items(group, first, lo))
