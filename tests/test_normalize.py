@@ -520,6 +520,24 @@ def test_a_factor_said_twice_for_two_baselines_is_two_claims():
     assert [c.factor for c in found] == [29, 29, 3]
 
 
+@pytest.mark.parametrize(("sentence", "baseline", "text"), [
+    ("Our runtime decodes 4.1x faster than foo.cpp on a phone.", "foo.cpp",
+     "4.1x faster than foo.cpp"),
+    ("Our kernel is 3x faster than Torch 2.1 eager mode.", "Torch 2.1 eager mode",
+     "3x faster than Torch 2.1 eager mode"),
+    ("Our kernel is twice as fast as Bar-3.5 at equal quality.", "Bar-3.5",
+     "twice as fast as Bar-3.5"),
+    ("Compared to Torch 2.1, our kernel is 3x faster.", "Torch 2.1",
+     "Compared to Torch 2.1, our kernel is 3x faster"),
+    # decoy: a dot that ends the sentence still ends the name
+    ("Our kernel is 3x faster than Torch 2.1.", "Torch 2.1", "3x faster than Torch 2.1"),
+])
+def test_a_dot_inside_a_name_does_not_cut_the_baseline(sentence, baseline, text):
+    """`than llama.cpp`, `PyTorch 2.0`, `GPT-3.5`: the name and its quote keep the dot."""
+    claim = _one(sentence)
+    assert (claim.baseline, claim.text) == (baseline, text)
+
+
 @pytest.mark.parametrize(("sentence", "factor", "baseline"), [
     ("Our operators are twice as fast as FlashAttention-2.", 2, "FlashAttention-2"),
     ("Our solver is 3 times as fast as SciPy.", 3, "SciPy"),

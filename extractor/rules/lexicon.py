@@ -312,14 +312,17 @@ _CMP = (
     r"than|over|compared\s+(?:to|with|against)|relative\s+to|versus|vs\.?|against|"
     r"in\s+comparison\s+(?:to|with)|with\s+respect\s+to"
 )
-BASE_AFTER = re.compile(rf"[\s,]*(?:{_CMP})\s+(?!\d|up\s+to|more\s+than)(?P<np>[^,.;:()]+)", re.I)
+# A name runs on past a dot inside it (`llama.cpp`, `PyTorch 2.0`, `GPT-3.5`): only a
+# dot before a space or the end ends it.
+_NP = r"(?P<np>[^,.;:()]+(?:\.(?=\w)[^,.;:()]*)*)"
+BASE_AFTER = re.compile(rf"[\s,]*(?:{_CMP})\s+(?!\d|up\s+to|more\s+than){_NP}", re.I)
 # "twice as fast as FlashAttention-2": the cue itself ends in the comparison.
-AS_FAST_AS = re.compile(r"\s+(?!\d|up\s+to|more\s+than)(?P<np>[^,.;:()]+)")
+AS_FAST_AS = re.compile(rf"\s+(?!\d|up\s+to|more\s+than){_NP}")
 # "the training time for ISTA-Net+", "the latency of BERT": whose time it is.
-TIME_OF = re.compile(r"\s+(?:for|of)\s+(?P<np>[^,.;:()]+)", re.I)
+TIME_OF = re.compile(rf"\s+(?:for|of)\s+{_NP}", re.I)
 BASE_BEFORE = re.compile(
     r"(?:^|[,;]\s*)(?P<cmp>(?:when\s+)?(?:compared\s+(?:to|with|against)|relative\s+to|"
-    r"in\s+comparison\s+(?:to|with)|against))\s+(?P<np>[^,.;:()]+),",
+    r"in\s+comparison\s+(?:to|with)|against))\s+" + _NP + ",",
     re.I,
 )
 # "similar performance to vanilla transformers and they are up to 4000x faster",
