@@ -520,6 +520,25 @@ def test_a_factor_said_twice_for_two_baselines_is_two_claims():
     assert [c.factor for c in found] == [29, 29, 3]
 
 
+@pytest.mark.parametrize(("sentence", "baseline"), [
+    # "and", a short subject and a verb: a clause of its own, not part of the name
+    ("Our kernel is 7x faster than FooNet and training requires 50% less memory.", "FooNet"),
+    ("Our kernel is 7x faster than FooNet and the model needs fewer layers.", "FooNet"),
+    ("Our kernel is 7x faster than FooNet and reaches 90% utilisation.", "FooNet"),
+    # a participle after the name says how it ran
+    ("Our aligner is 9 times faster than Bar-MEM running on 16 threads.", "Bar-MEM"),
+    ("Our code is 9x faster than BarPy executing on one core.", "BarPy"),
+    # decoys: two names joined by "and" are one baseline; an -ing noun is a name's head
+    ("Our kernel is 7x faster than FooNet and BarNet on GPUs.", "FooNet and BarNet"),
+    ("Our kernel is 7x faster than full fine-tuning on GPUs.", "full fine-tuning"),
+])
+def test_a_baseline_ends_where_a_clause_or_a_participle_begins(sentence, baseline):
+    """`than TimesNet and training requires ...`, `than BWA-MEM running on ...`: the name only."""
+    claim = _one(sentence)
+    assert claim.baseline == baseline
+    assert claim.text.endswith(baseline)
+
+
 @pytest.mark.parametrize(("sentence", "baseline", "text"), [
     ("Our runtime decodes 4.1x faster than foo.cpp on a phone.", "foo.cpp",
      "4.1x faster than foo.cpp"),

@@ -63,9 +63,13 @@ def timed_name(sent: str, cue_end: int, hi: int) -> tuple[str | None, int]:
     return np, max(hi, m.start("np") + len(np))
 
 
+_TRAILING_AND = re.compile(r"\s+(?:and|or)$", re.I)
+
+
 def named(np: str) -> str | None:
     """The comparator as written, or None when it is unnamed prior work."""
     np = lx.NP_STOP.sub("", np).strip().rstrip(".")
+    np = _TRAILING_AND.sub("", np)  # "than FlashAttention and reaches a 3.5x speedup"
     words = np.split()
     if not words or len(words) > 8 or len(np) > MAX_BASELINE or words[0][0].isdigit():
         return None
