@@ -116,11 +116,18 @@ def _runs(sent: str, mags: list[Mag]) -> list[range]:
     i = 0
     while i < len(mags):
         j = i
-        while j + 1 < len(mags) and lx.MAG_LIST.fullmatch(sent, mags[j].end, mags[j + 1].start):
+        while (j + 1 < len(mags) and _listable(mags[j], mags[j + 1])
+               and lx.MAG_LIST.fullmatch(sent, mags[j].end, mags[j + 1].start)):
             j += 1
         runs.append(range(i, j + 1))
         i = j + 1
     return runs
+
+
+def _listable(a: Mag, b: Mag) -> bool:
+    """Whether two magnitudes can share one cue: a percentage and a multiple cannot
+    (`a utilization of 54% and 1.7x higher throughput`: 54% is no speed-up)."""
+    return {a.kind, b.kind} != {"pct", "mult"}
 
 
 def _stops(sent: str, mags: list[Mag], runs: list[range]) -> list[int]:

@@ -520,6 +520,22 @@ def test_a_factor_said_twice_for_two_baselines_is_two_claims():
     assert [c.factor for c in found] == [29, 29, 3]
 
 
+@pytest.mark.parametrize("sentence", [
+    "Our kernel reaches an SM occupancy of 70% and 3x higher throughput than FooLib.",
+    "Our kernel keeps a bandwidth use of 70% and a 3x speedup over FooLib.",
+])
+def test_a_percentage_listed_with_a_multiple_does_not_share_its_cue(sentence):
+    """`a utilization of 54% and 1.7x higher throughput`: only 1.7x is a speed-up."""
+    assert [c.factor for c in find_speedups(sentence)] == [3]
+
+
+def test_percentages_listed_together_still_share_their_cue():
+    """Decoy: `20%, 30% and 40% speedups` is three claims, as `2x and 3x speedups` is two."""
+    assert [c.factor for c in find_speedups("We see 20%, 30% and 40% speedups.")] == [
+        1.2, 1.3, 1.4]
+    assert [c.factor for c in find_speedups("We see 2x and 3x speedups.")] == [2, 3]
+
+
 @pytest.mark.parametrize(("sentence", "baseline"), [
     # "and", a short subject and a verb: a clause of its own, not part of the name
     ("Our kernel is 7x faster than FooNet and training requires 50% less memory.", "FooNet"),
