@@ -335,7 +335,8 @@ def _find_speedups(text: str, own_names: set[str] | None) -> list[FoundSpeedup]:
             continue
         claims = _claims_in(sentence, anchors)
         if claims and (owner.owned(sentence.text, names) or earlier.refers(sentence.text)
-                       or owner.named(sentence.text, anchors.names)):
+                       or owner.named(sentence.text, anchors.names)
+                       ) and not owner.background(sentence.text, anchors):
             prior = owner.prior_from(sentence.text, names)
             out.extend(c for c in claims if prior is None or c.start < sentence.start + prior)
     return out

@@ -787,6 +787,36 @@ def test_prior_work_as_comparator_or_beside_the_papers_voice_keeps_the_claim(sen
     assert [c.factor for c in find_speedups(sentence)] == [3]
 
 
+@pytest.mark.parametrize("sentence", [
+    "In contrast, for sorting, the merge network achieves only a 2x speedup.",
+    "Early exiting achieves 2-4x speedups but requires a trained classifier per layer.",
+    "Pruning can yield 3x faster inference, but often degrades accuracy.",
+])  # fmt: skip
+def test_background_told_as_such_is_not_the_papers_claim(sentence):
+    """`In contrast, ...`, `... but requires ...`: `achieves` alone is no sign of the paper."""
+    assert find_speedups(sentence) == []
+
+
+def test_a_named_subject_that_is_not_the_papers_name_is_prior_work():
+    """`BarAttention achieved a 3x speedup`, in a paper named FooNet: another's claim; the
+    paper's own name as the subject of the same sentence keeps it (decoy)."""
+    other = "BarAttention achieved a 3x speedup over dense attention."
+    assert find_speedups(other, {"FooNet"}) == []
+    assert [c.factor for c in find_speedups(other.replace("BarAttention", "FooNet-L"),
+                                             {"FooNet"})] == [3]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Our method achieves a 3x speedup but requires more memory.",
+    "In contrast, FooNet achieves a 3x speedup.",
+    "BarAttention achieves a 3x speedup over dense attention.",  # no own name known
+])  # fmt: skip
+def test_the_papers_voice_or_name_keeps_a_claim_beside_a_contrast_or_a_drawback(sentence):
+    """Decoys: `our`, the paper's name, or a coined name when none is known stay claims."""
+    assert [c.factor for c in find_speedups(sentence, {"FooNet"} if "Foo" in sentence
+                                            else None)] == [3]
+
+
 @pytest.mark.parametrize(("sentence", "factor", "factor_max"), [
     ("Our solver runs $10^4$ times faster than AIMD.", 1e4, None),
     ("Our solver runs 10^4 times faster than AIMD.", 1e4, None),

@@ -236,6 +236,42 @@ def _content(phrase: str) -> list[str]:
     return [w for w in phrase.lower().split() if len(w) >= 4 and w not in _LOOSE]
 
 
+# Background told as such: "In contrast, Grover's algorithm achieves only a quadratic
+# speedup", "Speculative decoding achieves 2-3x speedups but requires a draft model".
+CONTRAST_OPEN = re.compile(r"\s*(?:in\s+contrast|by\s+contrast|conversely)\b", re.I)
+DRAWBACK = re.compile(
+    r"\bbut\s+(?:it\s+|they\s+)?(?:also\s+|often\s+|still\s+|usually\s+|typically\s+)?"
+    r"(?:requires?|suffers?|incurs?|needs?|relies|rely|degrades?|sacrifices?|lacks?|fails?|"
+    r"introduces?|comes?\s+at|is\s+limited|are\s+limited|struggles?|remains?\s+limited)\b",
+    re.I,
+)
+# A name opening the sentence as the subject of a claim verb: "FlashAttention achieved a
+# 3x speedup over standard attention".
+NAMED_SUBJECT = re.compile(
+    r"\s*(?P<name>[A-Z][\w+.-]*)\s+(?:[\w-]+\s+)?(?:has\s+|have\s+|can\s+)?"
+    r"(?:achiev|provid|yield|deliver|offer|obtain|attain|enabl|show|demonstrat|report)\w*\b"
+)
+
+
+def background(sentence: str, names: PaperNames) -> bool:
+    """Whether a sentence without the paper's own voice or name tells of others' work:
+    it opens with a contrast (`In contrast, ...`), puts a drawback after the claim
+    (`... but requires a separate draft model`), or opens with a coined name that is
+    not the paper's as the subject of `achieves`/`provides` (`FlashAttention achieved
+    a 3x speedup`). The last needs the paper's own names to be known (its title's, or
+    those it proposes), since a coined name is otherwise taken to be the paper's."""
+    if STRONG.search(sentence) or named(sentence, names.names):
+        return False
+    if CONTRAST_OPEN.match(sentence) or DRAWBACK.search(sentence):
+        return True
+    m = NAMED_SUBJECT.match(sentence)
+    if m is None or not names.names:
+        return False
+    name = m.group("name")
+    coined = COINED.fullmatch(name) and name.upper() not in COMMON_CAPS
+    return bool(coined) and not any(n in name or name in n for n in names.names if n)
+
+
 def prior_from(sentence: str, own_names: set[str]) -> int | None:
     """Where prior work becomes the subject of the sentence's claims: the first mention
     of it as a subject (not as a comparator: `faster than previous methods`), when
