@@ -556,6 +556,35 @@ def test_a_baseline_ends_where_a_clause_or_a_participle_begins(sentence, baselin
 
 
 @pytest.mark.parametrize(("sentence", "baseline", "text"), [
+    ("Our decoder gives a 2.5x speedup in token latency over greedy beam search.",
+     "greedy beam search", "2.5x speedup in token latency over greedy beam search"),
+    ("Our pruned model runs 1.6x faster on a Jetson Orin than the dense network.",
+     "the dense network", "1.6x faster on a Jetson Orin than the dense network"),
+    ("Our server reaches 4x the throughput of FooServe.", "FooServe",
+     "4x the throughput of FooServe"),
+    ("Our model runs at twice the speed of BarNet.", "BarNet", "twice the speed of BarNet"),
+    # the second, elliptical claim keeps the comparison its quote already holds
+    ("Our kernel is 3x faster than FooLib on A100 and 2x on H100.", "FooLib",
+     "faster than FooLib on A100 and 2x"),
+])
+def test_a_baseline_past_a_short_phrase_or_as_whose_rate_is_read(sentence, baseline, text):
+    """`2.8x speedup in decoding latency over X`, `5x the throughput of X`, `3x faster than
+    X on A100 and 2x on H100`: X is the (last) claim's baseline, and its quote holds it."""
+    claim = find_speedups(sentence)[-1]
+    assert (claim.baseline, claim.text) == (baseline, text)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Our kernel gives a 2x speedup on GPUs over a wide range of sizes.",
+    "Our kernel gives a 2x speedup over a range of sizes.",
+    "Our kernel gives a 2x speedup in training over 100 epochs.",
+])  # fmt: skip
+def test_over_a_range_or_a_count_is_no_baseline(sentence):
+    """Decoys: `over a wide range of sizes`, `over 100 epochs` name no comparator."""
+    assert _one(sentence).baseline is None
+
+
+@pytest.mark.parametrize(("sentence", "baseline", "text"), [
     ("Our runtime decodes 4.1x faster than foo.cpp on a phone.", "foo.cpp",
      "4.1x faster than foo.cpp"),
     ("Our kernel is 3x faster than Torch 2.1 eager mode.", "Torch 2.1 eager mode",

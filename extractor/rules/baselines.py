@@ -6,7 +6,10 @@ sentence names something more specific than prior work in general (`SciPy`,
 sentence names it in one of these ways, tried in this order:
 
 - right after the claim: `6x faster than SciPy`, `twice as fast as X`, also past
-  a coordinated second claim (`>1000x speed-up and >30x memory reduction over X`);
+  a coordinated second claim (`>1000x speed-up and >30x memory reduction over X`)
+  or a short phrase (`1.9x faster on a Pixel 7 than X`), or as whose rate it is
+  (`5x the throughput of vLLM`);
+- inside the claim's own quote (`faster than vLLM on A100 and 2x on H100`: 2x);
 - before it: `Compared to SciPy, ...`, or a comparison whose claim follows
   (`similar performance to X and they are up to 4000x faster`);
 - as whose time went down: `cuts 21% from the training time for ISTA-Net+`.
@@ -37,12 +40,18 @@ def comparisons(sent: str) -> tuple[re.Match[str], ...]:
 def baseline(sent: str, lo: int, hi: int) -> tuple[str | None, int, int]:
     """The named comparator of the claim at sent[lo:hi], and the span widened to hold it."""
     after = (lx.AS_FAST_AS if sent[:hi].endswith("as") else lx.BASE_AFTER).match(sent, hi)
-    if after is None and (co := lx.CO_CLAIM.match(sent, hi)):
+    if after is None and (co := lx.CO_CLAIM.match(sent, hi) or lx.GAP.match(sent, hi)):
         after = lx.BASE_AFTER.match(sent, co.end())
+    if after is None and lx.THE_RATE.search(sent, lo, hi):
+        after = lx.RATE_OF.match(sent, hi)
     if after:
         np = named(after.group("np"))
         if np:
             return np, lo, after.start("np") + len(np)
+    for inside in lx.CMP_INSIDE.finditer(sent, lo, hi):
+        np = named(inside.group("np"))
+        if np and inside.start("np") + len(np) <= hi:
+            return np, lo, hi  # the quote already holds it
     for before in comparisons(sent):
         if before.end() > lo:
             break

@@ -315,9 +315,25 @@ _CMP = (
 # A name runs on past a dot inside it (`llama.cpp`, `PyTorch 2.0`, `GPT-3.5`): only a
 # dot before a space or the end ends it.
 _NP = r"(?P<np>[^,.;:()]+(?:\.(?=\w)[^,.;:()]*)*)"
-BASE_AFTER = re.compile(rf"[\s,]*(?:{_CMP})\s+(?!\d|up\s+to|more\s+than){_NP}", re.I)
+# Not a comparator: a number, or "over a wide range of sizes".
+_NOT_CMP = (r"(?!\d|up\s+to|more\s+than|(?:a\s+)?(?:wide\s+|broad\s+|large\s+)?"
+            r"(?:range|variety|number|spectrum)\s+of\b)")
+BASE_AFTER = re.compile(rf"[\s,]*(?:{_CMP})\s+{_NOT_CMP}{_NP}", re.I)
 # "twice as fast as FlashAttention-2": the cue itself ends in the comparison.
 AS_FAST_AS = re.compile(rf"\s+(?!\d|up\s+to|more\s+than){_NP}")
+# "2.8x speedup in decoding latency over X", "1.9x faster on a Pixel 7 than X": a short
+# prepositional phrase between the claim and its comparison.
+GAP = re.compile(
+    r"\s+(?:in|on|at|for|during|across|with)\s+(?:[\w.+/-]+\s+){1,5}?"
+    r"(?=(?:than|over|compared|relative|versus|vs\.?|against|in\s+comparison)\s)",
+    re.I,
+)
+# "5x the throughput of vLLM", "twice the speed of Mamba": the rate of what.
+THE_RATE = re.compile(r"\bthe\s+(?:[\w-]+\s+)?(?:throughput|speed)$", re.I)
+RATE_OF = re.compile(rf"\s+of\s+{_NP}", re.I)
+# "faster than vLLM on A100 and 2x on H100": a comparison inside the second claim's
+# quote, between its cue and its number, is its baseline too.
+CMP_INSIDE = re.compile(rf"\s(?:{_CMP})\s+{_NOT_CMP}{_NP}", re.I)
 # "the training time for ISTA-Net+", "the latency of BERT": whose time it is.
 TIME_OF = re.compile(rf"\s+(?:for|of)\s+{_NP}", re.I)
 BASE_BEFORE = re.compile(
