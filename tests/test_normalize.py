@@ -872,6 +872,32 @@ def test_a_power_of_ten_under_one_or_past_any_float_is_no_speedup(sentence):
     assert find_speedups(sentence) == []
 
 
+@pytest.mark.parametrize(("sentence", "factor", "text"), [
+    ("Our linker cuts compile time by 50%.", 2.0, "cuts compile time by 50%"),
+    ("Our planner reduces setup time by 4x.", 4.0, "reduces setup time by 4x"),
+    ("Our tuner cuts the autotuning time by 80%.", 5.0, "cuts the autotuning time by 80%"),
+    ("Our scheduler lowers end-to-end time by 50%.", 2.0, "lowers end-to-end time by 50%"),
+    ("Our code reduces the wall time by 75%.", 4.0, "reduces the wall time by 75%"),
+    ("Our server reduces time-to-first-token by 50%.", 2.0,
+     "reduces time-to-first-token by 50%"),
+    ("Our server reduces P50 time-between-tokens by 20%.", 1.25,
+     "reduces P50 time-between-tokens by 20%"),
+])  # fmt: skip
+def test_the_time_of_a_named_stage_of_the_work_is_a_time(sentence, factor, text):
+    """`compile time`, `setup time`, `time-to-first-token`: times the cue list lacked."""
+    claim = _one(sentence)
+    assert (claim.factor, claim.text) == (pytest.approx(factor), text)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Our linker increases compile time by 50%.",
+    "Our planner reduces the setup cost by 4x.",
+])  # fmt: skip
+def test_a_stage_time_that_grew_or_a_stage_cost_is_no_speedup(sentence):
+    """Decoys: a time that went up is a slow-down; a cost is not a time."""
+    assert find_speedups(sentence) == []
+
+
 def test_run_time_written_in_two_words_is_a_time():
     """`reduces the run time by 40%` was not read: only `runtime` and `run-time` were."""
     claim = _one("Our solver reduces the run time by 40%.")

@@ -138,9 +138,15 @@ _TIME = (
     r"(?:training|inference|execution|computation|computational|compute|solve|solving|"
     r"solution|generation|sampling|decoding|query|search|processing|response|evaluation|"
     r"simulation|total|overall|per-step|step|iteration|convergence|"
-    r"time-to-\w+|decompression|encoding|prediction|rendering|optimization|tuning)\s*"
+    r"time-to-\w+|decompression|encoding|prediction|rendering|optimization|tuning|"
+    # the stages of a program or a workflow whose time is cut ("compile time")
+    r"compilation|compile|setup|set-up|autotuning|auto-tuning|end-to-end|wall|"
+    r"preprocessing|pre-processing|mapping|loading|startup|start-up|communication|"
+    r"transfer|alignment|assembly|build|calibration|construction|indexing|retrieval|"
+    r"reconstruction|all-?reduce|analysis|profiling|checkpointing|synthesis|verification|"
+    r"planning|fitting|factori[sz]ation|preparation|turnaround|transmission)\s*"
     r"(?:times?|hours?)(?:\s+(?:savings?|reductions?))?|time\s+savings?|less\s+time|"
-    r"time-to-\w+"
+    r"time-(?:to|between|per)(?:-\w+)+"  # "time-to-first-token", "time-between-tokens"
 )
 _DECOY = (
     r"memory|footprint|parameters?|params|flops|macs|compute|costs?|cheaper|price|budget|"
