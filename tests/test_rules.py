@@ -62,6 +62,12 @@ HARDWARE = [
     ("trained on 8×A100 GPUs", ["A100"]),
     ("on 4 NVIDIA A100s and 2 V100 GPUs", ["NVIDIA A100", "V100"]),
     ("an A100-80GB card", ["A100"]),
+    # a variant written onto the name keeps the class word after it the device's
+    ("fine-tuned on 4 H100-80GB GPUs", ["H100"]),
+    ("on two A100-SXM4-80GB GPUs and a CPU", ["A100", "CPU"]),
+    # a name's word written in lower case is an ordinary word: a class, not the name
+    ("run on an IBM quantum computer", ["quantum computer"]),
+    ("run on IBM Quantum hardware", ["IBM Quantum"]),
     ("on an Intel Xeon Gold 6248 CPU", ["Intel Xeon Gold 6248"]),
     ("on an Apple M2 Max", ["Apple M2 Max"]),
     ("on a Qualcomm Snapdragon 8 Gen 2", ["Qualcomm Snapdragon 8 Gen 2"]),

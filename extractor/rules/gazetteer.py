@@ -65,7 +65,7 @@ class Gazetteer:
 
     def __init__(self, rows: list[tuple[str, list[str], str]]):
         self.exact: dict[str, _Entry] = {}
-        self.folded: dict[str, _Entry] = {}
+        self.folded: dict[str, tuple[_Entry, str]] = {}  # with the alias, as spelled
         self.odd: list[tuple[str, _Entry]] = []
         self.prefixes: set[str] = set()
         self.heads: set[str] = set()  # every alias's first word, case-folded
@@ -75,7 +75,7 @@ class Gazetteer:
                 entry = _Entry(canonical, flag)
                 self.exact.setdefault(alias, entry)
                 if len(alias) >= 5 and flag != "context":
-                    self.folded.setdefault(alias.casefold(), entry)
+                    self.folded.setdefault(alias.casefold(), (entry, alias))
                 words = alias.split(" ")
                 self.heads.add(words[0].casefold())
                 if any(c in alias for c in "/,;:()") or not _TOKEN.fullmatch(words[0]):
@@ -104,7 +104,9 @@ class Gazetteer:
             cand = text[s:e]
             entry = self.exact.get(cand)
             if entry is None and _CAP_OR_DIGIT.search(cand):
-                entry = self.folded.get(cand.casefold())
+                folded = self.folded.get(cand.casefold())
+                if folded is not None and _same_words(cand, folded[1]):
+                    entry = folded[0]
             if entry is not None:
                 best = (entry, e)
             if cand not in self.prefixes and cand.casefold() not in self.prefixes:
@@ -157,6 +159,14 @@ def _shared_prefix(words: list[str]) -> str:
     while n < min(len(first), len(last)) and first[n] == last[n]:
         n += 1
     return first[:n]
+
+
+def _same_words(cand: str, alias: str) -> bool:
+    """Whether a case-folded match spells each word as a name: `Imagenet` is ImageNet,
+    but `IBM quantum computer` is no `IBM Quantum`, since a word the name writes with
+    a capital is an ordinary word when the text writes it all in lower case."""
+    return not any(w.islower() and a[:1].isupper()
+                   for w, a in zip(cand.split(" "), alias.split(" "), strict=False))
 
 
 @lru_cache(maxsize=8)

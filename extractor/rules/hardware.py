@@ -47,6 +47,9 @@ _SUFFIX = re.compile(
     r"boards?|processors?|CPUs?|accelerators?|devices?|supercomputers?|Superchips?|"
     r"(?:PCIe|SXM\d?)(?:\s+GPUs?)?|\(\d+\s*GB\)|\d+\s*GB(?:\s+GPUs?)?))+"
 )
+# A memory or form-factor variant written onto the name ("A100-80GB", "A100-SXM4-80GB"),
+# which the gazetteer reads as the bare name.
+_VARIANT = re.compile(r"(?:-(?:SXM\d?|PCIe|\d+\s?GB))+")
 # At most two more tokens ("Xeon Gold 6248", "M2 Pro Max"): unbounded, "A100 A100 ..."
 # made each hit read to the end of the text, quadratic in the abstract's length.
 _MODEL_NUMBER = re.compile(
@@ -223,7 +226,10 @@ def find_hardware(text: str) -> list[Found]:
         if model:
             end = model.end()
         name = re.sub(r"\s+", " ", text[start:end])
-        suffix = _SUFFIX.match(text, max(end, hit.end))
+        after = max(end, hit.end)
+        if variant := _VARIANT.match(text, after):
+            after = variant.end()  # "A100-80GB GPUs": the GPUs are still the A100's
+        suffix = _SUFFIX.match(text, after)
         lead = _LEADING_CLASS.search(text, max(0, start - 12), start)
         if hit.flag == "compute" and start == hit.start and not (
             model or suffix or lead or _MACHINE_AFTER.match(text, hit.end)
@@ -234,7 +240,7 @@ def find_hardware(text: str) -> list[Found]:
                 continue  # "Snapdragon and Trillium populations", "the approach of Jetson"
         found.append(Found(name, start, end))
         taken.append((lead.start() if lead else start,
-                      suffix.end() if suffix else max(end, hit.end)))
+                      suffix.end() if suffix else after))
     low = text.lower()
     inside = _Spans(taken)
     for keyword, pattern, name, *gate in CLASSES:
