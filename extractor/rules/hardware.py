@@ -73,7 +73,6 @@ _CONTEXT_AFTER = re.compile(
 # things' acronyms (`TPU and PLA specimens`), so their abstract must talk about
 # computing somewhere.
 EVERYDAY, BEAMS, ABSTRACT = "everyday", "beams", "abstract"
-_CASE_BLIND = int(re.IGNORECASE)  # an int: `&` with the enum itself runs Python code
 CLASSES: list[tuple[str, re.Pattern[str], str] | tuple[str, re.Pattern[str], str, str]] = [
     ("gpu", re.compile(r"\bGPUs?\b|\bGPU-\w+|\bmulti-GPU\b", re.I), "GPU"),
     ("graphics", re.compile(r"\bgraphics\s+processing\s+units?\b", re.I), "GPU"),
@@ -147,6 +146,10 @@ CLASSES: list[tuple[str, re.Pattern[str], str] | tuple[str, re.Pattern[str], str
     ("supercomputer", re.compile(r"\bsupercomputers?\b", re.I), "supercomputer"),
     ("laptop", re.compile(r"\blaptops?\b", re.I), "laptop", EVERYDAY),
 ]
+# CLASSES as find_hardware reads them, worked out once: whether the keyword is looked for
+# in the lower-cased abstract (a case-blind pattern's), and the gate or None.
+_CHECKS = [(keyword, bool(pattern.flags & re.IGNORECASE), pattern, name, gate[0] if gate else None)
+           for keyword, pattern, name, *gate in CLASSES]
 
 
 @dataclass(frozen=True)
@@ -243,13 +246,13 @@ def find_hardware(text: str) -> list[Found]:
                       suffix.end() if suffix else after))
     low = text.lower()
     inside = _Spans(taken)
-    for keyword, pattern, name, *gate in CLASSES:
-        if keyword not in (low if pattern.flags & _CASE_BLIND else text):
+    for keyword, blind, pattern, name, gate in _CHECKS:
+        if keyword not in (low if blind else text):
             continue
         for m in pattern.finditer(text):
             if inside(m.start()) or otherwise(m.group(0)):
                 continue
-            if gate and not _in_sense(text, m.start(), gate[0]):
+            if gate and not _in_sense(text, m.start(), gate):
                 continue
             found.append(Found(name, m.start(), m.end()))
     found.sort(key=lambda f: f.start)
