@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 
 from .gazetteer import load
+from .not_datasets import NOT_DATA, is_model
 from .senses import datasets_meant, kind_of_data, measured_quantity, never_a_dataset
 from .text import split_sentences
 
@@ -65,54 +66,6 @@ _APPOSITION_TAIL = re.compile(r",\s*(?:a|an|the)\s+(?:[\w-]+\s+){0,4}$")
 _SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+")
 
 
-# Never datasets: models and methods, equations and physical systems, and words that
-# only look like names at the start of a list.
-# fmt: off
-_MODEL_PREFIXES = (
-    "ResNet", "ResNeXt", "WideResNet", "Wide-ResNet", "WRN", "VGG", "ViT", "DeiT", "Swin",
-    "BERT", "RoBERTa", "DistilBERT", "ALBERT", "DeBERTa", "ELECTRA", "GPT", "ChatGPT",
-    "LLaMA", "Llama", "Mistral", "Mixtral", "Qwen", "Gemma", "Gemini", "Claude", "PaLM",
-    "OPT", "BLOOM", "Falcon", "Vicuna", "Phi", "CLIP", "BLIP", "T5", "BART", "DALL",
-    "Stable Diffusion", "SDXL", "Imagen", "U-Net", "UNet", "Transformer", "LSTM", "GRU",
-    "MLP", "CNN", "RNN", "GNN", "GCN", "GAT", "GIN", "GraphSAGE", "AlphaFold", "AlphaGo",
-    "AlphaZero", "MuZero", "DQN", "PPO", "SAC", "TD3", "DDPG", "Adam", "AdamW", "SGD",
-    "K-FAC", "L-BFGS", "Shampoo", "EfficientNet", "MobileNet", "ShuffleNet", "DenseNet",
-    "Inception", "AlexNet", "LeNet", "YOLO", "DETR", "Mask R-CNN", "Faster R-CNN", "SAM",
-    "DINO", "MAE", "SimCLR", "MoCo", "BYOL", "NeRF", "PointNet", "FNO", "DeepONet", "PINN",
-    "PINNs", "Whisper", "wav2vec", "HuBERT", "Conformer", "ConvNeXt", "MLP-Mixer", "Mamba",
-    "S4", "RWKV", "Hyena", "FlashAttention", "vLLM", "PyTorch", "TensorFlow", "JAX", "SciPy",
-    "NumPy", "CUDA", "Triton", "XLA", "LLVM", "ColBERT", "GloVe", "word2vec", "ELMo",
-    "Codex", "StarCoder", "CodeLlama", "DeepSeek", "Glow", "RealNVP", "BigGAN", "StyleGAN",
-    "DDPM", "DDIM", "EDM", "VAE", "VQ-VAE", "GAN", "LoRA", "QLoRA", "KAN", "KANs", "T2T",
-)
-# fmt: on
-# fmt: off
-_NOT_DATA = {
-    "Navier-Stokes", "Burgers", "Darcy", "Lorenz", "Lorenz96", "Lorenz-96", "KdV",
-    "Kuramoto-Sivashinsky", "Allen-Cahn", "Cahn-Hilliard", "Poisson", "Helmholtz",
-    "Schrödinger", "Schrodinger", "Maxwell", "Euler", "Gray-Scott", "Brusselator",
-    "Kolmogorov", "Rayleigh-Bénard", "Korteweg-de", "Hernquist", "Navarro-Frenk-White",
-    "The", "This", "These", "Our", "We", "In", "On", "For", "Both", "All", "Each",
-    "Extensive", "Experiments", "Experimental", "Results", "Empirical", "Numerical",
-    "Several", "Multiple", "Various", "Many", "Public", "Real", "Synthetic", "Standard",
-    "Popular", "Large", "New", "Novel", "Existing", "Benchmark", "Dataset", "Datasets",
-    "Benchmarks", "English", "Chinese", "German", "French", "Japanese", "Image", "Text",
-    "Graph", "Video", "Audio", "Tabular", "Medical", "Additionally", "Moreover", "Finally",
-    "Furthermore", "However", "Specifically", "Notably", "Further", "Also", "Across",
-    "Using", "Through", "With", "By", "To", "Then", "Here", "Code", "OOD", "ID", "RL",
-    "SOTA", "AI", "ML", "NLP", "CV", "LLM", "LLMs", "PDE", "PDEs", "ODE", "ODEs", "MTL",
-    "CL", "DL", "DNN", "DNNs", "2D", "3D", "1D", "4D", "TS", "HPC", "II", "III", "IV",
-    "Euclidean", "Riemannian", "Gaussian", "Bayesian", "Hilbert", "Banach", "Lipschitz",
-    "Markov", "Bregman", "Fourier", "Hessian", "Jacobian", "Laplacian", "Wasserstein",
-    "Langevin", "Monte", "Carlo", "Boolean", "Hamiltonian", "Lagrangian", "Newton",
-    "Bulgarian", "Spanish", "Italian", "Russian", "Arabic", "Hindi", "Korean", "Portuguese",
-    "Dutch", "Turkish", "Vietnamese", "Indonesian", "Polish", "Swahili", "Greek", "Hebrew",
-    "Persian", "Thai", "Urdu", "Bengali", "Czech", "Finnish", "Swedish", "Ukrainian",
-    "Romanian", "Hungarian", "Danish", "Norwegian", "Latin", "Yoruba", "Amharic",
-    "GPU", "GPUs", "CPU", "CPUs", "TPU", "QA", "VQA", "NLI", "ASR", "TTS", "UCI-like",
-    "Top-1", "Top-5", "FID", "IS", "BLEU", "ROUGE", "AUC", "F1", "MSE", "PSNR", "SSIM",
-}
-# fmt: on
 
 
 @dataclass(frozen=True)
@@ -128,17 +81,6 @@ class Found:
     introduced: bool = False
 
 
-def _is_model(name: str) -> bool:
-    if not name.startswith(_MODEL_PREFIXES):  # one C call rejects almost every name
-        return False
-    for p in _MODEL_PREFIXES:
-        if name.startswith(p):
-            rest = name[len(p) :].removeprefix("s")  # "ResNets20" is a ResNet too
-            if not rest or not rest[0].islower():
-                return True
-    return False
-
-
 _NAME_PARTS = re.compile(r"[\s-]")
 _A_MAGNITUDE = re.compile(r"[\d.,]+\s*(?:x|×|%|-?fold|times)")
 _NUMBER_START = re.compile(r"\d+[-./]")
@@ -148,11 +90,11 @@ _CAPS_OR_DIGIT = re.compile(r"[A-Z].*[A-Z]|\d|[a-z][A-Z]")
 
 def _name_like(name: str, sentence_start: bool) -> bool:
     """A token sequence that reads as a proper name rather than an English word."""
-    if not name or name in _NOT_DATA or name.split()[0] in _NOT_DATA or _is_model(name):
+    if not name or name in NOT_DATA or name.split()[0] in NOT_DATA or is_model(name):
         return False
     if never_a_dataset(name):
         return False
-    if any(part in _NOT_DATA for part in _NAME_PARTS.split(name)):
+    if any(part in NOT_DATA for part in _NAME_PARTS.split(name)):
         return False
     if _A_MAGNITUDE.fullmatch(name):
         return False  # "1.8x on MT-bench and 4x with ...": a magnitude
@@ -198,7 +140,7 @@ def _list_before(text: str, pos: int, lo: int) -> tuple[int, int] | None:
             break  # "The NHANES dataset", "On A, B and C": no part of the first name
         if bare == "of" and start is not None and text[start].isupper() and i > 0:
             s0, e0 = words[i - 1]
-            if s0 > lo and text[s0].isupper() and text[s0:e0] not in _NOT_DATA:
+            if s0 > lo and text[s0].isupper() and text[s0:e0] not in NOT_DATA:
                 continue  # "the Web of Science database"
         if _NAME_TOKEN.fullmatch(bare) or (
             bare.startswith("(") and bare.endswith(")") and _NAME_TOKEN.fullmatch(bare[1:-1])
@@ -402,7 +344,7 @@ def _dedupe(found: list[Found], own: set[str]) -> list[Found]:
             continue  # inside a longer name already taken
         key = f.name.casefold()
         if key in seen or (f.name in own and not f.introduced) or (
-            not f.known and _is_model(f.name)
+            not f.known and is_model(f.name)
         ):
             continue
         seen.add(key)
