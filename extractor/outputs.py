@@ -341,7 +341,7 @@ def refuse_streams(outputs: list[Path]) -> None:
     the rows. A path that is this process's standard output or error (through
     /dev/stdout, /dev/fd/1, or the file's own name) is refused for the same
     reason."""
-    ours = {_inode(os.fstat(fd)) for fd in (1, 2) if _open_fd(fd)}
+    ours = {_fd_inode(1), _fd_inode(2)} - {None}
     for out in outputs:
         try:
             found = out.stat()
@@ -359,12 +359,12 @@ def _inode(found: os.stat_result) -> tuple[int, int]:
     return found.st_dev, found.st_ino
 
 
-def _open_fd(fd: int) -> bool:
+def _fd_inode(fd: int) -> tuple[int, int] | None:
+    """The file behind descriptor `fd`, or None when it is not open."""
     try:
-        os.fstat(fd)
+        return _inode(os.fstat(fd))
     except OSError:
-        return False
-    return True
+        return None
 
 
 def refuse_overwriting(outputs: list[Path], inputs: list[Any], flag: str) -> None:
