@@ -725,3 +725,26 @@ def test_a_keyboard_interrupt_from_a_backend_is_never_wrapped():
     extractor = Extractor(Misbehaving(how="interrupt"), cache=False)
     with pytest.raises(KeyboardInterrupt):
         extractor.extract(ABSTRACT, TITLE)
+
+
+def test_the_shared_extractors_are_closed_at_exit(tmp_path):
+    """A program that calls extract() against a server and exits leaves no socket to the
+    garbage collector: each used to print an "unclosed socket" ResourceWarning."""
+    import os
+    import subprocess
+    import sys
+
+    program = (
+        "import os\n"
+        "from extractor import extract\n"
+        "from extractor.testing import FakeOpenAIServer\n"
+        "with FakeOpenAIServer() as server:\n"
+        "    os.environ['OPENAI_BASE_URL'] = server.url\n"
+        "    extract('We make sorting 3x faster on an A100 GPU.', 'Sorting', backend='openai')\n"
+    )
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test", "EXTRACTOR_CACHE_DIR": str(tmp_path)}
+    env.pop("OPENAI_BASE_URL", None)
+    done = subprocess.run([sys.executable, "-X", "dev", "-c", program], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "ResourceWarning" not in done.stderr and "unclosed" not in done.stderr, done.stderr
