@@ -23,6 +23,7 @@ import re
 from functools import lru_cache
 
 from ..schema import MAX_BASELINE
+from . import baseline_words as bw
 from . import lexicon as lx
 from .owner import COMMON_CAPS
 
@@ -34,22 +35,22 @@ def comparisons(sent: str) -> tuple[re.Match[str], ...]:
     after it: scanning the sentence up to each claim was quadratic, 0.6 s for a
     20,000-character abstract of `2x faster` repeated, and scanning every sentence
     that might hold a claim was 2% of the rules' time."""
-    return tuple(sorted([*lx.BASE_BEFORE.finditer(sent), *lx.COMPARABLE.finditer(sent)],
+    return tuple(sorted([*bw.BASE_BEFORE.finditer(sent), *bw.COMPARABLE.finditer(sent)],
                         key=lambda m: m.end()))
 
 
 def baseline(sent: str, lo: int, hi: int) -> tuple[str | None, int, int]:
     """The named comparator of the claim at sent[lo:hi], and the span widened to hold it."""
-    after = (lx.AS_FAST_AS if sent[:hi].endswith("as") else lx.BASE_AFTER).match(sent, hi)
-    if after is None and (co := lx.CO_CLAIM.match(sent, hi) or lx.GAP.match(sent, hi)):
-        after = lx.BASE_AFTER.match(sent, co.end())
-    if after is None and lx.THE_RATE.search(sent, lo, hi):
-        after = lx.RATE_OF.match(sent, hi)
+    after = (bw.AS_FAST_AS if sent[:hi].endswith("as") else bw.BASE_AFTER).match(sent, hi)
+    if after is None and (co := bw.CO_CLAIM.match(sent, hi) or bw.GAP.match(sent, hi)):
+        after = bw.BASE_AFTER.match(sent, co.end())
+    if after is None and bw.THE_RATE.search(sent, lo, hi):
+        after = bw.RATE_OF.match(sent, hi)
     if after:
         np = named(after.group("np"))
         if np:
             return np, lo, after.start("np") + len(np)
-    for inside in lx.CMP_INSIDE.finditer(sent, lo, hi):
+    for inside in bw.CMP_INSIDE.finditer(sent, lo, hi):
         np = named(inside.group("np"))
         if np and inside.start("np") + len(np) <= hi:
             return np, lo, hi  # the quote already holds it
@@ -69,7 +70,7 @@ def timed_name(sent: str, cue_end: int, hi: int) -> tuple[str | None, int]:
     workload described in words (`of zoom-in simulations of Milky Way-mass haloes`,
     `for BERT pre-training`) is what was timed, not a comparator. The quote widens
     to hold it."""
-    m = lx.TIME_OF.match(sent, cue_end)
+    m = bw.TIME_OF.match(sent, cue_end)
     np = named(m.group("np")) if m else None
     words = [w for w in np.split() if w.lower() not in _JOINING] if np else []
     if not words or not all(_NAME_WORD.search(w) for w in words) or all(
@@ -88,13 +89,13 @@ _TRAILING_AND = re.compile(r"\s+(?:and|or)$", re.I)
 
 def named(np: str) -> str | None:
     """The comparator as written, or None when it is unnamed prior work."""
-    np = lx.NP_STOP.sub("", np).strip().rstrip(".")
+    np = bw.NP_STOP.sub("", np).strip().rstrip(".")
     np = _TRAILING_AND.sub("", np)  # "than FlashAttention and reaches a 3.5x speedup"
     words = np.split()
     if not words or len(words) > 8 or len(np) > MAX_BASELINE or words[0][0].isdigit():
         return None
-    rest = [w.lower() for w in words if w.lower() not in lx.GENERIC_MOD]
-    if not rest or all(w in lx.GENERIC_HEAD for w in rest):
+    rest = [w.lower() for w in words if w.lower() not in bw.GENERIC_MOD]
+    if not rest or all(w in bw.GENERIC_HEAD for w in rest):
         return None
     return np
 
