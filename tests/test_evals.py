@@ -374,12 +374,17 @@ def test_eval_command_writes_json_html_and_enforces_thresholds(scripted, tmp_pat
     )
 
 
-def test_eval_refuses_a_bad_threshold_name(scripted, tmp_path, capsys):
-    """A misspelt metric is a usage error, not a silent pass."""
+@pytest.mark.parametrize("flag", ["speedup.f1=1", "hardware.baseline_agreement=0.5",
+                                  "datasets.baseline_agreement=0.5"])
+def test_eval_refuses_a_bad_threshold_name(flag, scripted, tmp_path, capsys):
+    """A misspelt metric is a usage error, not a silent pass; baseline agreement is
+    scored for speedups alone, and on another field crashed after the run."""
     gold = write(tmp_path, GOLD_LINE)
     scripted[ABSTRACT] = GOOD
-    assert main(["eval", str(gold), "--backend", "scripted", "--threshold", "speedup.f1=1"]) == 2
+    assert main(["eval", str(gold), "--backend", "scripted", "--threshold", flag]) == 2
     assert "threshold must look like" in capsys.readouterr().err
+    assert main(["eval", str(gold), "--backend", "scripted", "--no-thresholds",
+                 "--threshold", "speedups.baseline_agreement=0.5"]) == 0
 
 
 @pytest.mark.parametrize("toml, key", [
@@ -392,6 +397,11 @@ def test_eval_refuses_a_bad_threshold_name(scripted, tmp_path, capsys):
     ("[other.speedups]\nf1 = 'high'\n", "other.speedups.f1: the minimum must be"),
     ("[rules.speedups]\nf1 = -0.96\n", "rules.speedups.f1: the minimum must be a number from 0"),
     ("[rules.speedups]\nf1 = 1.5\n", "rules.speedups.f1: the minimum must be a number from 0"),
+    # scored for speedups alone: on another field it crashed the gate after the run
+    ("[rules.hardware]\nbaseline_agreement = 0.5\n",
+     "unknown metric rules.hardware.baseline_agreement"),
+    ("[untitled.rules.task]\nbaseline_agreement = 0.5\n",
+     "unknown metric untitled.rules.task.baseline_agreement"),
 ])
 @pytest.mark.parametrize("untitled", [[], ["--no-titles"]])
 def test_a_badly_shaped_thresholds_file_exits_2_naming_the_file_and_key_before_any_call(
