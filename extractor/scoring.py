@@ -10,7 +10,8 @@ Names (hardware, datasets) are compared after `name_key()`:
      `edge device`;
   3. vendor words that LABELLING.md says to add only when written (`nvidia`,
      `google`, `intel`, `amd`, `apple`, `qualcomm`) and the class word `gpu`
-     after a device model are dropped, so `NVIDIA A100` = `A100` = `A100 GPU`;
+     after a device model (words holding a digit) are dropped, so `NVIDIA A100` =
+     `A100` = `A100 GPU` and `RTX 3090 GPU` = `RTX 3090`;
   4. the separators are removed, and `ALIASES` maps a few long forms to the
      short one (`graphics processing unit` = `GPU`).
   Then precision, recall and F1 over the two sets.
@@ -63,7 +64,10 @@ def name_key(name: str) -> str:
     """The comparison key of a hardware or dataset name (see the module notes)."""
     words = [_singular(w) for w in _WORD.findall(name.casefold())]
     words = [w for w in words if w not in _VENDORS] or words
-    if len(words) > 1 and words[-1] in _CLASS_AFTER_MODEL and any(c.isdigit() for c in words[0]):
+    # A device model is a word with a digit in it, wherever it stands: the model of
+    # `RTX 3090 GPU` is two words, and `GPU` was kept after it (not after `A100`).
+    if (len(words) > 1 and words[-1] in _CLASS_AFTER_MODEL
+            and any(c.isdigit() for w in words[:-1] for c in w)):
         words = words[:-1]
     key = "".join(words)
     return ALIASES.get(key, key)

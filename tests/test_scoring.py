@@ -19,6 +19,9 @@ ABSTRACT = (
         ("cifar 10", "CIFAR-10"),
         ("NVIDIA A100", "A100"),
         ("A100 GPU", "A100"),
+        ("RTX 3090 GPU", "RTX 3090"),  # a model of two words keeps no class word either
+        ("Tesla V100 GPU", "Tesla V100"),
+        ("NVIDIA GeForce RTX 3090 GPU", "GeForce RTX 3090"),
         ("GPUs", "GPU"),
         ("edge devices", "Edge device"),
         ("graphics processing unit", "GPU"),
@@ -38,6 +41,7 @@ def test_names_that_agree(a, b):
         ("ImageNet", "ImageNet-21k"),
         ("V100", "A100"),
         ("class", "clas"),
+        ("edge GPU", "edge"),  # no model before GPU: the class word is the name
     ],
 )
 def test_names_that_differ(a, b):
