@@ -20,8 +20,9 @@ Speedups are matched one to one: a predicted claim matches a gold one when
 their factors agree within 2% relative and their factor_max values likewise
 (null agrees only with null); two null factors agree only when the quotes
 overlap in the abstract. Baseline agreement is counted over matched pairs:
-both null, or the same words after the same folding, or one contained in
-the other.
+both null (or empty, or punctuation alone), or the same key after the same
+folding, or the words of one a run of whole words of the other (`SciPy` in
+`the SciPy solver`, never `ten` in `TensorFlow`).
 
 Task and method are scored by token F1 (as SQuAD does): lower-cased words
 and numbers, with the articles a/an/the dropped, compared as multisets.
@@ -121,11 +122,23 @@ def _overlap(abstract: str, a: str, b: str) -> bool:
     return span_a[0] < span_b[1] and span_b[0] < span_a[1]
 
 
+def _words(text: str | None) -> list[str]:
+    words = [_singular(w) for w in _WORD.findall((text or "").casefold())]
+    return [w for w in words if w not in _VENDORS] or words
+
+
 def _same_baseline(a: str | None, b: str | None) -> bool:
-    if not a or not b:
-        return not a and not b
-    ka, kb = name_key(a), name_key(b)
-    return ka == kb or ka in kb or kb in ka
+    """Whether two baselines name the same thing: the same key, or one's words a run
+    of the other's. Words, not characters: compared as substrings of keys, a
+    baseline of punctuation alone (key "") agreed with every baseline, and `ten`
+    with `TensorFlow`."""
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb:  # null, empty or punctuation alone: agrees with no baseline only
+        return not wa and not wb
+    if name_key(a or "") == name_key(b or ""):
+        return True
+    short, long = sorted((wa, wb), key=len)
+    return any(long[i:i + len(short)] == short for i in range(len(long) - len(short) + 1))
 
 
 @dataclass

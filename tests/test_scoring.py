@@ -112,6 +112,27 @@ def test_baseline_agreement_is_counted_over_matches():
 
 
 @pytest.mark.parametrize(
+    "pred_baseline, gold_baseline, agree",
+    [
+        ("", "SciPy", False),  # an empty baseline is no baseline named
+        (".", "SciPy", False),  # punctuation alone folded to "", inside every key
+        ("--", None, True),
+        ("Sci", "SciPy", False),  # whole words, not characters
+        ("ten", "TensorFlow", False),
+        ("the SciPy solver", "SciPy", True),
+        ("CIFAR10", "cifar 10", True),
+    ],
+)
+def test_baselines_agree_by_whole_words(pred_baseline, gold_baseline, agree):
+    """Baselines were compared as substrings of their keys, so an empty or
+    punctuation-only baseline, or a fragment of a word, agreed with the gold."""
+    gold = [claim(13.9, "13.9 times faster than SciPy", baseline=gold_baseline)]
+    pred = [claim(13.9, "13.9 times faster", baseline=pred_baseline)]
+    score = score_speedups(pred, gold, ABSTRACT)
+    assert score.matched == 1 and score.baseline_agree == agree
+
+
+@pytest.mark.parametrize(
     "pred, gold, expected",
     [
         ("crop row detection", "crop row detection", 1.0),
