@@ -16,7 +16,8 @@ Names (hardware, datasets) are compared after `name_key()`:
      short one (`graphics processing unit` = `GPU`).
   Then precision, recall and F1 over the two sets.
 
-Speedups are matched one to one: a predicted claim matches a gold one when
+Speedups are matched one to one, by the assignment with the most matched pairs
+and then the most agreeing baselines: a predicted claim matches a gold one when
 their factors agree within 2% relative and their factor_max values likewise
 (null agrees only with null); two null factors agree only when the quotes
 overlap in the abstract. Baseline agreement is counted over matched pairs:
@@ -162,19 +163,55 @@ def claims_match(pred: dict[str, Any], gold: dict[str, Any], abstract: str) -> b
 def score_speedups(
     predicted: list[dict[str, Any]], gold: list[dict[str, Any]], abstract: str
 ) -> SpeedupScore:
-    """One-to-one matching of claims, in gold order, each to its first free match."""
-    free = list(predicted)
-    missed, agree, matched = [], 0, 0
-    for want in gold:
-        hit = next((p for p in free if claims_match(p, want, abstract)), None)
-        if hit is None:
-            missed.append(want)
-            continue
-        free.remove(hit)
-        matched += 1
-        agree += _same_baseline(hit.get("baseline"), want.get("baseline"))
-    counts = Counts(matched, len(free), len(missed))
-    return SpeedupScore(counts, agree, matched, missed, free)
+    """One-to-one matching of claims by optimal assignment: as many matched pairs
+    as can be, then as many agreeing baselines. Greedy matching (each gold claim
+    to its first free match) could spend a prediction on a gold claim another
+    prediction also matched, and score a right answer as a miss and an extra."""
+    bonus = min(len(predicted), len(gold)) + 1  # one more match outweighs all agreements
+    weights = [[(bonus + _same_baseline(p.get("baseline"), g.get("baseline")))
+                if claims_match(p, g, abstract) else 0 for g in gold] for p in predicted]
+    pairs = [(i, j) for i, j in best_assignment(weights) if weights[i][j]]
+    used_pred, used_gold = {i for i, _ in pairs}, {j for _, j in pairs}
+    agree = sum(weights[i][j] - bonus for i, j in pairs)
+    missed = [g for j, g in enumerate(gold) if j not in used_gold]
+    extra = [p for i, p in enumerate(predicted) if i not in used_pred]
+    return SpeedupScore(Counts(len(pairs), len(extra), len(missed)), agree, len(pairs),
+                        missed, extra)
+
+
+def best_assignment(weights: list[list[int]]) -> list[tuple[int, int]]:
+    """The (row, column) pairs, each row and column at most once, of greatest total
+    weight: the Hungarian algorithm, O(n^2 m), exact on integers. Kept here, not
+    taken from scipy, which the library does not depend on."""
+    if not weights or not weights[0]:
+        return []
+    if len(weights) > len(weights[0]):
+        return [(i, j) for j, i in best_assignment([list(c) for c in zip(*weights, strict=True)])]
+    n, m = len(weights), len(weights[0])
+    u, v, row_of, way = [0] * (n + 1), [0] * (m + 1), [0] * (m + 1), [0] * (m + 1)
+    for i in range(1, n + 1):  # rows and columns from 1: column 0 is the free row's
+        row_of[0], col = i, 0
+        slack, used = [float("inf")] * (m + 1), [False] * (m + 1)
+        while row_of[col]:
+            used[col], row, delta, nxt = True, row_of[col], float("inf"), 0
+            for j in range(1, m + 1):
+                if not used[j]:
+                    cost = -weights[row - 1][j - 1] - u[row] - v[j]
+                    if cost < slack[j]:
+                        slack[j], way[j] = cost, col
+                    if slack[j] < delta:
+                        delta, nxt = slack[j], j
+            for j in range(m + 1):
+                if used[j]:
+                    u[row_of[j]] += delta
+                    v[j] -= delta
+                else:
+                    slack[j] -= delta
+            col = nxt
+        while col:  # flip the augmenting path back to column 0
+            row_of[col] = row_of[way[col]]
+            col = way[col]
+    return sorted((row_of[j] - 1, j - 1) for j in range(1, m + 1) if row_of[j])
 
 
 def tokens(text: str) -> list[str]:

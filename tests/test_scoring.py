@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
+import random
+
 import pytest
 
-from extractor.scoring import Counts, name_key, score_names, score_speedups, token_f1
+from extractor.scoring import (
+    Counts,
+    _same_baseline,
+    claims_match,
+    name_key,
+    score_names,
+    score_speedups,
+    token_f1,
+)
 
 ABSTRACT = (
     "Our solver is up to 13.9 times faster than SciPy and orders of magnitude faster "
@@ -95,6 +106,49 @@ def test_matching_is_one_to_one():
     gold = [claim(2, "2x to 30x faster"), claim(2, "2x to 30x faster")]
     score = score_speedups([claim(2, "2x")], gold, ABSTRACT)
     assert (score.counts.tp, score.counts.fn) == (1, 1)
+
+
+def test_matching_is_the_best_assignment_not_the_first_free_match():
+    """2.03 matches both 2.0 and 2.06 (2%), 2.0 only 2.0: greedy matching in gold
+    order gave 2.03 to 2.0 and scored the 2.06 claim missed and 2.0 extra."""
+    gold = [claim(2.0, "2x to 30x faster"), claim(2.06, "2x to 30x faster")]
+    score = score_speedups([claim(2.03, "2x"), claim(2.0, "2x")], gold, ABSTRACT)
+    assert (score.counts.tp, score.counts.fp, score.counts.fn) == (2, 0, 0)
+    assert score.missed == [] and score.extra == []
+
+
+def _brute_force(pred, gold):
+    """The best (matched, baselines agreeing) over every one-to-one matching."""
+    best = (0, 0)
+    for choice in itertools.product([None, *range(len(gold))], repeat=len(pred)):
+        taken = [j for j in choice if j is not None]
+        if len(taken) != len(set(taken)):
+            continue
+        pairs = [(pred[i], gold[j]) for i, j in enumerate(choice) if j is not None]
+        if all(claims_match(p, g, ABSTRACT) for p, g in pairs):
+            agree = sum(_same_baseline(p["baseline"], g["baseline"]) for p, g in pairs)
+            best = max(best, (len(pairs), agree))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_speedup_matching_equals_brute_force_on_small_random_cases(seed):
+    """As many matched claims, then agreeing baselines, as any matching has."""
+    rng = random.Random(seed)
+    texts = ["13.9 times faster", "orders of magnitude faster", "2x to 30x faster", "30x"]
+
+    def random_claim():
+        return claim(rng.choice([None, 2.0, 2.03, 2.06, 13.9]), rng.choice(texts),
+                     factor_max=rng.choice([None, None, 30]),
+                     baseline=rng.choice([None, "SciPy", "FEM", "scipy solver", "."]))
+
+    pred = [random_claim() for _ in range(rng.randint(0, 4))]
+    gold = [random_claim() for _ in range(rng.randint(0, 4))]
+    score = score_speedups(pred, gold, ABSTRACT)
+    assert (score.matched, score.baseline_agree) == _brute_force(pred, gold)
+    assert score.counts == Counts(score.matched, len(score.extra), len(score.missed))
+    assert score.matched + len(score.extra) == len(pred)
+    assert score.matched + len(score.missed) == len(gold)
 
 
 def test_baseline_agreement_is_counted_over_matches():
