@@ -22,6 +22,7 @@ from typing import Any
 
 from .errors import ExtractorError
 from .grounding import find_quote
+from .scoring import name_key, tokens
 
 LABEL_FIELDS = ("task", "method", "speedups", "hardware", "datasets")
 SET_FIELDS = ("speedups", "hardware", "datasets")
@@ -51,9 +52,13 @@ def _check_labels(labels: Any, abstract: str) -> str | None:
     for name in TEXT_FIELDS:
         if not isinstance(labels[name], str):
             return f"labels.{name} must be a string"
+        if not tokens(labels[name]):  # token F1 against no word is 0 for every answer
+            return f"labels.{name} {labels[name]!r} holds no word"
     for name in ("hardware", "datasets"):
         if not isinstance(labels[name], list) or not all(isinstance(x, str) for x in labels[name]):
             return f"labels.{name} must be a list of strings"
+        if problem := _check_names(name, labels[name]):
+            return problem
     if not isinstance(labels["speedups"], list):
         return "labels.speedups must be a list"
     for i, claim in enumerate(labels["speedups"]):
@@ -65,10 +70,42 @@ def _check_labels(labels: Any, abstract: str) -> str | None:
             number = isinstance(value, int | float) and not isinstance(value, bool)
             if value is not None and not number:
                 return f"{where}.{key} must be a number or null, not {value!r}"
+        if problem := _check_factors(where, claim["factor"], claim["factor_max"]):
+            return problem
         if claim["baseline"] is not None and not isinstance(claim["baseline"], str):
             return f"{where}.baseline must be a string or null"
         if not isinstance(claim["text"], str) or find_quote(abstract, claim["text"]) is None:
             return f"{where}.text {claim['text']!r} is not found in the abstract"
+    return None
+
+
+def _check_names(field: str, names: list[str]) -> str | None:
+    """A name with no letter names nothing (`""`, `"-"`), and two names the scorer
+    folds to one key (`GPU`, `GPUs`) are scored as one: the gold would count one
+    name fewer than it lists, and no answer could reach its recall."""
+    seen: dict[str, str] = {}
+    for i, name in enumerate(names):
+        if not any(c.isalpha() for c in name):
+            return f"labels.{field}[{i}] {name!r} holds no letter, so names nothing"
+        key = name_key(name)
+        if key in seen:
+            return (f"labels.{field}[{i}] {name!r} is the same name as {seen[key]!r} once "
+                    "case, punctuation, plural and vendor are folded: list it once")
+        seen[key] = name
+    return None
+
+
+def _check_factors(where: str, factor: Any, factor_max: Any) -> str | None:
+    """A speed-up is a factor over 0, and a range runs from factor up to a higher
+    factor_max: gold that breaks this is gold no answer can match, since the
+    schema (schema.Speedup) refuses such a claim or folds `4 to 4` into 4."""
+    for key, value in (("factor", factor), ("factor_max", factor_max)):
+        if value is not None and value <= 0:
+            return f"{where}.{key} {value!r} is no speed-up: a factor is over 0"
+    if factor_max is not None and (factor is None or factor_max <= factor):
+        return (f"{where}.factor_max {factor_max!r} with factor {factor!r}: a range runs "
+                "from factor (the low end) to a higher factor_max; one number is factor "
+                "alone, factor_max null")
     return None
 
 

@@ -69,6 +69,22 @@ def test_the_project_gold_file_is_well_formed():
         (lambda r: r["labels"]["speedups"][0].pop("baseline"), "exactly factor"),
         (lambda r: r.update(title=5), "title must be text or null, not 5"),
         (lambda r: r.update(title=["a"]), r"title must be text or null, not \['a'\]"),
+        # gold no answer can match: refused, not scored as a miss every run
+        (lambda r: r["labels"]["speedups"][0].update(factor=0), r"factor 0 is no speed-up"),
+        (lambda r: r["labels"]["speedups"][0].update(factor=-2), r"factor -2 is no speed-up"),
+        (lambda r: r["labels"]["speedups"][0].update(factor_max=2), r"factor_max 2 with factor"),
+        (lambda r: r["labels"]["speedups"][0].update(factor_max=13.9), "factor_max 13.9 with"),
+        (lambda r: r["labels"]["speedups"][0].update(factor=None, factor_max=5),
+         "factor_max 5 with factor None"),
+        (lambda r: r["labels"].update(hardware=["A100", "--"]),
+         r"labels.hardware\[1\] '--' holds no letter"),
+        (lambda r: r["labels"].update(datasets=[""]), r"labels.datasets\[0\] '' holds no letter"),
+        (lambda r: r["labels"].update(hardware=["NVIDIA A100", "A100 GPU"]),
+         r"labels.hardware\[1\] 'A100 GPU' is the same name as 'NVIDIA A100'"),
+        (lambda r: r["labels"].update(datasets=["CIFAR-10", "cifar10"]),
+         r"labels.datasets\[1\] 'cifar10' is the same name as 'CIFAR-10'"),
+        (lambda r: r["labels"].update(task=""), "labels.task '' holds no word"),
+        (lambda r: r["labels"].update(method=" - the "), "labels.method ' - the ' holds no word"),
     ],
 )
 def test_a_broken_fixture_is_refused_with_its_line(mutate, message, tmp_path):
