@@ -248,8 +248,8 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from . import evals
+    from . import thresholds as gating
     from .report import render_html
-    from .thresholds import failed_thresholds, load_thresholds, parse_threshold, threshold_tables
 
     fixtures = _fixtures(args.fixtures)
     if args.no_titles:
@@ -257,9 +257,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     names = [n.strip() for n in (args.backend or "").split(",") if n.strip()] or [None]
     # Everything that can be wrong with the command is found before the first call.
     before = evals.load_report(args.compare) if args.compare else None
-    overrides = dict(parse_threshold(t) for t in args.threshold)
+    overrides = dict(gating.parse_threshold(t) for t in args.threshold)
     gate = _thresholds_file(args)
-    tables = threshold_tables(gate) if gate else set()  # a bad file fails here
+    tables = gating.threshold_tables(gate) if gate else set()  # a bad file fails here
     status = 0
     with contextlib.ExitStack() as stack:
         # Every backend is built before the first call: a typo or a missing key in
@@ -279,6 +279,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
                             "--json, --html")
         for path in written:
             _writable(path)
+        for notice in gating.table_notices(gate, tables, [e.backend.name for e, *_ in runs],
+                                           untitled=args.no_titles):
+            print(f"extractor: {notice}", file=sys.stderr)
         for extractor, out_json, out_html in runs:
             items = evals.evaluate(fixtures, extractor, _progress(len(fixtures), args.quiet))
             report = evals.report_data(items, extractor, titles=not args.no_titles)
@@ -289,16 +292,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 _write(out_json, json.dumps(report, indent=1, ensure_ascii=False))
             if out_html:
                 _write(out_html, render_html(report))
-            thresholds = {}
-            if gate:
-                thresholds = load_thresholds(gate, report["backend"], untitled=args.no_titles)
-                table = ("untitled." if args.no_titles else "") + report["backend"]
-                if table not in tables:  # a typo in a table's name gates nothing: say so
-                    print(f"extractor: {gate} has no [{table}.FIELD] table, so only "
-                          f"--threshold gates {report['backend']} (its tables: "
-                          f"{', '.join(sorted(tables))})", file=sys.stderr)
-            thresholds.update(overrides)
-            for failure in failed_thresholds(report, thresholds):
+            minimums = (gating.load_thresholds(gate, report["backend"], untitled=args.no_titles)
+                        if gate else {})
+            minimums.update(overrides)
+            for failure in gating.failed_thresholds(report, minimums):
                 print(f"FAIL {report['backend']}: {failure}", file=sys.stderr)
                 status = EXIT_FAILED
             if failed := [i for i in items if i.backend_failed]:

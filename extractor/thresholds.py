@@ -76,6 +76,31 @@ def threshold_tables(path: str | Path) -> set[str]:
             for untitled, backend in _read_thresholds(Path(path))}
 
 
+def table_notices(path: str | Path | None, tables: set[str], backends: list[str], *,
+                  untitled: bool = False) -> list[str]:
+    """What in the thresholds file gates nothing in this eval, said before its first
+    call (it was said after each backend's run, and a table for a backend that is
+    not installed, a typo such as `[rulez.speedups]`, not at all): each table whose
+    backend is not installed, and each backend of the run with no table of its own.
+    No file (`path` None) is said once, where it is looked for."""
+    from .backends.base import available_backends
+
+    if path is None:
+        return []
+    installed, notices = available_backends(), []
+    for table in sorted(tables):
+        name = table.removeprefix("untitled.")
+        if name not in installed:
+            notices.append(f"{path} has a [{table}.FIELD] table, but no backend {name} is "
+                           f"installed, so it gates nothing (installed: {', '.join(installed)})")
+    for backend in dict.fromkeys(backends):
+        table = ("untitled." if untitled else "") + backend
+        if table not in tables:  # a typo in a table's name gates nothing: say so
+            notices.append(f"{path} has no [{table}.FIELD] table, so only --threshold gates "
+                           f"{backend} (its tables: {', '.join(sorted(tables))})")
+    return notices
+
+
 def _read_thresholds(path: Path) -> dict[tuple[bool, str], dict[str, float]]:
     """Every table of a thresholds file, keyed by (untitled, backend); a value of
     the wrong shape is a ConfigError naming the file and the key."""

@@ -329,6 +329,37 @@ def test_a_thresholds_file_with_no_table_for_the_backend_says_so(scripted, tmp_p
             "script, untitled.scripted)") in capsys.readouterr().err
 
 
+def test_tables_that_gate_nothing_are_named_before_the_first_call(tmp_path, capsys):
+    """A table for a backend that is not installed (`[rulez.*]`) was never mentioned
+    when the run's own backend had a table, and a run's missing table was said
+    only after its eval: both are said before any call now."""
+    said_before_call = []
+
+    class Listening(Backend):
+        name = "listening"
+
+        def complete(self, request):
+            said_before_call.append(capsys.readouterr().err)
+            return Completion(PaperSummary.model_validate(GOOD))
+
+    register("listening", lambda config: Listening())
+    try:
+        gold = write(tmp_path, GOLD_LINE)
+        thresholds = tmp_path / "t.toml"
+        thresholds.write_text("[rulez.speedups]\nf1 = 0.5\n[untitled.listening.task]\n"
+                              "token_f1 = 0.1\n")
+        assert main(["eval", str(gold), "--backend", "listening", "--no-cache", "--quiet",
+                     "--thresholds", str(thresholds)]) == 0
+        [err] = said_before_call
+        assert (f"{thresholds} has a [rulez.FIELD] table, but no backend rulez is installed, "
+                "so it gates nothing (installed: ") in err
+        assert "has no [listening.FIELD] table, so only --threshold gates listening" in err
+        assert "untitled.listening" not in err.split("its tables: ")[0]
+        assert capsys.readouterr().err == ""  # nothing more said after the run
+    finally:
+        unregister("listening")
+
+
 def test_eval_command_writes_json_html_and_enforces_thresholds(scripted, tmp_path, capsys):
     """The CLI prints the table, writes both reports and exits 1 under a threshold."""
     scripted[ABSTRACT] = dict(GOOD, datasets=["PDEBench", "GMRES"])
