@@ -211,12 +211,25 @@ def _paper_score(item: dict[str, Any], name: str) -> float | None:
         return None
 
 
+def _by_id(items: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Report items keyed by id and how many of that id came before: ids are unique
+    within a gold file, not across the files of one eval, and keyed by id alone the
+    second file's paper was paired with the first's, and papers that had not
+    changed were counted better or worse."""
+    seen: dict[str, int] = {}
+    keyed = {}
+    for item in items:
+        seen[item["id"]] = seen.get(item["id"], -1) + 1
+        keyed[(item["id"], seen[item["id"]])] = item
+    return keyed
+
+
 def format_comparison(report: dict[str, Any], before: dict[str, Any], label: str) -> str:
     """Every metric before and after, and for each field how many papers scored
     better and how many worse (`eval --compare`). A change to the extractor is
     reported whole: the fields that got worse are printed beside the others."""
-    old = {item["id"]: item for item in before["items"]}
-    pairs = [(old[item["id"]], item) for item in report["items"] if item["id"] in old]
+    old = _by_id(before["items"])
+    pairs = [(old[key], item) for key, item in _by_id(report["items"]).items() if key in old]
     lines = [f"against {label}: backend {before.get('backend')}  prompt "
              f"{before.get('prompt_hash')}  n={before.get('n')}  ({len(pairs)} papers in both)"]
     if report.get("titles", True) != before.get("titles", True):

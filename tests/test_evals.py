@@ -556,6 +556,28 @@ def test_compare_prints_every_metric_before_and_after_and_the_papers_that_moved(
     assert "note: the runs scored different papers" in capsys.readouterr().out
 
 
+def test_compare_pairs_papers_of_one_id_in_two_gold_files_each_with_its_own(
+        scripted, tmp_path, capsys):
+    """Ids are unique within a gold file, not across the files of one eval: keyed by
+    id alone, the second file's paper was paired with the first's, so an unchanged
+    run showed papers better and worse and said the runs scored different papers."""
+    other = dict(GOLD_LINE, abstract=ABSTRACT + " Second paper.")  # the same id, "skr"
+    first, second = write(tmp_path, GOLD_LINE, name="a.jsonl"), write(tmp_path, other,
+                                                                       name="b.jsonl")
+    scripted[ABSTRACT] = GOOD
+    scripted[other["abstract"]] = dict(GOOD, task="something else entirely", datasets=[])
+    args = ["eval", str(first), str(second), "--backend", "scripted", "--no-cache",
+            "--quiet", "--no-thresholds"]
+    assert main([*args, "--json", str(tmp_path / "before.json")]) == 0
+    capsys.readouterr()
+    assert main([*args, "--compare", str(tmp_path / "before.json")]) == 0
+    out = capsys.readouterr().out
+    assert "(2 papers in both)" in out and "note:" not in out
+    moved = [line.split()[-1] for line in out.splitlines()
+             if line.split()[1:2] in (["f1"], ["token_f1"])]
+    assert moved == ["0/0"] * 5
+
+
 @pytest.mark.parametrize("content", [
     "not json", "[1, 2]", '{"fields": {}}', '{"fields": {"task": 1}, "items": []}',
     '{"fields": {}, "items": [{"scores": {}}]}', b"\xff\xfe{\x00}\x00",  # UTF-16
