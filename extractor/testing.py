@@ -12,7 +12,8 @@ empty. Actions:
   arguments in tools mode, or as the message content otherwise.
 - `Raw(text)`: the same, but `text` is sent verbatim as the arguments/content
   (for malformed JSON).
-- `Status(code, body, headers)`: an HTTP error, e.g. 429 with Retry-After.
+- `Status(code, body, headers)`: an HTTP error, e.g. 429 with Retry-After; a
+  `bytes` body is sent as it is (for a body that is not UTF-8).
 - `Stall(seconds)`: wait, then take the next action (slower than a timeout).
 - `Trickle(seconds)`: send the next action's answer a byte at a time, spread
   over `seconds` (each read is quick, the whole answer is not).
@@ -49,7 +50,8 @@ class Raw:
 @dataclass
 class Status:
     code: int
-    body: dict[str, Any] | str = field(default_factory=lambda: {"error": {"message": "scripted"}})
+    body: dict[str, Any] | str | bytes = field(
+        default_factory=lambda: {"error": {"message": "scripted"}})
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -206,7 +208,8 @@ class ScriptedServer(ABC):
 
             def _send(self, code: int, body: Any, headers: dict[str, str] | None = None,
                       trickle: float = 0.0) -> None:
-                data = (body if isinstance(body, str) else json.dumps(body)).encode()
+                data = body if isinstance(body, bytes) else (
+                    body if isinstance(body, str) else json.dumps(body)).encode()
                 try:
                     self.send_response(code)
                     self.send_header("content-type", "application/json")

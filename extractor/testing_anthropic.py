@@ -61,10 +61,10 @@ class Text:
 @dataclass
 class Status:
     code: int
-    body: dict[str, Any] | str | None = None
+    body: dict[str, Any] | str | bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
-    def payload(self) -> dict[str, Any] | str:
+    def payload(self) -> dict[str, Any] | str | bytes:
         if self.body is not None:
             return self.body
         kind = ERROR_TYPES.get(self.code, "api_error")

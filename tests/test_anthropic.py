@@ -174,6 +174,7 @@ def test_401_fails_at_once_without_a_retry(server, tmp_path):
 
 @pytest.mark.parametrize("body, message", [
     ("<html>Sign in to the proxy</html>", "body that is not JSON"),
+    (b'{"type": "message", "model": "\xff"}', "body that is not UTF-8 text"),
     ({}, "without a list of content blocks"),
     ({"type": "message", "role": "assistant", "content": None}, "without a list of content"),
 ])

@@ -131,6 +131,19 @@ def test_a_200_that_is_not_a_chat_completion_fails_once_and_says_so(
     assert len(server.received) == 1
 
 
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_200_whose_body_is_not_utf8_fails_once_and_says_so(server, make_extractor, use_async):
+    """Bytes that are no text are neither an "unexpected error" nor worth a retry."""
+    body = json.dumps(_tool_answer(GOOD)).encode().replace(b'"model": "m"', b'"model": "\xff"')
+    server.push(*[Status(200, body)] * 3)
+    extractor = make_extractor()
+    with pytest.raises(PermanentError, match="body that is not UTF-8 text") as info:
+        asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async else (
+            extractor.extract(ABSTRACT, TITLE))
+    assert server.url.rstrip("/") in str(info.value)
+    assert len(server.received) == 1
+
+
 def _tool_answer(data, **extra):
     """A chat.completion with `data` as the tool call's arguments, and `extra` fields."""
     message = {"role": "assistant", "content": None, "tool_calls": [{

@@ -119,7 +119,8 @@ def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchron
     Shape. The SDKs build their response models without validating them. A
     body that is not JSON (a web page, a proxy's login screen) reached
     instructor as a JSONDecodeError and was re-asked as if the model had
-    written bad JSON; a body without the expected parts (`{}`, no choices, a
+    written bad JSON (one that is not UTF-8 failed as an "unexpected"
+    UnicodeDecodeError); a body without the expected parts (`{}`, no choices, a
     null message, a choice that is a string, a tool call without a function)
     failed inside instructor as a TypeError or AttributeError, reported as an
     "unexpected error". The same body would come back on a retry or a
@@ -142,8 +143,10 @@ def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchron
             raise error
         return answer
 
-    def not_json() -> PermanentError:
-        return PermanentError(f"{where} answered with a body that is not JSON: check that "
+    def not_json(exc: ValueError) -> PermanentError:
+        what = ("is not UTF-8 text" if isinstance(exc, UnicodeDecodeError)
+                else "is not JSON")
+        return PermanentError(f"{where} answered with a body that {what}: check that "
                               "the base URL is the API's root")
 
     if asynchronous:
@@ -155,8 +158,8 @@ def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchron
                     answer = await create(*args, **kwargs)
             except TimeoutError:
                 raise too_slow() from None
-            except json.JSONDecodeError:
-                raise not_json() from None
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise not_json(exc) from None
             return refuse(answer, kwargs)
 
         return acreate
@@ -177,8 +180,8 @@ def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchron
             answer = done.result(timeout=deadline)
         except concurrent.futures.TimeoutError:
             raise too_slow() from None
-        except json.JSONDecodeError:
-            raise not_json() from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise not_json(exc) from None
         return refuse(answer, kwargs)
 
     return screate
