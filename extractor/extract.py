@@ -42,7 +42,7 @@ from .grounding import find_quote, unwritten
 from .inputs import check_input, normalize_text
 from .prompts import load_prompt
 from .result import Extraction, Meta, Usage
-from .schema import PaperSummary, first_error
+from .schema import PaperSummary, encodable, first_error
 from .settings import canonical, of_type, whole
 
 CACHE_FORMAT = 1
@@ -266,8 +266,10 @@ class Extractor:
         """The Extraction of `done`. `source` is the abstract as the caller passed it:
         the request holds it stripped, and evidence offsets index the caller's string."""
         # The model the server says answered, when it says so as text: a 200 with
-        # `"model": 4` is otherwise a good answer, and failed Meta on every cache hit.
-        answered = done.model if isinstance(done.model, str) else None
+        # `"model": 4` is otherwise a good answer, and failed Meta on every cache hit;
+        # one with a lone surrogate (`"gpt\\ud800"`) failed the cache write.
+        answered = (done.model if isinstance(done.model, str) and encodable(done.model)
+                    else None)
         meta = Meta(
             backend=self.backend.name,
             model=answered or self.backend.model,

@@ -357,6 +357,17 @@ _WANTED = {"task": "the problem the paper addresses, in 2 to 8 words",
 MAX_REASON = 300  # characters of a validator's, a server's or a model's words in a message
 
 
+def encodable(text: str) -> bool:
+    """Whether `text` can be written as UTF-8. A lone surrogate (U+D800-U+DFFF),
+    which a server's JSON can hold as an escape such as "\\ud800", cannot: it
+    stands for no character, and failed the cache write and every output file."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def one_line(text: str, limit: int = MAX_REASON) -> str:
     """`text` with every run of whitespace (line breaks included) one space, cut
     to `limit` characters: words from a validator, a server or a model, shown in

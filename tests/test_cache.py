@@ -156,18 +156,25 @@ def test_corrupt_entry_is_a_miss_and_is_replaced(garbage, server, make_extractor
     assert extractor.extract(ABSTRACT, TITLE).meta.cache_hit
 
 
-class _NumberedModel(FakeOpenAIServer):
-    """Answers 200 with `"model": 4`: the SDK builds its response without checking."""
+class _ServedModel(FakeOpenAIServer):
+    """Answers 200 naming `served` as its model (`"model": 4`): the SDK builds its
+    response without checking."""
+
+    served: object = 4
 
     def answer(self, request, action):
         status, body, headers = super().answer(request, action)
-        body["model"] = 4
+        body["model"] = self.served
         return status, body, headers
 
 
-def test_an_answer_whose_model_is_not_text_is_returned_and_read_back_from_the_cache(tmp_path):
-    """A 200 naming its model with a number is no reason to fail, now or on each later hit."""
-    with _NumberedModel(default=lambda request: Reply(GOOD)) as server:
+@pytest.mark.parametrize("served", [4, "gpt\ud800"])
+def test_an_answer_whose_model_is_not_text_is_returned_and_read_back_from_the_cache(
+        tmp_path, served):
+    """A 200 naming its model with a number, or with a lone surrogate no file can
+    hold, is no reason to fail, now or on each later hit."""
+    with _ServedModel(default=lambda request: Reply(GOOD)) as server:
+        server.served = served
         for hit in (False, True, True):
             with Extractor("openai", model="test-model", base_url=server.url,
                            cache=tmp_path / "cache") as extractor:
