@@ -371,8 +371,10 @@ def encodable(text: str) -> bool:
 def one_line(text: str, limit: int = MAX_REASON) -> str:
     """`text` with every run of whitespace (line breaks included) one space, cut
     to `limit` characters: words from a validator, a server or a model, shown in
-    an error message, which is always one line."""
-    text = " ".join(text.split())
+    an error message, which is always one line. A lone surrogate is written as
+    its escape (`\\ud800`): the message goes into a batch's log row, and one
+    that cannot be written as UTF-8 stopped the whole run."""
+    text = " ".join(text.encode("utf-8", "backslashreplace").decode("utf-8").split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

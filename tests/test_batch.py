@@ -309,6 +309,26 @@ def test_429s_500s_and_timeouts_end_done_or_recorded_failed_and_retry_failed_hea
     assert sorted(r["id"] for r in rows) == sorted(ids) and not any(r["error"] for r in rows)
 
 
+def test_a_server_message_with_a_lone_surrogate_is_a_failed_row_not_a_stopped_run(
+        tmp_path, capsys, server):
+    """A server's words (here an error in a 200 body) holding "\\ud800" go into the
+    row's message escaped: unescaped, the row could not be written and the run died."""
+
+    def script(request):
+        if paper_number(request) == 1:
+            return Status(200, {"error": {"code": 400, "message": "bad \ud800 input"}})
+        return Reply(GOOD | {"speedups": []})
+
+    server.default = script
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    out = tmp_path / "out.jsonl"
+    code, summary, _ = cli(capsys, tmp_path / "in.jsonl", "-o", out, "--backend", "openai",
+                           "--base-url", server.url, "--model", "m", *FAST)
+    failed = {r["id"]: r["error"] for r in lines(out) if r["error"]}
+    assert code == 1 and summary["output"]["records"] == 3 and list(failed) == ["P1"]
+    assert "bad \\ud800 input" in failed["P1"]["message"]
+
+
 def test_retry_failed_says_which_failures_the_inputs_no_longer_hold(tmp_path, capsys):
     """--retry-failed finds failures by id, and an id-less paper's id is its title and
     abstract: edited since, it is another record, and the run said nothing of the
