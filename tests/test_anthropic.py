@@ -135,6 +135,19 @@ def test_reasks_are_bounded_and_counted_when_the_answer_stays_invalid(server, tm
     assert caught.value.usage.prompt_tokens > 0
 
 
+@pytest.mark.parametrize("use_async", [False, True])
+def test_an_answer_with_a_lone_surrogate_fails_validation_without_an_unsent_reask(
+        server, tmp_path, use_async):
+    """A re-ask sends the tool input back, and "\\ud800" in it could not be encoded:
+    it failed unsent as an unexpected error, counted as a re-ask."""
+    server.push(Reply(GOOD | {"task": "sparse \ud800 solving"}))
+    with make(server, tmp_path) as ex, pytest.raises(ValidationFailed,
+                                                    match="lone surrogate") as caught:
+        asyncio.run(ex.aextract(ABSTRACT)) if use_async else ex.extract(ABSTRACT)
+    assert len(server.received) == 1 and caught.value.reasks == 0
+    assert caught.value.usage.completion_tokens > 0
+
+
 def test_an_answer_that_stays_text_says_no_tool_call_was_made(server, tmp_path):
     """Not instructor's "1 validation error for list[any]"."""
     server.default = lambda request: Text("Here is a summary of the paper.")

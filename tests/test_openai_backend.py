@@ -144,6 +144,23 @@ def test_a_200_whose_body_is_not_utf8_fails_once_and_says_so(server, make_extrac
     assert len(server.received) == 1
 
 
+@pytest.mark.parametrize("use_async", [False, True])
+@pytest.mark.parametrize("mode", ["tools", "json"])
+def test_an_answer_with_a_lone_surrogate_fails_validation_without_an_unsent_reask(
+        server, make_extractor, mode, use_async):
+    """"\\ud800" in the body decodes to no character: a re-ask would send it back and
+    could not be encoded. The answer fails at once, paid for, with only the re-asks
+    that were sent counted."""
+    surrogate = json.dumps(GOOD | {"task": "data \ud800 generation"}, ensure_ascii=False)
+    server.push(Reply(GOOD | {"task": ""}), Raw(surrogate), Reply(GOOD))
+    extractor = make_extractor(config=BackendConfig(mode=mode))
+    with pytest.raises(ValidationFailed, match=r"lone surrogate '\\ud800'") as info:
+        asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async else (
+            extractor.extract(ABSTRACT, TITLE))
+    assert len(server.received) == 2 and info.value.reasks == 1
+    assert info.value.usage.completion_tokens > 0
+
+
 def _tool_answer(data, **extra):
     """A chat.completion with `data` as the tool call's arguments, and `extra` fields."""
     message = {"role": "assistant", "content": None, "tool_calls": [{

@@ -6,9 +6,10 @@
 - `reported_error` reads an error a server put in a 200 body (OpenRouter does,
   for upstream failures and rate limits) as the HTTP status its code or type
   names, so 429 and 5xx are retried like the real statuses.
-- `not_an_answer` and `refused` are the verdicts on a 200 that instructor must
-  not read: not the API's answer at all, or a model that declined (re-asking
-  only pays for the same refusal).
+- `not_an_answer`, `refused` and `not_text` are the verdicts on a 200 that
+  instructor must not read: not the API's answer at all, a model that declined
+  (re-asking only pays for the same refusal), or an answer no re-ask can send
+  back.
 - `first_line` (with `schema.one_line`) and `redacted` keep a message one
   bounded line without the API key: it is printed, logged and stored in every
   batch row.
@@ -17,11 +18,12 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import math
 import time
 from typing import Any
 
-from ..errors import BackendError, PermanentError, TransientError
+from ..errors import BackendError, PermanentError, TransientError, ValidationFailed
 from ..schema import one_line
 
 
@@ -36,6 +38,26 @@ def refused(where: str, model: str, why: str, text: Any = None) -> PermanentErro
     model's own words are shown on one line."""
     said = f": {one_line(text)}" if isinstance(text, str) and text.strip() else ""
     return PermanentError(f"{where}: {model} refused to answer ({why}){said}")
+
+
+def not_text(model: str, *parts: Any) -> ValidationFailed | None:
+    """ValidationFailed when a part of the answer (its text, a tool call's
+    arguments or input) holds a lone surrogate, which is no character: JSON
+    can carry one as an escape (`"\\ud800"`), and the SDK decodes it. A re-ask
+    sends the answer back, and the SDK could not encode it: the re-ask failed
+    unsent, as an "unexpected" UnicodeEncodeError, and was counted as sent. So
+    the answer fails at once, as one that broke the schema."""
+    for part in parts:
+        try:
+            (part if isinstance(part, str) else json.dumps(part, ensure_ascii=False,
+                                                           default=str)).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            char = exc.object[exc.start]
+            return ValidationFailed(f"the answer from {model} holds a lone surrogate {char!r}, "
+                                    "which is not text; no re-ask can send it back")
+        except (ValueError, RecursionError):
+            continue  # not this check's to judge: the parse that follows says what is wrong
+    return None
 
 
 # Error types of the Anthropic and OpenAI APIs, as the HTTP status each comes with.

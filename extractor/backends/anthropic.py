@@ -57,7 +57,7 @@ from ._instructor import (
     request_kwargs,
 )
 from ._loop import PerLoop
-from ._said import not_an_answer, redacted, refused, reported_error
+from ._said import not_an_answer, not_text, redacted, refused, reported_error
 from .base import Backend, BackendConfig, Completion, Request, check_options
 
 DEFAULT_MODEL = "claude-haiku-4-5"
@@ -96,7 +96,8 @@ def _screen(where: str) -> Any:
             said = " ".join(t for block in content if isinstance(
                 t := getattr(block, "text", None), str))
             return refused(where, model, "stop_reason refusal", said)
-        return None
+        return not_text(model, *(getattr(block, "input", getattr(block, "text", None))
+                                 for block in content))
 
     return screen
 

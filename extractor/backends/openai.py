@@ -14,7 +14,7 @@ at this border:
   finish_reason is "error") is mapped like the HTTP status it names; a
   refusal (`message.refusal`) or a content filter fails at once, since a
   re-ask only pays for the same refusal; parts of the wrong type fail at
-  once as not the API's answer.
+  once as not the API's answer, and a lone surrogate as no text (`not_text`).
 
 Async requests go over the SDK's aiohttp transport (`openai.DefaultAioHttpClient`,
 the `openai[aiohttp]` extra): in a batch run, client CPU bounds throughput, and
@@ -60,7 +60,7 @@ from ._instructor import (
     request_kwargs,
 )
 from ._loop import PerLoop
-from ._said import first_line, not_an_answer, redacted, refused, reported_error
+from ._said import first_line, not_an_answer, not_text, redacted, refused, reported_error
 from .base import Backend, BackendConfig, Completion, Request, check_options
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -145,7 +145,7 @@ def _screen(where: str) -> Any:
             return not_an_answer(where, "with tool_calls that is not a list")
         if not all(hasattr(getattr(call, "function", None), "arguments") for call in calls or []):
             return not_an_answer(where, "with a tool call that has no function")
-        return None
+        return not_text(model, message.content, *(call.function.arguments for call in calls or []))
 
     return screen
 
