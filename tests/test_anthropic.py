@@ -188,6 +188,10 @@ def test_401_fails_at_once_without_a_retry(server, tmp_path):
 @pytest.mark.parametrize("body, message", [
     ("<html>Sign in to the proxy</html>", "body that is not JSON"),
     (b'{"type": "message", "model": "\xff"}', "body that is not UTF-8 text"),
+    pytest.param('{"type": "message", "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+                 "body nested too deeply to parse", id="too-deep"),
+    pytest.param('{"type": "message", "x": ' + "9" * 5_000 + "}",
+                 "body that could not be parsed", id="huge-int"),
     ({}, "without a list of content blocks"),
     ({"type": "message", "role": "assistant", "content": None}, "without a list of content"),
 ])

@@ -144,6 +144,25 @@ def test_a_200_whose_body_is_not_utf8_fails_once_and_says_so(server, make_extrac
     assert len(server.received) == 1
 
 
+DEEP = "[" * 100_000 + "]" * 100_000  # past the recursion limit of Python's JSON parser
+HUGE = "9" * 5_000  # past the 4,300 digits Python turns into an int
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+@pytest.mark.parametrize("extra, message", [(DEEP, "nested too deeply to parse"),
+                                            (HUGE, r"could not be parsed \(Exceeds the limit")])
+def test_a_200_whose_json_python_cannot_parse_fails_once_and_says_so(
+        server, make_extractor, extra, message, use_async):
+    """A RecursionError or ValueError from the SDK's parse was an "unexpected error"."""
+    server.push(*[Status(200, json.dumps(_tool_answer(GOOD))[:-1] + f', "x": {extra}}}')] * 3)
+    extractor = make_extractor()
+    with pytest.raises(PermanentError, match=message) as info:
+        asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async else (
+            extractor.extract(ABSTRACT, TITLE))
+    assert server.url.rstrip("/") in str(info.value)
+    assert len(server.received) == 1
+
+
 @pytest.mark.parametrize("use_async", [False, True])
 @pytest.mark.parametrize("mode", ["tools", "json"])
 def test_an_answer_with_a_lone_surrogate_fails_validation_without_an_unsent_reask(

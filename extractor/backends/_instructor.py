@@ -119,12 +119,14 @@ def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchron
     Shape. The SDKs build their response models without validating them. A
     body that is not JSON (a web page, a proxy's login screen) reached
     instructor as a JSONDecodeError and was re-asked as if the model had
-    written bad JSON (one that is not UTF-8 failed as an "unexpected"
-    UnicodeDecodeError); a body without the expected parts (`{}`, no choices, a
-    null message, a choice that is a string, a tool call without a function)
-    failed inside instructor as a TypeError or AttributeError, reported as an
-    "unexpected error". The same body would come back on a retry or a
-    re-ask, so it is a PermanentError naming the endpoint. `screen(answer,
+    written bad JSON; one that is not UTF-8, nested too deeply for Python's
+    parser (RecursionError) or holding an integer of over 4,300 digits
+    (ValueError) failed as an "unexpected error". A body without the expected
+    parts (`{}`, no choices, a null message, a choice that is a string, a tool
+    call without a function) failed inside instructor as a TypeError or
+    AttributeError, reported as an "unexpected error". The same body would
+    come back on a retry or a re-ask, so it is a PermanentError naming the
+    endpoint. `screen(answer,
     model)` returns the error for a parsed response that instructor should
     not read (None when it may), an error the server reported in it included.
     That error carries the answer's usage (`usage_of`): a refusal is paid
@@ -143,11 +145,14 @@ def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchron
             raise error
         return answer
 
-    def not_json(exc: ValueError) -> PermanentError:
-        what = ("is not UTF-8 text" if isinstance(exc, UnicodeDecodeError)
-                else "is not JSON")
-        return PermanentError(f"{where} answered with a body that {what}: check that "
-                              "the base URL is the API's root")
+    def unreadable(exc: ValueError | RecursionError) -> PermanentError:
+        if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
+            what = "is not JSON" if isinstance(exc, json.JSONDecodeError) else "is not UTF-8 text"
+            return PermanentError(f"{where} answered with a body that {what}: check that "
+                                  "the base URL is the API's root")
+        what = ("nested too deeply to parse" if isinstance(exc, RecursionError)
+                else f"that could not be parsed ({first_line(exc)})")
+        return PermanentError(f"{where} answered with a body {what}: not this API's answer")
 
     if asynchronous:
         @functools.wraps(create)
@@ -158,8 +163,8 @@ def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchron
                     answer = await create(*args, **kwargs)
             except TimeoutError:
                 raise too_slow() from None
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise not_json(exc) from None
+            except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
+                raise unreadable(exc) from None
             return refuse(answer, kwargs)
 
         return acreate
@@ -180,8 +185,8 @@ def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchron
             answer = done.result(timeout=deadline)
         except concurrent.futures.TimeoutError:
             raise too_slow() from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise not_json(exc) from None
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
+            raise unreadable(exc) from None
         return refuse(answer, kwargs)
 
     return screate
