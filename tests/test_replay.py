@@ -6,7 +6,15 @@ import json
 
 import pytest
 
-from extractor import BackendConfig, ConfigError, Extractor, Options, ReplayMiss, Sampling
+from extractor import (
+    BackendConfig,
+    ConfigError,
+    Extractor,
+    Options,
+    ReplayMiss,
+    Sampling,
+    ValidationFailed,
+)
 from extractor.cli import main
 from extractor.testing import Raw, Reply, Status
 
@@ -425,6 +433,53 @@ def test_a_200_that_is_not_json_fails_as_it_would_live(server, gold, tmp_path, c
     assert [f["id"] for f in failed] == ["skr", "two"]
     assert all("not JSON" in f["error"] and "PermanentError" in f["error"] for f in failed)
     assert not (tmp_path / "rec" / "m.jsonl").exists()
+
+
+def _tool_answer(**extra):
+    message = {"role": "assistant", "content": None, "tool_calls": [{
+        "id": "c", "type": "function",
+        "function": {"name": "PaperSummary", "arguments": json.dumps(GOOD)}}]}
+    return {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
+            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+            **extra}
+
+
+def test_answers_holding_lone_surrogates_are_recorded_and_replay_as_they_ran_live(
+        server, gold, tmp_path, capsys):
+    """"\\ud800" in a body decodes to no character, which UTF-8 cannot write: the
+    write failed, was retried as a dropped connection, and the answer was lost from
+    a recording said to be whole. Both are recorded now, and replay as they ran."""
+    bad = json.dumps(GOOD | {"task": "data \ud800 generation"}, ensure_ascii=False)
+    server.push(Status(200, _tool_answer(x="\ud800")), Raw(bad))
+    assert record(server, gold, tmp_path / "rec" / "m.jsonl") == 1
+    failed = json.loads(capsys.readouterr().out)["failed"]
+    assert [f["id"] for f in failed] == ["two"] and "lone surrogate" in failed[0]["error"]
+    assert len(server.received) == 2
+    text = (tmp_path / "rec" / "m.jsonl").read_bytes().decode("utf-8")
+    assert [json.loads(line)["response"]["choices"][0]["index"] for line in text.splitlines()] \
+        == [0, 0]
+    extractor = replay(tmp_path)
+    assert extractor.extract(ABSTRACT, TITLE).task == GOOD["task"]
+    with pytest.raises(ValidationFailed, match="lone surrogate"):
+        extractor.extract(ABSTRACT + " A second paper.", TITLE)
+
+
+@pytest.mark.parametrize("body, said", [
+    (json.dumps(_tool_answer())[:-1] + ', "x": NaN}', "NaN or Infinity"),
+    (json.dumps(_tool_answer())[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+     "nested too deeply"),
+], ids=["nan", "too-deep"])
+def test_an_answer_no_recording_can_hold_fails_once_saying_why(
+        server, gold, tmp_path, capsys, body, said):
+    """NaN made a line only Python reads, which replay then failed to serve; JSON too
+    deep to parse failed in the transport, was retried, and the retry's answer
+    recorded. Each fails its fixture once, and nothing is written for it."""
+    server.push(Status(200, body), Reply(GOOD))
+    assert record(server, gold, tmp_path / "rec" / "m.jsonl") == 1
+    failed = json.loads(capsys.readouterr().out)["failed"]
+    assert [f["id"] for f in failed] == ["skr"] and said in failed[0]["error"]
+    assert "PermanentError" in failed[0]["error"] and len(server.received) == 2
+    assert len((tmp_path / "rec" / "m.jsonl").read_text().splitlines()) == 1
 
 
 def test_the_shipped_recordings_replay_with_sampling_written_as_the_readme_writes_it():

@@ -33,8 +33,9 @@ from typing import Any
 
 import httpx
 
-from ..errors import ConfigError, ExtractorError, ReplayMiss
+from ..errors import ConfigError, ExtractorError, PermanentError, ReplayMiss
 from ..prompts import load_prompt
+from ..schema import encodable
 from ._body import bound
 from .base import BackendConfig, check_options
 from .openai import OpenAIBackend
@@ -142,7 +143,10 @@ class _ReplayTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if entry is None:
             message = {"error": {"message": "no recording for this request", "type": "replay_miss"}}
             return httpx.Response(404, json=message, headers={_MISS_HEADER: "miss"})
-        return httpx.Response(200, json=entry["response"])
+        # Written as JSON with ASCII escapes, as a server may send it: httpx's own
+        # `json=` refuses a lone surrogate or NaN, which the SDK reads from a live body.
+        return httpx.Response(200, content=json.dumps(entry["response"]).encode("ascii"),
+                              headers={"content-type": "application/json"})
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()
@@ -261,8 +265,27 @@ def _model(where: Path, asked: str | None, recordings: dict[str, dict[str, Any]]
 def _json_or_none(content: bytes) -> Any:
     try:
         return json.loads(content)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError both
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError too
         return None
+
+
+def _line(entry: dict[str, Any], where: str) -> str:
+    """One exchange as a line of JSON that reads back as it was.
+
+    A lone surrogate (a server's escape such as "\\ud800") cannot be written
+    as UTF-8: the write failed, the SDK retried it as a dropped connection, and
+    the answer was lost from a recording said to be complete. Such a line is
+    written with ASCII escapes, which read back the same. NaN and Infinity,
+    which Python's parser takes but JSON has no number for, made a line no
+    other tool reads, and replay failed serving it: that answer is refused."""
+    try:
+        line = json.dumps(entry, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise PermanentError(f"{where} answered with NaN or Infinity, which JSON has no "
+                             "number for: a recording cannot hold that answer") from None
+    except RecursionError:
+        raise PermanentError(f"{where} answered with JSON nested too deeply to record") from None
+    return line if encodable(line) else json.dumps(entry, allow_nan=False)
 
 
 class RecordingTransport(httpx.BaseTransport):
@@ -293,9 +316,6 @@ class RecordingTransport(httpx.BaseTransport):
         # passed on as it came, so the SDK reports it exactly as on a live run.
         key = request_key(body)
         if answer is not None and key not in self._keys:
-            # Two answers to one request (the same abstract twice, a server that is not
-            # deterministic) would make the recording one that replay refuses to load.
-            self._keys.add(key)
             entry = {
                 "key": key,
                 "model": self.model,
@@ -303,8 +323,12 @@ class RecordingTransport(httpx.BaseTransport):
                 "request": json.loads(body),
                 "response": answer,
             }
+            line = _line(entry, str(request.url))
+            # Two answers to one request (the same abstract twice, a server that is not
+            # deterministic) would make the recording one that replay refuses to load.
+            self._keys.add(key)
             with self._lock:
-                self._append(json.dumps(entry, ensure_ascii=False) + "\n")
+                self._append(line + "\n")
         # The body is decoded now: drop the headers that described its encoding.
         headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _ENCODING]
         return httpx.Response(response.status_code, headers=headers, content=content)
