@@ -205,6 +205,17 @@ def test_a_200_that_is_not_a_message_fails_once_and_says_so(
     assert len(server.received) == 1
 
 
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_body_that_is_not_the_gzip_it_claims_fails_once_and_says_so(
+        server, tmp_path, use_async):
+    """The SDK took the DecodingError for a dropped connection and retried it."""
+    server.push(*[Status(200, {"type": "message"}, {"content-encoding": "gzip"})] * 3)
+    with make(server, tmp_path) as ex, pytest.raises(
+            PermanentError, match="does not decode as its Content-Encoding"):
+        asyncio.run(ex.aextract(ABSTRACT)) if use_async else ex.extract(ABSTRACT)
+    assert len(server.received) == 1
+
+
 def test_a_reply_slower_than_the_timeout_is_a_transient_error(server, tmp_path):
     server.push(Stall(3.0))  # long, so a loaded machine cannot blur the timeout and the answer
     once = RetryPolicy(max_attempts=1, initial_wait=0.01)

@@ -144,6 +144,20 @@ def test_a_200_whose_body_is_not_utf8_fails_once_and_says_so(server, make_extrac
     assert len(server.received) == 1
 
 
+@pytest.mark.parametrize("use_async", [False, True])
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_a_body_that_is_not_the_encoding_it_claims_fails_once_and_says_so(
+        server, make_extractor, encoding, use_async):
+    """The SDK takes the HTTP client's DecodingError for a dropped connection, and
+    each retry got the same bytes back."""
+    server.push(*[Status(200, _tool_answer(GOOD), {"content-encoding": encoding})] * 3)
+    extractor = make_extractor()
+    with pytest.raises(PermanentError, match="does not decode as its Content-Encoding"):
+        asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async else (
+            extractor.extract(ABSTRACT, TITLE))
+    assert len(server.received) == 1
+
+
 DEEP = "[" * 100_000 + "]" * 100_000  # past the recursion limit of Python's JSON parser
 HUGE = "9" * 5_000  # past the 4,300 digits Python turns into an int
 

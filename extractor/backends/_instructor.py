@@ -325,6 +325,19 @@ def ours_under(exc: BaseException) -> BackendError | None:
     return next((link for link in chain(exc) if isinstance(link, BackendError)), None)
 
 
+def undecodable(exc: BaseException, where: str) -> PermanentError | None:
+    """A PermanentError when `exc`, an SDK's connection error, is a body that did
+    not decode as its Content-Encoding says (`gzip` on bytes that are not gzip).
+    The SDK wraps the HTTP client's DecodingError as a connection error, retried
+    as a dropped connection, and the same bytes came back each time. Found by
+    name: the openai SDK's client is httpx2, the anthropic SDK's httpx."""
+    found = next((link for link in chain(exc) if type(link).__name__ == "DecodingError"), None)
+    if found is None:
+        return None
+    return PermanentError(f"{where} answered with a body that does not decode as its "
+                          f"Content-Encoding header says: {first_line(found)}")
+
+
 def unwrap(exc: BaseException) -> BaseException:
     """The error behind instructor's retry exception, or `exc` itself."""
     if isinstance(exc, InstructorRetryException) and exc.__cause__ is not None:
@@ -377,8 +390,8 @@ def classify(exc: BaseException, sdk: SdkErrors, *, where: str, model: str,
     if isinstance(cause, sdk.timeout):
         return TransientError(f"{where} did not answer within {timeout:g}s")
     if isinstance(cause, sdk.connection):
-        return ours_under(cause) or TransientError(f"could not reach {where}: "
-                                                   f"{first_line(cause)}")
+        return ours_under(cause) or undecodable(cause, where) or TransientError(
+            f"could not reach {where}: {first_line(cause)}")
     if isinstance(cause, sdk.status):
         return status_error(where, cause.status_code, first_line(cause), cause.response.headers,
                             model=model, key_hint=sdk.key_hint)
