@@ -148,6 +148,22 @@ def test_an_answer_with_a_lone_surrogate_fails_validation_without_an_unsent_reas
     assert caught.value.usage.completion_tokens > 0
 
 
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_call_to_a_tool_not_offered_fails_validation_at_once(server, tmp_path, use_async):
+    """instructor read the input of any tool called as the summary."""
+
+    def other_tool(request):
+        message = _message(request, Reply(GOOD))
+        message["content"][0]["name"] = "delete_all"
+        return Status(200, message)
+
+    server.default = other_tool
+    with make(server, tmp_path) as ex, pytest.raises(
+            ValidationFailed, match="calls the tool 'delete_all', not 'PaperSummary'"):
+        asyncio.run(ex.aextract(ABSTRACT)) if use_async else ex.extract(ABSTRACT)
+    assert len(server.received) == 1
+
+
 def test_an_answer_that_stays_text_says_no_tool_call_was_made(server, tmp_path):
     """Not instructor's "1 validation error for list[any]"."""
     server.default = lambda request: Text("Here is a summary of the paper.")

@@ -158,6 +158,20 @@ def test_a_body_that_is_not_the_encoding_it_claims_fails_once_and_says_so(
     assert len(server.received) == 1
 
 
+@pytest.mark.parametrize("use_async", [False, True])
+def test_a_call_to_a_tool_not_offered_fails_validation_at_once(
+        server, make_extractor, use_async):
+    """instructor read the arguments of any tool called as the summary."""
+    answer = _tool_answer(GOOD)
+    answer["choices"][0]["message"]["tool_calls"][0]["function"]["name"] = "delete_all"
+    server.push(Status(200, answer), Reply(GOOD))
+    extractor = make_extractor()
+    with pytest.raises(ValidationFailed, match="calls the tool 'delete_all', not 'PaperSummary'"):
+        asyncio.run(extractor.aextract(ABSTRACT, TITLE)) if use_async else (
+            extractor.extract(ABSTRACT, TITLE))
+    assert len(server.received) == 1
+
+
 DEEP = "[" * 100_000 + "]" * 100_000  # past the recursion limit of Python's JSON parser
 HUGE = "9" * 5_000  # past the 4,300 digits Python turns into an int
 

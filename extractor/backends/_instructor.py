@@ -102,7 +102,18 @@ def _check_response_model_once() -> None:
 _check_response_model_once()
 
 
-Screen = Callable[[Any, str], "BackendError | None"]
+Screen = Callable[[Any, str, "str | None"], "BackendError | None"]
+
+
+def tool_asked(kwargs: dict[str, Any]) -> str | None:
+    """The name of the tool a request offers (`{"function": {"name"}}` for openai,
+    `{"name"}` for anthropic), or None when it offers none."""
+    tools = kwargs.get("tools")
+    first = tools[0] if isinstance(tools, list) and tools else None
+    if not isinstance(first, dict):
+        return None
+    name = (first.get("function") or first).get("name")
+    return name if isinstance(name, str) else None
 
 
 def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchronous: bool,
@@ -126,9 +137,10 @@ def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchron
     call without a function) failed inside instructor as a TypeError or
     AttributeError, reported as an "unexpected error". The same body would
     come back on a retry or a re-ask, so it is a PermanentError naming the
-    endpoint. `screen(answer,
-    model)` returns the error for a parsed response that instructor should
-    not read (None when it may), an error the server reported in it included.
+    endpoint. `screen(answer, model, tool)` returns the error for a parsed
+    response that instructor should not read (None when it may), an error the
+    server reported in it included; `tool` is the name of the tool the request
+    offers (None in JSON modes), since instructor reads a call to any tool.
     That error carries the answer's usage (`usage_of`): a refusal is paid
     for, and instructor's response hook, which the Meter counts by, never
     sees an answer refused here.
@@ -140,7 +152,8 @@ def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchron
         return TransientError(f"{where} did not answer within {deadline:g}s")
 
     def refuse(answer: Any, kwargs: dict[str, Any]) -> Any:
-        if (error := screen(answer, str(kwargs.get("model", "the model")))) is not None:
+        model = str(kwargs.get("model", "the model"))
+        if (error := screen(answer, model, tool_asked(kwargs))) is not None:
             error.usage = usage_of(answer)
             raise error
         return answer

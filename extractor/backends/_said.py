@@ -6,10 +6,10 @@
 - `reported_error` reads an error a server put in a 200 body (OpenRouter does,
   for upstream failures and rate limits) as the HTTP status its code or type
   names, so 429 and 5xx are retried like the real statuses.
-- `not_an_answer`, `refused` and `not_text` are the verdicts on a 200 that
-  instructor must not read: not the API's answer at all, a model that declined
-  (re-asking only pays for the same refusal), or an answer no re-ask can send
-  back.
+- `not_an_answer`, `refused`, `not_text` and `other_tool` are the verdicts on
+  a 200 that instructor must not read: not the API's answer at all, a model
+  that declined (re-asking only pays for the same refusal), an answer no
+  re-ask can send back, or a call to a tool that was not offered.
 - `first_line` (with `schema.one_line`) and `redacted` keep a message one
   bounded line without the API key: it is printed, logged and stored in every
   batch row.
@@ -58,6 +58,13 @@ def not_text(model: str, *parts: Any) -> ValidationFailed | None:
         except (ValueError, RecursionError):
             continue  # not this check's to judge: the parse that follows says what is wrong
     return None
+
+
+def other_tool(model: str, called: Any, asked: str) -> ValidationFailed:
+    """The answer calls a tool the request did not offer. instructor reads the
+    arguments of whatever tool is called as the summary, and accepted them."""
+    return ValidationFailed(f"the answer from {model} calls the tool {one_line(str(called))!r}, "
+                            f"not {asked!r}, the only one offered")
 
 
 # Error types of the Anthropic and OpenAI APIs, as the HTTP status each comes with.

@@ -57,7 +57,7 @@ from ._instructor import (
     request_kwargs,
 )
 from ._loop import PerLoop
-from ._said import not_an_answer, not_text, redacted, refused, reported_error
+from ._said import not_an_answer, not_text, other_tool, redacted, refused, reported_error
 from .base import Backend, BackendConfig, Completion, Request, check_options
 
 DEFAULT_MODEL = "claude-haiku-4-5"
@@ -84,7 +84,7 @@ def anthropic_usage(response: Any) -> Usage:
 def _screen(where: str) -> Any:
     """What `checked` asks of a Messages API answer before instructor reads it."""
 
-    def screen(message: Any, model: str) -> BackendError | None:
+    def screen(message: Any, model: str, tool: str | None) -> BackendError | None:
         content = getattr(message, "content", None)
         if not isinstance(content, list):
             return (reported_error(getattr(message, "error", None), where, model=model,
@@ -96,6 +96,9 @@ def _screen(where: str) -> Any:
             said = " ".join(t for block in content if isinstance(
                 t := getattr(block, "text", None), str))
             return refused(where, model, "stop_reason refusal", said)
+        called = [getattr(block, "name", None) for block in content if block.type == "tool_use"]
+        if tool is not None and (wrong := [name for name in called if name != tool]):
+            return other_tool(model, wrong[0], tool)
         return not_text(model, *(getattr(block, "input", getattr(block, "text", None))
                                  for block in content))
 

@@ -60,7 +60,15 @@ from ._instructor import (
     request_kwargs,
 )
 from ._loop import PerLoop
-from ._said import first_line, not_an_answer, not_text, redacted, refused, reported_error
+from ._said import (
+    first_line,
+    not_an_answer,
+    not_text,
+    other_tool,
+    redacted,
+    refused,
+    reported_error,
+)
 from .base import Backend, BackendConfig, Completion, Request, check_options
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -118,7 +126,7 @@ def _instructor_client(client: openai.OpenAI | openai.AsyncOpenAI, mode: instruc
 def _screen(where: str) -> Any:
     """What `checked` asks of a chat completion before instructor reads it."""
 
-    def screen(completion: Any, model: str) -> BackendError | None:
+    def screen(completion: Any, model: str, tool: str | None) -> BackendError | None:
         choices = getattr(completion, "choices", None)
         if not (isinstance(choices, list) and choices):
             return (reported_error(getattr(completion, "error", None), where, model=model,
@@ -145,6 +153,8 @@ def _screen(where: str) -> Any:
             return not_an_answer(where, "with tool_calls that is not a list")
         if not all(hasattr(getattr(call, "function", None), "arguments") for call in calls or []):
             return not_an_answer(where, "with a tool call that has no function")
+        if tool is not None and calls and calls[0].function.name != tool:  # the one read
+            return other_tool(model, calls[0].function.name, tool)
         return not_text(model, message.content, *(call.function.arguments for call in calls or []))
 
     return screen
