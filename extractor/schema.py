@@ -107,6 +107,18 @@ def _dedupe(items: list[str]) -> list[str]:
     return first_of_each(items, name_repeat)
 
 
+def _no_nul(value: Any, info: ValidationInfo) -> Any:
+    """Refuse a NUL (U+0000) in a field's text. An abstract never holds one (it is
+    refused as binary), so it is no copy of the paper's words; JSON carries it as
+    `\\u0000`, and it was accepted, cached and written to every output. A
+    validator, not a pattern: see the module note on the JSON Schema."""
+    texts = value if isinstance(value, list) else [value]
+    if any(isinstance(text, str) and "\x00" in text for text in texts):
+        raise ValueError(f"the {info.field_name} holds a NUL character (\\u0000), which is "
+                         "no text; write it without")
+    return value
+
+
 class Speedup(BaseModel):
     """One claim that something the paper proposes is faster, with a magnitude."""
 
@@ -148,6 +160,8 @@ class Speedup(BaseModel):
             "speed word and the baseline if named. Copy it exactly."
         ),
     )
+
+    _text_has_no_nul = field_validator("baseline", "text")(_no_nul)
 
     @field_validator("baseline")
     @classmethod
@@ -312,6 +326,8 @@ class PaperSummary(BaseModel):
         except TypeError:  # an unhashable argument: build it as pydantic would
             return super().model_json_schema(*args, **kwargs)
         return json.loads(text)  # a new dict each time, as pydantic's: callers edit it
+
+    _text_has_no_nul = field_validator("task", "method", "hardware", "datasets")(_no_nul)
 
     @field_validator("task", "method")
     @classmethod

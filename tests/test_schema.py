@@ -316,3 +316,16 @@ def test_the_factor_check_needs_the_abstract_like_grounding():
     """Without an abstract (a caller building a summary by hand) neither check runs."""
     claim = {"factor": 1000, "text": "3x faster"}
     assert PaperSummary.model_validate({"task": "t", "method": "m", "speedups": [claim]})
+
+
+@pytest.mark.parametrize("field, value", [
+    ("task", "data\x00generation"), ("method", "SKR\x00"), ("hardware", ["A1\x0000"]),
+    ("datasets", ["PDE\x00Bench"]),
+    ("speedups", [dict(GOOD["speedups"][0], baseline="GM\x00RES")]),
+    ("speedups", [dict(GOOD["speedups"][0], text="speedup of up to 13.9\x00 times")]),
+])
+def test_a_nul_in_any_text_field_is_a_validation_error_naming_the_field(field, value):
+    """No abstract holds a NUL (it is refused as binary), so an answer holding one
+    copied nothing from the paper; it was accepted, cached and written out."""
+    with pytest.raises(ValidationError, match="holds a NUL character"):
+        PaperSummary.model_validate(GOOD | {field: value})
