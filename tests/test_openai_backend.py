@@ -191,6 +191,20 @@ def test_a_200_whose_json_python_cannot_parse_fails_once_and_says_so(
     assert len(server.received) == 1
 
 
+def test_a_value_error_of_the_sdk_before_sending_is_not_blamed_on_a_body(
+        server, make_extractor, monkeypatch):
+    """Only the json module's errors are a body that could not be parsed."""
+    import openai
+
+    def refuse(*args, **kwargs):
+        raise ValueError("Expected a non-empty value for `model`")
+
+    monkeypatch.setattr(openai.OpenAI, "post", refuse)
+    with pytest.raises(BackendError, match="ValueError: Expected a non-empty") as info:
+        make_extractor().extract(ABSTRACT, TITLE)
+    assert "answered" not in str(info.value) and server.received == []
+
+
 @pytest.mark.parametrize("use_async", [False, True])
 @pytest.mark.parametrize("mode", ["tools", "json"])
 def test_an_answer_with_a_lone_surrogate_fails_validation_without_an_unsent_reask(

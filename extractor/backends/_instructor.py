@@ -177,6 +177,8 @@ def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchron
             except TimeoutError:
                 raise too_slow() from None
             except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
+                if not parsing(exc):
+                    raise
                 raise unreadable(exc) from None
             return refuse(answer, kwargs)
 
@@ -199,10 +201,22 @@ def checked(create: Callable[..., Any], where: str, screen: Screen, *, asynchron
         except concurrent.futures.TimeoutError:
             raise too_slow() from None
         except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
+            if not parsing(exc):
+                raise
             raise unreadable(exc) from None
         return refuse(answer, kwargs)
 
     return screate
+
+
+def parsing(exc: BaseException) -> bool:
+    """Whether `exc` was raised by the json module, parsing a body (its frame is
+    the innermost of the traceback). An SDK's own ValueError (an argument it
+    refuses before sending) is no body's fault, and is not said to be one."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_globals.get("__name__", "").split(".")[0] == "json"
 
 
 def openai_usage(response: Any) -> Usage:
