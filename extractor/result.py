@@ -9,9 +9,15 @@ from pydantic import BaseModel, ConfigDict
 
 from .schema import PaperSummary, Speedup
 
+# No request takes or gives this many tokens (context windows are a few million):
+# a count over it is no count. One of 10**30, or 1e300 read as a whole number,
+# overflowed the int64 column of a Parquet output and ended the batch run.
+MAX_TOKENS = 10**9
+
 
 def tokens(value: object) -> int:
-    """`value` as a count of tokens: a whole number of 0 or more (12.0 is 12), else 0.
+    """`value` as a count of tokens: a whole number from 0 to MAX_TOKENS (12.0 is
+    12), else 0.
 
     Counts come from whatever a server puts in its usage block. A fractional
     count (`12.5`) failed Meta's validation after the answer was paid for, a
@@ -21,9 +27,9 @@ def tokens(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return 0
     if isinstance(value, numbers.Integral):
-        return int(value) if value >= 0 else 0
+        return int(value) if 0 <= value <= MAX_TOKENS else 0
     number = float(value)
-    return int(number) if number >= 0 and number.is_integer() else 0  # nan, inf: not integer
+    return int(number) if 0 <= number <= MAX_TOKENS and number.is_integer() else 0  # not nan
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,7 @@ class Usage:
     def __post_init__(self) -> None:
         for name in ("prompt_tokens", "completion_tokens"):
             value = getattr(self, name)
-            if type(value) is not int or value < 0:
+            if type(value) is not int or not 0 <= value <= MAX_TOKENS:
                 object.__setattr__(self, name, tokens(value))
 
     @property

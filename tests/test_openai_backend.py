@@ -239,6 +239,7 @@ def _tool_answer(data, **extra):
     ({"prompt_tokens": 12.0, "completion_tokens": True}, (12, 0)),
     ({"prompt_tokens": None}, (0, 0)),
     ("lots", (0, 0)),
+    ({"prompt_tokens": 10**30, "completion_tokens": 1e300}, (0, 0)),
 ])
 @pytest.mark.parametrize("use_async", [False, True])
 def test_a_usage_block_that_lies_is_ignored_never_failing_the_answer(
