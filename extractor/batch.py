@@ -32,7 +32,15 @@ from .engine import aextract_many
 from .errors import ConfigError
 from .extract import Extractor
 from .limits import Limits
-from .outputs import STREAM_ADVICE, Log, LogState, id_hash, refuse_overwriting, refuse_streams
+from .outputs import (
+    STREAM_ADVICE,
+    Log,
+    LogState,
+    id_hash,
+    refuse_lost_log,
+    refuse_overwriting,
+    refuse_streams,
+)
 from .progress import Progress, Tally, price_for, summary
 from .settings import canonical, of_type, real, whole
 from .streams import can_stall, is_stream
@@ -162,6 +170,7 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
         raise ConfigError(f"cannot write the output {out}: it is a directory")
     refuse_streams([out, log_path, summary_path])
     refuse_overwriting([out, log_path, summary_path], inputs, "-o")
+    refuse_lost_log(out, log_path)
     log = Log(log_path, out)
     log.open()  # the lock first: no other run touches the file while we read or repair it
     try:

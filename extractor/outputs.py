@@ -355,6 +355,20 @@ def refuse_streams(outputs: list[Path]) -> None:
                               f"error; {STREAM_ADVICE}")
 
 
+def refuse_lost_log(out: Path, log: Path) -> None:
+    """Refuse, before anything is written, a CSV or Parquet output that exists
+    when its JSONL log does not. A rerun resumes from the log and rewrites the
+    view from it, so without the log it would start over and replace the
+    view's rows with this run's alone (an earlier run's paid answers lost)."""
+    if out == log or log.exists() or not out.exists() or out.stat().st_size == 0:
+        return
+    raise ConfigError(
+        f"{out} exists but its JSONL log {log} does not: a run resumes from the log and "
+        f"rewrites {out.name} from it, so this run would replace {out.name} with its own "
+        f"results alone. To resume, put the log back at {log}; to start over, move {out} "
+        "away (or pick another output, -o)")
+
+
 def _inode(found: os.stat_result) -> tuple[int, int]:
     return found.st_dev, found.st_ino
 

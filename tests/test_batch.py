@@ -590,6 +590,7 @@ def test_an_interrupted_run_says_its_csv_was_not_written_and_that_the_old_one_is
     write_jsonl(tmp_path / "in.jsonl", 300)  # 10 ms each, one at a time: 3 s
     out = tmp_path / "out.csv"
     out.write_text("id\nfrom an earlier run\n")
+    (tmp_path / "out.jsonl").write_text("")  # its log: without one the run is refused
 
     class Pressed(Slow):  # Ctrl-C during the fifth record
         async def acomplete(self, request):
@@ -1245,6 +1246,27 @@ def test_an_existing_file_at_the_log_path_that_is_no_batch_output_is_refused_unt
     assert "pick another output (-o)" in err and len(err.splitlines()) == 1
     assert (tmp_path / log).read_text() == text
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"in.jsonl", log})
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.parquet"])
+def test_a_view_whose_log_is_gone_is_refused_not_overwritten(tmp_path, capsys, name):
+    """With out.jsonl moved away, a rerun started over and replaced out.csv (or
+    .parquet) with its own rows alone, silently; now it is refused, untouched."""
+    if name.endswith(".parquet"):
+        pytest.importorskip("pyarrow")
+    write_jsonl(tmp_path / "in.jsonl", 3)
+    out = tmp_path / name
+    args = ["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "rules",
+            "--no-cache"]
+    assert main([*args, "--limit", "2"]) == 0
+    (tmp_path / "out.jsonl").unlink()
+    before = out.read_bytes()
+    capsys.readouterr()
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"{out} exists but its JSONL log {tmp_path / 'out.jsonl'} does not" in err
+    assert "put the log back" in err and f"move {out} away" in err
+    assert out.read_bytes() == before and not (tmp_path / "out.jsonl").exists()
 
 
 def test_lines_of_a_log_that_are_not_result_rows_are_set_aside_not_dropped(tmp_path, capsys):
