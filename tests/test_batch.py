@@ -856,6 +856,22 @@ def test_a_price_that_is_no_finite_number_is_refused_before_the_run(price, tmp_p
         RunConfig(price=tuple(float(x) for x in price.split(",")))
 
 
+@pytest.mark.parametrize(("flag", "expected"), [
+    ("--shard=", "--shard takes I/N with 0 <= I < N (e.g. 0/4 to 3/4), got ''"),
+    ("--price-per-mtok=", "--price-per-mtok takes IN,OUT (e.g. 0.15,0.60), got ''"),
+])
+def test_an_empty_shard_or_price_is_refused_not_taken_as_absent(flag, expected, tmp_path,
+                                                                   capsys):
+    """`--shard=` ran the whole input unsharded and `--price-per-mtok=` priced by the
+    table, silently (an empty value read as no flag, e.g. `--shard=$SHARD` unset)."""
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "rules",
+                 "--quiet", flag]) == 2
+    assert f"ConfigError: {expected}" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_a_local_server_sent_the_default_model_name_is_not_priced_as_openai(tmp_path, capsys,
                                                                             server):
     """Without --model, a local server is asked for gpt-4o-mini and echoes it: the
