@@ -155,6 +155,23 @@ def test_csv_without_the_abstract_column_says_which_columns_it_has(tmp_path):
     assert found == [] and "columns: id, summary" in bad[0].reason
 
 
+@pytest.mark.parametrize(("header", "row", "fields", "twice"), [
+    ("id,title,abstract,abstract", f'1,T,"{ABSTRACT_A}","{ABSTRACT_B}"', {}, ("abstract", "3, 4")),
+    ("id,title,abstract,id", f'1,T,"{ABSTRACT_A}",2', {}, ("id", "1, 4")),
+    ("doi\tname\tname\tabstract", f"1\tT\tU\t{ABSTRACT_A}", {"title": "name"},
+     ("name", "2, 3")),
+])
+def test_a_header_naming_a_field_read_twice_is_malformed_not_one_column_picked(
+        tmp_path, header, row, fields, twice):
+    """`abstract,abstract` silently read the last column, whichever it was."""
+    path = tmp_path / "papers.csv"
+    path.write_text(f"{header}\n{row}\n")
+    found, bad = records(path, fields=Fields(**fields))
+    name, columns = twice
+    assert found == [] and [(b.line, b.reason.split(":")[0]) for b in bad] == [
+        (1, f"the header names the {name!r} column 2 times (columns {columns})")]
+
+
 def test_arxiv_snapshot_is_detected_and_its_hard_wraps_undone(tmp_path):
     path = tmp_path / "arxiv-metadata-oai-snapshot.json"
     row = {"id": "0704.0001", "submitter": "x", "authors": "y", "title": "Calculation of\n  "
