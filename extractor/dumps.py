@@ -208,7 +208,7 @@ _PACKED = {b"\x1f\x8b": ("gzip", "zcat"), b"PK\x03\x04": ("zip", "unzip -p"),
 
 def _lines_of(head: bytes) -> Iterator[str]:
     """The non-blank lines of a file's head, stripped (the last may be cut short)."""
-    for raw in head.split(b"\n"):
+    for raw in head.splitlines():
         if raw.strip():
             yield codecs.decode(raw, "utf-8-sig", errors="replace").strip()
 

@@ -408,7 +408,9 @@ def test_a_compressed_dump_is_refused_with_the_command_that_unpacks_it(tmp_path,
 def test_detection_reads_a_bounded_head_and_survives_a_stray_carriage_return(tmp_path):
     path = tmp_path / "one-line"
     path.write_bytes(b"abstract,title\r" + b"x" * 200_000)  # no newline at all
-    assert detect_format(path) == "text"  # the CSV sniff no longer raises _csv.Error
+    assert detect_format(path) == "csv"  # the sniff no longer raises; "\r" ends the header
+    path.write_bytes(b"abstract,title\rx,y\r\"" + b"x" * 200_000)
+    assert detect_format(path) == "csv"  # a quote left open: no _csv.Error either
     path.write_bytes(b"title,abstract\n" + b"x" * 200_000)
     assert detect_format(path) == "csv"
 
@@ -422,6 +424,32 @@ def test_a_line_past_the_limit_is_skipped_unread_and_reading_goes_on(tmp_path, m
     found, bad = records(path)
     assert [r.id for r in found] == ["ok", "ok"]
     assert [(b.line, "longer than" in b.reason) for b in bad] == [(2, True)]
+
+
+@pytest.mark.parametrize("chunk", [65536, 7])  # 7: every break and line across chunks
+@pytest.mark.parametrize("end", ["\r", "\r\n", "\n"])
+def test_lines_that_end_in_a_bare_carriage_return_are_split(tmp_path, monkeypatch, chunk, end):
+    """JSONL (and a text dump) saved with bare "\r" line ends was read as one line:
+    one "not valid JSON (Extra data)" for the whole file, no paper read."""
+    monkeypatch.setattr(readers, "_CHUNK_BYTES", chunk)
+    monkeypatch.setattr(readers, "MAX_LINE", 1000)
+    rows = [json.dumps({"id": "a", "abstract": ABSTRACT_A}), "",
+            json.dumps({"abstract": "x" * 1500}), json.dumps({"id": "b", "abstract": ABSTRACT_B})]
+    path = tmp_path / "dump.jsonl"
+    path.write_bytes(end.join(rows).encode())  # the last line without its break
+    found, bad = records(path)
+    assert [(r.id, r.source) for r in found] == [("a", f"{path}:1"), ("b", f"{path}:4")]
+    assert [(b.line, "longer than" in b.reason) for b in bad] == [(3, True)]
+    text = tmp_path / "dump.txt"
+    text.write_bytes(end.join(["Daily Papers", "Title A", ABSTRACT_A, "Title B", ABSTRACT_B,
+                               ""]).encode())
+    found, bad = records(text)
+    assert [(r.title, r.source) for r in found] == [("Title A", f"{text}:2"),
+                                                    ("Title B", f"{text}:4")] and bad == []
+    arxiv = tmp_path / "snapshot.json"  # detected by its first line's keys
+    arxiv.write_bytes(end.join([json.dumps({"id": "1", "versions": [], "abstract": "A\n b"}),
+                                rows[0]]).encode())
+    assert detect_format(arxiv) == "arxiv"
 
 
 def test_a_csv_field_past_the_limit_is_reported_and_the_rows_after_it_are_read(
