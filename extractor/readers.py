@@ -367,6 +367,28 @@ def read_parquet(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnM
             number = row.last
             continue
         number += 1
+        row, why = _decoded(row)
+        if why is not None:
+            on_malformed(Malformed(path, number, why))
+            continue
         record = from_mapping(row, fields, path, number, on_malformed, unwrap=False)
         if record is not None:
             yield record
+
+
+def _decoded(row: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The row with its BINARY values as text, and why not when one is not UTF-8.
+    Parquet writers that know no string type (older Spark and Hive, some Arrow
+    exports) store text as BINARY, which reads as bytes: every abstract was "no
+    text" and a bytes id became "b'P1'". Text in Parquet is UTF-8 (its STRING
+    annotation says so), and so is this."""
+    if not any(isinstance(value, bytes) for value in row.values()):
+        return row, None  # a table of strings: nearly every row
+    decoded = dict(row)
+    for name, value in row.items():
+        if isinstance(value, bytes):
+            try:
+                decoded[name] = value.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return row, f"column {name!r} is not UTF-8 ({exc.reason} at byte {exc.start})"
+    return decoded, None

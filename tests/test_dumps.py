@@ -308,6 +308,24 @@ def test_a_parquet_table_is_read_a_batch_of_rows_at_a_time(tmp_path):
     assert found == [] and "no 'summary' column (columns: id, title, abstract" in bad[0].reason
 
 
+def test_parquet_text_stored_as_binary_is_decoded_as_utf8(tmp_path):
+    """Writers without a string type store text as BINARY, read as bytes: every
+    abstract was "no text in field" and an id became "b'P1'"."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "spark.parquet"
+    pq.write_table(pa.table({
+        "id": pa.array([b"P1", b"P2", b"P3"], pa.binary()),
+        "title": pa.array(["Caf\u00e9".encode(), None, b"T"], pa.large_binary()),
+        "abstract": pa.array([ABSTRACT_A.encode(), ABSTRACT_B.encode(),
+                              b"\xff" + ABSTRACT_B.encode()], pa.binary())}), path)
+    found, bad = records(path)
+    assert [(r.id, r.title, r.abstract) for r in found] == [
+        ("P1", "Caf\u00e9", ABSTRACT_A), ("P2", "", ABSTRACT_B)]
+    assert [(b.line, b.reason) for b in bad] == [
+        (3, "column 'abstract' is not UTF-8 (invalid start byte at byte 0)")]
+
+
 def test_a_parquet_file_cut_short_is_refused_and_a_bad_row_group_skipped(tmp_path):
     """Both once ended the run with pyarrow's traceback. A file whose footer is gone
     (a download cut short) is refused before anything is read; a row group that
