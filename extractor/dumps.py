@@ -209,8 +209,8 @@ _PACKED = {b"\x1f\x8b": ("gzip", "zcat"), b"PK\x03\x04": ("zip", "unzip -p"),
 def _lines_of(head: bytes) -> Iterator[str]:
     """The non-blank lines of a file's head, stripped (the last may be cut short)."""
     for raw in head.splitlines():
-        if raw.strip():
-            yield codecs.decode(raw, "utf-8-sig", errors="replace").strip()
+        if line := codecs.decode(raw, "utf-8-sig", errors="replace").strip():
+            yield line  # not a byte order mark alone on its line either
 
 
 def _looks_like_text_dump(head: bytes) -> bool:
@@ -259,7 +259,9 @@ def _is_table(head: bytes, first: str, fields: Fields) -> bool:
     if not head.endswith(b"\n"):
         text = text.rsplit("\n", 1)[0]  # the head's last line may be cut short
     try:
-        rows = [row for row in islice(csv.reader(io.StringIO(text), delimiter=sep), 3) if row]
+        filled = (row for row in csv.reader(io.StringIO(text), delimiter=sep)
+                  if "".join(row).strip())  # not the blank lines, spaces only included
+        rows = list(islice(filled, 3))
     except csv.Error:  # a stray carriage return: let the CSV reader say where
         return True
     if not rows or fields.abstract in (name.strip() for name in rows[0]):

@@ -20,26 +20,35 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
              ) -> Iterator[Record]:
     """A header row naming the fields, then one paper a row (quoted fields may
     span lines; the line number given is where the row starts). A row that is
-    the header again is skipped: files joined with `cat a.csv b.csv`."""
+    the header again is skipped: files joined with `cat a.csv b.csv`. Blank lines
+    before the header (an export that begins with one) are skipped too: the
+    empty first line was taken for a header of no columns."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    first = text.readline()
+    blanks = []
+    while (first := text.readline()) and not first.strip():
+        blanks.append(first)
     # No delimiter naming any columns: a comma, so the missing column is reported.
-    reader = csv.reader(itertools.chain([first], text), delimiter=delimiter(first, fields) or ",")
+    # The blank lines go to the reader too, to keep its line numbers the file's.
+    reader = csv.reader(itertools.chain(blanks, [first], text),
+                        delimiter=delimiter(first, fields) or ",")
+    at = len(blanks) + 1  # the header's line
     try:
+        for _ in blanks:  # one row each: [] or a field of spaces
+            _next_row(reader)
         header = _next_row(reader)
     except csv.Error as exc:
-        on_malformed(Malformed(path, 1, f"unreadable header ({exc})"))
+        on_malformed(Malformed(path, at, f"unreadable header ({exc})"))
         return
     if header is None:
         return
     columns = {name.strip(): i for i, name in enumerate(header)}
     again = [name.strip() for name in header]  # the header of a file joined on (`cat`)
     if fields.abstract not in columns:
-        on_malformed(Malformed(path, 1, f"no {fields.abstract!r} column in the header "
+        on_malformed(Malformed(path, at, f"no {fields.abstract!r} column in the header "
                                f"(columns: {', '.join(columns) or 'none'})"))
         return
     if twice := _named_twice(again, fields):
-        on_malformed(Malformed(path, 1, twice))
+        on_malformed(Malformed(path, at, twice))
         return
     start = reader.line_num + 1
     while True:

@@ -172,6 +172,21 @@ def test_a_header_naming_a_field_read_twice_is_malformed_not_one_column_picked(
         (1, f"the header names the {name!r} column 2 times (columns {columns})")]
 
 
+@pytest.mark.parametrize("name", ["papers.csv", "papers"])
+def test_blank_lines_before_a_csv_header_are_skipped(tmp_path, name):
+    """The empty first line was read as a header of no columns: "no 'abstract'
+    column in the header (columns: none)", and no paper read."""
+    path = tmp_path / name
+    path.write_bytes(f'\ufeff\r\n  \nid,title,abstract\r\n1,A,"{ABSTRACT_A}"\r\n'.encode())
+    assert detect_format(path) == "csv"
+    found, bad = records(path)
+    assert [(r.id, r.title, r.source) for r in found] == [("1", "A", f"{path}:4")] and bad == []
+    path.write_text("\n\nid,title,summary\n1,A,x\n")
+    found, bad = records(path, fmt="csv")
+    assert found == [] and [(b.line, b.reason) for b in bad] == [
+        (3, "no 'abstract' column in the header (columns: id, title, summary)")]
+
+
 def test_arxiv_snapshot_is_detected_and_its_hard_wraps_undone(tmp_path):
     path = tmp_path / "arxiv-metadata-oai-snapshot.json"
     row = {"id": "0704.0001", "submitter": "x", "authors": "y", "title": "Calculation of\n  "
