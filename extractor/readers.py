@@ -223,8 +223,10 @@ def read_jsonl(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMal
 
 def read_arxiv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed
                ) -> Iterator[Record]:
-    """The arXiv metadata snapshot: always id/title/abstract, hard wraps undone."""
-    return _read_json_lines(stream, path, Fields(), on_malformed, unwrap=True)
+    """The arXiv metadata snapshot: JSONL with hard wraps undone. Its fields are
+    id, title and abstract, the defaults, but the field flags are honoured as for
+    JSONL: ignoring them read `abstract` when `--abstract-field` named another."""
+    return _read_json_lines(stream, path, fields, on_malformed, unwrap=True)
 
 
 # -- a JSON array ----------------------------------------------------------------

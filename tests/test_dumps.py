@@ -200,6 +200,21 @@ def test_arxiv_snapshot_is_detected_and_its_hard_wraps_undone(tmp_path):
     assert record.abstract == "A fully differential calculation in perturbative QCD."
 
 
+@pytest.mark.parametrize("fmt", [None, "arxiv"])
+def test_the_arxiv_reader_honours_the_field_flags_as_jsonl_does(tmp_path, fmt):
+    """`--id-field doi --abstract-field summary` on a snapshot-shaped file still read
+    `id` and `abstract`: the flags were ignored for the arxiv format."""
+    path = tmp_path / "snapshot.json"
+    row = {"id": "0704.0001", "doi": "10.1/x", "versions": [], "title": "T", "heading": "H",
+           "abstract": "short", "summary": "Wrapped\n  summary text."}
+    path.write_text(json.dumps(row) + "\n")
+    assert detect_format(path) == "arxiv"
+    [record], bad = records(path, fmt=fmt, fields=Fields(id="doi", title="heading",
+                                                         abstract="summary"))
+    assert bad == [] and (record.id, record.title, record.abstract) == (
+        "10.1/x", "H", "Wrapped summary text.")
+
+
 def test_gzip_and_a_forced_format(tmp_path):
     path = tmp_path / "dump.data.gz"
     with gzip.open(path, "wt") as stream:
