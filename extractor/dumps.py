@@ -193,9 +193,49 @@ def _head(path: Path) -> bytes:
                    else f"unpack it first: {command} {path} | extractor batch - ...")
             raise ConfigError(f"{shown(path)} is {kind}-compressed, not a text dump: {fix}")
     if b"\0" in head:
+        if _stray_nuls(head):
+            line = head.count(b"\n", 0, head.index(b"\0")) + 1
+            raise ConfigError(
+                f"{shown(path)} is UTF-8 text but for stray NUL bytes ({head.count(0):,} near its "
+                f"start, the first on line {line:,}), left by a crash or a bad copy: remove "
+                f"them first: {_without_nuls(path)}")
         raise ConfigError(f"{shown(path)} is not a text dump: it holds NUL bytes, so it is binary "
                           "(or UTF-16 text, which must be converted to UTF-8 first)")
     return head
+
+
+def _without_nuls(path: Path) -> str:
+    """The command that writes a copy of `path` without its NUL bytes."""
+    if is_stream(path):
+        return "pipe it through tr -d '\\000' on its way in"
+    clean = f"clean{(Path(path.stem) if _gzipped(path) else path).suffix}"
+    if _gzipped(path):
+        return f"zcat {path} | tr -d '\\000' > {clean}, and pass that"
+    return f"tr -d '\\000' < {path} > {clean}, and pass that"
+
+
+_CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f\x7f]")  # not \t\n\v\f\r, escape
+
+
+def _stray_nuls(head: bytes) -> bool:
+    """Whether NUL bytes are all that keeps `head` from being UTF-8 text: a few
+    stray ones, or a block of zeros a crash left. Not UTF-16, whose NULs fall on
+    every other byte (one parity far more than the other), nor binary data,
+    which is no UTF-8 without them, or holds other control bytes (`\x01`)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 byte order mark
+        return False
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if max(even, odd) > len(head) // 8 and min(even, odd) * 4 < max(even, odd):
+        return False
+    rest = head.replace(b"\0", b"")
+    if _CONTROL_BYTES.search(rest):
+        return False
+    try:
+        rest.decode("utf-8")
+    except UnicodeDecodeError as exc:  # a character cut by the head's end is fine
+        if exc.reason != "unexpected end of data" or exc.end != len(rest):
+            return False
+    return bool(rest.strip())
 
 
 _OFFICE = {".xlsx": "spreadsheet", ".xlsm": "spreadsheet", ".ods": "spreadsheet",

@@ -84,12 +84,19 @@ _TOO_LONG = (f"longer than {MAX_LINE // 2**20} MiB: not one paper (a file withou
 
 
 def _lines(stream: IO[bytes], path: str, on_malformed: OnMalformed) -> Iterator[tuple[int, str]]:
-    """(line number, text without its line ending) for every line that is UTF-8."""
+    """(line number, text without its line ending) for every line that is UTF-8
+    and holds no NUL byte. A NUL is valid UTF-8 but never text: past the head that
+    `dumps` checks, it made "not valid JSON (Extra data)" or a failed record, with
+    no word of the byte or how to remove it."""
     for number, raw in _raw_lines(stream, path, on_malformed):
         try:
             text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as exc:
             on_malformed(Malformed(path, number, f"not UTF-8 ({exc.reason} at byte {exc.start})"))
+            continue
+        if "\0" in text:
+            on_malformed(Malformed(path, number, f"a NUL byte at column {text.index(chr(0)) + 1}"
+                                   ", which is no text (remove them all: tr -d '\\000')"))
             continue
         yield number, text.rstrip("\r\n")
 

@@ -9,6 +9,7 @@ import gzip
 import io
 import json
 import lzma
+import re
 import zlib
 
 import pytest
@@ -235,6 +236,37 @@ def test_a_binary_or_utf16_file_is_refused_whatever_the_format(tmp_path):
         for fmt in (None, "text"):
             with pytest.raises(ConfigError, match=str(path)):
                 list(read([path], fmt=fmt))
+
+
+def test_utf8_text_with_stray_nul_bytes_is_refused_with_how_to_remove_them(tmp_path):
+    """A NUL byte in otherwise UTF-8 text (a crash, a bad copy) was called binary
+    or UTF-16, with no word of how to read the file anyway."""
+    rows = [json.dumps({"id": f"P{i}", "abstract": ABSTRACT_A}) for i in range(3)]
+    one = tmp_path / "dump.jsonl"
+    one.write_bytes(f"{rows[0]}\n{rows[1]}\0\n{rows[2]}\n".encode())
+    with pytest.raises(ConfigError) as caught:
+        detect_format(one)
+    assert str(caught.value) == (
+        f"{one} is UTF-8 text but for stray NUL bytes (1 near its start, the first on line 2), "
+        f"left by a crash or a bad copy: remove them first: tr -d '\\000' < {one} > "
+        "clean.jsonl, and pass that")
+    zeros = tmp_path / "dump.txt.gz"  # a block of zeros, gzipped
+    zeros.write_bytes(gzip.compress(f"Daily Papers\nTitle A\n{ABSTRACT_A}\n".encode()
+                                    + b"\0" * 5000))
+    with pytest.raises(ConfigError, match=re.escape(
+            f"(5,000 near its start, the first on line 4), left by a crash or a bad copy: "
+            f"remove them first: zcat {zeros} | tr -d '\\000' > clean.txt, and pass that")):
+        detect_format(zeros)
+    utf16 = tmp_path / "utf16.jsonl"  # no byte order mark: told by where its NULs fall
+    utf16.write_bytes("\n".join(rows).encode("utf-16-le"))
+    with pytest.raises(ConfigError, match="NUL bytes, so it is binary"):
+        detect_format(utf16)
+    late = tmp_path / "late.jsonl"  # past the 64 KiB read ahead: the line says it
+    late.write_bytes(("\n".join(rows * 200) + f"\n{rows[0]}\0\n").encode())
+    found, bad = records(late)
+    assert len(found) == 600 and [(b.line, b.reason) for b in bad] == [
+        (601, f"a NUL byte at column {len(rows[0]) + 1}, which is no text (remove them all: "
+              "tr -d '\\000')")]
 
 
 @pytest.mark.parametrize(("name", "sep"), [("papers.csv", ";"), ("papers.tsv", "\t"),
