@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from . import feed, plan, workers
-from .dumps import STDIN, Fields, Record, as_paths, check_input
+from .dumps import STDIN, Fields, Record, as_paths, check_input, is_empty, shown
 from .engine import aextract_many
 from .errors import ConfigError
 from .extract import Extractor
@@ -159,6 +159,7 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
             await feed.off_the_loop(check_input, path, config.fields, config.input_format)
         else:
             check_input(path, config.fields, config.input_format)
+    empty = [shown(path) for path in inputs if is_empty(path)]  # their heads are read by now
     if config.workers != 1:
         workers.split(config.limits, config.workers)  # raises on a bad combination
         if extractor.recipe is None:
@@ -186,11 +187,14 @@ async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunC
     tally = Tally()
     progress = Progress(tally, None, show)
     notes = [state.repaired_tail] if state.repaired_tail else []
+    if empty:
+        notes.append(f"{', '.join(empty)}: empty (or blank lines only), so no records were "
+                     f"read from {'it' if len(empty) == 1 else 'them'}")
     if state.bad_lines:
-        shown = ", ".join(map(str, state.bad_lines[:10])) + (", ..." if len(state.bad_lines) > 10
+        lines = ", ".join(map(str, state.bad_lines[:10])) + (", ..." if len(state.bad_lines) > 10
                                                             else "")
         notes.append(f"{len(state.bad_lines)} lines of {log_path} are not result rows (line "
-                     f"{shown}): ignored, and moved to {log.rejected} at the end; a record "
+                     f"{lines}): ignored, and moved to {log.rejected} at the end; a record "
                      "they held is done again")
     # Said even with --quiet, which quiets the run's chatter, not news about the data.
     for note in notes:

@@ -352,6 +352,13 @@ def check_input(path: Path, fields: Fields, fmt: str | None = None) -> str:
     return detected
 
 
+def is_empty(path: Path) -> bool:
+    """Whether `path` (already checked) holds nothing but whitespace: it gives no
+    records, and a run over it ended "done 0" with exit code 0 and no word why."""
+    head = _head(path)
+    return len(head) < HEAD_BYTES and not head.removeprefix(codecs.BOM_UTF8).strip()
+
+
 def as_paths(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
     """One path or many: `read("dump.txt")` means that file, not its characters."""
     if isinstance(paths, str | os.PathLike):

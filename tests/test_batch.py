@@ -1285,6 +1285,24 @@ def test_a_view_whose_log_is_gone_is_refused_not_overwritten(tmp_path, capsys, n
     assert out.read_bytes() == before and not (tmp_path / "out.jsonl").exists()
 
 
+def test_an_empty_input_is_said_not_silently_read_as_no_records(tmp_path, capsys, monkeypatch):
+    """An empty file (or one of blank lines) gave "done 0", exit code 0, no word."""
+    write_jsonl(tmp_path / "in.jsonl", 2)
+    (tmp_path / "empty.jsonl").write_text("")
+    (tmp_path / "blank.txt").write_text("\ufeff\n \n")
+    code, summary, err = cli(capsys, tmp_path / "in.jsonl", tmp_path / "empty.jsonl",
+                             tmp_path / "blank.txt", "-o", tmp_path / "out.jsonl",
+                             "--backend", "rules", "--quiet")
+    said = (f"{tmp_path / 'empty.jsonl'}, {tmp_path / 'blank.txt'}: empty (or blank lines "
+            "only), so no records were read from them")
+    assert code == 0 and summary["counts"]["done"] == 2 and summary["notes"] == [said]
+    assert said in err
+    pipe(monkeypatch, b"")
+    code, summary, _ = cli(capsys, "-", "-o", tmp_path / "piped.jsonl", "--backend", "rules")
+    assert summary["notes"] == ["<stdin>: empty (or blank lines only), so no records were "
+                                "read from it"]
+
+
 def test_lines_of_a_log_that_are_not_result_rows_are_set_aside_not_dropped(tmp_path, capsys):
     """Compaction kept only parseable rows, so a stray line in a log of ours was
     deleted; now it goes to <log>.rejected and the summary says so."""
