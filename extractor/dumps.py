@@ -171,6 +171,8 @@ def _head(path: Path) -> bytes:
             except _BROKEN as exc:  # a .gz cut short: its reader says where
                 if not _gzipped(path):
                     raise
+                if not head and (wrong := _not_gzip(path)) is not None:
+                    raise wrong from exc
                 if not head:
                     why = ("the gzip stream breaks off before its first line (a download cut "
                            "short?)" if isinstance(exc, EOFError) else str(exc))
@@ -202,6 +204,22 @@ def _head(path: Path) -> bytes:
         raise ConfigError(f"{shown(path)} is not a text dump: it holds NUL bytes, so it is binary "
                           "(or UTF-16 text, which must be converted to UTF-8 first)")
     return head
+
+
+def _not_gzip(path: Path) -> ConfigError | None:
+    """The error for a `.gz` file that is not gzip at all (None when it is): gzip's
+    own "Not a gzipped file (b'{\"')" said neither what the file is nor what to do."""
+    with path.open("rb") as stream:
+        start = stream.read(16)
+    if start.startswith(b"\x1f\x8b"):
+        return None
+    for magic, (kind, command) in _PACKED.items():
+        if start.startswith(magic):
+            return ConfigError(f"{path} is named .gz but is {kind}-compressed: unpack it first: "
+                               f"{command} {path} | extractor batch - ...")
+    return ConfigError(f"{path} is named .gz but is not gzip-compressed (it begins {start!r}): "
+                       f"if it is a dump as it is, rename it to {path.with_suffix('')} (or "
+                       f"pass it as extractor batch - ... < {path})")
 
 
 def _without_nuls(path: Path) -> str:

@@ -623,6 +623,23 @@ def test_a_gz_that_breaks_off_before_its_first_line_is_refused_in_one_line(tmp_p
         list(read(cut))
 
 
+def test_a_gz_that_is_not_gzip_says_what_it_is_and_what_to_do(tmp_path):
+    """It was refused as "cannot read x.jsonl.gz: Not a gzipped file (b'{"')"."""
+    plain = tmp_path / "plain.jsonl.gz"
+    plain.write_text(json.dumps({"id": "1", "abstract": ABSTRACT_A}) + "\n")
+    with pytest.raises(ConfigError) as caught:
+        list(read(plain))
+    assert str(caught.value) == (
+        f"{plain} is named .gz but is not gzip-compressed (it begins b'{{\"id\": \"1\", "
+        f"\"abs'): if it is a dump as it is, rename it to {tmp_path / 'plain.jsonl'} (or "
+        f"pass it as extractor batch - ... < {plain})")
+    packed = tmp_path / "packed.jsonl.gz"
+    packed.write_bytes(bz2.compress(plain.read_bytes()))
+    with pytest.raises(ConfigError, match=re.escape(
+            f"{packed} is named .gz but is bzip2-compressed: unpack it first: bzcat {packed} |")):
+        detect_format(packed)
+
+
 def test_json_arrays_one_after_another_are_all_read_and_other_trailing_text_reported(
         tmp_path, monkeypatch):
     """Everything after the first array's "]" was ignored without a word (`cat a.json
