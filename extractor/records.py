@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO
 
+from .errors import ConfigError
 from .settings import of_type
 
 
@@ -56,6 +57,11 @@ class Fields:
         for name in ("id", "title", "abstract"):
             of_type(getattr(self, name), str, f"the {name} field (--{name}-field)",
                     "a field name")
+            # `--title-field=` (a variable unset) read no titles, and `--id-field=` no
+            # ids, without a word: no input has a field of that name.
+            if not getattr(self, name).strip():
+                raise ConfigError(f"the {name} field (--{name}-field) is empty: name the field "
+                                  f"that holds the {name} (by default {name!r})")
 
 
 OnMalformed = Callable[[Malformed], None]

@@ -859,11 +859,15 @@ def test_a_price_that_is_no_finite_number_is_refused_before_the_run(price, tmp_p
 @pytest.mark.parametrize(("flag", "expected"), [
     ("--shard=", "--shard takes I/N with 0 <= I < N (e.g. 0/4 to 3/4), got ''"),
     ("--price-per-mtok=", "--price-per-mtok takes IN,OUT (e.g. 0.15,0.60), got ''"),
+    ("--title-field=", "the title field (--title-field) is empty: name the field that holds "
+                       "the title (by default 'title')"),
+    ("--id-field= ", "the id field (--id-field) is empty"),
 ])
 def test_an_empty_shard_or_price_is_refused_not_taken_as_absent(flag, expected, tmp_path,
                                                                    capsys):
     """`--shard=` ran the whole input unsharded and `--price-per-mtok=` priced by the
-    table, silently (an empty value read as no flag, e.g. `--shard=$SHARD` unset)."""
+    table, silently (an empty value read as no flag, e.g. `--shard=$SHARD` unset);
+    `--title-field=` read no titles, and `--id-field=` no ids."""
     write_jsonl(tmp_path / "in.jsonl", 2)
     out = tmp_path / "out.jsonl"
     assert main(["batch", str(tmp_path / "in.jsonl"), "-o", str(out), "--backend", "rules",
