@@ -206,6 +206,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _read_json_lines(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed,
                      unwrap: bool) -> Iterator[Record]:
+    keys = {f'"{name}"' for name in (fields.id, fields.title, fields.abstract)}
     for number, line in _lines(stream, path, on_malformed):
         if not line.strip():
             continue
@@ -217,9 +218,32 @@ def _read_json_lines(stream: IO[bytes], path: str, fields: Fields, on_malformed:
         except RecursionError:  # "[[[[...": hostile, and no paper
             on_malformed(Malformed(path, number, _TOO_DEEP))
             continue
+        if any(line.count(key) > 1 for key in keys) and (twice := _given_twice(line, fields)):
+            on_malformed(Malformed(path, number, twice))
+            continue
         record = from_mapping(obj, fields, path, number, on_malformed, unwrap)
         if record is not None:
             yield record
+
+
+class _Pairs(list):  # type: ignore[type-arg]
+    """An object's (key, value) pairs, in order, duplicates kept."""
+
+
+def _given_twice(line: str, fields: Fields) -> str | None:
+    """Why the line cannot be read, when its object gives a field read twice
+    (`{"abstract": "a", "abstract": "b"}`): json keeps the last one silently,
+    and which is meant is anyone's guess. Called only for the rare line where a
+    field's quoted name occurs twice, so the usual line is parsed once."""
+    obj = json.loads(line, object_pairs_hook=_Pairs)
+    if not isinstance(obj, _Pairs):
+        return None
+    names = [key for key, _ in obj]
+    for flag, name in (("id", fields.id), ("title", fields.title), ("abstract", fields.abstract)):
+        if (count := names.count(name)) > 1:
+            return (f"the field {name!r} is given {count} times: keep one, or name another "
+                    f"with --{flag}-field")
+    return None
 
 
 def read_jsonl(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed

@@ -188,6 +188,22 @@ def test_blank_lines_before_a_csv_header_are_skipped(tmp_path, name):
         (3, "no 'abstract' column in the header (columns: id, title, summary)")]
 
 
+def test_a_json_line_giving_a_field_read_twice_is_malformed_not_the_last_one_taken(tmp_path):
+    """`{"abstract": A, "abstract": B}` silently read B, as json.loads keeps the last;
+    a name repeated inside another field, or a field not read, is no matter."""
+    path = tmp_path / "dump.jsonl"
+    path.write_text(f'{{"id": "1", "abstract": "{ABSTRACT_A}", "abstract": "{ABSTRACT_B}"}}\n'
+                    f'{{"id": "2", "abstract": "{ABSTRACT_A}", "meta": {{"abstract": "x"}}}}\n'
+                    f'{{"id": "3", "abstract": "{ABSTRACT_B}", "x": 1, "x": 2}}\n'
+                    f'{{"id": "4", "id": "5", "title": "T", "abstract": "{ABSTRACT_B}"}}\n')
+    found, bad = records(path)
+    assert [r.id for r in found] == ["2", "3"]
+    assert [(b.line, b.reason) for b in bad] == [
+        (1, "the field 'abstract' is given 2 times: keep one, or name another with "
+            "--abstract-field"),
+        (4, "the field 'id' is given 2 times: keep one, or name another with --id-field")]
+
+
 def test_arxiv_snapshot_is_detected_and_its_hard_wraps_undone(tmp_path):
     path = tmp_path / "arxiv-metadata-oai-snapshot.json"
     row = {"id": "0704.0001", "submitter": "x", "authors": "y", "title": "Calculation of\n  "
