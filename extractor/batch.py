@@ -120,6 +120,9 @@ def paths_for(out: Path, fmt: str | None) -> tuple[str, Path, Path]:
     Parquet, out.jsonl.gz holding plain text that gzip then refuses)."""
     if out == STDIN:
         raise ConfigError(f"-o - (standard output) is not supported: {STREAM_ADVICE}")
+    if not out.name:  # `-o ""` (a variable unset) or `-o .`: with_suffix raised ValueError
+        raise ConfigError(f"the output (-o) names no file ({str(out)!r}): name one, e.g. "
+                          "-o out.jsonl")
     suffix = out.suffix.lower()
     if suffix in _COMPRESSED:
         raise ConfigError(f"cannot write {out}: batch output is not compressed (each result is "

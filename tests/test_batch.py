@@ -536,11 +536,14 @@ def test_the_summary_names_the_output_and_its_log_beside_their_counts(tmp_path, 
     ("p.json", (), ".json names a JSON array, which batch does not write; name it"),
     ("t.tsv", (), ".tsv names tab-separated values"),
     ("-", (), "-o - (standard output) is not supported"),
+    ("", (), "the output (-o) names no file ('.'): name one, e.g. -o out.jsonl"),
+    ("/", (), "the output (-o) names no file ('/')"),
 ])
 def test_an_output_name_that_says_another_format_is_refused_before_the_run(
         tmp_path, capsys, monkeypatch, out, flags, message):
     """out.jsonl.gz held plain JSON lines (which gzip then refused to read back),
-    b.csv held Parquet, and -o - wrote a file named '-'."""
+    b.csv held Parquet, -o - wrote a file named '-', and -o "" (a variable unset)
+    ended in a ValueError traceback."""
     write_jsonl(tmp_path / "in.jsonl", 2)
     monkeypatch.chdir(tmp_path)
     assert main(["batch", "in.jsonl", "-o", out, *flags, "--backend", "rules"]) == 2
