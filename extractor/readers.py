@@ -90,7 +90,9 @@ def _lines(stream: IO[bytes], path: str, on_malformed: OnMalformed) -> Iterator[
     no word of the byte or how to remove it."""
     for number, raw in _raw_lines(stream, path, on_malformed):
         try:
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            # A byte order mark starts every file Notepad saves, so files joined with
+            # `cat` hold one at the start of each: not only line 1's is dropped.
+            text = raw.decode("utf-8").removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
             on_malformed(Malformed(path, number, f"not UTF-8 ({exc.reason} at byte {exc.start})"))
             continue

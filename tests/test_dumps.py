@@ -188,6 +188,23 @@ def test_blank_lines_before_a_csv_header_are_skipped(tmp_path, name):
         (3, "no 'abstract' column in the header (columns: id, title, summary)")]
 
 
+def test_files_saved_with_a_byte_order_mark_read_as_well_when_joined(tmp_path):
+    """`cat a.jsonl b.jsonl` of files Notepad saved puts a BOM at the start of b's
+    first line: only line 1's was dropped, so b's first paper was "not valid JSON"
+    (and a text dump's repeated header a title with no abstract)."""
+    one = json.dumps({"id": "a", "abstract": ABSTRACT_A}) + "\n"
+    two = json.dumps({"id": "b", "abstract": ABSTRACT_B}) + "\n"
+    joined = tmp_path / "joined.jsonl"
+    joined.write_text(f"\ufeff{one}\ufeff{two}", encoding="utf-8")
+    found, bad = records(joined)
+    assert [r.id for r in found] == ["a", "b"] and bad == []
+    page = "\ufeffDaily Papers\nTitle {0}\n{1}\n"
+    text = tmp_path / "joined.txt"
+    text.write_text(page.format("A", ABSTRACT_A) + page.format("B", ABSTRACT_B))
+    found, bad = records(text)
+    assert [r.title for r in found] == ["Title A", "Title B"] and bad == []
+
+
 def test_a_json_line_giving_a_field_read_twice_is_malformed_not_the_last_one_taken(tmp_path):
     """`{"abstract": A, "abstract": B}` silently read B, as json.loads keeps the last;
     a name repeated inside another field, or a field not read, is no matter."""
