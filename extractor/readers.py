@@ -265,7 +265,7 @@ def read_arxiv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMal
 # -- a JSON array ----------------------------------------------------------------
 
 _CHUNK = 65536
-_WHITESPACE = " \t\n\r"
+_WHITESPACE = " \t\n\r\ufeff"  # JSON's, and the byte order mark of each file joined on (cat)
 
 
 class _ArrayText:

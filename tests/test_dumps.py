@@ -203,6 +203,10 @@ def test_files_saved_with_a_byte_order_mark_read_as_well_when_joined(tmp_path):
     text.write_text(page.format("A", ABSTRACT_A) + page.format("B", ABSTRACT_B))
     found, bad = records(text)
     assert [r.title for r in found] == ["Title A", "Title B"] and bad == []
+    arrays = tmp_path / "joined.json"
+    arrays.write_text(f"\ufeff[{one}]\n\ufeff[{two}]\n", encoding="utf-8")
+    found, bad = records(arrays)
+    assert [r.id for r in found] == ["a", "b"] and bad == []
 
 
 def test_a_json_line_giving_a_field_read_twice_is_malformed_not_the_last_one_taken(tmp_path):
