@@ -394,6 +394,9 @@ def read_parquet(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnM
         on_malformed(Malformed(path, 1, f"no {fields.abstract!r} column (columns: "
                                f"{', '.join(names[:12]) or 'none'})"))
         return
+    if twice := fields.named_twice(names):
+        on_malformed(Malformed(path, 1, f"the table {twice}"))
+        return
     number = 0
     for row in rows:
         if isinstance(row, arrow.BadRows):  # a corrupt row group; the next ones are read

@@ -63,6 +63,19 @@ class Fields:
                 raise ConfigError(f"the {name} field (--{name}-field) is empty: name the field "
                                   f"that holds the {name} (by default {name!r})")
 
+    def named_twice(self, columns: list[str]) -> str | None:
+        """What is wrong with a table whose `columns` name a field read twice
+        (`id,title,abstract,abstract`), else None: which column is meant is
+        anyone's guess, and taking the last silently extracted one nobody asked for."""
+        for flag in ("id", "title", "abstract"):
+            name = getattr(self, flag)
+            where = [str(i) for i, column in enumerate(columns, 1) if column == name]
+            if len(where) > 1:
+                return (f"names the {name!r} column {len(where)} times (columns "
+                        f"{', '.join(where)}): rename all but one, or name another with "
+                        f"--{flag}-field")
+        return None
+
 
 OnMalformed = Callable[[Malformed], None]
 Reader = Callable[[IO[bytes], str, Fields, OnMalformed], Iterator[Record]]

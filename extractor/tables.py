@@ -47,8 +47,8 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
         on_malformed(Malformed(path, at, f"no {fields.abstract!r} column in the header "
                                f"(columns: {', '.join(columns) or 'none'})"))
         return
-    if twice := _named_twice(again, fields):
-        on_malformed(Malformed(path, at, twice))
+    if twice := fields.named_twice(again):
+        on_malformed(Malformed(path, at, f"the header {twice}"))
         return
     start = reader.line_num + 1
     while True:
@@ -75,19 +75,6 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
         record = from_mapping(obj, fields, path, number, on_malformed, unwrap=False)
         if record is not None:
             yield record
-
-
-def _named_twice(names: list[str], fields: Fields) -> str | None:
-    """Why the header cannot be read, when it names a field read twice: which of
-    the two columns is the abstract (or title, or id) is anyone's guess, and
-    taking the last one silently extracted a column nobody asked for."""
-    for flag, name in (("id", fields.id), ("title", fields.title), ("abstract", fields.abstract)):
-        where = [str(i) for i, column in enumerate(names, 1) if column == name]
-        if len(where) > 1:
-            return (f"the header names the {name!r} column {len(where)} times (columns "
-                    f"{', '.join(where)}): rename all but one, or name another with "
-                    f"--{flag}-field")
-    return None
 
 
 def _span(number: int, reader: Any) -> str:

@@ -425,6 +425,20 @@ def test_parquet_text_stored_as_binary_is_decoded_as_utf8(tmp_path):
         (3, "column 'abstract' is not UTF-8 (invalid start byte at byte 0)")]
 
 
+def test_a_parquet_table_with_a_field_read_twice_is_malformed_not_one_column_picked(tmp_path):
+    """Two `abstract` columns (pyarrow allows them) silently read the last one."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "twice.parquet"
+    pq.write_table(pa.Table.from_arrays([pa.array(["P1"]), pa.array([ABSTRACT_A]),
+                                         pa.array([ABSTRACT_B])],
+                                        names=["id", "abstract", "abstract"]), path)
+    found, bad = records(path)
+    assert found == [] and [(b.line, b.reason) for b in bad] == [
+        (1, "the table names the 'abstract' column 2 times (columns 2, 3): rename all but "
+            "one, or name another with --abstract-field")]
+
+
 def test_a_parquet_file_cut_short_is_refused_and_a_bad_row_group_skipped(tmp_path):
     """Both once ended the run with pyarrow's traceback. A file whose footer is gone
     (a download cut short) is refused before anything is read; a row group that
