@@ -83,6 +83,9 @@ _TOO_LONG = (f"longer than {MAX_LINE // 2**20} MiB: not one paper (a file withou
              "breaks?)")
 
 
+NUL_HINT = "which is no text (remove them all: tr -d '\\000')"
+
+
 def _lines(stream: IO[bytes], path: str, on_malformed: OnMalformed) -> Iterator[tuple[int, str]]:
     """(line number, text without its line ending) for every line that is UTF-8
     and holds no NUL byte. A NUL is valid UTF-8 but never text: past the head that
@@ -98,7 +101,7 @@ def _lines(stream: IO[bytes], path: str, on_malformed: OnMalformed) -> Iterator[
             continue
         if "\0" in text:
             on_malformed(Malformed(path, number, f"a NUL byte at column {text.index(chr(0)) + 1}"
-                                   ", which is no text (remove them all: tr -d '\\000')"))
+                                   f", {NUL_HINT}"))
             continue
         yield number, text.rstrip("\r\n")
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from .readers import MAX_LINE, from_mapping, is_header
+from .readers import MAX_LINE, NUL_HINT, from_mapping, is_header
 from .records import Fields, Malformed, OnMalformed, Record
 
 
@@ -70,6 +70,9 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
             continue
         if any("\udc80" <= c <= "\udcff" for value in row for c in value):
             on_malformed(Malformed(path, number, "not UTF-8"))
+            continue
+        if any("\0" in value for value in row):  # past the head `dumps` checks
+            on_malformed(Malformed(path, number, f"a NUL byte, {NUL_HINT}"))
             continue
         obj = {name: row[i] for name, i in columns.items()}
         record = from_mapping(obj, fields, path, number, on_malformed, unwrap=False)

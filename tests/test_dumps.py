@@ -304,6 +304,11 @@ def test_utf8_text_with_stray_nul_bytes_is_refused_with_how_to_remove_them(tmp_p
     assert len(found) == 600 and [(b.line, b.reason) for b in bad] == [
         (601, f"a NUL byte at column {len(rows[0]) + 1}, which is no text (remove them all: "
               "tr -d '\\000')")]
+    table = tmp_path / "late.csv"  # a CSV row, likewise: it was read, NUL and all
+    table.write_text("id,abstract\n" + f'1,"{ABSTRACT_A}"\n' * 600 + f'2,"{ABSTRACT_B}\0"\n')
+    found, bad = records(table)
+    assert len(found) == 600 and [(b.line, b.reason) for b in bad] == [
+        (602, "a NUL byte, which is no text (remove them all: tr -d '\\000')")]
 
 
 @pytest.mark.parametrize(("name", "sep"), [("papers.csv", ";"), ("papers.tsv", "\t"),
