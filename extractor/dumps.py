@@ -346,6 +346,15 @@ def check_input(path: Path, fields: Fields, fmt: str | None = None) -> str:
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
     detected = fmt or _format_of(head, path, fields)
+    # Asked for, a format is not sniffed: a Parquet file read as JSONL gave a
+    # malformed "line" per few bytes, and JSONL read as Parquet "a download cut short?".
+    if fmt is not None and fmt != "parquet" and head.startswith(_PARQUET_MAGIC):
+        raise ConfigError(f"{shown(path)} is a Parquet file, not {fmt}: pass --input-format "
+                          "parquet, or leave it out and each file's format is detected")
+    if fmt == "parquet" and not head.startswith(_PARQUET_MAGIC):
+        raise ConfigError(f"{shown(path)} is not a Parquet file (it does not begin with PAR1, "
+                          "as every Parquet file does): leave out --input-format parquet and "
+                          "its format is detected")
     if detected == "parquet" and _gzipped(path):
         raise _gzipped_parquet(path, f" and pass {path.with_suffix('')}")
     if detected == "parquet":

@@ -444,6 +444,23 @@ def test_a_parquet_table_with_a_field_read_twice_is_malformed_not_one_column_pic
             "one, or name another with --abstract-field")]
 
 
+def test_an_input_format_that_says_parquet_wrongly_either_way_is_refused(tmp_path):
+    """A Parquet file read as --input-format jsonl gave a malformed "line" per few
+    bytes (now with a misleading NUL hint); JSONL as parquet "a download cut short?"."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = tmp_path / "papers.parquet"
+    pq.write_table(pa.table({"abstract": [ABSTRACT_A]}), table)
+    lines = _write(tmp_path / "papers.jsonl", json.dumps({"abstract": ABSTRACT_A}) + "\n")
+    with pytest.raises(ConfigError, match=re.escape(
+            f"{table} is a Parquet file, not jsonl: pass --input-format parquet")):
+        list(read(table, fmt="jsonl"))
+    with pytest.raises(ConfigError, match=re.escape(
+            f"{lines} is not a Parquet file (it does not begin with PAR1, as every Parquet "
+            "file does): leave out --input-format parquet")):
+        list(read(lines, fmt="parquet"))
+
+
 def test_a_parquet_file_cut_short_is_refused_and_a_bad_row_group_skipped(tmp_path):
     """Both once ended the run with pyarrow's traceback. A file whose footer is gone
     (a download cut short) is refused before anything is read; a row group that
