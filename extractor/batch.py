@@ -140,8 +140,11 @@ def paths_for(out: Path, fmt: str | None) -> tuple[str, Path, Path]:
     if named is not None and named != fmt:
         raise ConfigError(f"{out} names a {named} file, but --format asks for {fmt}: name the "
                           f"output {out.with_suffix('.' + fmt)}, or leave --format out")
-    log = out if fmt == "jsonl" else out.with_suffix(".jsonl")
-    return fmt, log, out.with_suffix(".summary.json")
+    # Only a format's own suffix is replaced: with `-o run.1` and `-o run.2` both
+    # logging to run.jsonl, the second run resumed from the first's rows.
+    stem = out.with_suffix("") if named else out
+    log = out if fmt == "jsonl" else stem.with_name(stem.name + ".jsonl")
+    return fmt, log, stem.with_name(stem.name + ".summary.json")
 
 
 async def arun(inputs: list[Path], out: Path, extractor: Extractor, config: RunConfig

@@ -574,17 +574,32 @@ def test_an_output_that_is_a_stream_or_our_own_stdout_is_refused_before_the_run(
 
 
 @pytest.mark.parametrize(("out", "flags", "written"), [
-    ("d.CSV", (), ["d.CSV", "d.jsonl"]),
-    ("results", ("--format", "csv"), ["results", "results.jsonl"]),
-    ("e", (), ["e"]), ("f.ndjson", (), ["f.ndjson"]),
+    ("d.CSV", (), ["d.CSV", "d.jsonl", "d.summary.json"]),
+    ("results", ("--format", "csv"), ["results", "results.jsonl", "results.summary.json"]),
+    ("e", (), ["e", "e.summary.json"]), ("f.ndjson", (), ["f.ndjson", "f.summary.json"]),
+    ("run.1", ("--format", "csv"), ["run.1", "run.1.jsonl", "run.1.summary.json"]),
+    ("run.2", (), ["run.2", "run.2.summary.json"]),
 ])
 def test_an_output_name_without_a_format_of_its_own_takes_the_one_asked_for(
         tmp_path, capsys, monkeypatch, out, flags, written):
     write_jsonl(tmp_path / "in.jsonl", 2)
     monkeypatch.chdir(tmp_path)
     assert main(["batch", "in.jsonl", "-o", out, *flags, "--backend", "rules"]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["in.jsonl", *written, f"{Path(out).stem}.summary.json"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["in.jsonl", *written])
+
+
+def test_outputs_named_alike_but_for_a_suffix_of_no_format_keep_apart_logs(tmp_path, capsys):
+    """`-o run.1` and `-o run.2` (as CSV) both logged to run.jsonl and wrote
+    run.summary.json: the second run resumed from the first's rows."""
+    write_jsonl(tmp_path / "a.jsonl", 2)
+    write_jsonl(tmp_path / "b.jsonl", 3, start=10)
+    for name, source, done in (("run.1", "a.jsonl", 2), ("run.2", "b.jsonl", 3)):
+        code, summary, _ = cli(capsys, tmp_path / source, "-o", tmp_path / name, "--format",
+                               "csv", "--backend", "rules", "--no-cache")
+        assert code == 0 and summary["counts"]["done"] == done
+        assert summary["output"]["records"] == done
+    with (tmp_path / "run.2").open(newline="") as stream:
+        assert [row["id"] for row in csv.DictReader(stream)] == ["P10", "P11", "P12"]
 
 
 def test_an_interrupted_run_says_its_csv_was_not_written_and_that_the_old_one_is_stale(
