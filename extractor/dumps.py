@@ -239,7 +239,7 @@ def _stray_nuls(head: bytes) -> bool:
     """Whether NUL bytes are all that keeps `head` from being UTF-8 text: a few
     stray ones, or a block of zeros a crash left. Not UTF-16, whose NULs fall on
     every other byte (one parity far more than the other), nor binary data,
-    which is no UTF-8 without them, or holds other control bytes (`\x01`)."""
+    which is no UTF-8 without them, or holds other control bytes (`\\x01`)."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 byte order mark
         return False
     even, odd = head[0::2].count(0), head[1::2].count(0)

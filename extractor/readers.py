@@ -43,8 +43,8 @@ def _raw_lines(stream: IO[bytes], path: str, on_malformed: OnMalformed
     array) would otherwise be read as one line of any size, and splitting 300 MB
     of words took 5.7 GB.
 
-    A line ends at "\n", "\r\n" or a bare "\r" (a file saved by an old Mac
-    program, or `\r`-joined by a script): read by "\n" alone, such a file was one
+    A line ends at "\\n", "\\r\\n" or a bare "\\r" (a file saved by an old Mac
+    program, or `\\r`-joined by a script): read by "\\n" alone, such a file was one
     line, every paper in it one malformed record. Read a chunk at a time and cut
     by `bytes.splitlines` (which knows only those three breaks), so the loop per
     line is no longer than readline's."""

@@ -582,7 +582,7 @@ def test_a_line_past_the_limit_is_skipped_unread_and_reading_goes_on(tmp_path, m
 @pytest.mark.parametrize("chunk", [65536, 7])  # 7: every break and line across chunks
 @pytest.mark.parametrize("end", ["\r", "\r\n", "\n"])
 def test_lines_that_end_in_a_bare_carriage_return_are_split(tmp_path, monkeypatch, chunk, end):
-    """JSONL (and a text dump) saved with bare "\r" line ends was read as one line:
+    """JSONL (and a text dump) saved with bare "\\r" line ends was read as one line:
     one "not valid JSON (Extra data)" for the whole file, no paper read."""
     monkeypatch.setattr(readers, "_CHUNK_BYTES", chunk)
     monkeypatch.setattr(readers, "MAX_LINE", 1000)
