@@ -102,6 +102,7 @@ class _Gunzipped(io.RawIOBase):
     def __init__(self, path: Path) -> None:
         self.inner = gzip.open(path, "rb")  # noqa: SIM115 - closed by close()
         self.lines = 0
+        self.after_cr = False  # the data handed out last ended in "\r"
 
     def readable(self) -> bool:
         return True
@@ -111,7 +112,11 @@ class _Gunzipped(io.RawIOBase):
         # off part-way would lose what it had decompressed into it.
         data = self.inner.read1(len(buffer))
         buffer[: len(data)] = data
-        self.lines += data.count(b"\n")
+        # Every break the readers know ("\n", "\r\n", a bare "\r"), a "\r\n" split
+        # between two reads counted once.
+        self.lines += (data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+                       - (self.after_cr and data.startswith(b"\n")))
+        self.after_cr = data.endswith(b"\r")
         return len(data)
 
     def close(self) -> None:

@@ -687,6 +687,20 @@ def test_a_gz_cut_short_or_damaged_is_one_malformed_line_and_the_next_file_is_re
     assert "damaged here (CRC check failed" in bad[1].reason
 
 
+@pytest.mark.parametrize("end", ["\r", "\r\n"])
+def test_a_gz_cut_short_is_reported_at_its_line_whatever_its_line_breaks(tmp_path, end):
+    """The break was placed by counting "\\n" alone: in a file of bare "\\r" line
+    ends, at line 1 whatever line it had reached."""
+    text = "".join(json.dumps({"id": f"p{i}", "abstract": f"{ABSTRACT_A} {i}"}) + end
+                   for i in range(3000)).encode()
+    data = gzip.compress(text, mtime=0)
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    found, bad = records(cut)
+    assert 0 < len(found) < 3000
+    assert [b.line for b in bad] == [len(found) + 1]
+
+
 def test_a_gz_that_breaks_off_before_its_first_line_is_refused_in_one_line(tmp_path):
     """Nothing to read at all: refused like a Parquet file cut short, before the run."""
     data = _gzipped_jsonl(tmp_path / "full.jsonl.gz", 10)
