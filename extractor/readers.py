@@ -84,6 +84,9 @@ _TOO_LONG = (f"longer than {MAX_LINE // 2**20} MiB: not one paper (a file withou
 
 
 NUL_HINT = "which is no text (remove them all: tr -d '\\000')"
+# Most text that is not UTF-8 is Windows-1252 or Latin-1, which Excel and older
+# tools save; the command that converts it saves a user the search.
+NOT_UTF8 = "not UTF-8{} (saved as Windows-1252 or Latin-1? iconv -f cp1252 -t utf-8 converts it)"
 
 
 def _lines(stream: IO[bytes], path: str, on_malformed: OnMalformed) -> Iterator[tuple[int, str]]:
@@ -97,7 +100,8 @@ def _lines(stream: IO[bytes], path: str, on_malformed: OnMalformed) -> Iterator[
             # `cat` hold one at the start of each: not only line 1's is dropped.
             text = raw.decode("utf-8").removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
-            on_malformed(Malformed(path, number, f"not UTF-8 ({exc.reason} at byte {exc.start})"))
+            on_malformed(Malformed(path, number,
+                                   NOT_UTF8.format(f": {exc.reason} at byte {exc.start}")))
             continue
         if "\0" in text:
             on_malformed(Malformed(path, number, f"a NUL byte at column {text.index(chr(0)) + 1}"
@@ -378,7 +382,7 @@ def _elements(array: _ArrayText, path: str, fields: Fields, on_malformed: OnMalf
         number = array.line_here()
         value, start = array.value()
         if array.not_utf8 and _NOT_UTF8.search(array.buf, start, array.pos):
-            on_malformed(Malformed(path, number, "not UTF-8"))
+            on_malformed(Malformed(path, number, NOT_UTF8.format("")))
             continue
         record = from_mapping(value, fields, path, number, on_malformed, False)
         if record is not None:

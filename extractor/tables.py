@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from .readers import MAX_LINE, NUL_HINT, from_mapping, is_header
+from .readers import MAX_LINE, NOT_UTF8, NUL_HINT, from_mapping, is_header
 from .records import Fields, Malformed, OnMalformed, Record
 
 
@@ -69,7 +69,7 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
             on_malformed(Malformed(path, number, reason))
             continue
         if any("\udc80" <= c <= "\udcff" for value in row for c in value):
-            on_malformed(Malformed(path, number, "not UTF-8"))
+            on_malformed(Malformed(path, number, NOT_UTF8.format("")))
             continue
         if any("\0" in value for value in row):  # past the head `dumps` checks
             on_malformed(Malformed(path, number, f"a NUL byte, {NUL_HINT}"))

@@ -26,6 +26,10 @@ ABSTRACT_B = ("A graph neural network that learns message passing schedules, eva
               "molecular property prediction benchmarks. " * 4).strip()
 
 
+NOT_UTF8 = ("not UTF-8 (saved as Windows-1252 or Latin-1? iconv -f cp1252 -t utf-8 converts "
+            "it)")
+
+
 def records(path, **kwargs):
     bad = []
     found = list(read([path], on_malformed=bad.append, **kwargs))
@@ -147,6 +151,23 @@ def test_csv_with_quoted_multiline_fields_and_bad_rows(tmp_path):
     assert found[0].abstract.endswith("second line")
     assert [(b.line, b.reason) for b in bad] == [(4, "2 fields, the header has 3")]
     assert found[1].source.endswith(":5")
+
+
+def test_text_that_is_not_utf8_is_reported_with_the_command_that_converts_it(tmp_path):
+    """A file saved as Windows-1252 (Excel's CSV) had every row "not UTF-8", with no
+    word of what it likely is or how to convert it."""
+    title = "Caf\u00e9 solvers"
+    table = tmp_path / "excel.csv"
+    table.write_bytes(f'id,title,abstract\n1,{title},"{ABSTRACT_A}"\n'.encode("cp1252"))
+    found, bad = records(table)
+    assert found == [] and [(b.line, b.reason) for b in bad] == [(2, NOT_UTF8)]
+    lines = tmp_path / "old.jsonl"
+    lines.write_bytes((json.dumps({"title": title, "abstract": ABSTRACT_A}, ensure_ascii=False)
+                       + "\n").encode("latin-1"))
+    found, bad = records(lines)
+    assert found == [] and [(b.line, b.reason) for b in bad] == [
+        (1, "not UTF-8: invalid continuation byte at byte 14 (saved as Windows-1252 or "
+            "Latin-1? iconv -f cp1252 -t utf-8 converts it)")]
 
 
 def test_csv_without_the_abstract_column_says_which_columns_it_has(tmp_path):
@@ -369,11 +390,11 @@ def test_a_broken_json_array_reports_where_and_keeps_what_came_before(tmp_path, 
     path.write_bytes(b"[\n" + good.encode() + b',\n{"abstract": "\xff\xfe"},\n' + good.encode()
                      + b"]")
     found, bad = records(path)
-    assert len(found) == 2 and [(b.line, b.reason) for b in bad] == [(3, "not UTF-8")]
+    assert len(found) == 2 and [(b.line, b.reason) for b in bad] == [(3, NOT_UTF8)]
     for chunk in (3, 5, 7, 11, 64):  # the element read over several chunks
         monkeypatch.setattr(readers, "_CHUNK", chunk)
         found, bad = records(path)
-        assert len(found) == 2 and [(b.line, b.reason) for b in bad] == [(3, "not UTF-8")]
+        assert len(found) == 2 and [(b.line, b.reason) for b in bad] == [(3, NOT_UTF8)]
 
 
 def test_a_json_array_element_past_the_limit_stops_the_read_unheld(tmp_path, monkeypatch):
