@@ -401,6 +401,9 @@ def read_parquet(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnM
         on_malformed(Malformed(path, 1, f"no {fields.abstract!r} column (columns: "
                                f"{', '.join(names[:12]) or 'none'})"))
         return
+    if missing := fields.asked_but_missing(names):
+        on_malformed(Malformed(path, 1, missing))
+        return
     if twice := fields.named_twice(names):
         on_malformed(Malformed(path, 1, f"the table {twice}"))
         return

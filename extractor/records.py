@@ -63,6 +63,20 @@ class Fields:
                 raise ConfigError(f"the {name} field (--{name}-field) is empty: name the field "
                                   f"that holds the {name} (by default {name!r})")
 
+    def asked_but_missing(self, columns: list[str], where: str = "") -> str | None:
+        """What is wrong with a table that lacks the id or title column a flag
+        named, else None. Without the default `id` or `title` column a table is
+        read with content hashes or no titles, but `--title-field Title` over a
+        `title` column read every paper without its title, and `--id-field doi`
+        without a `doi` column gave every one its content hash, without a word."""
+        for flag in ("id", "title"):
+            name = getattr(self, flag)
+            if name != flag and name not in columns:
+                listed = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
+                return (f"no {name!r} column{where}, which --{flag}-field names (columns: "
+                        f"{listed or 'none'})")
+        return None
+
     def named_twice(self, columns: list[str]) -> str | None:
         """What is wrong with a table whose `columns` name a field read twice
         (`id,title,abstract,abstract`), else None: which column is meant is

@@ -47,6 +47,9 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
         on_malformed(Malformed(path, at, f"no {fields.abstract!r} column in the header "
                                f"(columns: {', '.join(columns) or 'none'})"))
         return
+    if missing := fields.asked_but_missing(again, " in the header"):
+        on_malformed(Malformed(path, at, missing))
+        return
     if twice := fields.named_twice(again):
         on_malformed(Malformed(path, at, f"the header {twice}"))
         return

@@ -170,6 +170,30 @@ def test_text_that_is_not_utf8_is_reported_with_the_command_that_converts_it(tmp
             "Latin-1? iconv -f cp1252 -t utf-8 converts it)")]
 
 
+def test_a_table_without_the_id_or_title_column_a_flag_names_is_reported(tmp_path):
+    """`--title-field Title` over a `title` column read every paper without its
+    title (which the rules read the task and method from), and `--id-field doi`
+    with no `doi` column gave every paper its content hash, without a word. The
+    default `id` and `title` columns may still be missing."""
+    path = tmp_path / "papers.csv"
+    path.write_text(f'paper_id,title,abstract\n1,A,"{ABSTRACT_A}"\n')
+    found, bad = records(path, fields=Fields(title="Title"))
+    assert found == [] and [(b.line, b.reason) for b in bad] == [
+        (1, "no 'Title' column in the header, which --title-field names (columns: paper_id, "
+            "title, abstract)")]
+    found, bad = records(path, fields=Fields(id="doi"))
+    assert found == [] and "no 'doi' column in the header, which --id-field" in bad[0].reason
+    found, bad = records(path)  # no `id` column: the content hash, as documented
+    assert [r.title for r in found] == ["A"] and bad == []
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = tmp_path / "papers.parquet"
+    pq.write_table(pa.table({"title": ["A"], "abstract": [ABSTRACT_A]}), table)
+    found, bad = records(table, fields=Fields(title="name"))
+    assert found == [] and [(b.line, b.reason) for b in bad] == [
+        (1, "no 'name' column, which --title-field names (columns: title, abstract)")]
+
+
 def test_csv_without_the_abstract_column_says_which_columns_it_has(tmp_path):
     path = tmp_path / "papers.csv"
     path.write_text("id,summary\n1,x\n")
