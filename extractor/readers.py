@@ -215,7 +215,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _read_json_lines(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed,
                      unwrap: bool) -> Iterator[Record]:
-    keys = {f'"{name}"' for name in (fields.id, fields.title, fields.abstract)}
+    keys = _quoted(fields)
     for number, line in _lines(stream, path, on_malformed):
         if not line.strip():
             continue
@@ -233,6 +233,12 @@ def _read_json_lines(stream: IO[bytes], path: str, fields: Fields, on_malformed:
         record = from_mapping(obj, fields, path, number, on_malformed, unwrap)
         if record is not None:
             yield record
+
+
+def _quoted(fields: Fields) -> set[str]:
+    """The fields' names as JSON writes them: a text holding one twice may give
+    that field twice (`_given_twice`)."""
+    return {f'"{name}"' for name in (fields.id, fields.title, fields.abstract)}
 
 
 class _Pairs(list):  # type: ignore[type-arg]
@@ -371,7 +377,7 @@ def read_json_array(stream: IO[bytes], path: str, fields: Fields, on_malformed: 
 def _elements(array: _ArrayText, path: str, fields: Fields, on_malformed: OnMalformed
               ) -> Iterator[Record]:
     """The records of one array, from just past its "[" up to its "]"."""
-    first = True
+    first, keys = True, _quoted(fields)
     while (char := array.peek()) != "]":
         if not first:
             if char != ",":
@@ -383,6 +389,10 @@ def _elements(array: _ArrayText, path: str, fields: Fields, on_malformed: OnMalf
         value, start = array.value()
         if array.not_utf8 and _NOT_UTF8.search(array.buf, start, array.pos):
             on_malformed(Malformed(path, number, NOT_UTF8.format("")))
+            continue
+        text = array.buf[start : array.pos]
+        if any(text.count(key) > 1 for key in keys) and (twice := _given_twice(text, fields)):
+            on_malformed(Malformed(path, number, twice))
             continue
         record = from_mapping(value, fields, path, number, on_malformed, False)
         if record is not None:

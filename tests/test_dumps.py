@@ -268,6 +268,10 @@ def test_a_json_line_giving_a_field_read_twice_is_malformed_not_the_last_one_tak
         (1, "the field 'abstract' is given 2 times: keep one, or name another with "
             "--abstract-field"),
         (4, "the field 'id' is given 2 times: keep one, or name another with --id-field")]
+    array = tmp_path / "dump.json"  # a JSON array's elements, likewise
+    array.write_text("[" + ",\n".join(path.read_text().splitlines()) + "]")
+    found, bad = records(array)
+    assert [r.id for r in found] == ["2", "3"] and [b.line for b in bad] == [1, 4]
 
 
 def test_arxiv_snapshot_is_detected_and_its_hard_wraps_undone(tmp_path):
