@@ -369,7 +369,7 @@ def test_an_unexpected_error_or_an_unreadable_answer_is_one_line():
     """Whatever an SDK or instructor raises, the message has one line and a bound."""
     import openai
 
-    from extractor.backends._instructor import classify
+    from extractor.backends._border import classify
     from extractor.backends.openai import _ERRORS
 
     where = "http://127.0.0.1:9/v1"

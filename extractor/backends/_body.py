@@ -20,7 +20,7 @@ runs before the body is read (`bound`):
 
 Either way it is a PermanentError naming the endpoint and the size: the same
 body would come back on a retry. The SDK wraps whatever its client raises as
-a connection error, which would be retried; `_instructor.ours_under` finds
+a connection error, which would be retried; `_border.ours_under` finds
 ours under it.
 
 Cost. A batch run's throughput is bound by client CPU, so the common case

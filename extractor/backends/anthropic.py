@@ -46,16 +46,8 @@ from ..errors import BackendError, ConfigError
 from ..result import Usage, tokens
 from ..settings import http_url, usable_key
 from . import _body
-from ._instructor import (
-    Meter,
-    SdkErrors,
-    acall,
-    aclose_client,
-    call,
-    checked,
-    classify,
-    request_kwargs,
-)
+from ._border import SdkErrors, classify
+from ._instructor import Meter, acall, aclose_client, call, checked, request_kwargs
 from ._loop import PerLoop
 from ._said import not_an_answer, not_text, other_tool, redacted, refused, reported_error
 from .base import Backend, BackendConfig, Completion, Request, check_options

@@ -69,7 +69,8 @@ import llama_cpp
 
 from ..errors import BackendError, ConfigError, PermanentError
 from ..schema import PaperSummary, grounded_in
-from ._instructor import Meter, parse_failure, request_kwargs, unwrap
+from ._border import parse_failure, unwrap
+from ._instructor import Meter, request_kwargs
 from ._said import first_line
 from .base import Backend, BackendConfig, Completion, Request, check_options
 

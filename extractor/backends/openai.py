@@ -46,19 +46,8 @@ from openai.types.chat.chat_completion import Choice
 from ..errors import BackendError, ConfigError, TransientError
 from ..settings import http_url, usable_key
 from . import _body
-from ._instructor import (
-    Meter,
-    SdkErrors,
-    acall,
-    aclose_client,
-    call,
-    chain,
-    checked,
-    classify,
-    openai_usage,
-    ours_under,
-    request_kwargs,
-)
+from ._border import SdkErrors, chain, classify, ours_under
+from ._instructor import Meter, acall, aclose_client, call, checked, openai_usage, request_kwargs
 from ._loop import PerLoop
 from ._said import (
     first_line,
