@@ -268,15 +268,26 @@ async def _work(conn: Connection, extractor: Any, limits: Limits, refresh: bool,
     incoming: asyncio.Queue[Any] = asyncio.Queue()
     gone = object()
 
+    def hand_over(item: Any) -> bool:
+        """Queue `item` for the loop; False once the loop has ended. The work can
+        end first (its parent gone, a failed send), and a put on the closed loop
+        was a RuntimeError traceback from this thread on the worker's stderr."""
+        try:
+            loop.call_soon_threadsafe(incoming.put_nowait, item)
+        except RuntimeError:
+            return False
+        return True
+
     def listen() -> None:
         try:
             while (chunk := conn.recv()) is not None:
-                loop.call_soon_threadsafe(incoming.put_nowait, chunk)
-            loop.call_soon_threadsafe(incoming.put_nowait, None)
+                if not hand_over(chunk):
+                    return
+            hand_over(None)
         except (EOFError, OSError):
-            loop.call_soon_threadsafe(incoming.put_nowait, gone)
+            hand_over(gone)
 
-    threading.Thread(target=listen, daemon=True).start()
+    threading.Thread(target=listen, name="extractor-worker-listen", daemon=True).start()
 
     async def records() -> AsyncIterator[Record]:
         while (chunk := await incoming.get()) is not None:

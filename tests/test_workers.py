@@ -276,3 +276,39 @@ async def test_a_worker_starts_with_sigint_ignored_and_the_parents_handler_is_ke
     finally:
         signal.signal(signal.SIGINT, previous)
     assert len(got) == 6
+
+
+def test_a_worker_whose_work_ended_first_hands_nothing_to_its_closed_loop(monkeypatch):
+    """The parent's last message can arrive after the work has stopped (its rows
+    could not be sent): handing it to the closed event loop raised "Event loop is
+    closed" in the listening thread, a traceback on the worker's stderr."""
+    from extractor import workers
+
+    late = threading.Event()
+
+    class SlowOrphanedPipe:
+        def __init__(self):
+            self.calls = 0
+
+        def recv(self):
+            self.calls += 1
+            if self.calls <= 2:  # the second chunk after the first rows failed to go
+                time.sleep(0.0 if self.calls == 1 else 0.5)
+                return [make_record(f"T{self.calls}.{i}", f"We study solver {i}.", "<test>")
+                        for i in range(5)]
+            late.wait(30)  # the end of input comes only after the work has stopped
+            return None
+
+        def send(self, message):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    crashed = []
+    monkeypatch.setattr(threading, "excepthook", crashed.append)
+    monkeypatch.setattr(workers.signal, "signal", lambda *args: None)
+    before = set(threading.enumerate())
+    pipe = SlowOrphanedPipe()
+    workers.serve(pipe, Extractor("rules", cache=False).recipe, Limits(), False, False)
+    late.set()
+    for thread in set(threading.enumerate()) - before:
+        thread.join(timeout=30)
+    assert pipe.calls == 3 and not crashed
