@@ -37,6 +37,9 @@ ABSTRACT = (
         ("edge devices", "Edge device"),
         ("graphics processing unit", "GPU"),
         ("smartphones", "mobile phones"),
+        ("8 GPUs", "GPU"),  # a count before a plural class is no model number
+        ("8 NVIDIA A100 GPUs", "A100"),
+        ("4 edge devices", "edge devices"),
     ],
 )
 def test_names_that_agree(a, b):
@@ -53,6 +56,9 @@ def test_names_that_agree(a, b):
         ("V100", "A100"),
         ("class", "clas"),
         ("edge GPU", "edge"),  # no model before GPU: the class word is the name
+        ("8 GPUs", "8 TPUs"),  # the count was the key of both
+        ("3090 GPU", "GPU"),  # singular: a model number, not a count
+        ("20 Newsgroups", "Newsgroups"),  # no class word: the number is the name
     ],
 )
 def test_names_that_differ(a, b):
