@@ -96,12 +96,15 @@ def _check_names(field: str, names: list[str]) -> str | None:
 
 
 def _check_factors(where: str, factor: Any, factor_max: Any) -> str | None:
-    """A speed-up is a factor over 0, and a range runs from factor up to a higher
+    """A speed-up is a factor over 1, and a range runs from factor up to a higher
     factor_max: gold that breaks this is gold no answer can match, since the
-    schema (schema.Speedup) refuses such a claim or folds `4 to 4` into 4."""
+    schema (schema.Speedup) refuses such a claim or folds `4 to 4` into 4. A
+    factor from 0 to 1 the schema takes, but it is a slow-down or the same speed,
+    which LABELLING.md says is no speed-up (only claims that something is faster)."""
     for key, value in (("factor", factor), ("factor_max", factor_max)):
-        if value is not None and value <= 0:
-            return f"{where}.{key} {value!r} is no speed-up: a factor is over 0"
+        if value is not None and value <= 1:
+            return (f"{where}.{key} {value!r} is no speed-up: a factor is over 1 (a "
+                    "slow-down or the same speed is not a speed-up claim)")
     if factor_max is not None and (factor is None or factor_max <= factor):
         return (f"{where}.factor_max {factor_max!r} with factor {factor!r}: a range runs "
                 "from factor (the low end) to a higher factor_max; one number is factor "

@@ -72,6 +72,8 @@ def test_the_project_gold_file_is_well_formed():
         # gold no answer can match: refused, not scored as a miss every run
         (lambda r: r["labels"]["speedups"][0].update(factor=0), r"factor 0 is no speed-up"),
         (lambda r: r["labels"]["speedups"][0].update(factor=-2), r"factor -2 is no speed-up"),
+        (lambda r: r["labels"]["speedups"][0].update(factor=0.5), r"factor 0.5 is no speed-up"),
+        (lambda r: r["labels"]["speedups"][0].update(factor=1), r"factor 1 is no speed-up"),
         (lambda r: r["labels"]["speedups"][0].update(factor_max=2), r"factor_max 2 with factor"),
         (lambda r: r["labels"]["speedups"][0].update(factor_max=13.9), "factor_max 13.9 with"),
         (lambda r: r["labels"]["speedups"][0].update(factor=None, factor_max=5),
