@@ -62,11 +62,11 @@ from typing import IO, Any
 
 from . import arrow
 from .errors import ConfigError
+from .jsonarray import read_json_array
 from .readers import (
     TITLE_MAX,
     is_header,
     read_arxiv,
-    read_json_array,
     read_jsonl,
     read_parquet,
     read_text,

@@ -14,7 +14,7 @@ import zlib
 
 import pytest
 
-from extractor import readers, tables
+from extractor import jsonarray, readers, tables
 from extractor.dumps import Fields, content_key, detect_format, read
 from extractor.errors import ConfigError
 
@@ -380,7 +380,7 @@ def test_a_table_with_another_delimiter_is_read_by_the_one_its_header_uses(tmp_p
 def test_a_json_array_is_read_one_element_at_a_time_with_line_numbers(tmp_path, monkeypatch):
     """`json.dump(papers)` and pandas' `to_json(orient="records")` write an array, not
     JSON lines; pretty-printed or on one line, each element is a record."""
-    monkeypatch.setattr(readers, "_CHUNK", 7)  # elements straddle every read
+    monkeypatch.setattr(jsonarray, "_CHUNK", 7)  # elements straddle every read
     rows = [{"id": "a", "title": "Title A", "abstract": ABSTRACT_A},
             {"id": "b", "abstract": ABSTRACT_B}]
     pretty, flat = tmp_path / "pretty.json", tmp_path / "flat.json"
@@ -420,15 +420,15 @@ def test_a_broken_json_array_reports_where_and_keeps_what_came_before(tmp_path, 
     found, bad = records(path)
     assert len(found) == 2 and [(b.line, b.reason) for b in bad] == [(3, NOT_UTF8)]
     for chunk in (3, 5, 7, 11, 64):  # the element read over several chunks
-        monkeypatch.setattr(readers, "_CHUNK", chunk)
+        monkeypatch.setattr(jsonarray, "_CHUNK", chunk)
         found, bad = records(path)
         assert len(found) == 2 and [(b.line, b.reason) for b in bad] == [(3, NOT_UTF8)]
 
 
 def test_a_json_array_element_past_the_limit_stops_the_read_unheld(tmp_path, monkeypatch):
     """An element over MAX_LINE is an unterminated string swallowing the file, not a paper."""
-    monkeypatch.setattr(readers, "MAX_LINE", 1000)
-    monkeypatch.setattr(readers, "_CHUNK", 100)
+    monkeypatch.setattr(jsonarray, "MAX_LINE", 1000)
+    monkeypatch.setattr(jsonarray, "_CHUNK", 100)
     good = json.dumps({"abstract": ABSTRACT_A})
     path = _write(tmp_path / "a.json", f'[{good},\n{{"abstract": "{"x" * 5000}"}}, {good}]')
     found, bad = records(path)
@@ -780,7 +780,7 @@ def test_json_arrays_one_after_another_are_all_read_and_other_trailing_text_repo
         tmp_path, monkeypatch):
     """Everything after the first array's "]" was ignored without a word (`cat a.json
     b.json` lost b); another array is now read, anything else reported with its line."""
-    monkeypatch.setattr(readers, "_CHUNK", 5)  # the "]" and what follows straddle reads
+    monkeypatch.setattr(jsonarray, "_CHUNK", 5)  # the "]" and what follows straddle reads
     a = json.dumps([{"id": "a", "abstract": ABSTRACT_A}], indent=1)
     b = json.dumps([{"id": "b", "abstract": ABSTRACT_B}])
     found, bad = records(_write(tmp_path / "joined.json", f"{a}\n{b}\n[]\n"))
