@@ -26,7 +26,7 @@ branches on the format.
   hard-wrapped): JSONL with its line breaks unwrapped.
 - `parquet`: a Parquet table (pyarrow), its three columns read a batch at a time.
 
-Files ending in `.gz` (any case) are read through gzip; gzipped Parquet is
+Files ending in `.gz` (any case) are read through gzip (`gzipped.py`); gzipped Parquet is
 refused, since Parquet cannot be read as a stream (its index is at its end). A
 gzip stream that breaks off (a download cut short) or fails its check is read
 up to there and reported as a malformed line of its file, at the line it
@@ -48,20 +48,19 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gzip
 import io
 import json
 import os
 import re
 import warnings
-import zlib
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from . import arrow
 from .errors import ConfigError
+from .gzipped import _BROKEN, _PACKED, _broken, _Gunzipped, _gzipped, _gzipped_parquet, _not_gzip
 from .jsonarray import read_json_array
 from .readers import (
     TITLE_MAX,
@@ -92,57 +91,6 @@ _PARQUET_MAGIC = b"PAR1"
 
 
 # -- opening and detecting ------------------------------------------------------
-
-
-class _Gunzipped(io.RawIOBase):
-    """A `.gz` file's content, counting the line breaks handed out: a stream
-    that breaks off (a download cut short, a damaged file) is reported after
-    the last line that came out whole."""
-
-    def __init__(self, path: Path) -> None:
-        self.inner = gzip.open(path, "rb")  # noqa: SIM115 - closed by close()
-        self.lines = 0
-        self.after_cr = False  # the data handed out last ended in "\r"
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        # read1, not readinto: that fills the buffer whole, and a stream that breaks
-        # off part-way would lose what it had decompressed into it.
-        data = self.inner.read1(len(buffer))
-        buffer[: len(data)] = data
-        # Every break the readers know ("\n", "\r\n", a bare "\r"), a "\r\n" split
-        # between two reads counted once.
-        self.lines += (data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
-                       - (self.after_cr and data.startswith(b"\n")))
-        self.after_cr = data.endswith(b"\r")
-        return len(data)
-
-    def close(self) -> None:
-        self.inner.close()
-        super().close()
-
-
-# What reading a damaged or cut-short gzip stream raises.
-_BROKEN = (EOFError, OSError, zlib.error)
-
-
-def _broken(exc: BaseException) -> str:
-    """Why a gzip stream could not be read on, in words."""
-    if isinstance(exc, EOFError):
-        return "the gzip stream breaks off here (a download cut short?); nothing after it is read"
-    return (f"the gzip data is damaged here ({exc}); nothing after it is read, and the lines "
-            "before may be damaged too")
-
-
-def _gzipped(path: Path) -> bool:
-    return path.suffix.lower() == ".gz"
-
-
-def _gzipped_parquet(path: Path, then: str = "") -> ConfigError:
-    return ConfigError(f"{path} is gzip-compressed Parquet, which cannot be read compressed "
-                       f"(its index is at its end): gunzip it first{then}")
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -211,22 +159,6 @@ def _head(path: Path) -> bytes:
     return head
 
 
-def _not_gzip(path: Path) -> ConfigError | None:
-    """The error for a `.gz` file that is not gzip at all (None when it is): gzip's
-    own "Not a gzipped file (b'{\"')" said neither what the file is nor what to do."""
-    with path.open("rb") as stream:
-        start = stream.read(16)
-    if start.startswith(b"\x1f\x8b"):
-        return None
-    for magic, (kind, command) in _PACKED.items():
-        if start.startswith(magic):
-            return ConfigError(f"{path} is named .gz but is {kind}-compressed: unpack it first: "
-                               f"{command} {path} | extractor batch - ...")
-    return ConfigError(f"{path} is named .gz but is not gzip-compressed (it begins {start!r}): "
-                       f"if it is a dump as it is, rename it to {path.with_suffix('')} (or "
-                       f"pass it as extractor batch - ... < {path})")
-
-
 def _without_nuls(path: Path) -> str:
     """The command that writes a copy of `path` without its NUL bytes."""
     if is_stream(path):
@@ -263,10 +195,6 @@ def _stray_nuls(head: bytes) -> bool:
 
 _OFFICE = {".xlsx": "spreadsheet", ".xlsm": "spreadsheet", ".ods": "spreadsheet",
            ".docx": "document", ".odt": "document"}  # zip archives that no unzip helps
-# What a compressed dump starts with, and the command that unpacks it to a pipe.
-_PACKED = {b"\x1f\x8b": ("gzip", "zcat"), b"PK\x03\x04": ("zip", "unzip -p"),
-           b"\x28\xb5\x2f\xfd": ("zstd", "zstdcat"), b"BZh": ("bzip2", "bzcat"),
-           b"\xfd7zXZ\x00": ("xz", "xzcat")}
 
 
 def _lines_of(head: bytes) -> Iterator[str]:
