@@ -31,16 +31,9 @@ from .dumps import STDIN, Fields, Record, as_paths, check_input, is_empty, shown
 from .engine import aextract_many
 from .errors import ConfigError
 from .extract import Extractor
+from .guards import STREAM_ADVICE, refuse_lost_log, refuse_overwriting, refuse_streams
 from .limits import Limits
-from .outputs import (
-    STREAM_ADVICE,
-    Log,
-    LogState,
-    id_hash,
-    refuse_lost_log,
-    refuse_overwriting,
-    refuse_streams,
-)
+from .outputs import Log, LogState, id_hash
 from .progress import Progress, Tally, price_for, summary
 from .settings import canonical, of_type, real, whole
 from .streams import can_stall, is_stream

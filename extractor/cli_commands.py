@@ -28,8 +28,8 @@ from .backends.base import SETTINGS, BackendConfig, Sampling, refuse_unread, set
 from .cache import Cache, could_write, default_cache_dir, discard_unreadable
 from .errors import ConfigError, ExtractorError, InputError
 from .extract import Extractor, Options, resolve_backend_name
+from .guards import refuse_overwriting
 from .inputs import too_long
-from .outputs import refuse_overwriting
 from .retry import RetryPolicy
 from .schema import one_line
 
