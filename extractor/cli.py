@@ -36,12 +36,26 @@ from .errors import BackendError, ExtractorError
 EXIT_USAGE = 2
 
 
+def _nonempty(value: str) -> str:
+    """An empty value (`--backend=`, often an unset shell variable) would
+    silently mean the default, or `Path("")`, the current directory: refused."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return value
+
+
+def _nonempty_path(value: str) -> Path:
+    return Path(_nonempty(value))
+
+
 def _backend_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("backend")
-    group.add_argument("--backend", help=f"one of: {', '.join(available_backends())} "
+    group.add_argument("--backend", type=_nonempty,
+                       help=f"one of: {', '.join(available_backends())} "
                        "(default: $EXTRACTOR_BACKEND, else openai if --base-url is given "
                        "or OPENAI_API_KEY is set, else rules)")
-    group.add_argument("--model", help="model name (default: $EXTRACTOR_MODEL or the backend's)")
+    group.add_argument("--model", type=_nonempty,
+                       help="model name (default: $EXTRACTOR_MODEL or the backend's)")
     group.add_argument("--base-url", help="OpenAI-compatible endpoint, e.g. "
                        "http://127.0.0.1:8080/v1 (default: $OPENAI_BASE_URL)")
     group.add_argument("--api-key", help="API key (prefer $OPENAI_API_KEY: flags show in ps)")
@@ -61,7 +75,7 @@ def _backend_flags(parser: argparse.ArgumentParser) -> None:
                        "a server's Retry-After wins)")
     group.add_argument("--max-chars", type=int, default=20_000,
                        help="refuse abstracts longer than this (20000)")
-    group.add_argument("--cache-dir", type=Path, help="default: $EXTRACTOR_CACHE_DIR or "
+    group.add_argument("--cache-dir", type=_nonempty_path, help="default: $EXTRACTOR_CACHE_DIR or "
                        "~/.cache/extractor")
     group.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     group.add_argument("--refresh", action="store_true", help="ignore cached answers, store new")
@@ -85,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("action", choices=["stats", "check", "clear"],
                        help="stats: counts; check: counts, and SQLite reads every page for "
                        "damage (seconds per 100 MB from a cold disk); clear: remove it all")
-    cache.add_argument("--cache-dir", type=Path)
+    cache.add_argument("--cache-dir", type=_nonempty_path)
     cache.set_defaults(run=cmd_cache)
 
     record = commands.add_parser(

@@ -473,3 +473,29 @@ def test_a_third_party_backend_that_breaks_the_contract_is_one_line(how, code, s
         unregister("plugin")
     err = capsys.readouterr().err
     assert err.startswith("extractor: ") and err.count("\n") == 1 and said in err
+
+
+_EMPTY_FLAG_COMMANDS = {
+    "extract": ["extract", "x"],
+    "batch": ["batch", "in.jsonl", "--out", "out.jsonl"],
+    "eval": ["eval"],
+    "record": ["record"],
+}
+
+
+@pytest.mark.parametrize("flag", ["--backend=", "--model=", "--cache-dir=", "--model= "])
+@pytest.mark.parametrize("command", sorted(_EMPTY_FLAG_COMMANDS))
+def test_an_empty_flag_value_is_refused(command, flag, capsys):
+    # An empty value, often an unset shell variable, would silently mean the
+    # default backend, model or cache (or the current directory as cache).
+    with pytest.raises(SystemExit) as exc:
+        main([*_EMPTY_FLAG_COMMANDS[command], flag])
+    assert exc.value.code == 2
+    assert "must not be empty" in capsys.readouterr().err
+
+
+def test_cache_refuses_an_empty_cache_dir(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["cache", "stats", "--cache-dir="])
+    assert exc.value.code == 2
+    assert "must not be empty" in capsys.readouterr().err
