@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from .readers import _TOO_DEEP, MAX_LINE, NOT_UTF8, _given_twice, _quoted, from_mapping
+from .readers import _TOO_DEEP, MAX_LINE, NOT_UTF8, _quoted, json_record
 from .records import Fields, Malformed, OnMalformed, Record
 
 _CHUNK = 65536
@@ -128,10 +128,7 @@ def _elements(array: _ArrayText, path: str, fields: Fields, on_malformed: OnMalf
         if array.not_utf8 and _NOT_UTF8.search(array.buf, start, array.pos):
             on_malformed(Malformed(path, number, NOT_UTF8.format("")))
             continue
-        text = array.buf[start : array.pos]
-        if any(text.count(key) > 1 for key in keys) and (twice := _given_twice(text, fields)):
-            on_malformed(Malformed(path, number, twice))
-            continue
-        record = from_mapping(value, fields, path, number, on_malformed, False)
+        record = json_record(value, array.buf[start : array.pos], keys, fields, path, number,
+                             on_malformed, False)
         if record is not None:
             yield record

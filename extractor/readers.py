@@ -226,10 +226,7 @@ def _read_json_lines(stream: IO[bytes], path: str, fields: Fields, on_malformed:
         except RecursionError:  # "[[[[...": hostile, and no paper
             on_malformed(Malformed(path, number, _TOO_DEEP))
             continue
-        if any(line.count(key) > 1 for key in keys) and (twice := _given_twice(line, fields)):
-            on_malformed(Malformed(path, number, twice))
-            continue
-        record = from_mapping(obj, fields, path, number, on_malformed, unwrap)
+        record = json_record(obj, line, keys, fields, path, number, on_malformed, unwrap)
         if record is not None:
             yield record
 
@@ -238,6 +235,18 @@ def _quoted(fields: Fields) -> set[str]:
     """The fields' names as JSON writes them: a text holding one twice may give
     that field twice (`_given_twice`)."""
     return {f'"{name}"' for name in (fields.id, fields.title, fields.abstract)}
+
+
+def json_record(obj: Any, text: str, keys: set[str], fields: Fields, path: str, number: int,
+                on_malformed: OnMalformed, unwrap: bool) -> Record | None:
+    """The record of one JSON object read from `text`, or None (reported) when the
+    object gives a field read twice or is no paper. `keys` is `_quoted(fields)`,
+    made once per file: a field's quoted name found twice is the rare case that
+    `_given_twice` parses again."""
+    if any(text.count(key) > 1 for key in keys) and (twice := _given_twice(text, fields)):
+        on_malformed(Malformed(path, number, twice))
+        return None
+    return from_mapping(obj, fields, path, number, on_malformed, unwrap)
 
 
 class _Pairs(list):  # type: ignore[type-arg]
