@@ -31,6 +31,7 @@ from .dumps import STDIN, Fields, Record, as_paths, check_input, is_empty, shown
 from .engine import aextract_many
 from .errors import ConfigError
 from .extract import Extractor
+from .gcpause import long_run_gc
 from .guards import STREAM_ADVICE, refuse_lost_log, refuse_overwriting, refuse_streams
 from .limits import Limits
 from .outputs import Log, LogState, id_hash
@@ -373,7 +374,8 @@ def run(inputs: str | Path | Iterable[str | Path], out: str | Path, extractor: E
         finally:
             await extractor.aclose()
 
-    return asyncio.run(main())
+    with long_run_gc():  # a long run's loop is not stalled by full collections
+        return asyncio.run(main())
 
 
 def parse_price(text: str) -> tuple[float, float]:

@@ -28,6 +28,7 @@ from typing import Any
 from .dumps import Record, make_record
 from .errors import InputError
 from .extract import Extractor
+from .gcpause import long_run_gc
 from .limits import Limits, paced
 from .result import Extraction, Usage
 
@@ -167,25 +168,26 @@ async def aextract_many(
             number, item = taken
             await finished.put(await _one(view, _as_record(item, number), refresh, use_cache))
 
-    workers = [asyncio.create_task(worker()) for _ in range(limits.concurrency)]
+    with long_run_gc():  # a long run's loop is not stalled by full collections
+        workers = [asyncio.create_task(worker()) for _ in range(limits.concurrency)]
 
-    async def close() -> None:
-        results = await asyncio.gather(*workers, return_exceptions=True)
-        errors = [r for r in results if isinstance(r, BaseException)
-                  and not isinstance(r, asyncio.CancelledError)]
-        await finished.put(_End(errors[0] if errors else None))
+        async def close() -> None:
+            results = await asyncio.gather(*workers, return_exceptions=True)
+            errors = [r for r in results if isinstance(r, BaseException)
+                      and not isinstance(r, asyncio.CancelledError)]
+            await finished.put(_End(errors[0] if errors else None))
 
-    closer = asyncio.create_task(close())
-    try:
-        while not isinstance(item := await finished.get(), _End):
-            yield item
-        if item.error is not None:
-            raise item.error
-    finally:
-        tasks = [*workers, closer, *([pump] if pump else [])]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        closer = asyncio.create_task(close())
+        try:
+            while not isinstance(item := await finished.get(), _End):
+                yield item
+            if item.error is not None:
+                raise item.error
+        finally:
+            tasks = [*workers, closer, *([pump] if pump else [])]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def extract_many(
