@@ -148,6 +148,25 @@ def test_an_answer_with_a_lone_surrogate_fails_validation_without_an_unsent_reas
     assert caught.value.usage.completion_tokens > 0
 
 
+@pytest.mark.parametrize("name", [None, "absent"])
+def test_a_tool_use_without_a_name_says_so(server, tmp_path, name):
+    """It was reported as a call to the tool 'None'."""
+
+    def nameless(request):
+        message = _message(request, Reply(GOOD))
+        if name == "absent":
+            del message["content"][0]["name"]
+        else:
+            message["content"][0]["name"] = name
+        return Status(200, message)
+
+    server.default = nameless
+    with make(server, tmp_path) as ex, pytest.raises(
+            ValidationFailed, match="calls a tool with no name, not 'PaperSummary'"):
+        ex.extract(ABSTRACT)
+    assert len(server.received) == 1
+
+
 @pytest.mark.parametrize("use_async", [False, True])
 def test_a_call_to_a_tool_not_offered_fails_validation_at_once(server, tmp_path, use_async):
     """instructor read the input of any tool called as the summary."""

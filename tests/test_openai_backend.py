@@ -172,6 +172,23 @@ def test_a_call_to_a_tool_not_offered_fails_validation_at_once(
     assert len(server.received) == 1
 
 
+@pytest.mark.parametrize("name", [None, "", 7, "absent"])
+def test_a_tool_call_without_a_usable_name_says_so(server, make_extractor, name):
+    """It was reported as a call to the tool 'None'."""
+    answer = _tool_answer(GOOD)
+    function = answer["choices"][0]["message"]["tool_calls"][0]["function"]
+    if name == "absent":
+        del function["name"]
+    else:
+        function["name"] = name
+    server.push(Status(200, answer), Reply(GOOD))
+    with pytest.raises(ValidationFailed, match="calls a tool with no name, not 'PaperSummary'"
+                       if name in (None, "", "absent") else
+                       "calls a tool whose name is not text [(]int[)], not 'PaperSummary'"):
+        make_extractor().extract(ABSTRACT, TITLE)
+    assert len(server.received) == 1
+
+
 DEEP = "[" * 100_000 + "]" * 100_000  # past the recursion limit of Python's JSON parser
 HUGE = "9" * 5_000  # past the 4,300 digits Python turns into an int
 

@@ -63,8 +63,14 @@ def not_text(model: str, *parts: Any) -> ValidationFailed | None:
 def other_tool(model: str, called: Any, asked: str) -> ValidationFailed:
     """The answer calls a tool the request did not offer. instructor reads the
     arguments of whatever tool is called as the summary, and accepted them."""
-    return ValidationFailed(f"the answer from {model} calls the tool {one_line(str(called))!r}, "
-                            f"not {asked!r}, the only one offered")
+    if called is None or called == "":
+        what = "a tool with no name"
+    elif not isinstance(called, str):  # a server's JSON, read without validation
+        what = f"a tool whose name is not text ({type(called).__name__})"
+    else:
+        what = f"the tool {one_line(called)!r}"
+    return ValidationFailed(f"the answer from {model} calls {what}, not {asked!r}, the only one "
+                            "offered")
 
 
 # Error types of the Anthropic and OpenAI APIs, as the HTTP status each comes with.
