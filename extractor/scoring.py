@@ -12,9 +12,9 @@ Names (hardware, datasets) are compared after `name_key()`:
      `google`, `intel`, `amd`, `apple`, `qualcomm`) and the class word `gpu`
      after a device model (words holding a digit) are dropped, so `NVIDIA A100` =
      `A100` = `A100 GPU` and `RTX 3090 GPU` = `RTX 3090`; a leading count before
-     a plural class word is dropped too, so `8 GPUs` = `GPU` and `8 A100 GPUs` =
-     `A100` (LABELLING.md writes `multiple GPUs` as `GPU`), while `3090 GPU`
-     (singular: a model number, not a count) keeps its number;
+     a plural class word is dropped too, so `8 GPUs` = `multiple GPUs` = `GPU`
+     and `8 A100 GPUs` = `A100` (LABELLING.md writes `multiple GPUs` as `GPU`),
+     while `3090 GPU` (singular: a model number, not a count) keeps its number;
   4. the separators are removed, and `ALIASES` maps a few long forms to the
      short one (`graphics processing unit` = `GPU`).
   Then precision, recall and F1 over the two sets.
@@ -50,6 +50,10 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _VENDORS = {"nvidia", "google", "intel", "amd", "apple", "qualcomm"}
 _CLASS_AFTER_MODEL = {"gpu"}
 _COUNTED_CLASSES = {"gpu", "cpu", "tpu", "npu", "fpga", "accelerator", "device", "phone"}
+# Words that count devices as a number does (`multiple GPUs` is `GPU` in LABELLING.md).
+# Not `many`: `many-core CPUs` is a kind of CPU.
+_COUNT_WORDS = {"multiple", "several", "two", "three", "four", "five", "six", "seven",
+                "eight", "nine", "ten", "twelve", "sixteen", "dozen", "hundred", "thousand"}
 ALIASES = {
     "graphicprocessingunit": "gpu",
     "centralprocessingunit": "cpu",
@@ -73,8 +77,8 @@ def name_key(name: str) -> str:
     # A count of devices is no model number: kept, `8 GPUs` had the key "8" and
     # matched any "8 ..." name. Only before a plural class word, so that `3090 GPU`
     # and `20 Newsgroups` keep their numbers.
-    if (len(words) > 1 and words[0].isdigit() and words[-1] in _COUNTED_CLASSES
-            and raw[-1] != words[-1]):
+    if (len(words) > 1 and (words[0].isdigit() or words[0] in _COUNT_WORDS)
+            and words[-1] in _COUNTED_CLASSES and raw[-1] != words[-1]):
         words = words[1:]
     words = [w for w in words if w not in _VENDORS] or words
     # A device model is a word with a digit in it, wherever it stands: the model of

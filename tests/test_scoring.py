@@ -40,6 +40,9 @@ ABSTRACT = (
         ("8 GPUs", "GPU"),  # a count before a plural class is no model number
         ("8 NVIDIA A100 GPUs", "A100"),
         ("4 edge devices", "edge devices"),
+        ("multiple GPUs", "GPU"),  # LABELLING.md's own example
+        ("several NVIDIA GPUs", "GPU"),
+        ("two TPUs", "TPU"),
     ],
 )
 def test_names_that_agree(a, b):
@@ -59,6 +62,8 @@ def test_names_that_agree(a, b):
         ("8 GPUs", "8 TPUs"),  # the count was the key of both
         ("3090 GPU", "GPU"),  # singular: a model number, not a count
         ("20 Newsgroups", "Newsgroups"),  # no class word: the number is the name
+        ("many-core CPUs", "CPU"),  # a kind of CPU, not a count of them
+        ("multiple GPU", "GPU"),  # singular: not a count
     ],
 )
 def test_names_that_differ(a, b):
