@@ -6,6 +6,7 @@ how one is picked; the CSV reader is in `tables.py`.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from typing import IO, Any
@@ -203,9 +204,28 @@ def from_mapping(obj: object, fields: Fields, path: str, number: int, on_malform
         on_malformed(Malformed(path, number, "holds a lone surrogate (an escape such as "
                                "\\ud800 that stands for no character)"))
         return None
+    source_id = obj.get(fields.id)
+    if (why := _not_an_id(source_id)) is not None:
+        on_malformed(Malformed(path, number, f"field {fields.id!r} is {why}, not an id (text or "
+                               "a number; --id-field names another)"))
+        return None
     if unwrap:
         title, abstract = normalized(title), normalized(abstract)
-    return make_record(title.strip(), abstract.strip(), f"{path}:{number}", obj.get(fields.id))
+    return make_record(title.strip(), abstract.strip(), f"{path}:{number}", source_id)
+
+
+def _not_an_id(value: object) -> str | None:
+    """What `value` is when no id can be made of it. They were made into ids as
+    printed: `{'a': 1}`, `True`, and `nan` and `inf`, which Python's JSON and
+    pandas' Parquet write for a missing or overflowing number; two papers with
+    a missing id then shared the id "nan" and the second was dropped as a reuse."""
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "an infinite number"
+    if isinstance(value, dict | list):
+        return "a JSON object" if isinstance(value, dict) else "a JSON array"
+    return None
 
 
 _TOO_DEEP = "nested too deeply to be a paper"

@@ -126,6 +126,34 @@ def test_malformed_jsonl_lines_are_reported_with_line_numbers_and_reading_goes_o
     assert str(bad[0]).startswith(f"{path}:2: ")
 
 
+def test_an_id_that_is_nan_infinite_boolean_or_structured_is_malformed(tmp_path):
+    """They became ids as printed ("nan", "True", "{'doi': 1}"), and two papers
+    whose missing id was written as NaN shared one: the second was dropped."""
+    path = tmp_path / "ids.jsonl"
+    ids = ["NaN", "Infinity", "-Infinity", "true", '{"doi": 1}', "[1]", "null", "7", "7.5",
+           '"P1"']
+    path.write_text("".join(f'{{"id": {i}, "abstract": "{ABSTRACT_A} {n}"}}\n'
+                            for n, i in enumerate(ids)))
+    found, bad = records(path)
+    assert [(b.line, b.reason.split(",")[0]) for b in bad] == [
+        (1, "field 'id' is NaN"), (2, "field 'id' is an infinite number"),
+        (3, "field 'id' is an infinite number"), (4, "field 'id' is a boolean (true)"),
+        (5, "field 'id' is a JSON object"), (6, "field 'id' is a JSON array")]
+    assert bad[0].reason.endswith("not an id (text or a number; --id-field names another)")
+    assert [r.id for r in found] == [content_key("", f"{ABSTRACT_A} 6"), "7", "7.5", "P1"]
+
+
+def test_a_parquet_id_column_with_a_nan_is_malformed_there(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "ids.parquet"
+    pq.write_table(pa.table({"id": [1.0, float("nan")], "abstract": [ABSTRACT_A, ABSTRACT_B]}),
+                   path)
+    found, bad = records(path)
+    assert [r.id for r in found] == ["1.0"]
+    assert [(b.line, b.reason.split(",")[0]) for b in bad] == [(2, "field 'id' is NaN")]
+
+
 def test_a_missing_abstract_field_names_the_fields_the_line_has(tmp_path):
     """The usual cause is a dump whose field has another name: the reason says which."""
     path = tmp_path / "papers.jsonl"
