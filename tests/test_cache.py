@@ -265,6 +265,24 @@ def test_cache_stats_and_clear(tmp_path):
     cache.close()
 
 
+def test_the_size_limit_holds_with_eviction_every_few_hundred_sets(tmp_path):
+    """diskcache's check on every set is off; the cache evicts every CULL_EVERY
+    sets, so it outgrows its limit by at most that many answers and keeps the
+    newest entries."""
+    from extractor.cache import CULL_EVERY
+
+    limit = 256 * 1024
+    cache = Cache(tmp_path, size_limit=limit)
+    value = {"text": "x" * 1000}
+    for number in range(8 * CULL_EVERY):
+        cache.set(f"k{number}", value)
+        assert cache.stats()["size_bytes"] <= limit + 2 * CULL_EVERY * 1024
+    assert cache.stats()["entries"] < 8 * CULL_EVERY / 2  # evicted, not just bounded by luck
+    assert cache.get(f"k{8 * CULL_EVERY - 1}") == value  # the newest stays
+    assert cache.get("k0") is None  # the oldest went
+    cache.close()
+
+
 def test_the_cache_refuses_non_text_values(tmp_path):
     """Only JSON text is ever written."""
     cache = Cache(tmp_path)
