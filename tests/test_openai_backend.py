@@ -216,7 +216,7 @@ def test_a_value_error_of_the_sdk_before_sending_is_not_blamed_on_a_body(
     def refuse(*args, **kwargs):
         raise ValueError("Expected a non-empty value for `model`")
 
-    monkeypatch.setattr(openai.OpenAI, "post", refuse)
+    monkeypatch.setattr(openai.OpenAI, "request", refuse)
     with pytest.raises(BackendError, match="ValueError: Expected a non-empty") as info:
         make_extractor().extract(ABSTRACT, TITLE)
     assert "answered" not in str(info.value) and server.received == []
