@@ -60,7 +60,7 @@ from typing import IO
 
 from . import arrow
 from .errors import ConfigError
-from .gzipped import _BROKEN, _PACKED, _broken, _Gunzipped, _gzipped, _gzipped_parquet, _not_gzip
+from .gzipped import BROKEN, PACKED, Gunzipped, broken, gzipped, gzipped_parquet, not_gzip
 from .jsonarray import read_json_array
 from .readers import (
     TITLE_MAX,
@@ -101,8 +101,8 @@ def _open(path: Path) -> IO[bytes]:
                               "can be read only once in a process")
         source.opened = True
         return io.BufferedReader(source)
-    if _gzipped(path):
-        return io.BufferedReader(_Gunzipped(path), HEAD_BYTES)
+    if gzipped(path):
+        return io.BufferedReader(Gunzipped(path), HEAD_BYTES)
     return path.open("rb")
 
 
@@ -121,10 +121,10 @@ def _head(path: Path) -> bytes:
             try:
                 while len(head) < HEAD_BYTES and (more := stream.read1(HEAD_BYTES - len(head))):
                     head += more
-            except _BROKEN as exc:  # a .gz cut short: its reader says where
-                if not _gzipped(path):
+            except BROKEN as exc:  # a .gz cut short: its reader says where
+                if not gzipped(path):
                     raise
-                if not head and (wrong := _not_gzip(path)) is not None:
+                if not head and (wrong := not_gzip(path)) is not None:
                     raise wrong from exc
                 if not head:
                     why = ("the gzip stream breaks off before its first line (a download cut "
@@ -139,10 +139,10 @@ def _head(path: Path) -> bytes:
     if head.startswith(b"PK\x03\x04") and path.suffix.lower() in _OFFICE:
         raise ConfigError(f"{shown(path)} is a {_OFFICE[path.suffix.lower()]}, not a dump: "
                           "save it as CSV (UTF-8) and pass that file")
-    for magic, (kind, command) in _PACKED.items():
+    for magic, (kind, command) in PACKED.items():
         if head.startswith(magic):
             if kind == "gzip" and path.suffix.lower() == ".parquet":
-                raise _gzipped_parquet(path)
+                raise gzipped_parquet(path)
             fix = (f"unpack it first ({command} ... |)" if is_stream(path)
                    else "name it .gz, which is read through gzip" if kind == "gzip"
                    else f"unpack it first: {command} {path} | extractor batch - ...")
@@ -163,8 +163,8 @@ def _without_nuls(path: Path) -> str:
     """The command that writes a copy of `path` without its NUL bytes."""
     if is_stream(path):
         return "pipe it through tr -d '\\000' on its way in"
-    clean = f"clean{(Path(path.stem) if _gzipped(path) else path).suffix}"
-    if _gzipped(path):
+    clean = f"clean{(Path(path.stem) if gzipped(path) else path).suffix}"
+    if gzipped(path):
         return f"zcat {path} | tr -d '\\000' > {clean}, and pass that"
     return f"tr -d '\\000' < {path} > {clean}, and pass that"
 
@@ -223,7 +223,7 @@ _ARRAY_START = re.compile(r"\[\s*(?:\{|\]|$)")  # not a title such as "[Re] Repr
 def _format_of(head: bytes, path: Path, fields: Fields) -> str:
     if head.startswith(_PARQUET_MAGIC):
         return "parquet"
-    suffix = Path(path.stem).suffix if _gzipped(path) else path.suffix
+    suffix = Path(path.stem).suffix if gzipped(path) else path.suffix
     if suffix.lower() in (".csv", ".tsv"):
         return "csv"
     first = next(_lines_of(head), "")
@@ -288,8 +288,8 @@ def check_input(path: Path, fields: Fields, fmt: str | None = None) -> str:
         raise ConfigError(f"{shown(path)} is not a Parquet file (it does not begin with PAR1, "
                           "as every Parquet file does): leave out --input-format parquet and "
                           "its format is detected")
-    if detected == "parquet" and _gzipped(path):
-        raise _gzipped_parquet(path, f" and pass {path.with_suffix('')}")
+    if detected == "parquet" and gzipped(path):
+        raise gzipped_parquet(path, f" and pass {path.with_suffix('')}")
     if detected == "parquet":
         try:
             arrow.check(path)
@@ -349,7 +349,7 @@ def read(
         with stream:
             try:
                 yield from reader(stream, shown(path), fields, report)
-            except _BROKEN as exc:  # from gzip: the next file is read, the exit code is 1
-                if not isinstance(counted, _Gunzipped):
+            except BROKEN as exc:  # from gzip: the next file is read, the exit code is 1
+                if not isinstance(counted, Gunzipped):
                     raise
-                report(Malformed(shown(path), counted.lines + 1, _broken(exc)))
+                report(Malformed(shown(path), counted.lines + 1, broken(exc)))

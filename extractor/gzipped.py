@@ -1,6 +1,6 @@
 """Reading `.gz` dumps, apart from `dumps.py` because a gzip stream has failure
 modes of its own: one that breaks off (a download cut short) or fails its check
-is read up to there and reported at the line it reached (`_Gunzipped` counts
+is read up to there and reported at the line it reached (`Gunzipped` counts
 the lines it hands out), and a file named `.gz` that is not gzip, or gzipped
 Parquet, is refused with what to do. `dumps.py` opens, detects and reads through it.
 """
@@ -16,12 +16,12 @@ from typing import Any
 from .errors import ConfigError
 
 # What a compressed dump starts with, and the command that unpacks it to a pipe.
-_PACKED = {b"\x1f\x8b": ("gzip", "zcat"), b"PK\x03\x04": ("zip", "unzip -p"),
+PACKED = {b"\x1f\x8b": ("gzip", "zcat"), b"PK\x03\x04": ("zip", "unzip -p"),
            b"\x28\xb5\x2f\xfd": ("zstd", "zstdcat"), b"BZh": ("bzip2", "bzcat"),
            b"\xfd7zXZ\x00": ("xz", "xzcat")}
 
 
-class _Gunzipped(io.RawIOBase):
+class Gunzipped(io.RawIOBase):
     """A `.gz` file's content, counting the line breaks handed out: a stream
     that breaks off (a download cut short, a damaged file) is reported after
     the last line that came out whole."""
@@ -52,10 +52,10 @@ class _Gunzipped(io.RawIOBase):
 
 
 # What reading a damaged or cut-short gzip stream raises.
-_BROKEN = (EOFError, OSError, zlib.error)
+BROKEN = (EOFError, OSError, zlib.error)
 
 
-def _broken(exc: BaseException) -> str:
+def broken(exc: BaseException) -> str:
     """Why a gzip stream could not be read on, in words."""
     if isinstance(exc, EOFError):
         return "the gzip stream breaks off here (a download cut short?); nothing after it is read"
@@ -63,23 +63,23 @@ def _broken(exc: BaseException) -> str:
             "before may be damaged too")
 
 
-def _gzipped(path: Path) -> bool:
+def gzipped(path: Path) -> bool:
     return path.suffix.lower() == ".gz"
 
 
-def _gzipped_parquet(path: Path, then: str = "") -> ConfigError:
+def gzipped_parquet(path: Path, then: str = "") -> ConfigError:
     return ConfigError(f"{path} is gzip-compressed Parquet, which cannot be read compressed "
                        f"(its index is at its end): gunzip it first{then}")
 
 
-def _not_gzip(path: Path) -> ConfigError | None:
+def not_gzip(path: Path) -> ConfigError | None:
     """The error for a `.gz` file that is not gzip at all (None when it is): gzip's
     own "Not a gzipped file (b'{\"')" said neither what the file is nor what to do."""
     with path.open("rb") as stream:
         start = stream.read(16)
     if start.startswith(b"\x1f\x8b"):
         return None
-    for magic, (kind, command) in _PACKED.items():
+    for magic, (kind, command) in PACKED.items():
         if start.startswith(magic):
             return ConfigError(f"{path} is named .gz but is {kind}-compressed: unpack it first: "
                                f"{command} {path} | extractor batch - ...")

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from .readers import _TOO_DEEP, MAX_LINE, NOT_UTF8, _quoted, json_record
+from .readers import MAX_LINE, NOT_UTF8, TOO_DEEP, json_record, quoted_keys
 from .records import Fields, Malformed, OnMalformed, Record
 
 _CHUNK = 65536
@@ -68,7 +68,7 @@ class _ArrayText:
                 value, self.pos = _DECODER.raw_decode(self.buf, self.pos)
                 return value, begin
             except RecursionError:
-                raise json.JSONDecodeError(_TOO_DEEP, self.buf, self.pos) from None
+                raise json.JSONDecodeError(TOO_DEEP, self.buf, self.pos) from None
             except json.JSONDecodeError as exc:
                 # An error short of the end is invalid JSON whatever follows; one at the
                 # end (or an open string, which is reported where it starts) may be a
@@ -115,7 +115,7 @@ def read_json_array(stream: IO[bytes], path: str, fields: Fields, on_malformed: 
 def _elements(array: _ArrayText, path: str, fields: Fields, on_malformed: OnMalformed
               ) -> Iterator[Record]:
     """The records of one array, from just past its "[" up to its "]"."""
-    first, keys = True, _quoted(fields)
+    first, keys = True, quoted_keys(fields)
     while (char := array.peek()) != "]":
         if not first:
             if char != ",":

@@ -228,13 +228,13 @@ def _not_an_id(value: object) -> str | None:
     return None
 
 
-_TOO_DEEP = "nested too deeply to be a paper"
+TOO_DEEP = "nested too deeply to be a paper"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _read_json_lines(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalformed,
                      unwrap: bool) -> Iterator[Record]:
-    keys = _quoted(fields)
+    keys = quoted_keys(fields)
     for number, line in _lines(stream, path, on_malformed):
         if not line.strip():
             continue
@@ -244,14 +244,14 @@ def _read_json_lines(stream: IO[bytes], path: str, fields: Fields, on_malformed:
             on_malformed(Malformed(path, number, f"not valid JSON ({exc.msg}, column {exc.colno})"))
             continue
         except RecursionError:  # "[[[[...": hostile, and no paper
-            on_malformed(Malformed(path, number, _TOO_DEEP))
+            on_malformed(Malformed(path, number, TOO_DEEP))
             continue
         record = json_record(obj, line, keys, fields, path, number, on_malformed, unwrap)
         if record is not None:
             yield record
 
 
-def _quoted(fields: Fields) -> set[str]:
+def quoted_keys(fields: Fields) -> set[str]:
     """The fields' names as JSON writes them: a text holding one twice may give
     that field twice (`_given_twice`)."""
     return {f'"{name}"' for name in (fields.id, fields.title, fields.abstract)}
@@ -260,7 +260,7 @@ def _quoted(fields: Fields) -> set[str]:
 def json_record(obj: Any, text: str, keys: set[str], fields: Fields, path: str, number: int,
                 on_malformed: OnMalformed, unwrap: bool) -> Record | None:
     """The record of one JSON object read from `text`, or None (reported) when the
-    object gives a field read twice or is no paper. `keys` is `_quoted(fields)`,
+    object gives a field read twice or is no paper. `keys` is `quoted_keys(fields)`,
     made once per file: a field's quoted name found twice is the rare case that
     `_given_twice` parses again."""
     if any(text.count(key) > 1 for key in keys) and (twice := _given_twice(text, fields)):
