@@ -307,7 +307,8 @@ def _rows(todo: AsyncIterator[Record], extractor: Extractor, config: RunConfig
     """The output row of every planned record, in this process or in workers."""
     if config.workers > 1:
         return workers.rows(todo, extractor.recipe, config.limits, config.workers,
-                            refresh=config.refresh, use_cache=config.use_cache)
+                            parent=extractor, refresh=config.refresh,
+                            use_cache=config.use_cache)
     return _rows_here(todo, extractor, config)
 
 

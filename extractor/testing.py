@@ -133,6 +133,8 @@ class ScriptedServer(ABC):
         self.delay = delay
         self.received: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        self.active = 0  # requests being answered now
+        self.peak = 0  # the most answered at once: what a client had in flight, at least
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread: threading.Thread | None = None
@@ -190,6 +192,15 @@ class ScriptedServer(ABC):
                     return
                 with server._lock:
                     server.headers.append({k.lower(): v for k, v in self.headers.items()})
+                    server.active += 1
+                    server.peak = max(server.peak, server.active)
+                try:
+                    self._answer(request)
+                finally:
+                    with server._lock:
+                        server.active -= 1
+
+            def _answer(self, request: dict[str, Any]) -> None:
                 if server.delay:
                     time.sleep(server.delay)
                 action = server._next(request, record=True)

@@ -20,8 +20,8 @@ from extractor.batch import Limits, RunConfig, arun
 from extractor.cli import main
 from extractor.dumps import make_record
 from extractor.extract import Recipe
-from extractor.testing import Reply, Status
-from extractor.workers import _Worker, rows, split
+from extractor.testing import Reply, Stall, Status
+from extractor.workers import _Worker, allowance, rows, split
 
 from .conftest import DUMPS, GOOD
 from .test_batch import lines, paper_number, write_jsonl
@@ -89,7 +89,10 @@ def test_workers_through_the_real_sdk_retry_record_failures_and_share_the_cache(
     cache = tmp_path / "cache"
     args = [tmp_path / "in.jsonl", "-o", out, "--backend", "openai", "--base-url", server.url,
             "--model", "m", "--max-attempts", "3", "--retry-wait", "0.01", "--cache-dir", cache,
-            "--workers", "2", "--concurrency", "6"]
+            "--workers", "2", "--concurrency", "6",
+            # With an rpm limit the parent leaves every record to the workers
+            # (else it answers all 40 while they start): this is about the workers.
+            "--rpm", "100000"]
     code, summary = batch(capsys, *args)
     rows = lines(out)
     assert code == 1
@@ -111,6 +114,91 @@ async def test_a_worker_that_cannot_build_its_extractor_fails_the_run_with_that_
             pass
     assert not [p for p in multiprocessing.active_children()
                 if p.name.startswith("extractor-worker")]
+
+
+def _never_ready():
+    """A recipe every worker fails to build, after 0.5-2 s of starting up."""
+    return Recipe("no-such-backend", BackendConfig(), Options(), False)
+
+
+def _records(n):
+    return [make_record(f"T{i}", f"We study solver {i}.", "<test>") for i in range(n)]
+
+
+async def test_the_parent_answers_records_while_its_workers_start(server):
+    """Spawned workers spend 1-2 s importing the SDKs, and the parent, which has
+    them, waited: 3% of a 16,000-abstract run. Here the workers never become
+    ready, so every row before their error is the parent's."""
+    parent = Extractor("openai", model="m", base_url=server.url, cache=False)
+    answered = []
+    with pytest.raises(ConfigError, match="no-such-backend"):
+        async for row in rows(_records(5000), _never_ready(), Limits(concurrency=4), 2,
+                              parent=parent):
+            answered.append(row)
+    assert answered and not any(r["error"] for r in answered)
+    assert len({r["id"] for r in answered}) == len(answered)
+    assert server.peak <= 4
+    parent.close()
+
+
+@pytest.mark.parametrize("backend, limits", [
+    ("rules", Limits(concurrency=4)),  # bound by this machine's cores, not a server
+    ("openai", Limits(concurrency=4, rpm=100_000)),  # a window the workers' shares miss
+    ("openai", Limits(concurrency=4, tpm=10_000_000)),
+])
+async def test_the_parent_keeps_out_of_core_bound_and_rate_limited_runs(server, backend,
+                                                                         limits):
+    parent = (Extractor("rules", cache=False) if backend == "rules"
+              else Extractor("openai", model="m", base_url=server.url, cache=False))
+    answered = []
+    with pytest.raises(ConfigError, match="no-such-backend"):
+        async for row in rows(_records(50), _never_ready(), limits, 2, parent=parent):
+            answered.append(row)
+    assert answered == [] and server.received == []
+    parent.close()
+
+
+def test_workers_are_sent_only_what_the_parents_records_leave_room_for():
+    def worker(room, most, ready=True):
+        return _Worker(0, None, None, room=room, most=most, ready=ready)
+
+    a, b = worker(8, 8), worker(5, 8)  # b holds 3
+    assert allowance(a, [a, b], 0, 8) == 8  # the parent done: prefetch alone
+    assert allowance(a, [a, b], 2, 8) == 3  # 8 - 2 here - 3 in b
+    assert allowance(a, [a, b], 6, 8) == 0
+    assert allowance(b, [b], 1, 16) == 5  # never past its own room
+    assert allowance(worker(8, 8, ready=False), [], 0, 8) == 0
+
+
+async def test_the_parent_hands_over_to_its_workers_without_passing_the_concurrency(
+        tmp_path, server):
+    """The parent finishes its requests in flight after a worker is ready, and
+    the workers are sent records only as far as those leave room: the server
+    never sees more than `concurrency` requests at once, and every record is
+    written once. The parent's first requests are held for 3 s, past the
+    workers' start, so that without that rule the workers' would join them."""
+    held, lock = set(), threading.Lock()
+
+    def script(request):
+        with lock:
+            if len(held) < 8 and id(request) not in held:
+                held.add(id(request))
+                return Stall(3.0)
+        return Reply(GOOD | {"speedups": []})
+
+    server.default = script
+    server.delay = 0.02
+    ids = write_jsonl(tmp_path / "in.jsonl", 300)
+    out = tmp_path / "out.jsonl"
+    extractor = Extractor("openai", model="m", base_url=server.url, cache=False)
+    config = RunConfig(workers=2, limits=Limits(concurrency=8), quiet=True, use_cache=False)
+    summary = await arun([tmp_path / "in.jsonl"], out, extractor, config)
+    written = lines(out)
+    assert summary["counts"]["done"] == 300
+    assert sorted(r["id"] for r in written) == sorted(ids)
+    assert not any(r["error"] for r in written)
+    assert len(server.received) == 300 and server.peak <= 8
+    extractor.close()
 
 
 def test_workers_need_an_extractor_that_can_be_rebuilt(tmp_path):
@@ -161,7 +249,7 @@ def test_sending_to_a_worker_that_died_is_a_backend_error_not_a_broken_pipe():
     process.start()
     theirs.close()
     process.join(timeout=30)
-    worker = _Worker(3, process, ours, room=1)
+    worker = _Worker(3, process, ours, room=1, most=1)
     with pytest.raises(BackendError, match=r"batch worker 3 died \(exit code 0\)"):
         worker.send([make_record("T", "An abstract.", "<test>")] * 1000)
 
@@ -183,13 +271,17 @@ def test_a_worker_whose_parent_was_killed_stops_quietly(monkeypatch, caplog, cap
 
         def send(self, message):
             self.sent.append(message[0])
-            raise BrokenPipeError(32, "Broken pipe")
+            if message[0] != "ready" or self.dead_from_the_start:
+                raise BrokenPipeError(32, "Broken pipe")
 
     monkeypatch.setattr(workers.signal, "signal", lambda *args: None)
-    pipe = OrphanedPipe()
-    workers.serve(pipe, Extractor("rules", cache=False).recipe, Limits(), False, False)
-    assert pipe.sent == ["rows"]  # once: then it knows nobody reads
-    assert "Exception in callback" not in caplog.text + capsys.readouterr().err
+    recipe = Extractor("rules", cache=False).recipe
+    for dead_from_the_start, sent in ((False, ["ready", "rows"]), (True, ["ready"])):
+        pipe = OrphanedPipe()
+        pipe.dead_from_the_start = dead_from_the_start
+        workers.serve(pipe, recipe, Limits(), False, False)
+        assert pipe.sent == sent  # the rows once: then it knows nobody reads
+        assert "Exception in callback" not in caplog.text + capsys.readouterr().err
 
 
 def test_a_script_without_a_main_guard_is_told_why_its_workers_died(tmp_path):
@@ -233,7 +325,7 @@ def test_a_worker_dead_before_its_first_answer_is_told_what_applies(code, said, 
     import types
 
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))  # a script
-    message = str(_Worker(0, _Gone(code), None, room=1).died())
+    message = str(_Worker(0, _Gone(code), None, room=1, most=1).died())
     assert said in message and ("__main__" in message) is guard
     assert ("before its first answer" in message) is (code > 0)
 
@@ -247,7 +339,7 @@ def test_the_extractor_command_is_never_told_to_add_a_main_guard(monkeypatch):
     command = types.ModuleType("__main__")
     command.main = extractor.cli.main  # what both entry points hold
     monkeypatch.setitem(sys.modules, "__main__", command)
-    message = str(_Worker(0, _Gone(1), None, room=1).died())
+    message = str(_Worker(0, _Gone(1), None, room=1, most=1).died())
     assert "before its first answer (its traceback, if any, is above)" in message
     assert "__main__" not in message
 
@@ -300,7 +392,8 @@ def test_a_worker_whose_work_ended_first_hands_nothing_to_its_closed_loop(monkey
             return None
 
         def send(self, message):
-            raise BrokenPipeError(32, "Broken pipe")
+            if message[0] != "ready":  # gone after the worker started
+                raise BrokenPipeError(32, "Broken pipe")
 
     crashed = []
     monkeypatch.setattr(threading, "excepthook", crashed.append)

@@ -99,6 +99,7 @@ def _screen(where: str) -> Any:
 
 class AnthropicBackend(Backend):
     name = "anthropic"
+    waits_on_server = True
 
     def __init__(self, config: BackendConfig) -> None:
         api_key = usable_key(config.api_key or os.environ.get("ANTHROPIC_API_KEY"),

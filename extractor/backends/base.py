@@ -127,6 +127,9 @@ class Backend:
     # a backend that ignores it (`--backend rules --mode json`): it was meant for
     # another. A backend that does not say reads them all, and nothing is refused.
     reads: frozenset[str] = frozenset(SETTINGS)
+    # Whether a request mostly waits on a server rather than on this machine's
+    # cores: then a batch run's parent answers records while its workers start.
+    waits_on_server: bool = False
 
     @property
     def model(self) -> str | None:

@@ -181,6 +181,7 @@ def _screen(where: str) -> Any:
 
 class OpenAIBackend(Backend):
     name = "openai"
+    waits_on_server = True
 
     def __init__(
         self,
