@@ -47,7 +47,7 @@ import multiprocessing
 import signal
 import sys
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import aclosing, contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -205,11 +205,12 @@ async def rows(
     inbox: asyncio.Queue[tuple[int, Any]] = asyncio.Queue()
     pool: list[_Worker] = []
     source = aiter(records) if isinstance(records, AsyncIterable) else _aiter(records)
-    pulling = asyncio.Lock()  # the parent's engine and `feed` share one source
+    pulling = asyncio.Lock()  # the feeder and the parent's engine share one source
     exhausted = False
     booting = here is not None  # the parent still takes records
     held_here = 0  # records the parent took and has not answered
-    room_here = asyncio.Event()  # woken when held_here falls or booting ends
+    room_here = asyncio.Event()  # held_here fell, or booting ended
+    room = asyncio.Event()  # a worker may have room: rows came back, one is ready
 
     def close_all() -> None:
         for each in pool:
@@ -217,20 +218,29 @@ async def rows(
                 each.open = False
                 each.send(None)
 
-    async def feed(worker: _Worker) -> None:
+    async def feed() -> None:
+        """Task: send each worker the records it has room for, as room opens.
+        Not on the loop that hands rows on, which a stalled source (a producer
+        on stdin that stopped writing) would hold with finished rows unwritten."""
         nonlocal exhausted
-        async with pulling:  # held_here is settled: the parent is not half-way through a pull
-            wanted = allowance(worker, pool, held_here, limits.concurrency)
-            if not exhausted and wanted > 0:
-                chunk = []
-                while len(chunk) < wanted and (record := await anext(source, None)) is not None:
-                    chunk.append(record)
+        while not exhausted:
+            room.clear()  # a wake-up from here on is seen by the wait below
+            for worker in pool:
+                async with pulling:  # held_here is settled: no pull half-way
+                    wanted = allowance(worker, pool, held_here, limits.concurrency)
+                    if exhausted or wanted <= 0:
+                        continue
+                    chunk = []
+                    while (len(chunk) < wanted
+                           and (record := await anext(source, None)) is not None):
+                        chunk.append(record)
+                    exhausted = len(chunk) < wanted
                 if chunk:
                     worker.room -= len(chunk)
                     worker.send(chunk)
-                exhausted = len(chunk) < wanted
-        if exhausted:
-            close_all()
+            if not exhausted:
+                await room.wait()
+        close_all()
 
     async def taken_here() -> AsyncIterator[Record]:
         nonlocal exhausted, held_here
@@ -245,7 +255,7 @@ async def rows(
                 held_here += record is not None
             if record is None:
                 exhausted = True
-                close_all()
+                room.set()  # for the feeder to close the workers' pipes
                 return
             yield record
 
@@ -253,16 +263,20 @@ async def rows(
         assert here is not None
         engine = aextract_many(taken_here(), here, limits, refresh=refresh,
                                use_cache=use_cache)
+        async with aclosing(engine) as outcomes:
+            async for outcome in outcomes:
+                inbox.put_nowait((HERE, ("rows", [outcome.row(here)])))
+
+    async def reported(work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work`, then tell the loop below that it ended, and how."""
         try:
-            async with aclosing(engine) as outcomes:
-                async for outcome in outcomes:
-                    inbox.put_nowait((HERE, ("rows", [outcome.row(here)])))
+            await work()
         except Exception as exc:
             inbox.put_nowait((HERE, ("failed", exc)))
         else:
             inbox.put_nowait((HERE, ("done",)))
 
-    own = None  # the parent's engine, as a task
+    tasks: list[asyncio.Task[None]] = []
     try:
         for index, share in enumerate(shares):
             ours, theirs = context.Pipe()
@@ -278,49 +292,44 @@ async def rows(
             worker = _Worker(index, process, ours, most, most, ready=here is None)
             pool.append(worker)
             threading.Thread(target=_listen, args=(worker, loop, inbox), daemon=True).start()
+        tasks.append(asyncio.create_task(reported(feed)))
         if here is not None:
-            own = asyncio.create_task(serve_here())
-        for worker in pool:
-            await feed(worker)
-        running = len(pool) + (own is not None)
+            tasks.append(asyncio.create_task(reported(serve_here)))
+        running = len(pool) + len(tasks)
         while running:
             index, message = await inbox.get()
-            if index == HERE:
-                if message[0] == "failed":
-                    raise message[1]
-                if message[0] == "done":
-                    running -= 1
-                else:
+            worker = pool[index] if index != HERE else None
+            if message[0] == "rows":
+                if worker is None:
                     held_here -= len(message[1])
                     room_here.set()
-                    for row in message[1]:
-                        yield row
-                for worker in pool:  # what the parent finished is room for them
-                    await feed(worker)
-                continue
-            worker = pool[index]
-            if message[0] == "ready":
+                else:
+                    worker.started = True
+                    worker.room += len(message[1])
+                room.set()
+                for row in message[1]:
+                    yield row
+            elif message[0] == "ready":
+                assert worker is not None
                 booting = False
                 room_here.set()
                 worker.ready = True
-                await feed(worker)
-            elif message[0] == "rows":
-                worker.started = True
-                worker.room += len(message[1])
-                for row in message[1]:
-                    yield row
-                await feed(worker)
+                room.set()
             elif message[0] == "done":
                 running -= 1
+                room.set()  # the parent's engine is done: all it held is answered
+            elif message[0] == "failed":
+                raise message[1]
             elif message[0] == "error":
                 _, kind, text = message
                 raise _ERRORS.get(kind, BackendError)(f"batch worker {index}: {kind}: {text}")
             else:
+                assert worker is not None
                 raise worker.died()
     finally:
-        if own is not None:
-            own.cancel()
-            await asyncio.gather(own, return_exceptions=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         for worker in pool:
             if worker.process.is_alive():
                 worker.process.terminate()
