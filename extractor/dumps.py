@@ -19,7 +19,8 @@ branches on the format.
 - `json`: a JSON array of such objects, decoded one element at a time.
 - `csv`: a header row, then one paper a row; fields configurable likewise. The
   delimiter (comma, tab, semicolon, bar) is the one under which the header
-  names the abstract field; `.tsv` is read the same way. Whatever its name, a
+  names the abstract field, or the one an Excel `sep=;` line before the header
+  names; `.tsv` is read the same way. Whatever its name, a
   file whose first line is a list of one-word column names is read as CSV, so
   that a header without the abstract field is reported as such.
 - `arxiv`: the arXiv metadata snapshot (JSONL with `id`, `title`, `abstract`,
@@ -72,7 +73,7 @@ from .readers import (
 )
 from .records import Fields, Malformed, OnMalformed, Reader, Record, content_key, make_record
 from .streams import HEAD_BYTES, STDIN, is_stream, shown, stream_of
-from .tables import delimiter, read_csv
+from .tables import delimiter, excel_sep, read_csv
 
 __all__ = ["READERS", "STDIN", "Fields", "Malformed", "OnMalformed", "Record", "as_paths",
            "check_input", "content_key", "detect_format", "make_record", "read", "shown"]
@@ -227,6 +228,8 @@ def _format_of(head: bytes, path: Path, fields: Fields) -> str:
     if suffix.lower() in (".csv", ".tsv"):
         return "csv"
     first = next(_lines_of(head), "")
+    if first == "sep=" or excel_sep(first):  # Excel's line before the header (a tab stripped)
+        return "csv"
     if _ARRAY_START.match(first):
         return "json"
     if first.startswith("{"):

@@ -27,13 +27,18 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
     blanks = []
     while (first := text.readline()) and not first.strip():
         blanks.append(first)
+    if sep := excel_sep(first):  # the header is the next line
+        blanks.append(first)
+        while (first := text.readline()) and not first.strip():
+            blanks.append(first)
     # No delimiter naming any columns: a comma, so the missing column is reported.
-    # The blank lines go to the reader too, to keep its line numbers the file's.
+    # The lines before the header go to the reader too (one row each), to keep
+    # its line numbers the file's.
     reader = csv.reader(itertools.chain(blanks, [first], text),
-                        delimiter=delimiter(first, fields) or ",")
+                        delimiter=sep or delimiter(first, fields) or ",")
     at = len(blanks) + 1  # the header's line
     try:
-        for _ in blanks:  # one row each: [] or a field of spaces
+        for _ in blanks:  # one row each: [], a field of spaces, or `sep=` and ""
             _next_row(reader)
         header = _next_row(reader)
     except csv.Error as exc:
@@ -94,6 +99,17 @@ def _span(number: int, reader: Any) -> str:
 
 
 _DELIMITERS = (",", "\t", ";", "|")
+
+# Excel writes `sep=;` as a CSV's first line to say which delimiter follows, and
+# reads one so: the header is the line after it. Any one character but a quote,
+# a letter or a digit, and whitespace other than a tab.
+_EXCEL_SEP = re.compile(r"sep=([^\w\s\"]|\t)")
+
+
+def excel_sep(line: str) -> str | None:
+    """The delimiter an Excel `sep=X` line names, or None when `line` is not one."""
+    m = _EXCEL_SEP.fullmatch(line.rstrip("\r\n"))
+    return m.group(1) if m else None
 
 
 # A column name: up to four words, the first led by a letter, each word characters

@@ -261,6 +261,27 @@ def test_blank_lines_before_a_csv_header_are_skipped(tmp_path, name):
         (3, "no 'abstract' column in the header (columns: id, title, summary)")]
 
 
+@pytest.mark.parametrize("name", ["papers.csv", "papers"])
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_excels_sep_line_before_a_csv_header_names_the_delimiter(tmp_path, name, sep):
+    """Excel writes `sep=;` before the header to say which delimiter it used: it
+    was read as the header ("no 'abstract' column (columns: sep=, )")."""
+    path = tmp_path / name
+    rows = [["id", "title", "abstract"], ["1", "A; B, C", ABSTRACT_A], ["2", "B", "x"]]
+    lines = [sep.join(f'"{v}"' for v in row) for row in rows]
+    lines[2] = lines[2].replace(sep, "", 1)  # a row one field short, on line 4
+    path.write_bytes(f"\ufeffsep={sep}\r\n{lines[0]}\r\n{lines[1]}\r\n{lines[2]}\r\n".encode())
+    assert detect_format(path) == "csv"
+    found, bad = records(path)
+    assert [(r.id, r.title, r.source) for r in found] == [("1", "A; B, C", f"{path}:3")]
+    assert [(b.line, b.reason) for b in bad] == [(4, "2 fields, the header has 3")]
+
+
+@pytest.mark.parametrize("first", ["sep=", "sep=ab", "sep=a", 'sep="', "separator=,"])
+def test_a_first_line_that_only_resembles_excels_sep_line_is_the_header(first):
+    assert tables.excel_sep(first + "\r\n") is None
+
+
 def test_files_saved_with_a_byte_order_mark_read_as_well_when_joined(tmp_path):
     """`cat a.jsonl b.jsonl` of files Notepad saved puts a BOM at the start of b's
     first line: only line 1's was dropped, so b's first paper was "not valid JSON"
