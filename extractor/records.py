@@ -108,6 +108,18 @@ def normalized(text: str) -> str:
 
 def make_record(title: str, abstract: str, source: str, source_id: object = None) -> Record:
     key = content_key(title, abstract)
-    has_id = source_id is not None and str(source_id).strip() != ""
-    return Record(str(source_id).strip() if has_id else key, title, abstract, source, key)
+    text = id_text(source_id)
+    return Record(text or key, title, abstract, source, key)
+
+
+def id_text(source_id: object) -> str:
+    """The id as text ("" for none). A whole float is written as the integer it
+    is: pandas writes an integer id column that has a gap as floats, and paper
+    7 became "7.0" in JSON and Parquet where the CSV beside it said "7". Past
+    2**53 a float is no longer exact, and is left as printed."""
+    if source_id is None:
+        return ""
+    if isinstance(source_id, float) and source_id.is_integer() and abs(source_id) <= 2**53:
+        return str(int(source_id))
+    return str(source_id).strip()
 
