@@ -1198,19 +1198,19 @@ def test_a_named_pipe_is_read_as_a_stream(tmp_path):
     assert [r["id"] for r in lines(tmp_path / "out.jsonl")] == [f"P{i}" for i in range(5)]
 
 
-def test_a_stalled_producer_on_stdin_holds_neither_the_records_read_nor_sigterm(tmp_path):
-    """Records were read on the event loop: a producer that stopped writing froze
-    the run (no progress, no rows for what was read) and SIGTERM waited for it."""
+def stalled_producer_run(tmp_path, *options, wait=30):
+    """`extractor batch -` fed 400 records on stdin by a producer that then stalls:
+    every row is written while it waits, and SIGTERM ends the run. Its stdout."""
     write_jsonl(tmp_path / "in.jsonl", 400)  # over the 64 KiB read ahead for the format
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     run_ = subprocess.Popen([sys.executable, "-m", "extractor", "batch", "-", "-o", "out.jsonl",
-                             "--backend", "rules", "--no-cache"], cwd=tmp_path, env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             "--backend", "rules", "--no-cache", *options], cwd=tmp_path,
+                            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     try:
         run_.stdin.write((tmp_path / "in.jsonl").read_bytes())
         run_.stdin.flush()  # and then nothing more: the producer stalls
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + wait
         out = tmp_path / "out.jsonl"
         # The file is live: its last line may be half written, so count whole lines.
         while time.monotonic() < deadline and not (out.exists()
@@ -1218,11 +1218,18 @@ def test_a_stalled_producer_on_stdin_holds_neither_the_records_read_nor_sigterm(
             time.sleep(0.1)
         assert len(lines(out)) == 400
         run_.send_signal(signal.SIGTERM)
-        stdout, stderr = run_.communicate(timeout=10)
+        stdout, stderr = run_.communicate(timeout=20)
     finally:
         run_.kill()
         run_.wait()
     assert json.loads(stdout)["stopped"] == "interrupted", stderr
+    return stderr
+
+
+def test_a_stalled_producer_on_stdin_holds_neither_the_records_read_nor_sigterm(tmp_path):
+    """Records were read on the event loop: a producer that stopped writing froze
+    the run (no progress, no rows for what was read) and SIGTERM waited for it."""
+    stderr = stalled_producer_run(tmp_path)
     assert b"Fatal Python error" not in stderr
 
 

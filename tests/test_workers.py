@@ -24,7 +24,7 @@ from extractor.testing import Reply, Stall, Status
 from extractor.workers import _Worker, allowance, rows, split
 
 from .conftest import DUMPS, GOOD
-from .test_batch import REPO, lines, paper_number, write_jsonl
+from .test_batch import lines, paper_number, stalled_producer_run, write_jsonl
 
 FAST = ["--no-cache", "--retry-wait", "0.01"]
 
@@ -410,25 +410,5 @@ def test_a_worker_whose_work_ended_first_hands_nothing_to_its_closed_loop(monkey
 def test_a_stalled_producer_holds_neither_the_workers_rows_nor_sigterm(tmp_path):
     """The parent fed its workers from the loop that hands their rows on: while a
     producer on stdin stalled, what the workers had finished was not written."""
-    write_jsonl(tmp_path / "in.jsonl", 400)  # over the 64 KiB read ahead for the format
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    run_ = subprocess.Popen([sys.executable, "-m", "extractor", "batch", "-", "-o", "out.jsonl",
-                             "--backend", "rules", "--no-cache", "--workers", "2",
-                             "--concurrency", "4"], cwd=tmp_path, env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    try:
-        run_.stdin.write((tmp_path / "in.jsonl").read_bytes())
-        run_.stdin.flush()  # and then nothing more: the producer stalls
-        deadline = time.monotonic() + 60  # two spawned workers start: slow under load
-        out = tmp_path / "out.jsonl"
-        while time.monotonic() < deadline and not (out.exists()
-                                                   and out.read_text().count("\n") == 400):
-            time.sleep(0.1)
-        assert len(lines(out)) == 400
-        run_.send_signal(signal.SIGTERM)
-        stdout, stderr = run_.communicate(timeout=20)
-    finally:
-        run_.kill()
-        run_.wait()
-    assert json.loads(stdout)["stopped"] == "interrupted", stderr
+    # Two spawned workers start first: slow under load.
+    stalled_producer_run(tmp_path, "--workers", "2", "--concurrency", "4", wait=60)
