@@ -88,7 +88,6 @@ class _Worker:
     room: int  # records it may still be sent
     most: int  # records it may hold at once
     ready: bool = False  # may be sent records
-    open: bool = True  # still taking records
     started: bool = False  # has sent rows back
 
     @property
@@ -212,12 +211,6 @@ async def rows(
     room_here = asyncio.Event()  # held_here fell, or booting ended
     room = asyncio.Event()  # a worker may have room: rows came back, one is ready
 
-    def close_all() -> None:
-        for each in pool:
-            if each.open:
-                each.open = False
-                each.send(None)
-
     async def feed() -> None:
         """Task: send each worker the records it has room for, as room opens.
         Not on the loop that hands rows on, which a stalled source (a producer
@@ -240,7 +233,8 @@ async def rows(
                     worker.send(chunk)
             if not exhausted:
                 await room.wait()
-        close_all()
+        for worker in pool:  # the end of their records
+            worker.send(None)
 
     async def taken_here() -> AsyncIterator[Record]:
         nonlocal exhausted, held_here
@@ -317,7 +311,6 @@ async def rows(
                 room.set()
             elif message[0] == "done":
                 running -= 1
-                room.set()  # the parent's engine is done: all it held is answered
             elif message[0] == "failed":
                 raise message[1]
             elif message[0] == "error":
