@@ -321,6 +321,27 @@ def test_a_model_that_is_not_a_name_is_refused_on_loading(tmp_path):
         replay(tmp_path)
 
 
+@pytest.mark.parametrize("depth", [201, 600])
+def test_a_response_nested_past_any_api_answer_is_refused_on_loading(tmp_path, depth):
+    """Two such lines under one key were compared by recursion, and at about 950
+    levels the RecursionError escaped loading; one such line alone would have
+    failed when served. Each is refused, naming its line."""
+    deep = "[" * depth + "]" * depth
+    line = '{"key": "k", "model": "m", "response": {"x": %s}}\n' % deep
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "x.jsonl").write_text(exchange("a") + line + line.replace("[]", "[1]"))
+    with pytest.raises(ConfigError, match=r"x\.jsonl:2: a response nested over 200 levels deep"):
+        replay(tmp_path)
+
+
+def test_a_response_nested_as_deep_as_allowed_loads(tmp_path):
+    from extractor.backends.replay import load_recordings
+
+    deep = "[" * 199 + "]" * 199  # inside {"x": ...}: 200 levels in all
+    (tmp_path / "x.jsonl").write_text('{"key": "k", "model": "m", "response": {"x": %s}}\n' % deep)
+    assert list(load_recordings(tmp_path / "x.jsonl")) == ["k"]
+
+
 def test_a_line_cut_short_says_what_to_do(tmp_path):
     (tmp_path / "rec").mkdir()
     (tmp_path / "rec" / "x.jsonl").write_text(exchange("a") + exchange("b")[:40])
@@ -468,7 +489,9 @@ def test_answers_holding_lone_surrogates_are_recorded_and_replay_as_they_ran_liv
     (json.dumps(_tool_answer())[:-1] + ', "x": NaN}', "NaN or Infinity"),
     (json.dumps(_tool_answer())[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
      "nested too deeply"),
-], ids=["nan", "too-deep"])
+    (json.dumps(_tool_answer())[:-1] + ', "x": ' + "[" * 300 + "]" * 300 + "}",
+     "nested too deeply"),
+], ids=["nan", "too-deep", "deeper-than-replay-loads"])
 def test_an_answer_no_recording_can_hold_fails_once_saying_why(
         server, gold, tmp_path, capsys, body, said):
     """NaN made a line only Python reads, which replay then failed to serve; JSON too

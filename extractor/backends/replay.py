@@ -115,6 +115,23 @@ def _answer(entry: dict[str, Any]) -> Any:
     return strip(entry["response"])
 
 
+# A chat completion is about eight levels deep; Python's own limit is near 1,000.
+_MAX_DEPTH = 200
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether `value` nests lists and dicts more than `limit` levels, found
+    without recursion (recursion is what such a value breaks)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
 def _exchange(where: str, line: str) -> dict[str, Any]:
     """One recording line, checked for all that serving it needs. A line that
     failed only when its request came failed inside the transport, where the
@@ -129,6 +146,10 @@ def _exchange(where: str, line: str) -> dict[str, Any]:
         raise ConfigError(f"{where}: not a recording line (no \"key\"); {fix}")
     if not isinstance(entry.get("response"), dict):
         raise ConfigError(f"{where}: a recording with no response; re-record")
+    if _deeper_than(entry["response"], _MAX_DEPTH):
+        # Comparing it with a duplicate, or serving it, would recurse past Python's limit.
+        raise ConfigError(f"{where}: a response nested over {_MAX_DEPTH} levels deep, "
+                          f"which no API answer is; {fix}")
     if not isinstance(entry.get("model") or "", str):
         raise ConfigError(f"{where}: the model {entry['model']!r} is not a name; {fix}")
     return entry
@@ -278,6 +299,8 @@ def _line(entry: dict[str, Any], where: str) -> str:
     written with ASCII escapes, which read back the same. NaN and Infinity,
     which Python's parser takes but JSON has no number for, made a line no
     other tool reads, and replay failed serving it: that answer is refused."""
+    if _deeper_than(entry["response"], _MAX_DEPTH):  # load_recordings would refuse it
+        raise PermanentError(f"{where} answered with JSON nested too deeply to record")
     try:
         line = json.dumps(entry, ensure_ascii=False, allow_nan=False)
     except ValueError:
