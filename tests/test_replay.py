@@ -321,13 +321,17 @@ def test_a_model_that_is_not_a_name_is_refused_on_loading(tmp_path):
         replay(tmp_path)
 
 
+def nested_line(depth):
+    """A recording line whose response holds `depth` lists, one inside another."""
+    return '{"key": "k", "model": "m", "response": {"x": ' + "[" * depth + "]" * depth + "}}\n"
+
+
 @pytest.mark.parametrize("depth", [201, 600])
 def test_a_response_nested_past_any_api_answer_is_refused_on_loading(tmp_path, depth):
     """Two such lines under one key were compared by recursion, and at about 950
     levels the RecursionError escaped loading; one such line alone would have
     failed when served. Each is refused, naming its line."""
-    deep = "[" * depth + "]" * depth
-    line = '{"key": "k", "model": "m", "response": {"x": %s}}\n' % deep
+    line = nested_line(depth)
     (tmp_path / "rec").mkdir()
     (tmp_path / "rec" / "x.jsonl").write_text(exchange("a") + line + line.replace("[]", "[1]"))
     with pytest.raises(ConfigError, match=r"x\.jsonl:2: a response nested over 200 levels deep"):
@@ -337,8 +341,7 @@ def test_a_response_nested_past_any_api_answer_is_refused_on_loading(tmp_path, d
 def test_a_response_nested_as_deep_as_allowed_loads(tmp_path):
     from extractor.backends.replay import load_recordings
 
-    deep = "[" * 199 + "]" * 199  # inside {"x": ...}: 200 levels in all
-    (tmp_path / "x.jsonl").write_text('{"key": "k", "model": "m", "response": {"x": %s}}\n' % deep)
+    (tmp_path / "x.jsonl").write_text(nested_line(199))  # inside {"x": ...}: 200 in all
     assert list(load_recordings(tmp_path / "x.jsonl")) == ["k"]
 
 

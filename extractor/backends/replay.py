@@ -128,7 +128,8 @@ def _deeper_than(value: Any, limit: int) -> bool:
         if isinstance(item, dict | list):
             if depth > limit:
                 return True
-            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+            inside = item.values() if isinstance(item, dict) else item
+            stack.extend((v, depth + 1) for v in inside)
     return False
 
 
