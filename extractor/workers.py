@@ -49,7 +49,7 @@ import sys
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import aclosing, contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -90,6 +90,7 @@ class _Worker:
     most: int  # records it may hold at once
     ready: bool = False  # may be sent records
     started: bool = False  # has sent rows back
+    outgoing: list[Record] = field(default_factory=list)  # read for it, not yet sent
 
     @property
     def holds(self) -> int:
@@ -222,20 +223,32 @@ async def rows(
             for worker in pool:
                 async with pulling:  # held_here is settled: no pull half-way
                     wanted = allowance(worker, pool, held_here, limits.concurrency)
-                    if exhausted or wanted <= 0:
-                        continue
-                    chunk = []
-                    while (len(chunk) < wanted
-                           and (record := await anext(source, None)) is not None):
-                        chunk.append(record)
-                    exhausted = len(chunk) < wanted
-                if chunk:
-                    worker.room -= len(chunk)
-                    worker.send(chunk)
+                    while not exhausted and wanted > 0:
+                        record = await anext(source, None)
+                        exhausted = record is None
+                        if record is not None:
+                            wanted -= 1
+                            worker.room -= 1
+                            if not worker.outgoing:
+                                loop.call_soon(send_outgoing, worker)
+                            worker.outgoing.append(record)
             if not exhausted:
                 await room.wait()
         for worker in pool:  # the end of their records
+            send_outgoing(worker)
             worker.send(None)
+
+    def send_outgoing(worker: _Worker) -> None:
+        """Send the records read for `worker` since the loop last turned. Records
+        read without waiting go in one message; those read before the source
+        made the loop wait are sent then, not held: gathered until the worker's
+        room was filled, the last records of a producer that then stalled
+        waited for company that never came. A worker found dead here is
+        reported by its listener, which sees its pipe close."""
+        chunk, worker.outgoing = worker.outgoing, []
+        if chunk:
+            with suppress(BackendError):
+                worker.send(chunk)
 
     async def taken_here() -> AsyncIterator[Record]:
         nonlocal exhausted, held_here

@@ -1198,10 +1198,14 @@ def test_a_named_pipe_is_read_as_a_stream(tmp_path):
     assert [r["id"] for r in lines(tmp_path / "out.jsonl")] == [f"P{i}" for i in range(5)]
 
 
-def stalled_producer_run(tmp_path, *options, wait=30):
-    """`extractor batch -` fed 400 records on stdin by a producer that then stalls:
-    every row is written while it waits, and SIGTERM ends the run. Its stdout."""
-    write_jsonl(tmp_path / "in.jsonl", 400)  # over the 64 KiB read ahead for the format
+def stalled_producer_run(tmp_path, *options, wait=30, n=400, pad=0):
+    """`extractor batch -` fed `n` records on stdin by a producer that then stalls:
+    every row is written while it waits, and SIGTERM ends the run. Its stderr.
+    The records (each abstract `pad` words longer) must fill the 64 KiB that
+    format detection reads ahead, or that read waits for the rest."""
+    rows = ({"id": f"P{i}", "title": f"Paper {i}", "abstract": abstract(i) + " words" * pad}
+            for i in range(n))
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     run_ = subprocess.Popen([sys.executable, "-m", "extractor", "batch", "-", "-o", "out.jsonl",
                              "--backend", "rules", "--no-cache", *options], cwd=tmp_path,
@@ -1214,9 +1218,9 @@ def stalled_producer_run(tmp_path, *options, wait=30):
         out = tmp_path / "out.jsonl"
         # The file is live: its last line may be half written, so count whole lines.
         while time.monotonic() < deadline and not (out.exists()
-                                                   and out.read_text().count("\n") == 400):
+                                                   and out.read_text().count("\n") == n):
             time.sleep(0.1)
-        assert len(lines(out)) == 400
+        assert len(lines(out)) == n
         run_.send_signal(signal.SIGTERM)
         stdout, stderr = run_.communicate(timeout=20)
     finally:

@@ -412,3 +412,12 @@ def test_a_stalled_producer_holds_neither_the_workers_rows_nor_sigterm(tmp_path)
     producer on stdin stalled, what the workers had finished was not written."""
     # Two spawned workers start first: slow under load.
     stalled_producer_run(tmp_path, "--workers", "2", "--concurrency", "4", wait=60)
+
+
+def test_the_last_records_before_a_stall_are_sent_at_once(tmp_path):
+    """The feeder gathered each worker's records into one message as large as the
+    worker had room for: a producer that stalled after fewer held them all unsent,
+    and 2 of 400 rows went unwritten in one CI run. Here the first worker has room
+    for 8 and the producer writes 6 (of 12 KB each), so on that code no row came."""
+    stalled_producer_run(tmp_path, "--workers", "2", "--concurrency", "8", n=6, pad=2000,
+                         wait=60)
