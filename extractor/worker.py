@@ -29,7 +29,7 @@ class _ParentGone(Exception):
 def serve(conn: Connection, recipe: Recipe, limits: Limits, refresh: bool,
           use_cache: bool) -> None:
     """A worker process: extract the records the parent sends, send back rows."""
-    # Ignored from the start (see the module note) unless the run was started
+    # Ignored from the start (see workers.py's module note) unless the run was started
     # from a thread other than the main one, which cannot set it for the spawn.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
