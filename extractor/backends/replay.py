@@ -148,7 +148,8 @@ def _exchange(where: str, line: str) -> dict[str, Any]:
     if not isinstance(entry.get("response"), dict):
         raise ConfigError(f"{where}: a recording with no response; re-record")
     if _deeper_than(entry["response"], _MAX_DEPTH):
-        # Comparing it with a duplicate, or serving it, would recurse past Python's limit.
+        # Near 1,000 levels, comparing it with a duplicate or serving it recursed past
+        # Python's limit; no answer comes near 200, so the line is refused well before.
         raise ConfigError(f"{where}: a response nested over {_MAX_DEPTH} levels deep, "
                           f"which no API answer is; {fix}")
     if not isinstance(entry.get("model") or "", str):
