@@ -32,7 +32,8 @@ refused, since Parquet cannot be read as a stream (its index is at its end). A
 gzip stream that breaks off (a download cut short) or fails its check is read
 up to there and reported as a malformed line of its file, at the line it
 reached. The path `-` is standard input,
-whose head is read ahead once for detection and then given to the reader.
+whose head is read ahead once for detection and then given to the reader
+(`streams.py`: from a paused producer, one whole JSON line is head enough).
 Input is UTF-8; a line that is not is reported like any other malformed line.
 A file with a NUL byte in its first 64 KiB (a PDF, an archive, UTF-16 text) is
 refused as a whole, whatever the format asked for: its lines would only be noise.

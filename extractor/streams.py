@@ -2,7 +2,10 @@
 
 Design note. A stream can be read once, and format detection needs its head
 first: its first 64 KiB are read ahead, once per process, and given again to
-the reader (`Stream`). A named pipe (`mkfifo`, or `<(cat x.jsonl)`, which
+the reader (`Stream`). The read ahead stops early when the producer has paused
+after a whole first JSON line: that line alone tells the format (JSON lines,
+or the arXiv snapshot), and `producer | extractor batch -` writing a paper now
+and then should not wait for 64 KiB of them before the first is extracted. A named pipe (`mkfifo`, or `<(cat x.jsonl)`, which
 the shell passes as /dev/fd/63) is read the same way as standard input; a
 regular file is not a stream.
 
@@ -15,8 +18,10 @@ go to the run first.
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
+import re
 import select
 import stat
 import sys
@@ -27,6 +32,7 @@ from typing import IO, Any
 
 STDIN = Path("-")  # the input path that means standard input
 HEAD_BYTES = 65536  # what format detection reads: one line of any sane dump, and then some
+_JSON_LINE = re.compile(rb"\s*\{[^\r\n]*[\r\n]")  # a whole first line that opens an object
 
 # Called (in the thread reading) before a read that would wait for the producer.
 before_waiting: ContextVar[Callable[[], None] | None] = ContextVar("before_waiting",
@@ -67,7 +73,9 @@ class Stream(io.RawIOBase):
         except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
             self.fd = None
         head = b""
-        while len(head) < HEAD_BYTES and (more := self._read(HEAD_BYTES - len(head))):
+        while len(head) < HEAD_BYTES and not (self._told(head) and not self._ready()):
+            if not (more := self._read(HEAD_BYTES - len(head))):
+                break
             head += more
         self.head = head
         self.at = 0
@@ -87,6 +95,13 @@ class Stream(io.RawIOBase):
         data = self._read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
+
+    @staticmethod
+    def _told(head: bytes) -> bool:
+        """Whether `head` already tells its format: its first line is whole and
+        opens a JSON object. Text and CSV are told from more than one line, so
+        for them the read ahead waits for its 64 KiB (or the end)."""
+        return _JSON_LINE.match(head.removeprefix(codecs.BOM_UTF8)) is not None
 
     def _read(self, size: int) -> bytes:
         """At most `size` bytes, from the descriptor when there is one. Read

@@ -1201,8 +1201,7 @@ def test_a_named_pipe_is_read_as_a_stream(tmp_path):
 def stalled_producer_run(tmp_path, *options, wait=30, n=400, pad=0):
     """`extractor batch -` fed `n` records on stdin by a producer that then stalls:
     every row is written while it waits, and SIGTERM ends the run. Its stderr.
-    The records (each abstract `pad` words longer) must fill the 64 KiB that
-    format detection reads ahead, or that read waits for the rest."""
+    The abstracts are each `pad` words longer."""
     rows = ({"id": f"P{i}", "title": f"Paper {i}", "abstract": abstract(i) + " words" * pad}
             for i in range(n))
     (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -1235,6 +1234,14 @@ def test_a_stalled_producer_on_stdin_holds_neither_the_records_read_nor_sigterm(
     the run (no progress, no rows for what was read) and SIGTERM waited for it."""
     stderr = stalled_producer_run(tmp_path)
     assert b"Fatal Python error" not in stderr
+
+
+@pytest.mark.parametrize("options", [(), ("--workers", "2")], ids=["one process", "workers"])
+def test_a_producer_that_stalls_after_a_few_json_lines_gets_them_extracted(tmp_path, options):
+    """Format detection read ahead 64 KiB of a pipe before the run began, so a
+    producer that wrote three papers and paused got no row until it wrote some
+    forty more. A whole first JSON line tells the format: the run starts."""
+    stalled_producer_run(tmp_path, *options, n=3)
 
 
 def test_quiet_still_reports_malformed_lines_and_a_repaired_output(tmp_path, capsys):

@@ -9,12 +9,14 @@ import gzip
 import io
 import json
 import lzma
+import os
 import re
+import threading
 import zlib
 
 import pytest
 
-from extractor import jsonarray, readers, tables
+from extractor import jsonarray, readers, streams, tables
 from extractor.dumps import Fields, content_key, detect_format, read
 from extractor.errors import ConfigError
 
@@ -935,3 +937,40 @@ def test_gz_in_upper_case_is_read_and_gzipped_parquet_refused_with_what_to_do(tm
         with pytest.raises(ConfigError, match=r"is gzip-compressed Parquet, which cannot be "
                                               r"read compressed .*: gunzip it first"):
             list(read(tmp_path / name))
+
+
+def paused_pipe(first: bytes):
+    """A pipe whose producer has written `first` and pauses: (reader, writer)."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, first)
+    return os.fdopen(read_end, "rb", buffering=0), write_end
+
+
+@pytest.mark.parametrize("first", [b'{"id": "1", "abstract": "x"}\n', b'\xef\xbb\xbf\n  {"id": 1}\r\n',
+                                   b"{\n"], ids=["json line", "bom and blank line", "pretty"])
+def test_a_paused_pipe_whose_first_line_is_json_is_read_ahead_no_further(first):
+    source, writer = paused_pipe(first)
+    try:
+        assert streams.Stream(source).head == first  # and did not wait for 64 KiB
+    finally:
+        os.close(writer)
+        source.close()
+
+
+@pytest.mark.parametrize("first", [b"A Title Line\n", b"id,title,abstract\n", b'{"id": "1", "abs'],
+                         ids=["text", "csv", "half a json line"])
+def test_a_paused_pipe_that_has_not_told_its_format_is_read_ahead_to_its_end(first):
+    """Text and CSV are told from several lines, so the read ahead waits."""
+    source, writer = paused_pipe(first)
+    made = []
+    reader = threading.Thread(target=lambda: made.append(streams.Stream(source)))
+    reader.start()
+    try:
+        reader.join(0.5)
+        assert not made  # still waiting for the producer
+        os.write(writer, b"more\n")
+    finally:
+        os.close(writer)
+        reader.join(10)
+        source.close()
+    assert made[0].head == first + b"more\n"
