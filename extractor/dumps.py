@@ -33,7 +33,8 @@ gzip stream that breaks off (a download cut short) or fails its check is read
 up to there and reported as a malformed line of its file, at the line it
 reached. The path `-` is standard input,
 whose head is read ahead once for detection and then given to the reader
-(`streams.py`: from a paused producer, one whole JSON line is head enough).
+(`streams.py`: from a paused producer, one whole JSON line is head enough,
+or any line when a format is asked for).
 Input is UTF-8; a line that is not is reported like any other malformed line.
 A file with a NUL byte in its first 64 KiB (a PDF, an archive, UTF-16 text) is
 refused as a whole, whatever the format asked for: its lines would only be noise.
@@ -108,15 +109,16 @@ def _open(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
-def _head(path: Path) -> bytes:
-    """The file's first 64 KiB, refused if they are compressed or binary.
+def _head(path: Path, fmt: str | None = None) -> bytes:
+    """The file's first 64 KiB, refused if they are compressed or binary (of a
+    stream, maybe less: `streams.py`; `fmt` is the format asked for).
 
     A bounded read, so that a file of one endless line (or a mistaken binary
     file) is not read whole just to be told apart. A NUL byte never occurs in
     UTF-8 text, so a file that holds one near its start is refused here, before
     a run writes anything, instead of being read as garbage records."""
     if is_stream(path):
-        head = stream_of(path).head
+        head = stream_of(path, format_asked=fmt is not None).head
     else:
         head = b""
         with _open(path) as stream:
@@ -279,7 +281,7 @@ def check_input(path: Path, fields: Fields, fmt: str | None = None) -> str:
     `read` calls it on each file as it comes to it; a batch run calls it on
     every input before it writes anything, so a wrong file fails at once."""
     try:
-        head = _head(path)
+        head = _head(path, fmt)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
     detected = fmt or _format_of(head, path, fields)

@@ -3,9 +3,10 @@
 Design note. A stream can be read once, and format detection needs its head
 first: its first 64 KiB are read ahead, once per process, and given again to
 the reader (`Stream`). The read ahead stops early when the producer has paused
-after a whole first JSON line: that line alone tells the format (JSON lines,
-or the arXiv snapshot), and `producer | extractor batch -` writing a paper now
-and then should not wait for 64 KiB of them before the first is extracted. A named pipe (`mkfifo`, or `<(cat x.jsonl)`, which
+after a whole first line that tells enough: one that opens a JSON object (JSON
+lines, or the arXiv snapshot), or any line when the format was asked for.
+`producer | extractor batch -` writing a paper now and then should not wait for
+64 KiB of them before the first is extracted. A named pipe (`mkfifo`, or `<(cat x.jsonl)`, which
 the shell passes as /dev/fd/63) is read the same way as standard input; a
 regular file is not a stream.
 
@@ -33,6 +34,7 @@ from typing import IO, Any
 STDIN = Path("-")  # the input path that means standard input
 HEAD_BYTES = 65536  # what format detection reads: one line of any sane dump, and then some
 _JSON_LINE = re.compile(rb"\s*\{[^\r\n]*[\r\n]")  # a whole first line that opens an object
+_ANY_LINE = re.compile(rb"\s*\S[^\r\n]*[\r\n]")  # a whole first line that is not blank
 
 # Called (in the thread reading) before a read that would wait for the producer.
 before_waiting: ContextVar[Callable[[], None] | None] = ContextVar("before_waiting",
@@ -66,8 +68,9 @@ class Stream(io.RawIOBase):
     """A stream whose first 64 KiB were read ahead to detect its format and
     are given again to the reader: a pipe cannot be reopened."""
 
-    def __init__(self, source: IO[bytes]) -> None:
+    def __init__(self, source: IO[bytes], format_asked: bool = False) -> None:
         self.source = source
+        self.enough = _ANY_LINE if format_asked else _JSON_LINE
         try:  # read through the descriptor: see `_read`
             self.fd: int | None = source.fileno()
         except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
@@ -96,12 +99,12 @@ class Stream(io.RawIOBase):
         buffer[: len(data)] = data
         return len(data)
 
-    @staticmethod
-    def _told(head: bytes) -> bool:
-        """Whether `head` already tells its format: its first line is whole and
-        opens a JSON object. Text and CSV are told from more than one line, so
-        for them the read ahead waits for its 64 KiB (or the end)."""
-        return _JSON_LINE.match(head.removeprefix(codecs.BOM_UTF8)) is not None
+    def _told(self, head: bytes) -> bool:
+        """Whether `head` is enough to start on: its first line is whole and
+        opens a JSON object, or the format was asked for and the line is not
+        blank (so the input is not empty). Text and CSV are told from more than
+        one line, so unasked for they wait for the 64 KiB (or the end)."""
+        return self.enough.match(head.removeprefix(codecs.BOM_UTF8)) is not None
 
     def _read(self, size: int) -> bytes:
         """At most `size` bytes, from the descriptor when there is one. Read
@@ -124,17 +127,18 @@ class Stream(io.RawIOBase):
 _streams: dict[Any, Stream] = {}
 
 
-def stream_of(path: Path) -> Stream:
-    """The one `Stream` of `path` in this process, made on first use."""
+def stream_of(path: Path, format_asked: bool = False) -> Stream:
+    """The one `Stream` of `path` in this process, made on first use (by the
+    batch run's check of its inputs, which knows whether a format was asked)."""
     if path == STDIN:
         key: Any = ("stdin", id(sys.stdin.buffer))
         if key not in _streams:
-            _streams[key] = Stream(sys.stdin.buffer)
+            _streams[key] = Stream(sys.stdin.buffer, format_asked)
         return _streams[key]
     found = path.stat()
     key = (found.st_dev, found.st_ino)
     if key not in _streams:
-        _streams[key] = Stream(path.open("rb"))
+        _streams[key] = Stream(path.open("rb"), format_asked)
     return _streams[key]
 
 

@@ -1198,13 +1198,20 @@ def test_a_named_pipe_is_read_as_a_stream(tmp_path):
     assert [r["id"] for r in lines(tmp_path / "out.jsonl")] == [f"P{i}" for i in range(5)]
 
 
-def stalled_producer_run(tmp_path, *options, wait=30, n=400, pad=0):
+def stalled_producer_run(tmp_path, *options, wait=30, n=400, pad=0, as_csv=False):
     """`extractor batch -` fed `n` records on stdin by a producer that then stalls:
     every row is written while it waits, and SIGTERM ends the run. Its stderr.
-    The abstracts are each `pad` words longer."""
-    rows = ({"id": f"P{i}", "title": f"Paper {i}", "abstract": abstract(i) + " words" * pad}
-            for i in range(n))
-    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    The abstracts are each `pad` words longer; the records are JSON lines, or
+    CSV rows under a header."""
+    rows = [{"id": f"P{i}", "title": f"Paper {i}", "abstract": abstract(i) + " words" * pad}
+            for i in range(n)]
+    if as_csv:
+        with (tmp_path / "in.jsonl").open("w", newline="") as table:
+            writer = csv.DictWriter(table, ["id", "title", "abstract"])
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     run_ = subprocess.Popen([sys.executable, "-m", "extractor", "batch", "-", "-o", "out.jsonl",
                              "--backend", "rules", "--no-cache", *options], cwd=tmp_path,
@@ -1242,6 +1249,13 @@ def test_a_producer_that_stalls_after_a_few_json_lines_gets_them_extracted(tmp_p
     producer that wrote three papers and paused got no row until it wrote some
     forty more. A whole first JSON line tells the format: the run starts."""
     stalled_producer_run(tmp_path, *options, n=3)
+
+
+def test_a_producer_that_stalls_after_a_few_csv_rows_gets_them_extracted_when_asked_for_csv(
+        tmp_path):
+    """CSV is told from its header and the rows after it, so detection waits
+    for 64 KiB of them; with the format asked for, any whole line will do."""
+    stalled_producer_run(tmp_path, "--input-format", "csv", n=3, as_csv=True)
 
 
 def test_quiet_still_reports_malformed_lines_and_a_repaired_output(tmp_path, capsys):

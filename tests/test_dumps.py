@@ -957,13 +957,27 @@ def test_a_paused_pipe_whose_first_line_is_json_is_read_ahead_no_further(first):
         source.close()
 
 
-@pytest.mark.parametrize("first", [b"A Title Line\n", b"id,title,abstract\n", b'{"id": "1", "abs'],
-                         ids=["text", "csv", "half a json line"])
-def test_a_paused_pipe_that_has_not_told_its_format_is_read_ahead_to_its_end(first):
-    """Text and CSV are told from several lines, so the read ahead waits."""
+@pytest.mark.parametrize("first", [b"A Title Line\n", b"id,title,abstract\r\n"], ids=["text", "csv"])
+def test_a_paused_pipe_is_read_ahead_one_line_when_its_format_is_asked_for(first):
+    source, writer = paused_pipe(first)
+    try:
+        assert streams.Stream(source, format_asked=True).head == first
+    finally:
+        os.close(writer)
+        source.close()
+
+
+@pytest.mark.parametrize(("first", "asked"), [
+    (b"A Title Line\n", False), (b"id,title,abstract\n", False), (b'{"id": "1", "abs', False),
+    (b"A Title", True), (b"\n \r\n", True)],
+    ids=["text", "csv", "half a json line", "half a line, asked", "blank lines, asked"])
+def test_a_paused_pipe_that_has_not_told_its_format_is_read_ahead_to_its_end(first, asked):
+    """Text and CSV are told from several lines, so the read ahead waits; a
+    format asked for needs a whole line, and one not blank, or the input would
+    be taken for empty."""
     source, writer = paused_pipe(first)
     made = []
-    reader = threading.Thread(target=lambda: made.append(streams.Stream(source)))
+    reader = threading.Thread(target=lambda: made.append(streams.Stream(source, asked)))
     reader.start()
     try:
         reader.join(0.5)
