@@ -14,7 +14,11 @@ kinds and scores it with the project's `token_f1`:
 - span: any contiguous run of at most 15 whitespace words of the title or of
   the abstract (not across the two);
 - sentence: the title or any one abstract sentence, clipped to its first 15
-  words.
+  words;
+- own sentence: any run of at most 15 words of the one sentence (or the
+  title) that the rules took the method's start from: how far a perfect trim
+  of the rules' own choice could go; `elsewhere` counts the papers whose best
+  run within one sentence (or the title) lies in another sentence.
 
 Both are upper bounds that no honest rule reaches, because a rule cannot see
 the gold. The current `rules` score is printed beside them. Only means per half
@@ -75,26 +79,43 @@ def best_sentence(title: str, abstract: str, gold: str) -> float:
     return max(token_f1(" ".join(c.split()[:MAX_WORDS]), gold) for c in candidates)
 
 
+def own_sentence(title: str, abstract: str) -> tuple[list[str], int]:
+    """The title and the abstract's sentences, and which of them the rules'
+    method starts in."""
+    where = extract_spans(title, abstract).method
+    sentences = split_sentences(abstract)
+    texts = [title, *(s.text for s in sentences)]
+    if where.source == "title":
+        return texts, 0
+    return texts, next((i for i, s in enumerate(sentences, 1) if s.start <= where.start < s.end), 0)
+
+
 def main() -> None:
     path = sys.argv[1] if len(sys.argv) > 1 else ROOT / "fixtures" / "gold.jsonl"
-    rows: dict[str, list[tuple[float, float, float]]] = {"a": [], "b": [], "all": []}
+    rows: dict[str, list[tuple[float, ...]]] = {"a": [], "b": [], "all": []}
     for f in load_fixtures(path):
         gold = f.labels["method"]
+        texts, own = own_sentence(f.title, f.abstract)
+        within = [best_span(text, gold) for text in texts]
         score = (
             max(best_span(f.title, gold), best_span(f.abstract, gold)),
             best_sentence(f.title, f.abstract, gold),
+            within[own],
+            float(max(within) > within[own]),
             token_f1(extract_spans(f.title, f.abstract).summary.method, gold),
         )
         rows["all"].append(score)
         half = f.id.split("-", 1)[0]
         if half in rows:
             rows[half].append(score)
-    print(f"{'half':<5}{'papers':>7}{'span<=15':>10}{'sentence':>10}{'rules':>8}")
+    print(f"{'half':<5}{'papers':>7}{'span<=15':>10}{'sentence':>10}{'own sentence':>14}"
+          f"{'elsewhere':>11}{'rules':>8}")
     for half, scores in rows.items():
         if scores:
             means = [sum(col) / len(scores) for col in zip(*scores, strict=True)]
-            spans, sentences, rules = means
-            print(f"{half:<5}{len(scores):>7}{spans:>10.3f}{sentences:>10.3f}{rules:>8.3f}")
+            spans, sentences, own, elsewhere, rules = means
+            print(f"{half:<5}{len(scores):>7}{spans:>10.3f}{sentences:>10.3f}{own:>14.3f}"
+                  f"{round(elsewhere * len(scores)):>11}{rules:>8.3f}")
 
 
 if __name__ == "__main__":
