@@ -36,8 +36,9 @@ whose head is read ahead once for detection and then given to the reader
 (`streams.py`: from a paused producer, one whole JSON line is head enough,
 or any line when a format is asked for).
 Input is UTF-8; a line that is not is reported like any other malformed line.
-A file with a NUL byte in its first 64 KiB (a PDF, an archive, UTF-16 text) is
-refused as a whole, whatever the format asked for: its lines would only be noise.
+A file with a NUL byte in its first 64 KiB (a PDF, an archive, UTF-16 text; of a
+stream, in what was read ahead) is refused as a whole, whatever the format asked
+for: its lines would only be noise.
 A file detected as `text` with neither a header line nor an abstract-long line
 in those 64 KiB (a README next to the dumps) is refused unless `text` is asked for.
 

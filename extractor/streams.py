@@ -6,9 +6,9 @@ the reader (`Stream`). The read ahead stops early when the producer has paused
 after a whole first line that tells enough: one that opens a JSON object (JSON
 lines, or the arXiv snapshot), or any line when the format was asked for.
 `producer | extractor batch -` writing a paper now and then should not wait for
-64 KiB of them before the first is extracted. A named pipe (`mkfifo`, or `<(cat x.jsonl)`, which
-the shell passes as /dev/fd/63) is read the same way as standard input; a
-regular file is not a stream.
+64 KiB of them before the first is extracted. A named pipe (`mkfifo`, or
+`<(cat x.jsonl)`, which the shell passes as /dev/fd/63) is read the same way as
+standard input; a regular file is not a stream.
 
 A stream can also stall: a producer that stops writing (`slow_producer |
 extractor batch -`) leaves a read waiting for it. A batch run therefore reads
@@ -65,8 +65,9 @@ def can_stall(path: Path) -> bool:
 
 
 class Stream(io.RawIOBase):
-    """A stream whose first 64 KiB were read ahead to detect its format and
-    are given again to the reader: a pipe cannot be reopened."""
+    """A stream whose head (64 KiB, or less: see above) was read ahead to
+    detect its format and is given again to the reader: a pipe cannot be
+    reopened."""
 
     def __init__(self, source: IO[bytes], format_asked: bool = False) -> None:
         self.source = source

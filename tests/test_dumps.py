@@ -946,8 +946,9 @@ def paused_pipe(first: bytes):
     return os.fdopen(read_end, "rb", buffering=0), write_end
 
 
-@pytest.mark.parametrize("first", [b'{"id": "1", "abstract": "x"}\n', b'\xef\xbb\xbf\n  {"id": 1}\r\n',
-                                   b"{\n"], ids=["json line", "bom and blank line", "pretty"])
+@pytest.mark.parametrize("first", [b'{"id": "1", "abstract": "x"}\n',
+                                   b'\xef\xbb\xbf\n  {"id": 1}\r\n', b"{\n"],
+                         ids=["json line", "bom and blank line", "pretty"])
 def test_a_paused_pipe_whose_first_line_is_json_is_read_ahead_no_further(first):
     source, writer = paused_pipe(first)
     try:
@@ -957,7 +958,8 @@ def test_a_paused_pipe_whose_first_line_is_json_is_read_ahead_no_further(first):
         source.close()
 
 
-@pytest.mark.parametrize("first", [b"A Title Line\n", b"id,title,abstract\r\n"], ids=["text", "csv"])
+@pytest.mark.parametrize("first", [b"A Title Line\n", b"id,title,abstract\r\n"],
+                         ids=["text", "csv"])
 def test_a_paused_pipe_is_read_ahead_one_line_when_its_format_is_asked_for(first):
     source, writer = paused_pipe(first)
     try:
