@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from extractor.grounding import find_quote
 from extractor.latex import plain
 from extractor.rules.summary import extract_spans
@@ -40,6 +42,32 @@ def test_plain_reads_ties_and_escapes_and_drops_citations():
     at = converted.text.find("10×")
     start, end = converted.span(at, at + len("10× faster"))
     assert text[start:end] == r"$10\times$ faster"
+
+
+def test_a_tie_is_read_as_a_space_when_it_is_the_abstracts_only_latex():
+    """Many arXiv abstracts keep a tie and no other markup (`e.g.~iLQR`), and a
+    tie alone did not make the text LaTeX: the method read `dataset~Dash-Cam-Pose`."""
+    assert plain("e.g.~iLQR, a new dataset~Dash-Cam-Pose").text == (
+        "e.g. iLQR, a new dataset Dash-Cam-Pose")
+    method = extract_spans("", "We propose a new dataset~Dash-Cam-Pose, of dash-cam clips."
+                           ).summary.method
+    assert "~" not in method and "dataset Dash-Cam-Pose" in method
+
+
+@pytest.mark.parametrize("text", ["up to 3~5x faster", "see https://x.edu/~user/code",
+                                  "in ~/data", "a ~15% cut", "an approach (~1000x) to", "~x x~"])
+def test_a_tilde_that_is_no_tie_is_kept(text):
+    """Between digits a tilde is a range as authors type it (arXiv shows it so);
+    in a path it is a home directory; after a space or a bracket, about."""
+    assert plain(text) is None
+    assert plain(text + r" $x$").text == text + " x"
+
+
+def test_a_range_typed_with_a_tilde_stays_a_range_in_an_abstract_with_latex():
+    """`3~5x` in an abstract with math elsewhere read `3 5x`: a 5x claim."""
+    speedups = extract_spans("", r"Ours achieves a 3~5x speedup over PyTorch at $O(n)$ cost."
+                             ).summary.speedups
+    assert [(s.factor, s.factor_max) for s in speedups] == [(3.0, 5.0)]
 
 
 def test_a_plain_span_maps_back_to_the_original_with_its_markup():
@@ -94,7 +122,8 @@ def test_the_check_of_how_a_token_starts_changes_no_token():
     text = (
         r"\$5 R\&D \cite[p. 3]{x} TPU~v4 a ~ b $10\times$ \sim \approx \, \; \: \  \! "
         r"\textbf{4x} \mathcal{O} \emph{e} \bm{x} {\sc Legendre} \'e \"{o} \u{a} \c c "
-        r"{\L}ojasiewicz \ss \ae \i 1--2 a---b \( x \) \[ y \] {} -- ~x x~"
+        r"{\L}ojasiewicz \ss \ae \i 1--2 a---b \( x \) \[ y \] {} -- ~x x~ "
+        r"3~5 /~u ~/d (~9) a.~b c)~(d "
         "ac\u00adcel\u200berator \ufeffA\u2060100"
     )
     for t in (text, text.upper(), text.replace(" ", "")):

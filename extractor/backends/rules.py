@@ -15,7 +15,7 @@ from ..result import Usage
 from ..rules.summary import SpannedSummary, extract_spans
 from .base import Backend, BackendConfig, Completion, Request, check_options
 
-RULES_VERSION = "1.6.0"
+RULES_VERSION = "1.6.1"
 
 __all__ = ["RULES_VERSION", "RulesBackend", "SpannedSummary", "extract_spans"]
 
