@@ -17,8 +17,8 @@ from .errors import ConfigError
 
 # What a compressed dump starts with, and the command that unpacks it to a pipe.
 PACKED = {b"\x1f\x8b": ("gzip", "zcat"), b"PK\x03\x04": ("zip", "unzip -p"),
-           b"\x28\xb5\x2f\xfd": ("zstd", "zstdcat"), b"BZh": ("bzip2", "bzcat"),
-           b"\xfd7zXZ\x00": ("xz", "xzcat")}
+          b"\x28\xb5\x2f\xfd": ("zstd", "zstdcat"), b"BZh": ("bzip2", "bzcat"),
+          b"\xfd7zXZ\x00": ("xz", "xzcat")}
 
 
 class Gunzipped(io.RawIOBase):

@@ -24,13 +24,11 @@ def read_csv(stream: IO[bytes], path: str, fields: Fields, on_malformed: OnMalfo
     before the header (an export that begins with one) are skipped too: the
     empty first line was taken for a header of no columns."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    blanks = []
-    while (first := text.readline()) and not first.strip():
-        blanks.append(first)
+    blanks: list[str] = []
+    first = _past_blanks(text, blanks)
     if sep := excel_sep(first):  # the header is the next line
         blanks.append(first)
-        while (first := text.readline()) and not first.strip():
-            blanks.append(first)
+        first = _past_blanks(text, blanks)
     # No delimiter naming any columns: a comma, so the missing column is reported.
     # The lines before the header go to the reader too (one row each), to keep
     # its line numbers the file's.
@@ -143,6 +141,14 @@ def delimiter(header: str, fields: Fields) -> str | None:
                     and all(_COLUMN.fullmatch(name) for name in named) and not is_header(header)):
                 listed = candidate
     return listed
+
+
+def _past_blanks(text: IO[str], blanks: list[str]) -> str:
+    """The next line that is not blank ("" at the end), the blank ones before it
+    added to `blanks`."""
+    while (line := text.readline()) and not line.strip():
+        blanks.append(line)
+    return line
 
 
 def _next_row(reader: Iterator[list[str]]) -> list[str] | None:

@@ -1205,20 +1205,21 @@ def stalled_producer_run(tmp_path, *options, wait=30, n=400, pad=0, as_csv=False
     CSV rows under a header."""
     rows = [{"id": f"P{i}", "title": f"Paper {i}", "abstract": abstract(i) + " words" * pad}
             for i in range(n)]
+    source = tmp_path / ("in.csv" if as_csv else "in.jsonl")
     if as_csv:
-        with (tmp_path / "in.jsonl").open("w", newline="") as table:
+        with source.open("w", newline="") as table:
             writer = csv.DictWriter(table, ["id", "title", "abstract"])
             writer.writeheader()
             writer.writerows(rows)
     else:
-        (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        source.write_text("".join(json.dumps(r) + "\n" for r in rows))
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     run_ = subprocess.Popen([sys.executable, "-m", "extractor", "batch", "-", "-o", "out.jsonl",
                              "--backend", "rules", "--no-cache", *options], cwd=tmp_path,
                             env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     try:
-        run_.stdin.write((tmp_path / "in.jsonl").read_bytes())
+        run_.stdin.write(source.read_bytes())
         run_.stdin.flush()  # and then nothing more: the producer stalls
         deadline = time.monotonic() + wait
         out = tmp_path / "out.jsonl"
